@@ -1,0 +1,147 @@
+// The shapes that cross the wire between the daemon and its clients (CLI, web UI). One source
+// of truth: the UI imports these types rather than copying them. Types only — no runtime code —
+// so importing this file costs a browser bundle nothing.
+
+/** Lifecycle state of an installed app, as `archy status` and the UI show it. */
+export type AppState =
+  | 'installing'
+  | 'starting'
+  | 'running'
+  | 'unhealthy'
+  | 'crash-loop'
+  | 'stopping'
+  | 'stopped'
+  | 'updating'
+  | 'failed';
+
+/** `none` means the manifest declares no health check. */
+export type HealthStatus = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+export interface PortBinding {
+  container: number;
+  host: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface AppStatus {
+  id: string;
+  name: string;
+  version: string;
+  image: string;
+  state: AppState;
+  health: HealthStatus;
+  /** Podman's container id, when a container exists. */
+  containerId?: string;
+  containerName: string;
+  ports: PortBinding[];
+  /** What the user asked for last: the daemon keeps the app in this state across restarts. */
+  desired: 'running' | 'stopped';
+  installedAt: string;
+  startedAt?: string;
+  exitCode?: number;
+  /** Why the app is failed/unhealthy, in words a user can act on. */
+  message?: string;
+  restartCount: number;
+}
+
+export interface ProbeResult {
+  at: string;
+  ok: boolean;
+  /** e.g. "HTTP 200 from :8080/" or "connection refused on :8080". */
+  detail: string;
+  durationMs: number;
+}
+
+export interface AppHealth {
+  id: string;
+  status: HealthStatus;
+  /** Newest first. */
+  probes: ProbeResult[];
+  restartCount: number;
+  /** When `status` last changed. */
+  since: string;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface PullProgress {
+  id: string;
+  image: string;
+  completedBytes: number;
+  totalBytes: number;
+  layersDone: number;
+  layersTotal: number;
+}
+
+/** Events pushed over `/ws`. */
+export interface DaemonEvents {
+  'app-state': AppStatus;
+  'app-removed': { id: string };
+  'pull-progress': PullProgress;
+  log: { id: string } & LogLine;
+}
+export type DaemonEventName = keyof DaemonEvents;
+export interface WsEventMessage<E extends DaemonEventName = DaemonEventName> {
+  event: E;
+  data: DaemonEvents[E];
+}
+/** What a client sends over `/ws` to follow an app's logs. */
+export interface WsSubscribeLogs {
+  subscribe: 'logs';
+  id: string;
+  tail?: number;
+}
+
+/** JSON-RPC error codes. Stable: clients switch on them. */
+export const RpcErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  Unauthorized: -32001,
+  NotFound: -32002,
+  Conflict: -32003,
+  InvalidManifest: -32004,
+  PodmanError: -32005,
+  ImageUnavailable: -32006,
+  StartFailed: -32007,
+  Busy: -32008,
+} as const;
+export type RpcErrorCodeValue = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
+
+/** Params and results of each JSON-RPC method, by method name. */
+export interface RpcMethods {
+  'container-install': {
+    params: {
+      /** A bundled app id, or omit and send `manifest`. */
+      id?: string;
+      /** Manifest YAML text (the CLI reads the file the user named and sends it). */
+      manifest?: string;
+      /** The file name to cite in manifest errors. */
+      manifestFile?: string;
+      version?: string;
+    };
+    result: AppStatus;
+  };
+  'container-start': { params: { id: string }; result: AppStatus };
+  'container-stop': { params: { id: string }; result: AppStatus };
+  'container-restart': { params: { id: string }; result: AppStatus };
+  'container-remove': { params: { id: string; purge?: boolean }; result: { id: string; purged: boolean } };
+  'container-status': { params: { id: string }; result: AppStatus };
+  'container-list': { params: Record<string, never>; result: AppStatus[] };
+  'container-logs': { params: { id: string; tail?: number }; result: LogLine[] };
+  'container-health': { params: { id: string }; result: AppHealth };
+  'manifest-lint': {
+    params: { manifest: string; manifestFile?: string };
+    result: { ok: true; id: string; version: string };
+  };
+  'daemon-info': {
+    params: Record<string, never>;
+    result: { version: string; dataDir: string; podman: { version: string; rootless: boolean }; startedAt: string };
+  };
+}
+export type RpcMethodName = keyof RpcMethods;

@@ -1,0 +1,35 @@
+import type { AppHealth, AppStatus, DaemonEvents, LogLine } from '../api/contract.js';
+import type { TypedEventBus } from '../util/event-bus.js';
+
+/** Where an install's manifest comes from. */
+export type InstallSource =
+  | { kind: 'bundled'; id: string }
+  | { kind: 'manifest'; yaml: string; file: string };
+
+export interface InstallRequest {
+  source: InstallSource;
+  version?: string;
+}
+
+export interface LogOptions {
+  tail?: number;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * What the API and CLI need from the orchestrator. Every method that changes an app runs on
+ * that app's queue, so operations on one app never interleave. Failures throw ArchyError.
+ */
+export interface AppLifecycle {
+  readonly events: TypedEventBus<DaemonEvents>;
+  install(request: InstallRequest): Promise<AppStatus>;
+  start(id: string): Promise<AppStatus>;
+  stop(id: string): Promise<AppStatus>;
+  restart(id: string): Promise<AppStatus>;
+  remove(id: string, options: { purge: boolean }): Promise<{ id: string; purged: boolean }>;
+  status(id: string): Promise<AppStatus>;
+  list(): Promise<AppStatus[]>;
+  logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
+  health(id: string): Promise<AppHealth>;
+}
