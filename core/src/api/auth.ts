@@ -1,0 +1,81 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+
+// Local clients authenticate like bitcoind's cookie: the daemon writes a fresh random token to
+// DATA_DIR/.cookie (mode 0600) at each start, and whoever can read that file may call the API.
+
+export const COOKIE_FILE_NAME = '.cookie';
+
+export const UNAUTHORIZED_MESSAGE =
+  "unauthorized: send the token from DATA_DIR/.cookie as 'Authorization: Bearer <token>'";
+
+export function cookiePath(dataDir: string): string {
+  return join(dataDir, COOKIE_FILE_NAME);
+}
+
+/**
+ * Writes a new random 32-byte hex token to DATA_DIR/.cookie and returns it. The token goes to a
+ * temp file created 0600 and is then renamed over the cookie, so no reader ever sees a partly
+ * written token or a file that was world-readable, even for a moment.
+ */
+export async function writeCookie(dataDir: string): Promise<string> {
+  const token = randomBytes(32).toString('hex');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const target = cookiePath(dataDir);
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    // 'wx': never reuse an existing file, whose mode we would not control.
+    const file = await open(temp, 'wx', 0o600);
+    try {
+      await file.writeFile(token);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return token;
+}
+
+/** Removes the cookie at shutdown so clients get "is it running?" rather than a stale token. */
+export async function removeCookie(dataDir: string): Promise<void> {
+  await rm(cookiePath(dataDir), { force: true });
+}
+
+/**
+ * Compares tokens in constant time. Both sides are hashed first so that timingSafeEqual always
+ * sees equal lengths and the comparison reveals neither content nor length.
+ */
+export function tokensMatch(expected: string, presented: string | undefined): boolean {
+  if (presented === undefined || expected.length === 0) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(presented));
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(headers.authorization ?? '');
+  return match?.[1];
+}
+
+/**
+ * One way a request may prove who it is. The bearer token is the first; the web UI's password
+ * login adds a session-cookie check beside it, and a request passes when any check accepts it.
+ */
+export type RequestAuthCheck = (request: { headers: IncomingHttpHeaders }) => boolean;
+
+export function bearerTokenCheck(token: string): RequestAuthCheck {
+  return (request) => tokensMatch(token, bearerToken(request.headers));
+}
+
+export function isAuthorized(
+  request: { headers: IncomingHttpHeaders },
+  checks: readonly RequestAuthCheck[],
+): boolean {
+  return checks.some((check) => check(request));
+}

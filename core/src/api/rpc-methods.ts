@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import type { LogLine, RpcMethodName, RpcMethods } from './contract.js';
+import type { AppLifecycle } from '../orchestrator/lifecycle.js';
+import { parseManifest } from '../manifest/index.js';
+import type { RpcMethod } from './rpc-dispatcher.js';
+import { rpcParamSchemas } from './rpc-params.js';
+
+export type DaemonInfo = RpcMethods['daemon-info']['result'];
+/** Fixed info, or a function asked on each call (e.g. to report Podman's current version). */
+export type DaemonInfoSource = DaemonInfo | (() => DaemonInfo | Promise<DaemonInfo>);
+
+export const DEFAULT_LOG_TAIL = 200;
+
+export interface RpcMethodDependencies {
+  lifecycle: AppLifecycle;
+  info: DaemonInfoSource;
+}
+
+type RpcHandler<M extends RpcMethodName> = (
+  params: RpcMethods[M]['params'],
+) => Promise<RpcMethods[M]['result']>;
+type RpcHandlers = { [M in RpcMethodName]: RpcHandler<M> };
+
+/** The JSON-RPC method table: each method of the contract bound to the daemon's parts. */
+export function createRpcMethods({
+  lifecycle,
+  info,
+}: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
+  const handlers: RpcHandlers = {
+    'container-install': async ({ id, manifest, manifestFile, version }) => {
+      // The params schema guarantees exactly one of id / manifest.
+      const source =
+        manifest !== undefined
+          ? { kind: 'manifest' as const, yaml: manifest, file: manifestFile ?? 'manifest.yml' }
+          : { kind: 'bundled' as const, id: id! };
+      return lifecycle.install(version === undefined ? { source } : { source, version });
+    },
+    'container-start': ({ id }) => lifecycle.start(id),
+    'container-stop': ({ id }) => lifecycle.stop(id),
+    'container-restart': ({ id }) => lifecycle.restart(id),
+    'container-remove': ({ id, purge }) => lifecycle.remove(id, { purge: purge ?? false }),
+    'container-status': ({ id }) => lifecycle.status(id),
+    'container-list': () => lifecycle.list(),
+    'container-logs': ({ id, tail }) => lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL),
+    'container-health': ({ id }) => lifecycle.health(id),
+    'manifest-lint': async ({ manifest, manifestFile }) => {
+      // Throws ManifestError (an ArchyError, InvalidManifest) listing every issue with file:line:col.
+      const parsed = parseManifest(manifest, manifestFile ?? 'manifest.yml');
+      return { ok: true, id: parsed.id, version: parsed.version };
+    },
+    'daemon-info': async () => (typeof info === 'function' ? info() : info),
+  };
+
+  const table = {} as Record<RpcMethodName, RpcMethod>;
+  for (const name of Object.keys(handlers) as RpcMethodName[]) table[name] = bindMethod(name, handlers);
+  return table;
+}
+
+const paramSchemas: { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> } = rpcParamSchemas;
+
+function bindMethod<M extends RpcMethodName>(name: M, handlers: RpcHandlers): RpcMethod {
+  const schema = paramSchemas[name];
+  const handler: RpcHandler<M> = handlers[name];
+  // parse() throws ZodError on bad params; the dispatcher turns that into InvalidParams.
+  return { invoke: (params) => handler(schema.parse(params)) };
+}
+
+/** The last `tail` lines, even if the log source hands back more than asked. */
+async function lastLogLines(lifecycle: AppLifecycle, id: string, tail: number): Promise<LogLine[]> {
+  let lines: LogLine[] = [];
+  for await (const line of lifecycle.logs(id, { tail, follow: false })) {
+    lines.push(line);
+    if (lines.length >= tail * 2) lines = lines.slice(-tail);
+  }
+  return lines.slice(-tail);
+}

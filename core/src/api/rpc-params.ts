@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { RpcMethodName, RpcMethods } from './contract.js';
+
+/** The app id rule from the manifest contract; ids also name containers and data dirs. */
+export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const MAX_LOG_TAIL = 10_000;
+
+/** Zod error option that tells a missing param from a wrong one. */
+const expecting = (what: string) => ({
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined ? `missing; expected ${what}` : `expected ${what}`,
+});
+
+export const appIdSchema = z.string(expecting('an app id (a string)')).regex(APP_ID_PATTERN, {
+  error: "expected an app id: 1-63 lowercase letters, digits or '-', starting with a letter or digit",
+});
+
+export const logTailSchema = z
+  .number(expecting('a whole number of lines'))
+  .int({ error: 'expected a whole number of lines' })
+  .min(1, { error: 'expected at least 1 line' })
+  .max(MAX_LOG_TAIL, { error: `expected at most ${MAX_LOG_TAIL} lines` });
+
+const versionText = z
+  .string(expecting('a version string such as "1.0.0"'))
+  .min(1, { error: 'expected a version string such as "1.0.0"' });
+
+const manifestText = z.string(expecting('the manifest YAML as a string'));
+const manifestFileName = z.string(expecting('the manifest file name as a string'));
+
+const idOnly = z.strictObject({ id: appIdSchema });
+const noParams = z.strictObject({});
+
+/**
+ * Params of every JSON-RPC method. Strict objects: a misspelt param is an error, not silently
+ * ignored, so a client that sends `{purgee: true}` learns about it instead of keeping its data.
+ */
+export const rpcParamSchemas = {
+  'container-install': z
+    .strictObject({
+      id: appIdSchema.optional(),
+      manifest: manifestText.optional(),
+      manifestFile: manifestFileName.optional(),
+      version: versionText.optional(),
+    })
+    .superRefine((params, ctx) => {
+      const hasId = params.id !== undefined;
+      const hasManifest = params.manifest !== undefined;
+      if (hasId === hasManifest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: hasId
+            ? "send either 'id' (a bundled app) or 'manifest' (YAML text), not both"
+            : "send 'id' (a bundled app) or 'manifest' (YAML text)",
+        });
+      }
+      if (params.manifestFile !== undefined && !hasManifest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['manifestFile'],
+          message: "only meaningful together with 'manifest'",
+        });
+      }
+    }),
+  'container-start': idOnly,
+  'container-stop': idOnly,
+  'container-restart': idOnly,
+  'container-remove': z.strictObject({
+    id: appIdSchema,
+    purge: z.boolean(expecting('true or false')).optional(),
+  }),
+  'container-status': idOnly,
+  'container-list': noParams,
+  'container-logs': z.strictObject({ id: appIdSchema, tail: logTailSchema.optional() }),
+  'container-health': idOnly,
+  'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),
+  'daemon-info': noParams,
+} satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
+
+// `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
+// param added to contract.ts without a schema fails the build instead of being rejected at run time.
+type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type SchemasMatchContract = {
+  [M in RpcMethodName]: MutuallyAssignable<z.output<(typeof rpcParamSchemas)[M]>, RpcMethods[M]['params']>;
+};
+const schemasMatchContract: SchemasMatchContract = {
+  'container-install': true,
+  'container-start': true,
+  'container-stop': true,
+  'container-restart': true,
+  'container-remove': true,
+  'container-status': true,
+  'container-list': true,
+  'container-logs': true,
+  'container-health': true,
+  'manifest-lint': true,
+  'daemon-info': true,
+};
+void schemasMatchContract;

@@ -1,0 +1,122 @@
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { RpcErrorCode } from './contract.js';
+import type { AppLifecycle } from '../orchestrator/lifecycle.js';
+import { bearerTokenCheck, isAuthorized, UNAUTHORIZED_MESSAGE, type RequestAuthCheck } from './auth.js';
+import { RpcDispatcher, type JsonRpcResponse } from './rpc-dispatcher.js';
+import { createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
+import { serveWsSession, type WsSessionOptions } from './ws-session.js';
+
+export const RPC_PATH = '/rpc/v1';
+export const WS_PATH = '/ws';
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ApiServerOptions {
+  lifecycle: AppLifecycle;
+  /** The token written to DATA_DIR/.cookie (see writeCookie). */
+  token: string;
+  logger: FastifyBaseLogger;
+  info: DaemonInfoSource;
+  /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
+  extraAuthChecks?: RequestAuthCheck[];
+  bodyLimitBytes?: number;
+  ws?: Partial<Pick<WsSessionOptions, 'pingIntervalMs' | 'maxBufferedBytes' | 'maxLogStreams'>>;
+}
+
+/**
+ * The daemon's HTTP server: JSON-RPC at POST /rpc/v1 and events at GET /ws, both behind auth.
+ * Returned unstarted so the daemon can register more (the static UI) before `listen()`.
+ */
+export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const authChecks = [bearerTokenCheck(options.token), ...(options.extraAuthChecks ?? [])];
+  const dispatcher = new RpcDispatcher(
+    createRpcMethods({ lifecycle: options.lifecycle, info: options.info }),
+    options.logger,
+  );
+  const wsOptions: WsSessionOptions = {
+    lifecycle: options.lifecycle,
+    logger: options.logger,
+    pingIntervalMs: options.ws?.pingIntervalMs ?? 30_000,
+    maxBufferedBytes: options.ws?.maxBufferedBytes ?? 8 * 1024 * 1024,
+    maxLogStreams: options.ws?.maxLogStreams ?? 32,
+  };
+
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit });
+  // Client messages are small JSON commands; the cap keeps a client from making us buffer much.
+  void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  // The API in its own scope: its auth hook, JSON-only parsing and error shape don't leak onto
+  // routes the daemon adds beside it (the UI's static files, its login page).
+  void app.register(async (api) => {
+    // onRequest runs before the body is read and before a WebSocket upgrade, so a caller without
+    // the token gets a 401 and nothing else: no parsing, no method, no socket.
+    api.addHook('onRequest', async (request, reply) => {
+      if (isAuthorized(request, authChecks)) return;
+      await reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="archipelago"')
+        .send(errorBody(RpcErrorCode.Unauthorized, UNAUTHORIZED_MESSAGE));
+    });
+
+    // Only application/json, kept as text so the dispatcher can answer bad JSON with -32700.
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+      done(null, body);
+    });
+
+    api.setErrorHandler((error: FastifyError, request, reply) => {
+      const status = error.statusCode ?? 500;
+      if (status === 415) {
+        return reply
+          .code(415)
+          .send(
+            errorBody(
+              RpcErrorCode.InvalidRequest,
+              "invalid request: send the body as 'Content-Type: application/json'",
+            ),
+          );
+      }
+      if (status === 413) {
+        return reply
+          .code(413)
+          .send(
+            errorBody(
+              RpcErrorCode.InvalidRequest,
+              `invalid request: the body is over the limit of ${bodyLimit} bytes`,
+            ),
+          );
+      }
+      if (status < 500) {
+        return reply
+          .code(status)
+          .send(errorBody(RpcErrorCode.InvalidRequest, `invalid request: ${error.message}`));
+      }
+      request.log.error({ err: error }, 'api request failed');
+      return reply
+        .code(500)
+        .send(errorBody(RpcErrorCode.InternalError, 'internal error; see the daemon log'));
+    });
+
+    api.post(RPC_PATH, async (request, reply) => {
+      if (typeof request.body !== 'string') {
+        return reply
+          .code(400)
+          .send(
+            errorBody(RpcErrorCode.InvalidRequest, 'invalid request: send a JSON-RPC request as the body'),
+          );
+      }
+      const response = await dispatcher.dispatchText(request.body);
+      if (response === undefined) return reply.code(204).send();
+      return reply.code(200).send(response);
+    });
+
+    api.get(WS_PATH, { websocket: true }, (socket) => serveWsSession(socket, wsOptions));
+  });
+
+  return app;
+}
+
+function errorBody(code: number, message: string): JsonRpcResponse {
+  return { jsonrpc: '2.0', id: null, error: { code, message } };
+}
