@@ -1,0 +1,79 @@
+import { Option, type Command } from 'commander';
+import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
+import { CliError } from '../cli-error.js';
+import { formatAppHealth, formatAppList, formatAppStateLine, formatAppStatus } from '../format.js';
+import { printJson, printText } from '../output.js';
+
+/** list, status, health, start, stop, restart, remove: one RPC call each. */
+export function registerAppCommands(program: Command): void {
+  addClientOptions(program.command('list').description('list installed apps')).action(
+    async (options: ClientOptions) => {
+      const apps = await withDaemon(options, (client) => client.call('container-list', {}));
+      if (options.json) printJson(apps);
+      else printText(formatAppList(apps));
+    },
+  );
+
+  addClientOptions(
+    program.command('status').description("show an app's state").argument('<id>', 'the app id', parseAppId),
+  ).action(async (id: string, options: ClientOptions) => {
+    const status = await withDaemon(options, (client) => client.call('container-status', { id }));
+    if (options.json) printJson(status);
+    else printText(formatAppStatus(status));
+  });
+
+  addClientOptions(
+    program
+      .command('health')
+      .description("show an app's health and its latest probes")
+      .argument('<id>', 'the app id', parseAppId),
+  ).action(async (id: string, options: ClientOptions) => {
+    const health = await withDaemon(options, (client) => client.call('container-health', { id }));
+    if (options.json) printJson(health);
+    else printText(formatAppHealth(health));
+  });
+
+  const transitions = [
+    ['start', 'container-start', 'start an app'],
+    ['stop', 'container-stop', 'stop an app (it stays stopped across daemon restarts)'],
+    ['restart', 'container-restart', 'stop and start an app'],
+  ] as const;
+  for (const [name, method, description] of transitions) {
+    addClientOptions(
+      program.command(name).description(description).argument('<id>', 'the app id', parseAppId),
+    ).action(async (id: string, options: ClientOptions) => {
+      const status = await withDaemon(options, (client) => client.call(method, { id }));
+      if (options.json) printJson(status);
+      else printText(formatAppStateLine(status));
+    });
+  }
+
+  addClientOptions(
+    program
+      .command('remove')
+      .description('remove an app; its data stays unless --purge')
+      .argument('<id>', 'the app id', parseAppId)
+      .addOption(
+        new Option('--purge', "also delete the app's data dir (blockchain, channels, keys...)").default(
+          false,
+        ),
+      )
+      .addOption(new Option('--yes', 'confirm --purge').default(false)),
+  ).action(async (id: string, options: ClientOptions & { purge: boolean; yes: boolean }) => {
+    if (options.purge && !options.yes) {
+      throw new CliError(
+        `--purge deletes the data dir of '${id}' (${options.dataDir}/${id}) for good; add --yes to confirm`,
+      );
+    }
+    const removed = await withDaemon(options, (client) =>
+      client.call('container-remove', { id, purge: options.purge }),
+    );
+    if (options.json) printJson(removed);
+    else
+      printText(
+        removed.purged
+          ? `removed ${removed.id} and deleted its data`
+          : `removed ${removed.id}; its data is kept`,
+      );
+  });
+}

@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { parseListenAddress } from '../../api/listen-address.js';
+import { DEFAULT_LISTEN } from '../../daemon/options.js';
+import { dataDirOption } from '../client-options.js';
+
+/** `archy daemon`: runs the daemon in the foreground until SIGINT/SIGTERM. */
+export function registerDaemonCommand(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground: API, web UI and app supervision')
+    .addOption(dataDirOption())
+    .addOption(new Option('--listen <host:port>', 'where to serve the API and UI').default(DEFAULT_LISTEN))
+    .addOption(
+      new Option(
+        '--podman-socket <path>',
+        'a rootless Podman API socket to use (default: start and own `podman system service`)',
+      ).env('ARCHY_PODMAN_SOCKET'),
+    )
+    .action(async (options: { dataDir: string; listen: string; podmanSocket?: string }) => {
+      parseListenAddress(options.listen); // refuse a bad address before starting anything
+      // Loaded here, not at the top: client commands should not pay for loading the daemon.
+      const { runDaemon } = await import('../../daemon/index.js');
+      await runDaemon({
+        dataDir: resolve(options.dataDir),
+        listen: options.listen,
+        ...(options.podmanSocket ? { podmanSocket: resolve(options.podmanSocket) } : {}),
+      });
+    });
+}

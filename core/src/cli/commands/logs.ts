@@ -1,0 +1,95 @@
+import { Option, type Command } from 'commander';
+import type { LogLine } from '../../api/contract.js';
+import { CliError } from '../cli-error.js';
+import {
+  addClientOptions,
+  parseAppId,
+  tailParser,
+  withDaemon,
+  type ClientOptions,
+} from '../client-options.js';
+import { printJson } from '../output.js';
+import type { DaemonEndpoint } from '../rpc-client.js';
+import { openEventStream } from '../ws-client.js';
+
+export const DEFAULT_CLI_LOG_TAIL = 100;
+
+type LogsOptions = ClientOptions & { follow: boolean; tail: number };
+
+/** `archy logs <id> [--follow] [--tail N]`: the app's stdout/stderr go to ours. */
+export function registerLogsCommand(program: Command): void {
+  addClientOptions(
+    program
+      .command('logs')
+      .description("print an app's logs")
+      .argument('<id>', 'the app id', parseAppId)
+      .addOption(new Option('-f, --follow', 'keep printing new lines until Ctrl-C').default(false))
+      .addOption(
+        new Option(
+          '-n, --tail <lines>',
+          'how many of the last lines to print (0 with --follow: only new ones)',
+        )
+          .argParser(tailParser(0))
+          .default(DEFAULT_CLI_LOG_TAIL),
+      ),
+  ).action(async (id: string, options: LogsOptions) => {
+    await withDaemon(options, async (client, endpoint) => {
+      if (!options.follow) {
+        if (options.tail === 0)
+          throw new CliError('--tail 0 prints nothing without --follow; give 1 or more');
+        const lines = await client.call('container-logs', { id, tail: options.tail });
+        if (options.json) printJson(lines);
+        else for (const line of lines) printLogLine(line, false);
+        return;
+      }
+      // A plain call first: it turns a bad token or an unknown app into a clear message, which a
+      // refused WebSocket upgrade cannot carry.
+      await client.call('container-status', { id });
+      await followLogs(endpoint, id, options);
+    });
+  });
+}
+
+/** Streams over /ws until Ctrl-C (exit 0), the stream ends, or the daemon reports an error. */
+async function followLogs(endpoint: DaemonEndpoint, id: string, options: LogsOptions): Promise<void> {
+  const stream = await openEventStream(endpoint);
+  let interrupted = false;
+  let failure: CliError | undefined;
+  const onSigint = (): void => {
+    interrupted = true;
+    stream.close();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    stream.onMessage((message) => {
+      if ('event' in message) {
+        if (message.event === 'log' && message.data.id === id) {
+          printLogLine({ stream: message.data.stream, line: message.data.line }, options.json);
+        }
+      } else if ('end' in message) {
+        if (message.id === id) stream.close();
+      } else if ('error' in message && (message.error.id === undefined || message.error.id === id)) {
+        failure = new CliError(message.error.message, { rpcCode: message.error.code });
+        stream.close();
+      }
+    });
+    stream.send({ subscribe: 'logs', id, tail: options.tail });
+    const { code } = await stream.closed;
+    if (failure) throw failure;
+    // 1000 is our own close (Ctrl-C or the stream's end); anything else is the daemon going away.
+    if (!interrupted && code !== 1000) {
+      throw new CliError(`lost the connection to the daemon at ${endpoint.url} (close code ${code})`);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function printLogLine(line: LogLine, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    return;
+  }
+  // The app's stderr goes to ours, like `podman logs`, so `2>/dev/null` means the same thing.
+  (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.line}\n`);
+}

@@ -1,0 +1,102 @@
+import type { AppHealth, AppStatus, PortBinding } from '../api/contract.js';
+
+/** Bytes in decimal units, as image registries and `podman pull` show them. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function formatPorts(ports: readonly PortBinding[]): string {
+  if (ports.length === 0) return '-';
+  return ports.map((port) => `${port.host}->${port.container}/${port.protocol}`).join(', ');
+}
+
+export function formatAppList(apps: readonly AppStatus[]): string {
+  if (apps.length === 0)
+    return 'no apps installed; install one with: archy install <id | path/to/manifest.yml>';
+  return formatTable(
+    ['ID', 'VERSION', 'STATE', 'HEALTH', 'PORTS'],
+    apps.map((app) => [app.id, app.version, app.state, app.health, formatPorts(app.ports)]),
+  );
+}
+
+/** `key: value` lines with the values aligned; entries without a value are left out. */
+export function formatKeyValues(
+  entries: readonly (readonly [string, string | number | undefined])[],
+): string {
+  const shown = entries.filter(
+    (entry): entry is readonly [string, string | number] => entry[1] !== undefined,
+  );
+  const width = Math.max(...shown.map(([key]) => key.length)) + 1;
+  return shown.map(([key, value]) => `${`${key}:`.padEnd(width)} ${value}`).join('\n');
+}
+
+export function formatAppStatus(app: AppStatus): string {
+  return formatKeyValues([
+    ['id', app.id],
+    ['name', app.name],
+    ['version', app.version],
+    ['state', app.state === app.desired ? app.state : `${app.state} (wanted ${app.desired})`],
+    ['health', app.health],
+    ['message', app.message],
+    ['image', app.image],
+    ['ports', formatPorts(app.ports)],
+    [
+      'container',
+      app.containerId ? `${app.containerName} (${app.containerId.slice(0, 12)})` : app.containerName,
+    ],
+    ['installed', app.installedAt],
+    ['started', app.startedAt],
+    ['exit code', app.exitCode],
+    ['restarts', app.restartCount],
+  ]);
+}
+
+export function formatAppHealth(health: AppHealth): string {
+  const summary = formatKeyValues([
+    ['id', health.id],
+    ['health', health.status],
+    ['since', health.since],
+    ['restarts', health.restartCount],
+  ]);
+  if (health.probes.length === 0) return `${summary}\nprobes:   none yet`;
+  const probes = formatTable(
+    ['AT', 'RESULT', 'TIME', 'DETAIL'],
+    health.probes.map((probe) => [
+      probe.at,
+      probe.ok ? 'ok' : 'failed',
+      `${probe.durationMs} ms`,
+      probe.detail,
+    ]),
+  );
+  return `${summary}\n\n${probes}`;
+}
+
+/** One line after start/stop/restart/install: what state the app is in now. */
+export function formatAppStateLine(app: AppStatus): string {
+  const health = app.health === 'none' ? '' : `, health ${app.health}`;
+  const message = app.message ? `: ${app.message}` : '';
+  return `${app.id} ${app.version}: ${app.state}${health}${message}`;
+}

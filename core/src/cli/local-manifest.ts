@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { RpcErrorCode } from '../api/contract.js';
+import type { ManifestIssue } from '../manifest/index.js';
+import { CliError } from './cli-error.js';
+
+/** A manifest the local check refused; `message` holds every issue, one `file:line:col: ...` per line. */
+export class InvalidManifestError extends CliError {
+  constructor(
+    readonly issues: readonly ManifestIssue[],
+    formatted: string,
+    cause: unknown,
+  ) {
+    super(formatted, { preformatted: true, rpcCode: RpcErrorCode.InvalidManifest, cause });
+    this.name = 'InvalidManifestError';
+  }
+}
+
+export interface LocalManifest {
+  text: string;
+  id: string;
+  version: string;
+}
+
+/**
+ * Reads and validates a manifest on this machine, so its problems show as `file:line:col` lines
+ * (named as the user typed the path) before anything is sent to the daemon.
+ */
+export async function readLocalManifest(file: string): Promise<LocalManifest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory; name the manifest.yml inside it'
+            : (error as Error).message;
+    throw new CliError(`cannot read manifest ${file}: ${why}`, { cause: error });
+  }
+  // Loaded on demand: only the commands that read manifests pay for the YAML parser.
+  const { parseManifest, ManifestError, formatIssues } = await import('../manifest/index.js');
+  try {
+    const manifest = parseManifest(text, file);
+    return { text, id: manifest.id, version: manifest.version };
+  } catch (error) {
+    if (error instanceof ManifestError)
+      throw new InvalidManifestError(error.issues, formatIssues(error.issues), error);
+    throw error;
+  }
+}

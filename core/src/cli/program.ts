@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { describeFailure } from './cli-error.js';
+import { registerAppCommands } from './commands/apps.js';
+import { registerDaemonCommand } from './commands/daemon.js';
+import { registerInstallCommand } from './commands/install.js';
+import { registerLogsCommand } from './commands/logs.js';
+import { registerManifestCommands } from './commands/manifest.js';
+
+/** The `archy` command tree. */
+export function createProgram(): Command {
+  const program = new Command('archy')
+    .description('Archipelago: run and manage Bitcoin node apps as rootless containers')
+    .version(packageVersion(), '-V, --version')
+    // Program options only before the command: `archy install x --version 1.0` is install's own.
+    .enablePositionalOptions()
+    .configureOutput({
+      // Commander's own errors (unknown option, missing argument) in our one-line form.
+      outputError: (text, write) =>
+        write(
+          `archy: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
+    });
+  registerDaemonCommand(program);
+  registerAppCommands(program);
+  registerInstallCommand(program);
+  registerLogsCommand(program);
+  registerManifestCommands(program);
+  return program;
+}
+
+/** Runs archy with `argv` (as process.argv) and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    const report = describeFailure(error);
+    if (report !== '') process.stderr.write(`${report}\n`);
+    return 1;
+  }
+}
+
+// Read at run time: core/package.json is outside the compiled tree, and this works from src/
+// under vitest and from dist/ alike.
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

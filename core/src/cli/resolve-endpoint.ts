@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliError } from './cli-error.js';
+
+export const DEFAULT_DAEMON_URL = 'http://127.0.0.1:5959';
+
+/** Where the daemon records the URL it listens on: `{ "url": "http://127.0.0.1:5959", "pid": 123 }`. */
+export function daemonRunFilePath(dataDir: string): string {
+  return join(dataDir, 'run', 'daemon.json');
+}
+
+export interface ResolvedDaemonUrl {
+  url: string;
+  /** How the URL was chosen, for error messages. */
+  source: 'option' | 'run-file' | 'default';
+}
+
+/**
+ * The daemon's URL: `--url` / ARCHY_URL when given, else what the daemon wrote to
+ * DATA_DIR/run/daemon.json, else the default listen address.
+ */
+export async function resolveDaemonUrl(options: {
+  url?: string | undefined;
+  dataDir: string;
+}): Promise<ResolvedDaemonUrl> {
+  if (options.url !== undefined && options.url !== '') {
+    return { url: normalizeDaemonUrl(options.url, '--url'), source: 'option' };
+  }
+  const recorded = await readRecordedUrl(daemonRunFilePath(options.dataDir));
+  if (recorded !== undefined) return { url: recorded, source: 'run-file' };
+  return { url: DEFAULT_DAEMON_URL, source: 'default' };
+}
+
+/** Checks the URL is http(s) and drops a trailing slash so paths can be appended. */
+export function normalizeDaemonUrl(text: string, origin: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`${origin} '${text}' is not a URL; expected e.g. ${DEFAULT_DAEMON_URL}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`${origin} '${text}' must start with http:// or https://`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+// A missing, unreadable or garbled run file is not an error: the daemon may be older, stopped,
+// or writing it right now, and the default address is still worth trying.
+async function readRecordedUrl(file: string): Promise<string | undefined> {
+  let recorded: unknown;
+  try {
+    recorded = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof recorded !== 'object' || recorded === null) return undefined;
+  const url = (recorded as { url?: unknown }).url;
+  if (typeof url !== 'string') return undefined;
+  try {
+    return normalizeDaemonUrl(url, file);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import { Agent, request } from 'undici';
+import { RpcErrorCode, type RpcMethodName, type RpcMethods } from '../api/contract.js';
+import { CliError } from './cli-error.js';
+
+/** Everything a client needs to talk to one daemon. */
+export interface DaemonEndpoint {
+  url: string;
+  token: string;
+  cookieFile: string;
+  /** Named in "is it running?" hints. */
+  dataDir: string;
+}
+
+export interface CallOptions {
+  /** For calls that legitimately run for minutes (an install pulling a large image). */
+  noTimeout?: boolean;
+}
+
+/** Errors that mean nothing answered at the daemon's address. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/** A JSON-RPC client for POST /rpc/v1, typed by the contract's RpcMethods. */
+export class RpcClient {
+  private nextId = 1;
+  private readonly agent = new Agent();
+
+  constructor(private readonly endpoint: DaemonEndpoint) {}
+
+  async call<M extends RpcMethodName>(
+    method: M,
+    params: RpcMethods[M]['params'],
+    options: CallOptions = {},
+  ): Promise<RpcMethods[M]['result']> {
+    const id = this.nextId++;
+    let response;
+    try {
+      response = await request(`${this.endpoint.url}/rpc/v1`, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.endpoint.token}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        ...(options.noTimeout ? { headersTimeout: 0, bodyTimeout: 0 } : {}),
+      });
+    } catch (error) {
+      throw unreachableError(this.endpoint, error);
+    }
+
+    const text = await response.body.text();
+    if (response.statusCode === 401) throw unauthorizedError(this.endpoint);
+    const payload = parseJson(text);
+    const rpcError = payload?.error;
+    if (isRpcErrorObject(rpcError)) throw new CliError(rpcError.message, { rpcCode: rpcError.code });
+    if (response.statusCode !== 200 || payload === undefined || !('result' in payload)) {
+      throw new CliError(
+        `the daemon at ${this.endpoint.url} gave an unexpected answer (HTTP ${response.statusCode}); is that URL an Archipelago daemon?`,
+      );
+    }
+    return payload.result as RpcMethods[M]['result'];
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+export function unreachableError(endpoint: DaemonEndpoint, error: unknown): Error {
+  const code = errorCode(error);
+  if (code === undefined || !UNREACHABLE_CODES.has(code))
+    return error instanceof Error ? error : new Error(String(error));
+  const detail = code === 'ECONNREFUSED' ? '' : ` (${code})`;
+  return new CliError(
+    `cannot reach the daemon at ${endpoint.url}${detail}: is it running? start it with 'archy daemon --data-dir ${endpoint.dataDir}'`,
+    { cause: error },
+  );
+}
+
+export function unauthorizedError(endpoint: DaemonEndpoint): CliError {
+  return new CliError(
+    `the daemon at ${endpoint.url} refused the token from ${endpoint.cookieFile}: it writes a new one at each start; pass the data dir of the daemon at that URL with --data-dir (or set ARCHY_DATA_DIR)`,
+    { rpcCode: RpcErrorCode.Unauthorized },
+  );
+}
+
+// undici puts the socket error's code on the error itself or on its cause, depending on the path.
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return code;
+    current = current.cause;
+  }
+  return error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? undefined) : undefined;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRpcErrorObject(value: unknown): value is { code: number; message: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'number' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
