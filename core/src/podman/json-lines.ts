@@ -1,3 +1,5 @@
+import { TextDecoder } from 'node:util';
+
 /**
  * Splits a byte stream of newline-separated JSON documents (pull progress, events) into parsed
  * values. Podman does not always end the last document with a newline, so the tail is parsed

@@ -1,3 +1,5 @@
+import { TextDecoder } from 'node:util';
+
 /**
  * Podman's container logs (and non-tty exec output) are multiplexed frames: 1 byte stream id
  * (1 = stdout, 2 = stderr), 3 bytes padding, a 4-byte big-endian payload length, then the
