@@ -3,8 +3,7 @@ import type { TypedEventBus } from '../util/event-bus.js';
 
 /** Where an install's manifest comes from. */
 export type InstallSource =
-  | { kind: 'bundled'; id: string }
-  | { kind: 'manifest'; yaml: string; file: string };
+  { kind: 'bundled'; id: string } | { kind: 'manifest'; yaml: string; file: string };
 
 export interface InstallRequest {
   source: InstallSource;

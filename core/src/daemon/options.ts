@@ -1,0 +1,11 @@
+/** How `archy daemon` was asked to run. */
+export interface DaemonOptions {
+  dataDir: string;
+  /** host:port the API and UI listen on. */
+  listen: string;
+  /** A rootless Podman API socket to use; when absent the daemon starts and owns one. */
+  podmanSocket?: string;
+}
+
+export const DEFAULT_DATA_DIR = '/var/lib/archipelago';
+export const DEFAULT_LISTEN = '127.0.0.1:5959';

@@ -1,0 +1,107 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
+import { Orchestrator } from '../orchestrator/index.js';
+import { DataLayout } from '../orchestrator/data-layout.js';
+import { LABEL } from '../orchestrator/naming.js';
+import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { connectPodman } from './podman-connection.js';
+import type { DaemonOptions } from './options.js';
+
+const VERSION = '0.1.0';
+
+/** The bundled app manifests ship beside the package: <repo>/apps. */
+const BUNDLED_APPS_DIR = fileURLToPath(new URL('../../../apps/', import.meta.url));
+
+/**
+ * Runs archipelagod in the foreground until SIGINT/SIGTERM: connects to (or starts) rootless
+ * Podman, reconciles the apps with what Podman reports, then serves the API. Apps keep running
+ * while the daemon is down; the next start adopts them.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const logger = pino({ name: 'archipelagod', level: process.env.ARCHY_LOG_LEVEL ?? 'info' });
+  const dataDir = resolve(options.dataDir);
+  const layout = new DataLayout(dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(layout.runDir, { recursive: true, mode: 0o700 });
+
+  const podman = await connectPodman({
+    runDir: layout.runDir,
+    logger,
+    ...(options.podmanSocket ? { socketPath: options.podmanSocket } : {}),
+  });
+  const info = await podman.client.info();
+  if (!info.rootless) {
+    await podman.close();
+    throw new Error(
+      'Podman is running as root; archipelagod runs apps rootless only: start it as an unprivileged user (npm start does this for you)',
+    );
+  }
+  if (process.env.ARCHY_ALLOW_UNSIGNED === '1') {
+    logger.warn('ARCHY_ALLOW_UNSIGNED=1: unsigned images are allowed; never use this outside development');
+  }
+
+  const orchestrator = new Orchestrator({
+    podman: podman.client,
+    dataDir,
+    appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
+    insecureRegistries: parseInsecureRegistries(process.env.ARCHY_INSECURE_REGISTRIES),
+    logger,
+  });
+
+  // Subscribed before reconciling, so nothing that happens during boot goes unseen.
+  const events = podman.client.eventStream({
+    filters: { type: ['container'], label: [`${LABEL.dataDir}=${dataDir}`] },
+  });
+  events.on('event', (event) => orchestrator.applyContainerEvent(event));
+  events.on('disconnected', ({ error, retryInMs }) =>
+    logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting'),
+  );
+  events.start();
+  await orchestrator.reconcile();
+
+  const token = await writeCookie(dataDir);
+  const startedAt = new Date().toISOString();
+  const server = createApiServer({
+    lifecycle: orchestrator,
+    token,
+    logger,
+    info: () => ({
+      version: VERSION,
+      dataDir,
+      podman: { version: info.version, rootless: info.rootless },
+      startedAt,
+    }),
+  });
+  const url = await listen(server, options.listen);
+  await writeFileAtomic(
+    `${layout.runDir}/daemon.json`,
+    `${JSON.stringify({ url, pid: process.pid })}\n`,
+    0o644,
+  );
+  logger.info({ url, dataDir, podman: podman.socketPath }, 'archipelagod is ready');
+
+  await waitForSignal(logger);
+  await server.close();
+  await events.stop();
+  orchestrator.shutdown();
+  await removeCookie(dataDir);
+  await podman.close();
+  logger.info('stopped; apps keep running and will be adopted at the next start');
+}
+
+function waitForSignal(logger: Logger): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolvePromise();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

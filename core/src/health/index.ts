@@ -1,0 +1,3 @@
+export { HealthMonitor, type HealthCheck } from './health-monitor.js';
+export { HealthTracker, type HealthPolicy } from './health-tracker.js';
+export { runProbe, type ProbeSpec, type ProbeTarget } from './probe.js';

@@ -1,0 +1,94 @@
+import { connect } from 'node:net';
+import { request } from 'undici';
+import type { ProbeResult } from '../api/contract.js';
+
+/** A health check as the manifest declares it, durations in milliseconds. */
+export interface ProbeSpec {
+  http?: { port: number; path: string; status?: number };
+  tcp?: { port: number };
+  exec?: { command: string[] };
+  timeout: number;
+}
+
+/** How a probe reaches the app: through its published host port, or by exec inside it. */
+export interface ProbeTarget {
+  /** The host port publishing `containerPort`, if any. */
+  hostPortFor(containerPort: number): number | undefined;
+  exec(command: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+}
+
+export async function runProbe(spec: ProbeSpec, target: ProbeTarget): Promise<ProbeResult> {
+  const started = Date.now();
+  const finish = (ok: boolean, detail: string): ProbeResult => ({
+    at: new Date(started).toISOString(),
+    ok,
+    detail,
+    durationMs: Date.now() - started,
+  });
+  try {
+    if (spec.http) {
+      const { port, path, status } = spec.http;
+      const hostPort = requireHostPort(target, port);
+      const response = await request(`http://127.0.0.1:${hostPort}${path}`, {
+        method: 'GET',
+        headersTimeout: spec.timeout,
+        bodyTimeout: spec.timeout,
+        signal: AbortSignal.timeout(spec.timeout),
+      });
+      await response.body.dump();
+      const ok = status === undefined ? response.statusCode < 400 : response.statusCode === status;
+      return finish(ok, `HTTP ${response.statusCode} from :${port}${path}`);
+    }
+    if (spec.tcp) {
+      const hostPort = requireHostPort(target, spec.tcp.port);
+      await tcpConnect(hostPort, spec.timeout);
+      return finish(true, `TCP connect to :${spec.tcp.port} succeeded`);
+    }
+    if (spec.exec) {
+      const { exitCode, output } = await target.exec(spec.exec.command, spec.timeout);
+      const tail = output.trim().split('\n').slice(-1)[0] ?? '';
+      return finish(exitCode === 0, `exec exited ${exitCode}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+    }
+    return finish(false, 'no probe kind configured');
+  } catch (error) {
+    return finish(false, describeFailure(error, spec.timeout));
+  }
+}
+
+function requireHostPort(target: ProbeTarget, containerPort: number): number {
+  const hostPort = target.hostPortFor(containerPort);
+  if (hostPort === undefined) {
+    throw new Error(`container port ${containerPort} is not published; add it to the manifest's ports`);
+  }
+  return hostPort;
+}
+
+function tcpConnect(port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.end();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  const err = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = err.code ?? err.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  return err.message;
+}

@@ -1,0 +1,55 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import type { DataLayout } from './data-layout.js';
+
+/**
+ * What the daemon remembers about an installed app: the desired state survives daemon
+ * restarts; everything observable (running? healthy?) is re-read from Podman instead.
+ */
+export interface AppRecord {
+  id: string;
+  /** The manifest as the user gave it; re-parsed on load so schema fixes apply. */
+  manifestYaml: string;
+  manifestFile: string;
+  version: string;
+  image: string;
+  /**
+   * `installing` until the container has started once: a record found in this phase at boot is
+   * an interrupted install, and is rolled back.
+   */
+  phase: 'installing' | 'installed';
+  desired: 'running' | 'stopped';
+  installedAt: string;
+  containerId?: string;
+  /** Whether this install created the data dir, so a rollback may delete it (and only then). */
+  createdDataDir: boolean;
+}
+
+/** One JSON file per app, written atomically, so apps never contend for one global file. */
+export class AppRecordStore {
+  constructor(private readonly layout: DataLayout) {}
+
+  async save(record: AppRecord): Promise<void> {
+    await writeFileAtomic(this.layout.appRecordFile(record.id), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  async delete(id: string): Promise<void> {
+    await rm(this.layout.appRecordFile(id), { force: true });
+  }
+
+  async loadAll(): Promise<AppRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.layout.appRecordsDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const records: AppRecord[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
+      const text = await readFile(`${this.layout.appRecordsDir}/${name}`, 'utf8');
+      records.push(JSON.parse(text) as AppRecord);
+    }
+    return records;
+  }
+}

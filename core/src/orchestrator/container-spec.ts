@@ -1,0 +1,62 @@
+import type { ContainerCreateSpec } from '../podman/index.js';
+import type { AppManifest } from '../manifest/index.js';
+import type { DataLayout } from './data-layout.js';
+import { containerName, labelsFor, networkName } from './naming.js';
+
+// CFS period Podman uses by default; a quota of cpus × period gives the manifest's CPU share.
+const CPU_PERIOD_US = 100_000;
+
+/**
+ * The Podman create spec for an app: pure, so what every manifest turns into is unit-tested
+ * without Podman. Volumes are always under the app's own data dir; the manifest has no way to
+ * name a host path.
+ */
+export function buildContainerSpec(
+  manifest: AppManifest,
+  options: { layout: DataLayout; image: string; version: string },
+): ContainerCreateSpec {
+  const { layout, image, version } = options;
+  const id = manifest.id;
+  const spec: ContainerCreateSpec = {
+    name: containerName(id),
+    image,
+    labels: labelsFor(id, version, layout.root),
+    env: manifest.env ?? {},
+    netns: { nsmode: 'bridge' },
+    // Dependents will reach the app by its id on a shared network.
+    Networks: { [networkName(id)]: { aliases: [id] } },
+    portmappings: (manifest.ports ?? []).map((port) => ({
+      container_port: port.container,
+      host_port: port.host,
+      protocol: port.protocol,
+      ...(port.expose === 'local' ? { host_ip: '127.0.0.1' } : {}),
+    })),
+    mounts: (manifest.volumes ?? []).map((volume) => ({
+      Type: 'bind',
+      Source: layout.volumeDir(id, volume.name),
+      Destination: volume.mount,
+      // `U` chowns the dir to the container's user, so non-root images can write their data.
+      Options: ['rbind', volume.readOnly ? 'ro' : 'rw', 'U'],
+    })),
+    stop_timeout: Math.ceil(manifest.stopTimeout / 1000),
+    // The daemon supervises restarts itself (with backoff and crash-loop detection).
+    restart_policy: 'no',
+  };
+  if (manifest.command) spec.command = manifest.command;
+  if (manifest.entrypoint) spec.entrypoint = manifest.entrypoint;
+  const resources = manifest.resources;
+  if (resources) {
+    const limits: NonNullable<ContainerCreateSpec['resource_limits']> = {};
+    if (resources.memory !== undefined || resources.memoryReservation !== undefined) {
+      limits.memory = {};
+      if (resources.memory !== undefined) limits.memory.limit = resources.memory;
+      if (resources.memoryReservation !== undefined) limits.memory.reservation = resources.memoryReservation;
+    }
+    if (resources.cpus !== undefined) {
+      limits.cpu = { quota: Math.round(resources.cpus * CPU_PERIOD_US), period: CPU_PERIOD_US };
+    }
+    if (resources.pids !== undefined) limits.pids = { limit: resources.pids };
+    if (Object.keys(limits).length > 0) spec.resource_limits = limits;
+  }
+  return spec;
+}

@@ -1,0 +1,3 @@
+export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
+export type { AppLifecycle, InstallRequest, InstallSource, LogOptions } from './lifecycle.js';
+export { DataLayout, RESERVED_APP_IDS } from './data-layout.js';

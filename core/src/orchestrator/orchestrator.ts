@@ -1,0 +1,703 @@
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import {
+  RpcErrorCode,
+  type AppHealth,
+  type AppStatus,
+  type DaemonEvents,
+  type LogLine,
+} from '../api/contract.js';
+import { HealthMonitor, HealthTracker, type ProbeTarget } from '../health/index.js';
+import { parseManifest, type AppManifest } from '../manifest/index.js';
+import { PodmanError, type PodmanClient, type PodmanEvent } from '../podman/index.js';
+import { ArchyError, notFound } from '../util/errors.js';
+import { TypedEventBus } from '../util/event-bus.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { AppRecordStore, type AppRecord } from './app-record.js';
+import { toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
+import { buildContainerSpec } from './container-spec.js';
+import { DataLayout, RESERVED_APP_IDS } from './data-layout.js';
+import { isHostPortFree } from './host-ports.js';
+import { registryHost } from './image-ref.js';
+import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
+import { containerName, LABEL, labelsFor, networkName } from './naming.js';
+
+export interface OrchestratorOptions {
+  podman: PodmanClient;
+  dataDir: string;
+  /** Folder of bundled app manifests: `<dir>/<id>/manifest.yml`. */
+  appsDir: string;
+  /** Registries (host:port) that may be pulled from over plain HTTP. */
+  insecureRegistries: ReadonlySet<string>;
+  logger: Logger;
+}
+
+/** A container that lives at least this long after starting didn't "exit at once". */
+const SETTLE_MS = 1_000;
+/** How long an install waits for a first healthy probe before returning the app as starting. */
+const READY_WAIT_CAP_MS = 20_000;
+const READY_POLL_MS = 150;
+
+/**
+ * Installs and supervises apps on rootless Podman. Every change to an app runs on that app's
+ * queue; the in-memory runtimes are the daemon's view, kept current by Podman's events, and
+ * the records on disk are what survives a restart.
+ */
+export class Orchestrator implements AppLifecycle {
+  readonly events = new TypedEventBus<DaemonEvents>();
+  private readonly podman: PodmanClient;
+  private readonly layout: DataLayout;
+  private readonly store: AppRecordStore;
+  private readonly queue = new KeyedQueue();
+  private readonly runtimes = new Map<string, AppRuntime>();
+  private readonly monitor: HealthMonitor;
+  private readonly log: Logger;
+
+  constructor(private readonly options: OrchestratorOptions) {
+    this.podman = options.podman;
+    this.layout = new DataLayout(options.dataDir);
+    this.store = new AppRecordStore(this.layout);
+    this.log = options.logger;
+    this.monitor = new HealthMonitor((id) => {
+      const runtime = this.runtimes.get(id);
+      if (runtime) this.publish(runtime);
+    });
+  }
+
+  get dataLayout(): DataLayout {
+    return this.layout;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  async list(): Promise<AppStatus[]> {
+    return [...this.runtimes.values()].sort((a, b) => a.record.id.localeCompare(b.record.id)).map(toStatus);
+  }
+
+  async status(id: string): Promise<AppStatus> {
+    return toStatus(this.runtime(id));
+  }
+
+  async health(id: string): Promise<AppHealth> {
+    const runtime = this.runtime(id);
+    const status = toStatus(runtime);
+    return {
+      id,
+      status: status.health,
+      probes: runtime.health?.probes ?? [],
+      restartCount: runtime.restartCount,
+      since: runtime.health?.since ?? runtime.record.installedAt,
+    };
+  }
+
+  async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
+    const runtime = this.runtime(id);
+    if (!runtime.container) return;
+    const request: { follow: boolean; tail?: number; signal?: AbortSignal } = {
+      follow: options.follow ?? false,
+    };
+    if (options.tail !== undefined) request.tail = options.tail;
+    if (options.signal) request.signal = options.signal;
+    try {
+      for await (const line of this.podman.containerLogs(runtime.container.id, request)) {
+        yield { stream: line.stream, line: line.line };
+      }
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw this.podmanFailure(error, `read the logs of '${id}'`);
+    }
+  }
+
+  // ---- install ------------------------------------------------------------------------------
+
+  async install(request: InstallRequest): Promise<AppStatus> {
+    const manifest = await this.loadManifest(request);
+    if (RESERVED_APP_IDS.has(manifest.id)) {
+      throw new ArchyError(
+        RpcErrorCode.InvalidManifest,
+        `app id '${manifest.id}' is reserved for the daemon's own data; choose another id`,
+      );
+    }
+    if (request.version !== undefined && request.version !== manifest.version) {
+      throw new ArchyError(
+        RpcErrorCode.NotFound,
+        `version ${request.version} of '${manifest.id}' is not available; this manifest provides ${manifest.version}`,
+      );
+    }
+    return this.queue.run(manifest.id, () => this.installNow(manifest, request));
+  }
+
+  private async installNow(manifest: AppManifest, request: InstallRequest): Promise<AppStatus> {
+    const id = manifest.id;
+    const existing = this.runtimes.get(id);
+    if (existing) {
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `'${id}' is already installed (version ${existing.record.version}); remove it first with 'archy remove ${id}' (its data is kept)`,
+      );
+    }
+    await this.checkPortsAvailable(manifest);
+
+    const createdDataDir = !(await exists(this.layout.appDataDir(id)));
+    const record: AppRecord = {
+      id,
+      manifestYaml: request.source.kind === 'manifest' ? request.source.yaml : await this.readBundled(id),
+      manifestFile: request.source.kind === 'manifest' ? request.source.file : this.bundledPath(id),
+      version: manifest.version,
+      image: manifest.image,
+      phase: 'installing',
+      desired: 'running',
+      installedAt: new Date().toISOString(),
+      createdDataDir,
+    };
+    // Written before anything is created: after a crash, boot finds this and rolls back.
+    await this.store.save(record);
+    const runtime: AppRuntime = { record, manifest, transition: 'installing', restartCount: 0 };
+    this.runtimes.set(id, runtime);
+    this.publish(runtime);
+
+    try {
+      await this.prepareDataDirs(manifest);
+      await this.pullImage(id, record.image);
+      await this.ensureNetwork(id, record.version);
+      const created = await this.createContainer(runtime);
+      record.containerId = created;
+      await this.store.save(record);
+      await this.startAndWait(runtime, { waitForHealthy: true });
+      record.phase = 'installed';
+      await this.store.save(record);
+      await this.writeDefaultAppConfig(id);
+      runtime.transition = undefined;
+      this.publish(runtime);
+      this.log.info({ app: id, version: record.version }, 'installed');
+      return toStatus(runtime);
+    } catch (error) {
+      this.log.warn({ app: id, err: error }, 'install failed; rolling back');
+      await this.rollBackInstall(record);
+      throw error;
+    }
+  }
+
+  /** Removes everything an install created, leaving the host as it was before it. */
+  private async rollBackInstall(record: AppRecord): Promise<void> {
+    const id = record.id;
+    this.monitor.unwatch(id);
+    await this.removeContainerQuietly(id);
+    await this.removeNetworkQuietly(id);
+    if (record.createdDataDir) await rm(this.layout.appDataDir(id), { recursive: true, force: true });
+    await this.store.delete(id);
+    this.runtimes.delete(id);
+    this.events.emit('app-removed', { id });
+  }
+
+  // ---- start / stop / restart / remove ------------------------------------------------------
+
+  start(id: string): Promise<AppStatus> {
+    return this.queue.run(id, async () => {
+      const runtime = this.runtime(id);
+      runtime.record.desired = 'running';
+      await this.store.save(runtime.record);
+      runtime.transition = 'starting';
+      runtime.message = undefined;
+      this.publish(runtime);
+      try {
+        if (!runtime.container) {
+          await this.ensureNetwork(id, runtime.record.version);
+          runtime.record.containerId = await this.createContainer(runtime);
+          await this.store.save(runtime.record);
+        }
+        await this.startAndWait(runtime, { waitForHealthy: false });
+      } finally {
+        runtime.transition = undefined;
+        this.publish(runtime);
+      }
+      return toStatus(runtime);
+    });
+  }
+
+  stop(id: string): Promise<AppStatus> {
+    return this.queue.run(id, async () => {
+      const runtime = this.runtime(id);
+      // Saved first: whatever happens next, the daemon won't bring the app back on its own.
+      runtime.record.desired = 'stopped';
+      await this.store.save(runtime.record);
+      runtime.transition = 'stopping';
+      this.publish(runtime);
+      try {
+        this.monitor.unwatch(id);
+        if (runtime.container) {
+          await this.call(`stop '${id}'`, () =>
+            this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+          );
+          await this.refreshContainer(runtime);
+        }
+      } finally {
+        runtime.transition = undefined;
+        this.publish(runtime);
+      }
+      return toStatus(runtime);
+    });
+  }
+
+  restart(id: string): Promise<AppStatus> {
+    return this.queue.run(id, async () => {
+      const runtime = this.runtime(id);
+      if (!runtime.container) {
+        throw new ArchyError(
+          RpcErrorCode.Conflict,
+          `'${id}' has no container to restart; start it with 'archy start ${id}'`,
+        );
+      }
+      runtime.record.desired = 'running';
+      await this.store.save(runtime.record);
+      runtime.transition = 'starting';
+      runtime.message = undefined;
+      this.publish(runtime);
+      try {
+        this.monitor.unwatch(id);
+        await this.call(`restart '${id}'`, () =>
+          this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+        );
+        await this.settle(runtime);
+        this.watchHealth(runtime);
+      } finally {
+        runtime.transition = undefined;
+        this.publish(runtime);
+      }
+      return toStatus(runtime);
+    });
+  }
+
+  remove(id: string, options: { purge: boolean }): Promise<{ id: string; purged: boolean }> {
+    return this.queue.run(id, async () => {
+      const runtime = this.runtime(id);
+      runtime.transition = 'stopping';
+      this.publish(runtime);
+      this.monitor.unwatch(id);
+      if (runtime.container) {
+        await this.call(`stop '${id}'`, () =>
+          this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+        );
+      }
+      await this.removeContainerQuietly(id);
+      await this.removeNetworkQuietly(id);
+      // The record goes last: a crash before this point leaves an app that remove can finish.
+      await this.store.delete(id);
+      this.runtimes.delete(id);
+      if (options.purge) {
+        await rm(this.layout.appDataDir(id), { recursive: true, force: true });
+        await rm(this.layout.appConfigFile(id), { force: true });
+      }
+      this.events.emit('app-removed', { id });
+      this.log.info({ app: id, purged: options.purge }, 'removed');
+      return { id, purged: options.purge };
+    });
+  }
+
+  // ---- boot ---------------------------------------------------------------------------------
+
+  /**
+   * Brings the daemon's view in line with Podman after a (re)start: adopts containers that are
+   * running (never recreating them), finishes interrupted operations, and puts each app in the
+   * state its record asks for.
+   */
+  async reconcile(): Promise<void> {
+    const records = await this.store.loadAll();
+    const containers = await this.call('list containers', () =>
+      this.podman.listContainers({ all: true, labels: { [LABEL.dataDir]: this.layout.root } }),
+    );
+    const known = new Set(records.map((r) => r.id));
+    for (const record of records) {
+      await this.queue.run(record.id, () => this.reconcileApp(record));
+    }
+    // Containers of ours without a record: left by a remove that crashed before it finished.
+    for (const container of containers) {
+      const id = container.Labels?.[LABEL.app];
+      if (id && !known.has(id)) {
+        this.log.warn({ app: id }, 'removing a leftover container with no app record');
+        await this.removeContainerQuietly(id);
+        await this.removeNetworkQuietly(id);
+      }
+    }
+  }
+
+  private async reconcileApp(record: AppRecord): Promise<void> {
+    const id = record.id;
+    let manifest: AppManifest;
+    try {
+      manifest = parseManifest(record.manifestYaml, record.manifestFile);
+    } catch (error) {
+      this.log.error({ app: id, err: error }, 'the stored manifest no longer parses; leaving the app alone');
+      return;
+    }
+    if (record.phase === 'installing') {
+      this.log.warn({ app: id }, 'rolling back an install that was interrupted');
+      await this.rollBackInstall(record);
+      return;
+    }
+    const runtime: AppRuntime = { record, manifest, restartCount: 0 };
+    this.runtimes.set(id, runtime);
+    await this.refreshContainer(runtime);
+    if (runtime.container && runtime.record.containerId !== runtime.container.id) {
+      runtime.record.containerId = runtime.container.id;
+      await this.store.save(runtime.record);
+    }
+    try {
+      if (record.desired === 'running' && !runtime.container?.running) {
+        this.log.info({ app: id }, 'starting an app that should be running');
+        if (!runtime.container) {
+          await this.ensureNetwork(id, record.version);
+          record.containerId = await this.createContainer(runtime);
+          await this.store.save(record);
+        }
+        await this.startAndWait(runtime, { waitForHealthy: false });
+      } else if (record.desired === 'stopped' && runtime.container?.running) {
+        await this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime));
+        await this.refreshContainer(runtime);
+      } else if (runtime.container?.running) {
+        this.log.info({ app: id, container: runtime.container.id }, 'adopted running container');
+        this.watchHealth(runtime);
+      }
+    } catch (error) {
+      runtime.message = error instanceof Error ? error.message : String(error);
+      this.log.error({ app: id, err: error }, 'could not bring the app to its desired state');
+    }
+    this.publish(runtime);
+  }
+
+  /** Applies a Podman container event to the app it belongs to. */
+  applyContainerEvent(event: Pick<PodmanEvent, 'action' | 'id' | 'attributes' | 'exitCode'>): void {
+    const appId = event.attributes[LABEL.app];
+    if (!appId) return;
+    const runtime = this.runtimes.get(appId);
+    if (!runtime) return;
+    // Events of an older container (removed during a reinstall) are stale.
+    if (runtime.container && runtime.container.id !== event.id && event.action !== 'create') return;
+    switch (event.action) {
+      case 'start':
+        runtime.container = { id: event.id, running: true, startedAt: new Date().toISOString() };
+        break;
+      case 'died': {
+        const exitCode = event.exitCode ?? Number.NaN;
+        runtime.container = {
+          id: event.id,
+          running: false,
+          ...(Number.isFinite(exitCode) ? { exitCode } : {}),
+          ...(runtime.container?.startedAt ? { startedAt: runtime.container.startedAt } : {}),
+        };
+        this.monitor.unwatch(appId);
+        if (!runtime.transition && runtime.record.desired === 'running') {
+          runtime.message = `exited unexpectedly${Number.isFinite(exitCode) ? ` with status ${exitCode}` : ''}; see 'archy logs ${appId}'`;
+        }
+        break;
+      }
+      case 'remove':
+        if (runtime.container?.id === event.id) runtime.container = undefined;
+        break;
+      default:
+        return;
+    }
+    this.publish(runtime);
+  }
+
+  shutdown(): void {
+    this.monitor.stopAll();
+  }
+
+  // ---- steps --------------------------------------------------------------------------------
+
+  private async loadManifest(request: InstallRequest): Promise<AppManifest> {
+    if (request.source.kind === 'manifest') return parseManifest(request.source.yaml, request.source.file);
+    return parseManifest(await this.readBundled(request.source.id), this.bundledPath(request.source.id));
+  }
+
+  private bundledPath(id: string): string {
+    return join(this.options.appsDir, id, 'manifest.yml');
+  }
+
+  private async readBundled(id: string): Promise<string> {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) {
+      throw new ArchyError(
+        RpcErrorCode.InvalidParams,
+        `'${id}' is not a valid app id (lowercase letters, digits, '-')`,
+      );
+    }
+    try {
+      return await readFile(this.bundledPath(id), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new ArchyError(
+          RpcErrorCode.NotFound,
+          `no bundled app named '${id}'; install from a manifest file with 'archy install path/to/manifest.yml'`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async checkPortsAvailable(manifest: AppManifest): Promise<void> {
+    for (const [index, port] of (manifest.ports ?? []).entries()) {
+      for (const other of this.runtimes.values()) {
+        const clash = (other.manifest.ports ?? []).find(
+          (p) => p.host === port.host && p.protocol === port.protocol,
+        );
+        if (clash) {
+          throw new ArchyError(
+            RpcErrorCode.Conflict,
+            `host port ${port.host}/${port.protocol} (ports[${index}].host) is already used by app '${other.record.id}'; choose another host port in the manifest`,
+          );
+        }
+      }
+      if (port.protocol === 'tcp') {
+        const host = port.expose === 'local' ? '127.0.0.1' : '0.0.0.0';
+        if (!(await isHostPortFree(port.host, { host }))) {
+          throw new ArchyError(
+            RpcErrorCode.Conflict,
+            `host port ${port.host} (ports[${index}].host) is already in use by another program; stop that program or choose another host port in the manifest`,
+          );
+        }
+      }
+    }
+  }
+
+  private async prepareDataDirs(manifest: AppManifest): Promise<void> {
+    await mkdir(this.layout.appDataDir(manifest.id), { recursive: true, mode: 0o700 });
+    for (const volume of manifest.volumes ?? []) {
+      await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  private async pullImage(id: string, image: string): Promise<void> {
+    if (await this.podman.imageExists(image)) return;
+    const tlsVerify = !this.options.insecureRegistries.has(registryHost(image));
+    try {
+      await this.podman.pullImage(image, {
+        tlsVerify,
+        onProgress: (progress) => this.events.emit('pull-progress', { id, image, ...progress }),
+      });
+    } catch (error) {
+      const detail = error instanceof PodmanError ? error.podmanMessage : (error as Error).message;
+      const hint = tlsVerify
+        ? 'check the image name and that its registry is reachable (a plain-HTTP registry must be listed in ARCHY_INSECURE_REGISTRIES)'
+        : 'check the image name and that its registry is reachable';
+      throw new ArchyError(RpcErrorCode.ImageUnavailable, `could not pull ${image}: ${detail}; ${hint}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async ensureNetwork(id: string, version: string): Promise<void> {
+    const name = networkName(id);
+    const existing = await this.podman.inspectNetwork(name);
+    if (existing) {
+      if (existing.labels?.[LABEL.dataDir] === this.layout.root) return;
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `a Podman network named '${name}' exists and is not this daemon's; remove it with 'podman network rm ${name}'`,
+      );
+    }
+    await this.call(`create the network for '${id}'`, () =>
+      this.podman.createNetwork({
+        name,
+        labels: labelsFor(id, version, this.layout.root),
+        // Without isolate, rootless bridge networks can reach each other by IP.
+        options: { isolate: 'true' },
+      }),
+    );
+  }
+
+  private async createContainer(runtime: AppRuntime): Promise<string> {
+    const { manifest, record } = runtime;
+    const name = containerName(record.id);
+    const existing = await this.podman.inspectContainer(name);
+    if (existing) {
+      if (existing.Config?.Labels?.[LABEL.dataDir] !== this.layout.root) {
+        throw new ArchyError(
+          RpcErrorCode.Conflict,
+          `a container named '${name}' exists and is not this daemon's; remove it with 'podman rm ${name}'`,
+        );
+      }
+      await this.removeContainerQuietly(record.id);
+    }
+    const spec = buildContainerSpec(manifest, {
+      layout: this.layout,
+      image: record.image,
+      version: record.version,
+    });
+    const { id } = await this.call(`create the container for '${record.id}'`, () =>
+      this.podman.createContainer(spec),
+    );
+    runtime.container = { id, running: false };
+    return id;
+  }
+
+  /**
+   * Starts the container and waits until it is past the point of exiting at once — and, for an
+   * install, until its first healthy probe (bounded), so "installed" means "working".
+   */
+  private async startAndWait(runtime: AppRuntime, options: { waitForHealthy: boolean }): Promise<void> {
+    const id = runtime.record.id;
+    try {
+      await this.podman.startContainer(containerName(id));
+    } catch (error) {
+      throw new ArchyError(
+        RpcErrorCode.StartFailed,
+        `could not start '${id}': ${error instanceof PodmanError ? error.podmanMessage : (error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.watchHealth(runtime);
+    if (options.waitForHealthy && runtime.manifest.health) {
+      await this.waitHealthy(runtime);
+    } else {
+      await this.settle(runtime);
+    }
+  }
+
+  /**
+   * Waits out the window in which a broken app exits at once. Probes during it too, so an app
+   * that answers quickly is reported healthy when the call returns.
+   */
+  private async settle(runtime: AppRuntime): Promise<void> {
+    const deadline = Date.now() + SETTLE_MS;
+    do {
+      await this.refreshContainer(runtime);
+      if (!runtime.container?.running) throw await this.exitedAtOnce(runtime);
+      if (runtime.manifest.health && runtime.health?.status !== 'healthy') {
+        await this.monitor.probeNow(runtime.record.id);
+      }
+      await delay(READY_POLL_MS);
+    } while (Date.now() < deadline);
+  }
+
+  private async waitHealthy(runtime: AppRuntime): Promise<void> {
+    const id = runtime.record.id;
+    const health = runtime.manifest.health!;
+    const deadline =
+      Date.now() + Math.min(READY_WAIT_CAP_MS, health.startPeriod + health.interval * health.retries);
+    for (;;) {
+      await this.refreshContainer(runtime);
+      if (!runtime.container?.running) throw await this.exitedAtOnce(runtime);
+      const result = await this.monitor.probeNow(id);
+      // A healthy answer means the app works; a later exit is a crash for the supervisor to
+      // handle, not an install that failed.
+      if (result?.ok) return;
+      if (Date.now() > deadline) return; // still starting; the monitor keeps probing
+      await delay(READY_POLL_MS);
+    }
+  }
+
+  private async exitedAtOnce(runtime: AppRuntime): Promise<ArchyError> {
+    const id = runtime.record.id;
+    const code = runtime.container?.exitCode;
+    const lines: string[] = [];
+    try {
+      for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: 5 })) {
+        lines.push(line.line);
+      }
+    } catch {
+      // The logs are a courtesy here; the exit itself is the error.
+    }
+    const last = lines.length > 0 ? `; last output: ${lines.join(' | ').slice(0, 400)}` : '';
+    return new ArchyError(
+      RpcErrorCode.StartFailed,
+      `'${id}' exited${code !== undefined ? ` with status ${code}` : ''} right after starting${last}`,
+      { data: { exitCode: code, logs: lines } },
+    );
+  }
+
+  private watchHealth(runtime: AppRuntime): void {
+    const health = runtime.manifest.health;
+    if (!health) return;
+    runtime.health ??= new HealthTracker(health, Date.now());
+    this.monitor.watch(runtime.record.id, health, this.probeTarget(runtime), runtime.health);
+  }
+
+  private probeTarget(runtime: AppRuntime): ProbeTarget {
+    const id = runtime.record.id;
+    return {
+      hostPortFor: (containerPort) =>
+        (runtime.manifest.ports ?? []).find((p) => p.container === containerPort && p.protocol === 'tcp')
+          ?.host,
+      exec: (command, timeoutMs) => this.podman.execContainer(containerName(id), command, { timeoutMs }),
+    };
+  }
+
+  private async refreshContainer(runtime: AppRuntime): Promise<void> {
+    const inspect = await this.podman.inspectContainer(containerName(runtime.record.id));
+    if (!inspect || inspect.Config?.Labels?.[LABEL.dataDir] !== this.layout.root) {
+      runtime.container = undefined;
+      return;
+    }
+    const observed: ObservedContainer = { id: inspect.Id, running: inspect.State.Running };
+    if (!inspect.State.Running) observed.exitCode = inspect.State.ExitCode;
+    if (inspect.State.StartedAt && !inspect.State.StartedAt.startsWith('0001')) {
+      observed.startedAt = new Date(inspect.State.StartedAt).toISOString();
+    }
+    runtime.container = observed;
+  }
+
+  private async removeContainerQuietly(id: string): Promise<void> {
+    try {
+      await this.podman.removeContainer(containerName(id), { force: true });
+    } catch (error) {
+      this.log.warn({ app: id, err: error }, 'could not remove container');
+    }
+  }
+
+  private async removeNetworkQuietly(id: string): Promise<void> {
+    try {
+      await this.podman.removeNetwork(networkName(id));
+    } catch (error) {
+      this.log.warn({ app: id, err: error }, 'could not remove network');
+    }
+  }
+
+  private async writeDefaultAppConfig(id: string): Promise<void> {
+    const file = this.layout.appConfigFile(id);
+    if (await exists(file)) return; // a reinstall keeps the user's choices
+    await writeFileAtomic(file, `${JSON.stringify({ autoUpdate: false }, null, 2)}\n`, 0o644);
+  }
+
+  private stopTimeoutSeconds(runtime: AppRuntime): number {
+    return Math.ceil(runtime.manifest.stopTimeout / 1000);
+  }
+
+  private runtime(id: string): AppRuntime {
+    const runtime = this.runtimes.get(id);
+    if (!runtime) throw notFound(id);
+    return runtime;
+  }
+
+  private publish(runtime: AppRuntime): void {
+    this.events.emit('app-state', toStatus(runtime));
+  }
+
+  /** Runs a Podman call, turning its failure into an error that says what we were doing. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.podmanFailure(error, what);
+    }
+  }
+
+  private podmanFailure(error: unknown, what: string): ArchyError {
+    if (error instanceof ArchyError) return error;
+    const detail = error instanceof PodmanError ? error.podmanMessage : (error as Error).message;
+    return new ArchyError(RpcErrorCode.PodmanError, `could not ${what}: ${detail}`, { cause: error });
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
