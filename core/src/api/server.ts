@@ -56,6 +56,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       await reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="archipelago"')
+        // Don't keep the connection to drain an unauthenticated client's request body.
+        .header('connection', 'close')
         .send(errorBody(RpcErrorCode.Unauthorized, UNAUTHORIZED_MESSAGE));
     });
 
