@@ -1,0 +1,25 @@
+// The manifest module: YAML app manifests in, validated and normalized AppManifest out, or a
+// ManifestError whose issues point at file:line:col.
+
+export { parseManifest, loadManifestFile, MAX_MANIFEST_BYTES, MAX_ALIAS_EXPANSIONS } from './parse.js';
+export { ManifestError, formatIssue, formatIssues, type ManifestIssue } from './errors.js';
+export { appManifestSchema, APP_ID_PATTERN, VOLUME_NAME_PATTERN } from './schema.js';
+export { parseImageReference, isFloatingTag, FLOATING_TAGS, type ImageReference } from './image-reference.js';
+export { parseByteSize, parseDuration } from './units.js';
+export type {
+  AppManifest,
+  AppCategory,
+  ChainNetwork,
+  PortSpec,
+  VolumeSpec,
+  ResourceSpec,
+  DependencySpec,
+  SecuritySpec,
+  HealthSpec,
+  HttpProbe,
+  TcpProbe,
+  ExecProbe,
+  BitcoinSpec,
+  LightningSpec,
+  Web5Spec,
+} from './types.js';

@@ -1,0 +1,430 @@
+// The app manifest schema: what a manifest may say, and the normalized values it turns into.
+// Every object is strict, so a field this schema doesn't know — `privileged`, `network: host`,
+// `devices`, a host path on a volume — is refused rather than silently dropped.
+
+import semver from 'semver';
+import { z } from 'zod';
+import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-reference.js';
+import { describeValue, expected } from './messages.js';
+import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
+import { formatBytes, parseByteSize, parseDuration, type Parsed } from './units.js';
+
+/** A custom issue carrying this param is reported at the offending key rather than its value. */
+export const POINT_AT_KEY = { pointAt: 'key' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+/** App ids double as container names, host names on app networks and folder names under DATA_DIR. */
+export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const APP_ID_WORDS =
+  'an id of 1-63 lowercase letters, digits and "-", starting with a letter or digit (e.g. "bitcoin-core")';
+const appId = z.string(expected(APP_ID_WORDS)).regex(APP_ID_PATTERN, expected(APP_ID_WORDS));
+
+// Versions end up in image tags, folder names and messages: keep them to tag-safe characters.
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$/;
+const VERSION_WORDS = 'a version in quotes, such as "1.0.0"';
+const version = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `expected ${VERSION_WORDS}, got the number ${issue.input}: YAML reads an unquoted version as a number, so quote it`
+        : expected(VERSION_WORDS).error(issue),
+  })
+  .regex(VERSION_PATTERN, expected(`${VERSION_WORDS} (letters, digits, ".", "_", "+", "~", "-")`))
+  .refine((value) => !isFloatingTag(value), {
+    error: (issue) =>
+      `${describeValue(issue.input)} names a moving target, not a version (${FLOATING_TAGS.join(', ')} are refused); ` +
+      'pin a real version such as "1.0.0"',
+  });
+
+const nonEmptyString = z.string(expected('a non-empty string')).min(1, expected('a non-empty string'));
+
+const boolean = z.boolean({
+  error: (issue) =>
+    typeof issue.input === 'string' && /^(yes|no|on|off|y|n)$/i.test(issue.input)
+      ? `expected true or false, got ${describeValue(issue.input)} (YAML 1.2 reads it as text)`
+      : expected('true or false').error(issue),
+});
+
+const PORT_WORDS = 'an integer from 1 to 65535';
+const port = z
+  .number(expected(PORT_WORDS))
+  .int(expected(PORT_WORDS))
+  .min(1, expected(PORT_WORDS))
+  .max(65535, expected(PORT_WORDS));
+
+const COMMAND_WORDS = 'a list of strings such as ["/bin/sh", "-c", "exec httpd"]';
+const commandLine = z
+  .array(nonEmptyString, expected(COMMAND_WORDS))
+  .min(1, { error: 'must list at least the program to run; remove the key to use the image default' });
+
+/** Splits an absolute path into segments, or says why it isn't a clean absolute path. */
+function checkContainerPath(path: string): string | undefined {
+  const example = 'an absolute container path such as "/data"';
+  if (!path.startsWith('/')) return `expected ${example}, got ${describeValue(path)}`;
+  if (path === '/') return `expected a folder below "/", got "/"`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f]/.test(path)) return `expected ${example}, got a path with control characters`;
+  const segments = path.slice(1).split('/');
+  if (segments.some((s) => s === '..' || s === '.')) {
+    return `"." and ".." segments are not allowed in a container path, got ${describeValue(path)}`;
+  }
+  if (segments.some((s) => s === '')) {
+    return `expected ${example} without empty segments or a trailing "/", got ${describeValue(path)}`;
+  }
+  return undefined;
+}
+
+const containerPath = z.string(expected('an absolute container path such as "/data"')).check((ctx) => {
+  const problem = checkContainerPath(ctx.value);
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
+/** A schema for a manifest quantity written the human way and normalized by `parse`. */
+function quantity(parse: (input: unknown) => Parsed<number>) {
+  return z.unknown().transform((input, ctx) => {
+    const result = parse(input);
+    if (result.ok) return result.value;
+    ctx.issues.push({ code: 'custom', message: result.reason, input });
+    return z.NEVER;
+  });
+}
+const byteSize = quantity(parseByteSize);
+const duration = quantity(parseDuration);
+const positiveDuration = duration.refine((ms) => ms > 0, { error: 'must be longer than 0' });
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const env = z.record(
+  z.string().regex(ENV_NAME_PATTERN, {
+    error: (issue) =>
+      `${describeValue(issue.input)} is not a valid environment variable name: use letters, digits and "_", not starting with a digit`,
+  }),
+  z
+    .union([z.string(), z.number(), z.boolean()], expected('a string, number or true/false'))
+    .transform(String),
+  expected('a mapping of NAME: value'),
+);
+
+const portSpec = z.strictObject(
+  {
+    container: port,
+    host: port,
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    expose: z.enum(['lan', 'local']).default('lan'),
+  },
+  expected('a mapping such as { container: 8080, host: 18080 }'),
+);
+
+const ports = z
+  .array(portSpec, expected('a list of { container, host } mappings'))
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((spec, index) => {
+      const key = `${spec.host}/${spec.protocol}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, index);
+        return;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'host'],
+        message: `host port ${key} is already published by ports[${first}]; choose another host port`,
+      });
+    });
+  });
+
+export const VOLUME_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const VOLUME_NAME_WORDS = '1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+const volumeSpec = z
+  .strictObject(
+    {
+      mount: containerPath,
+      name: z
+        .string(expected(`a volume name of ${VOLUME_NAME_WORDS}`))
+        .regex(VOLUME_NAME_PATTERN, expected(`a volume name of ${VOLUME_NAME_WORDS}`))
+        .optional(),
+      readOnly: boolean.default(false),
+    },
+    expected('a mapping such as { mount: /data }'),
+  )
+  .transform((spec, ctx): VolumeSpec => {
+    // "/var/lib/x" → "var-lib-x": readable on the host, and unique as long as mounts are.
+    const name = spec.name ?? spec.mount.slice(1).toLowerCase().replaceAll('/', '-');
+    if (!VOLUME_NAME_PATTERN.test(name)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['mount'],
+        message: `cannot derive a volume name from ${describeValue(spec.mount)}; add name: with ${VOLUME_NAME_WORDS}`,
+        input: spec.mount,
+      });
+      return z.NEVER;
+    }
+    return { mount: spec.mount, name, readOnly: spec.readOnly };
+  });
+
+const volumes = z.array(volumeSpec, expected('a list of { mount } mappings')).superRefine((list, ctx) => {
+  const mounts = new Map<string, number>();
+  const names = new Map<string, number>();
+  list.forEach((spec, index) => {
+    const sameMount = mounts.get(spec.mount);
+    if (sameMount !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'mount'],
+        message: `${describeValue(spec.mount)} is already mounted by volumes[${sameMount}]; mount each path once`,
+      });
+      return;
+    }
+    mounts.set(spec.mount, index);
+    const sameName = names.get(spec.name);
+    if (sameName !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `volume name '${spec.name}' is already used by volumes[${sameName}]; give each volume its own name:`,
+      });
+      return;
+    }
+    names.set(spec.name, index);
+  });
+});
+
+// Podman refuses a memory limit under 6 MiB; say so here rather than at container creation.
+const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
+
+const resources = z
+  .strictObject(
+    {
+      memory: byteSize
+        .refine((bytes) => bytes >= MIN_MEMORY_BYTES, {
+          error: (issue) =>
+            `${formatBytes(issue.input as number)} is below Podman's minimum memory limit of 6M; write a unit, e.g. "64M"`,
+        })
+        .optional(),
+      memoryReservation: byteSize.optional(),
+      cpus: z
+        .number(expected('a number of CPUs such as 0.5 or 2'))
+        .gt(0, expected('a number of CPUs greater than 0'))
+        .max(256, expected('a number of CPUs up to 256'))
+        .optional(),
+      pids: z
+        .number(expected('a positive integer'))
+        .int(expected('a positive integer'))
+        .min(1, expected('a positive integer'))
+        .optional(),
+      minDisk: byteSize.optional(),
+    },
+    expected('a mapping such as { memory: 64M }'),
+  )
+  .superRefine((spec, ctx) => {
+    if (
+      spec.memory !== undefined &&
+      spec.memoryReservation !== undefined &&
+      spec.memoryReservation > spec.memory
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryReservation'],
+        message:
+          `the reservation (${formatBytes(spec.memoryReservation)}) is larger than the memory limit ` +
+          `(${formatBytes(spec.memory)}); lower it or raise memory`,
+      });
+    }
+  });
+
+const dependencySpec = z.strictObject(
+  {
+    id: appId,
+    version: z
+      .string(expected('a semver range such as ">=0.18.0" or "^28.0"'))
+      .refine((range) => range.trim() !== '' && semver.validRange(range) !== null, {
+        error: (issue) =>
+          `expected a semver range such as ">=0.18.0" or "^28.0", got ${describeValue(issue.input)}`,
+      })
+      .optional(),
+    requires: z.enum(['installed', 'running', 'healthy']).default('running'),
+  },
+  expected('a mapping such as { id: bitcoin-node }'),
+);
+
+const CAPABILITY_PATTERN = /^(CAP_)?[A-Z][A-Z0-9_]*$/;
+const capability = z
+  .string(expected('a capability name such as NET_BIND_SERVICE'))
+  .regex(CAPABILITY_PATTERN, expected('an uppercase capability name such as NET_BIND_SERVICE'))
+  .transform((name) => name.replace(/^CAP_/, ''));
+
+// A name or numeric id, optionally with a group: "1000", "1000:1000", "bitcoin:bitcoin".
+const USER_PATTERN = /^(?:\d+|[a-z_][a-z0-9_-]*)(?::(?:\d+|[a-z_][a-z0-9_-]*))?$/;
+
+const security = z.strictObject(
+  {
+    capAdd: z.array(capability, expected('a list of capability names')).default([]),
+    readOnlyRootfs: boolean.default(true),
+    user: z
+      .string(expected('a user such as "1000:1000"'))
+      .regex(USER_PATTERN, expected('a user such as "1000:1000" or "bitcoin"'))
+      .optional(),
+    tmpfs: z.array(containerPath, expected('a list of absolute container paths')).default([]),
+    noNewPrivileges: boolean.default(true),
+  },
+  expected('a mapping such as { readOnlyRootfs: true }'),
+);
+
+const PROBE_KINDS = ['http', 'tcp', 'exec'] as const;
+
+const health = z
+  .strictObject(
+    {
+      http: z
+        .strictObject(
+          {
+            port,
+            path: z
+              .string(expected('a URL path such as "/"'))
+              .startsWith('/', expected('a URL path starting with "/"'))
+              .default('/'),
+            status: z
+              .number(expected('an HTTP status code from 100 to 599'))
+              .int(expected('an HTTP status code from 100 to 599'))
+              .min(100, expected('an HTTP status code from 100 to 599'))
+              .max(599, expected('an HTTP status code from 100 to 599'))
+              .optional(),
+          },
+          expected('a mapping such as { port: 8080, path: / }'),
+        )
+        .optional(),
+      tcp: z.strictObject({ port }, expected('a mapping such as { port: 8080 }')).optional(),
+      exec: z
+        .strictObject({ command: commandLine }, expected('a mapping such as { command: ["check"] }'))
+        .optional(),
+      interval: positiveDuration.default(10_000),
+      timeout: positiveDuration.default(5_000),
+      startPeriod: duration.default(30_000),
+      retries: z
+        .number(expected('an integer of at least 1'))
+        .int(expected('an integer of at least 1'))
+        .min(1, expected('an integer of at least 1'))
+        .default(3),
+    },
+    expected('a mapping with one probe: http, tcp or exec'),
+  )
+  .superRefine((spec, ctx) => {
+    const given = PROBE_KINDS.filter((kind) => spec[kind] !== undefined);
+    if (given.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'needs one probe: add http:, tcp: or exec:' });
+    }
+    for (const extra of given.slice(1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [extra],
+        params: POINT_AT_KEY,
+        message: `has both '${given[0]}' and '${extra}'; keep exactly one probe`,
+      });
+    }
+  });
+
+const bitcoin = z.strictObject(
+  {
+    implementation: z.enum(['core', 'knots']),
+    network: z.enum(CHAIN_NETWORKS).default('mainnet'),
+    rpcPort: port.optional(),
+    p2pPort: port.optional(),
+    datadir: containerPath.optional(),
+  },
+  expected('a mapping such as { implementation: core }'),
+);
+
+const lightning = z.strictObject(
+  {
+    implementation: z.enum(['lnd', 'cln']),
+    network: z.enum(CHAIN_NETWORKS).default('mainnet'),
+  },
+  expected('a mapping such as { implementation: lnd }'),
+);
+
+const web5 = z.strictObject(
+  { protocols: z.array(nonEmptyString, expected('a list of protocol names')).default([]) },
+  expected('a mapping such as { protocols: [...] }'),
+);
+
+// ---------------------------------------------------------------------------------------------
+// The manifest
+
+export const appManifestSchema = z
+  .strictObject(
+    {
+      id: appId,
+      name: z.string(expected('a name of 1-80 characters')).min(1).max(80),
+      version,
+      category: z.enum(APP_CATEGORIES).default('other'),
+      description: z.string(expected('text')).optional(),
+      icon: nonEmptyString.optional(),
+      homepage: z
+        .url({ protocol: /^https?$/, ...expected('an http(s) URL such as "https://example.org"') })
+        .optional(),
+      image: z.string(expected('an image reference such as "registry/app:1.0.0"')).check((ctx) => {
+        const result = parseImageReference(ctx.value);
+        if (!result.ok) ctx.issues.push({ code: 'custom', message: result.reason, input: ctx.value });
+      }),
+      command: commandLine.optional(),
+      entrypoint: commandLine.optional(),
+      env: env.default({}),
+      ports: ports.default([]),
+      volumes: volumes.default([]),
+      resources: resources.prefault({}),
+      dependencies: z.array(dependencySpec, expected('a list of { id } mappings')).default([]),
+      provides: z.array(appId, expected('a list of interface names')).default([]),
+      conflicts: z.array(appId, expected('a list of app ids')).default([]),
+      security: security.prefault({}),
+      health: health.optional(),
+      stopTimeout: duration.default(30_000),
+      bitcoin: bitcoin.optional(),
+      lightning: lightning.optional(),
+      web5: web5.optional(),
+    },
+    expected('a mapping of manifest fields (id:, name:, image: ...)'),
+  )
+  .superRefine((manifest, ctx) => {
+    const dependedOn = new Map<string, number>();
+    manifest.dependencies.forEach((dependency, index) => {
+      if (dependency.id === manifest.id) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dependencies', index, 'id'],
+          message: `an app cannot depend on itself ('${manifest.id}'); remove this dependency`,
+        });
+      } else if (dependedOn.has(dependency.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dependencies', index, 'id'],
+          message: `'${dependency.id}' is already listed at dependencies[${dependedOn.get(dependency.id)}]; list it once`,
+        });
+      }
+      dependedOn.set(dependency.id, dependedOn.get(dependency.id) ?? index);
+    });
+    manifest.conflicts.forEach((conflict, index) => {
+      if (conflict === manifest.id) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['conflicts', index],
+          message: `an app cannot conflict with itself ('${manifest.id}'); remove it from conflicts`,
+        });
+      } else if (dependedOn.has(conflict)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['conflicts', index],
+          message: `'${conflict}' is both a dependency and a conflict; keep one`,
+        });
+      }
+    });
+  });
+
+// The hand-written types in types.ts are what callers see; fail the build if they drift.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _schemaMatchesTypes: Same<z.output<typeof appManifestSchema>, AppManifest> = true;

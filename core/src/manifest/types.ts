@@ -1,0 +1,136 @@
+// The validated, normalized manifest the rest of the daemon works with. Written out by hand
+// (rather than only inferred from the zod schema) so the units and defaults are documented
+// where the orchestrator's authors will read them; schema.ts checks the two agree.
+
+import type { PortBinding } from '../api/contract.js';
+
+export const APP_CATEGORIES = ['bitcoin', 'lightning', 'web5', 'mesh', 'self-hosted', 'other'] as const;
+export type AppCategory = (typeof APP_CATEGORIES)[number];
+
+export const CHAIN_NETWORKS = ['mainnet', 'testnet', 'testnet4', 'signet', 'regtest'] as const;
+export type ChainNetwork = (typeof CHAIN_NETWORKS)[number];
+
+export interface PortSpec extends PortBinding {
+  /** 'lan' publishes on 0.0.0.0; 'local' only on 127.0.0.1. Default 'lan'. */
+  expose: 'lan' | 'local';
+}
+
+export interface VolumeSpec {
+  /** Absolute path inside the container, without `.`/`..` segments. */
+  mount: string;
+  /** Host side is always DATA_DIR/<app-id>/<name>; derived from `mount` when not given. */
+  name: string;
+  readOnly: boolean;
+}
+
+/** Sizes in bytes. */
+export interface ResourceSpec {
+  memory?: number;
+  memoryReservation?: number;
+  cpus?: number;
+  pids?: number;
+  /** Free disk the app needs before it may be installed. */
+  minDisk?: number;
+}
+
+export interface DependencySpec {
+  /** An app id, or an interface some app `provides`. */
+  id: string;
+  /** A semver range the dependency's version must satisfy. */
+  version?: string;
+  /** How far the dependency must be up before this app starts. Default 'running'. */
+  requires: 'installed' | 'running' | 'healthy';
+}
+
+export interface SecuritySpec {
+  /** Capability names without the CAP_ prefix, e.g. NET_BIND_SERVICE. */
+  capAdd: string[];
+  /** Default true. */
+  readOnlyRootfs: boolean;
+  /** e.g. "1000:1000"; absent means the image's user. */
+  user?: string;
+  /** Absolute container paths mounted as tmpfs. */
+  tmpfs: string[];
+  /** Default true. */
+  noNewPrivileges: boolean;
+}
+
+export interface HttpProbe {
+  port: number;
+  /** Starts with "/". Default "/". */
+  path: string;
+  /** The status that means healthy; absent means any 2xx/3xx. */
+  status?: number;
+}
+
+export interface TcpProbe {
+  port: number;
+}
+
+export interface ExecProbe {
+  command: string[];
+}
+
+/** Exactly one of `http`, `tcp`, `exec` is present. Durations in milliseconds. */
+export interface HealthSpec {
+  http?: HttpProbe;
+  tcp?: TcpProbe;
+  exec?: ExecProbe;
+  /** Default 10 s. */
+  interval: number;
+  /** Default 5 s. */
+  timeout: number;
+  /** Failures during this grace period after a start don't count. Default 30 s. */
+  startPeriod: number;
+  /** Consecutive failures before the app is unhealthy. Default 3. */
+  retries: number;
+}
+
+export interface BitcoinSpec {
+  implementation: 'core' | 'knots';
+  network: ChainNetwork;
+  rpcPort?: number;
+  p2pPort?: number;
+  /** Absolute path inside the container. */
+  datadir?: string;
+}
+
+export interface LightningSpec {
+  implementation: 'lnd' | 'cln';
+  network: ChainNetwork;
+}
+
+export interface Web5Spec {
+  protocols: string[];
+}
+
+export interface AppManifest {
+  id: string;
+  name: string;
+  version: string;
+  category: AppCategory;
+  description?: string;
+  icon?: string;
+  homepage?: string;
+  /** A pinned OCI reference: a non-floating tag and/or a sha256 digest. */
+  image: string;
+  /** Absent means the image's own CMD / ENTRYPOINT. */
+  command?: string[];
+  entrypoint?: string[];
+  /** Values as strings, whatever YAML type they were written as. */
+  env: Record<string, string>;
+  ports: PortSpec[];
+  volumes: VolumeSpec[];
+  resources: ResourceSpec;
+  dependencies: DependencySpec[];
+  provides: string[];
+  conflicts: string[];
+  security: SecuritySpec;
+  /** Absent means the app declares no health check. */
+  health?: HealthSpec;
+  /** Milliseconds to wait after SIGTERM before SIGKILL. Default 30 s. */
+  stopTimeout: number;
+  bitcoin?: BitcoinSpec;
+  lightning?: LightningSpec;
+  web5?: Web5Spec;
+}
