@@ -130,7 +130,10 @@ export async function startContainer(t: PodmanTransport, id: string, signal?: Ab
   await t.call('POST', `${containerPath(id)}/start`, { signal, acceptStatus: [304] });
 }
 
-/** Stops with SIGTERM, SIGKILL after `timeoutSeconds`; already stopped is fine (304). */
+/**
+ * Stops with SIGTERM, SIGKILL after `timeoutSeconds`; already stopped is fine (304). libpod 4.3
+ * reads `timeout` (`t` is ignored there and the container's own stop_timeout applies).
+ */
 export async function stopContainer(
   t: PodmanTransport,
   id: string,
@@ -138,14 +141,18 @@ export async function stopContainer(
   signal?: AbortSignal,
 ): Promise<void> {
   await t.call('POST', `${containerPath(id)}/stop`, {
-    query: { timeout: timeoutSeconds },
+    query: { timeout: timeoutSeconds, t: timeoutSeconds },
     signal,
     timeoutMs: graceMs(timeoutSeconds),
     acceptStatus: [304],
   });
 }
 
-/** Podman 4.3 SIGKILLs at once on restart without `t`, so the grace period is required here. */
+/**
+ * Podman 4.3 SIGKILLs at once on restart unless given a grace period, and its libpod endpoint
+ * reads it from `timeout` (measured: `?t=3` is ignored and kills in 0.4 s; `?timeout=3` waits
+ * 3 s). `t` is sent as well for the compat spelling.
+ */
 export async function restartContainer(
   t: PodmanTransport,
   id: string,
@@ -153,7 +160,7 @@ export async function restartContainer(
   signal?: AbortSignal,
 ): Promise<void> {
   await t.call('POST', `${containerPath(id)}/restart`, {
-    query: { t: timeoutSeconds },
+    query: { timeout: timeoutSeconds, t: timeoutSeconds },
     signal,
     timeoutMs: graceMs(timeoutSeconds),
   });

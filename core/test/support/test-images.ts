@@ -1,0 +1,182 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REGISTRY_HOST } from './constants.js';
+import { podman } from './podman-cli.js';
+
+const run = promisify(execFile);
+
+/** Applets linked into every test image; tests and the example manifests rely on these. */
+const APPLETS = [
+  'sh',
+  'httpd',
+  'wget',
+  'nc',
+  'sleep',
+  'cat',
+  'echo',
+  'id',
+  'ls',
+  'mkdir',
+  'kill',
+  'env',
+  'true',
+  'false',
+  'test',
+  '[',
+  'grep',
+  'head',
+  'tail',
+  'touch',
+  'rm',
+  'date',
+  'hostname',
+  'nslookup',
+  'ping',
+  'printf',
+  'seq',
+  'sed',
+  'ps',
+  'timeout',
+  'wc',
+  'tee',
+  'stat',
+  'chmod',
+  'dd',
+  'sync',
+  'uname',
+  'whoami',
+];
+
+interface TestImage {
+  ref: string;
+  /** File path inside the image → contents. */
+  files: Record<string, string>;
+  cmd: string[];
+  labels: Record<string, string>;
+}
+
+const HELLO_VERSIONS = ['1.0.0', '1.1.0', '2.0.0'];
+
+export const helloImage = (version: string): string => `${REGISTRY_HOST}/apps/hello:${version}`;
+export const crashImage = (): string => `${REGISTRY_HOST}/apps/crash:1.0.0`;
+
+function definitions(): TestImage[] {
+  const hello = HELLO_VERSIONS.map((version) => ({
+    ref: helloImage(version),
+    files: { 'www/index.html': `hello from ${version}\n` },
+    cmd: ['/bin/sh', '-c', 'exec httpd -f -p 8080 -h /www'],
+    labels: { 'org.opencontainers.image.version': version },
+  }));
+  const crash: TestImage = {
+    ref: crashImage(),
+    files: {},
+    cmd: ['/bin/sh', '-c', 'echo "crash: exiting with status 3 on purpose" >&2; exit 3'],
+    labels: { 'org.opencontainers.image.version': '1.0.0' },
+  };
+  return [...hello, crash];
+}
+
+const CONTENT_LABEL = 'io.archipelago.test-image-content';
+
+/**
+ * Builds the test images from busybox-static with `podman import` and pushes them to the test
+ * registry. Content-addressed: an image whose content label matches is not rebuilt, and a tag
+ * the registry already holds with the same config is not pushed again.
+ */
+export async function buildAndPushTestImages(workDir: string): Promise<string[]> {
+  const busybox = readFileSync('/bin/busybox');
+  const busyboxHash = createHash('sha256').update(busybox).digest('hex');
+  const images = definitions();
+  await Promise.all(
+    images.map(async (image) => {
+      const content = createHash('sha256')
+        .update(busyboxHash)
+        .update(JSON.stringify([APPLETS, image.files, image.cmd, image.labels]))
+        .digest('hex')
+        .slice(0, 32);
+      const current = await podman([
+        'image',
+        'inspect',
+        '--format',
+        `{{index .Labels "${CONTENT_LABEL}"}}`,
+        image.ref,
+      ]).catch(() => '');
+      if (current.trim() !== content) await buildImage(image, content, workDir);
+      await pushIfMissing(image.ref);
+    }),
+  );
+  return images.map((i) => i.ref);
+}
+
+async function buildImage(image: TestImage, content: string, workDir: string): Promise<void> {
+  const dir = mkdtempSync(join(workDir, 'image-'));
+  const rootfs = join(dir, 'rootfs');
+  for (const sub of ['bin', 'etc', 'www', 'tmp', 'run', 'data', 'var/tmp'])
+    mkdirSync(join(rootfs, sub), { recursive: true });
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  chmodSync(join(rootfs, 'bin/busybox'), 0o755);
+  for (const applet of APPLETS) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  writeFileSync(
+    join(rootfs, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+  );
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnobody:x:65534:\n');
+  for (const [path, text] of Object.entries(image.files)) writeFileSync(join(rootfs, path), text);
+  const tarball = join(dir, 'rootfs.tar');
+  // Reproducible tarball: the same content gives the same layer digest, so pushes dedupe.
+  await run('tar', [
+    '--sort=name',
+    '--mtime=@0',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '-C',
+    rootfs,
+    '-cf',
+    tarball,
+    '.',
+  ]);
+  const changes = [
+    `CMD ${JSON.stringify(image.cmd)}`,
+    ...Object.entries({ ...image.labels, [CONTENT_LABEL]: content }).map(([k, v]) => `LABEL ${k}=${v}`),
+  ].flatMap((c) => ['--change', c]);
+  await podman(['import', ...changes, tarball, image.ref]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function pushIfMissing(ref: string): Promise<void> {
+  const localId = (await podman(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+  const [repoPath, tag] = [
+    ref.slice(REGISTRY_HOST.length + 1, ref.lastIndexOf(':')),
+    ref.slice(ref.lastIndexOf(':') + 1),
+  ];
+  try {
+    const res = await fetch(`http://${REGISTRY_HOST}/v2/${repoPath}/manifests/${tag}`, {
+      headers: {
+        accept:
+          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.ok) {
+      const manifest = (await res.json()) as { config?: { digest?: string } };
+      if (manifest.config?.digest === `sha256:${localId}`) return;
+    }
+  } catch {
+    // Unknown state: push.
+  }
+  await podman(['push', '--quiet', '--tls-verify=false', ref]);
+}
