@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { describeFailure } from './cli-error.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerDaemonCommand } from './commands/daemon.js';
@@ -14,6 +14,9 @@ export function createProgram(): Command {
     .version(packageVersion(), '-V, --version')
     // Program options only before the command: `archy install x --version 1.0` is install's own.
     .enablePositionalOptions()
+    // Throw instead of calling process.exit, so runCli returns the exit code (and tests can run
+    // archy in-process). Set before adding commands: they inherit it when created.
+    .exitOverride()
     .configureOutput({
       // Commander's own errors (unknown option, missing argument) in our one-line form.
       outputError: (text, write) =>
@@ -38,6 +41,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     await createProgram().parseAsync(argv);
     return 0;
   } catch (error) {
+    // Commander's own exits (bad usage, --help, --version): it has printed what it had to say.
+    if (error instanceof CommanderError) return error.exitCode;
     const report = describeFailure(error);
     if (report !== '') process.stderr.write(`${report}\n`);
     return 1;

@@ -33,10 +33,11 @@ export function registerLogsCommand(program: Command): void {
           .default(DEFAULT_CLI_LOG_TAIL),
       ),
   ).action(async (id: string, options: LogsOptions) => {
+    if (!options.follow && options.tail === 0) {
+      throw new CliError('--tail 0 prints nothing without --follow; give 1 or more');
+    }
     await withDaemon(options, async (client, endpoint) => {
       if (!options.follow) {
-        if (options.tail === 0)
-          throw new CliError('--tail 0 prints nothing without --follow; give 1 or more');
         const lines = await client.call('container-logs', { id, tail: options.tail });
         if (options.json) printJson(lines);
         else for (const line of lines) printLogLine(line, false);
