@@ -41,6 +41,7 @@ describe('buildContainerSpec', () => {
       Networks: { 'archy-hello': { aliases: ['hello'] } },
       portmappings: [{ container_port: 8080, host_port: 18080, protocol: 'tcp' }],
       restart_policy: 'no',
+      init: true,
       resource_limits: {
         memory: { limit: 64 * 1024 * 1024 },
         cpu: { quota: 50_000, period: 100_000 },

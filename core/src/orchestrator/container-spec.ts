@@ -41,6 +41,9 @@ export function buildContainerSpec(
     stop_timeout: Math.ceil(manifest.stopTimeout / 1000),
     // The daemon supervises restarts itself (with backoff and crash-loop detection).
     restart_policy: 'no',
+    // A tiny init as PID 1 forwards signals and reaps zombies: many app processes ignore
+    // SIGTERM when they are PID 1, which would turn every stop into a wait for the SIGKILL.
+    init: true,
   };
   if (manifest.command) spec.command = manifest.command;
   if (manifest.entrypoint) spec.entrypoint = manifest.entrypoint;

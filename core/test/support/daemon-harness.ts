@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, registry, waitFor } from './index.js';
+
+/** The built CLI; `npm test` builds before running the suite. */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestDaemon {
+  dataDir: string;
+  url: string;
+  process: ChildProcess;
+  /** Runs `archy <args>` against this daemon. */
+  cli(args: string[], options?: { timeoutMs?: number }): Promise<CliResult>;
+  /** Starts `archy <args>` and returns the running process (for commands that don't end, like logs --follow). */
+  spawnCli(args: string[]): ChildProcess;
+  /** `archy <args> --json`, parsed; throws with stderr when the command fails. */
+  cliJson<T>(args: string[]): Promise<T>;
+  /** Graceful stop (SIGTERM), waiting for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** The daemon's log so far (for failure messages). */
+  log(): string;
+}
+
+/**
+ * Starts a real `archy daemon` as a child process on a free loopback port, with the test
+ * registry trusted as plain HTTP. Resolves once the API answers.
+ */
+export async function startDaemon(options: {
+  dataDir: string;
+  env?: Record<string, string>;
+}): Promise<TestDaemon> {
+  const port = await freePort();
+  const listen = `127.0.0.1:${port}`;
+  const url = `http://${listen}`;
+  const env = {
+    ...process.env,
+    ARCHY_INSECURE_REGISTRIES: registry(),
+    ARCHY_LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  const child = spawn(
+    process.execPath,
+    [CLI_PATH, 'daemon', '--data-dir', options.dataDir, '--listen', listen],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const cliEnv = { ...env, ARCHY_DATA_DIR: options.dataDir, ARCHY_URL: url };
+  const cli = (args: string[], cliOptions: { timeoutMs?: number } = {}): Promise<CliResult> =>
+    runCli(args, cliEnv, cliOptions.timeoutMs ?? 60_000);
+
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}:\n${output}`);
+        const info = await readFile(join(options.dataDir, 'run', 'daemon.json'), 'utf8').catch(() => '');
+        return info.includes(url) && (await cli(['list', '--json'])).code === 0;
+      },
+      { what: `the daemon to answer on ${url}`, timeoutMs: 30_000, intervalMs: 100 },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\ndaemon log:\n${output}`);
+  }
+
+  return {
+    dataDir: options.dataDir,
+    url,
+    process: child,
+    cli,
+    spawnCli: (args) =>
+      spawn(process.execPath, [CLI_PATH, ...args], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] }),
+    cliJson: async <T>(args: string[]): Promise<T> => {
+      const result = await cli([...args, '--json']);
+      if (result.code !== 0)
+        throw new Error(`archy ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+      return JSON.parse(result.stdout) as T;
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    log: () => output,
+  };
+}
+
+/** Runs the CLI with an environment of its own (no daemon needed, e.g. `manifest lint`). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`archy ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
