@@ -64,14 +64,23 @@ export async function inspectSecret(
   }
 }
 
-/** Lists secrets; `labels` filters client-side (4.3's secret list has no label filter). */
+/**
+ * Lists secrets with their labels. 4.3's list answers `Labels: null` for every secret (only
+ * inspect has them) and has no label filter, so each secret is inspected and filtered here.
+ */
 export async function listSecrets(
   t: PodmanTransport,
   options: { labels?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<SecretInfo[]> {
-  const list = await t.json<RawSecret[] | null>('GET', '/libpod/secrets/json', {
-    signal: options.signal,
-  });
+  const list =
+    (await t.json<RawSecret[] | null>('GET', '/libpod/secrets/json', { signal: options.signal })) ?? [];
+  const detailed = await Promise.all(
+    list.map(async (raw) =>
+      raw.Spec.Labels
+        ? toSecretInfo(raw)
+        : ((await inspectSecret(t, raw.ID, options.signal)) ?? toSecretInfo(raw)),
+    ),
+  );
   const wanted = Object.entries(options.labels ?? {});
-  return (list ?? []).map(toSecretInfo).filter((s) => wanted.every(([k, v]) => s.labels[k] === v));
+  return detailed.filter((s) => wanted.every(([k, v]) => s.labels[k] === v));
 }
