@@ -88,7 +88,8 @@ function definitions(): TestImage[] {
   return [...hello, crash];
 }
 
-const CONTENT_LABEL = 'io.archipelago.test-image-content';
+// Not under io.archipelago.*: image labels are copied onto every container made from the image.
+const CONTENT_LABEL = 'test.archipelago.image-content';
 
 /**
  * Builds the test images from busybox-static with `podman import` and pushes them to the test
