@@ -141,7 +141,12 @@ export interface RpcMethods {
   };
   'daemon-info': {
     params: Record<string, never>;
-    result: { version: string; dataDir: string; podman: { version: string; rootless: boolean }; startedAt: string };
+    result: {
+      version: string;
+      dataDir: string;
+      podman: { version: string; rootless: boolean };
+      startedAt: string;
+    };
   };
 }
 export type RpcMethodName = keyof RpcMethods;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { RpcMethodName, RpcMethods } from './contract.js';
 
-/** The app id rule from the manifest contract; ids also name containers and data dirs. */
-export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const MAX_LOG_TAIL = 10_000;
+import { APP_ID_PATTERN } from '../util/app-id.js';
+import { MAX_LOG_TAIL } from './limits.js';
+
+export { APP_ID_PATTERN, MAX_LOG_TAIL };
 
 /** Zod error option that tells a missing param from a wrong one. */
 const expecting = (what: string) => ({

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { APP_ID_PATTERN, MAX_LOG_TAIL } from '../api/rpc-params.js';
+import { MAX_LOG_TAIL } from '../api/limits.js';
+import { APP_ID_PATTERN } from '../util/app-id.js';
 import { DEFAULT_DATA_DIR } from '../daemon/options.js';
 import { readDaemonCredentials } from './credentials.js';
 import { resolveDaemonUrl } from './resolve-endpoint.js';

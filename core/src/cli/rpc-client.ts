@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { request as httpRequest } from 'node:http';
 import { RpcErrorCode, type RpcMethodName, type RpcMethods } from '../api/contract.js';
 import { CliError } from './cli-error.js';
 
@@ -29,10 +29,13 @@ const UNREACHABLE_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-/** A JSON-RPC client for POST /rpc/v1, typed by the contract's RpcMethods. */
+/**
+ * A JSON-RPC client for POST /rpc/v1, typed by the contract's RpcMethods. Built on node:http,
+ * which is already loaded at startup: every archy command pays for its client's import, and
+ * a command that answers in a blink is part of a CLI that feels fast.
+ */
 export class RpcClient {
   private nextId = 1;
-  private readonly agent = new Agent();
 
   constructor(private readonly endpoint: DaemonEndpoint) {}
 
@@ -42,22 +45,20 @@ export class RpcClient {
     options: CallOptions = {},
   ): Promise<RpcMethods[M]['result']> {
     const id = this.nextId++;
-    let response;
+    let response: { statusCode: number; text: string };
     try {
-      response = await request(`${this.endpoint.url}/rpc/v1`, {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.endpoint.token}` },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
-        ...(options.noTimeout ? { headersTimeout: 0, bodyTimeout: 0 } : {}),
-      });
+      response = await postJson(
+        `${this.endpoint.url}/rpc/v1`,
+        this.endpoint.token,
+        JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        options.noTimeout ? 0 : DEFAULT_TIMEOUT_MS,
+      );
     } catch (error) {
       throw unreachableError(this.endpoint, error);
     }
 
-    const text = await response.body.text();
     if (response.statusCode === 401) throw unauthorizedError(this.endpoint);
-    const payload = parseJson(text);
+    const payload = parseJson(response.text);
     const rpcError = payload?.error;
     if (isRpcErrorObject(rpcError)) throw new CliError(rpcError.message, { rpcCode: rpcError.code });
     if (response.statusCode !== 200 || payload === undefined || !('result' in payload)) {
@@ -69,8 +70,49 @@ export class RpcClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    // Each call uses its own connection (no keep-alive agent), so nothing is left open.
   }
+}
+
+/** How long an ordinary call may take before the CLI gives up on the daemon. */
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+function postJson(
+  url: string,
+  token: string,
+  body: string,
+  timeoutMs: number,
+): Promise<{ statusCode: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    if (timeoutMs > 0) {
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(
+          Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
+        ),
+      );
+    }
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export function unreachableError(endpoint: DaemonEndpoint, error: unknown): Error {

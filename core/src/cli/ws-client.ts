@@ -1,4 +1,3 @@
-import { WebSocket } from 'undici';
 import type { DaemonEventName, WsEventMessage } from '../api/contract.js';
 import type { WsClientMessage, WsServerMessage } from '../api/ws-protocol.js';
 import { CliError } from './cli-error.js';
@@ -28,6 +27,9 @@ export function eventStreamUrl(daemonUrl: string): string {
  */
 export async function openEventStream(endpoint: DaemonEndpoint): Promise<DaemonEventStream> {
   const url = eventStreamUrl(endpoint.url);
+  // Loaded only by the commands that stream (install's progress, logs --follow): undici is the
+  // heaviest import the CLI has, and most commands never need it.
+  const { WebSocket } = await import('undici');
   const socket = new WebSocket(url, { headers: { authorization: `Bearer ${endpoint.token}` } });
   const listeners: ((message: DaemonMessage) => void)[] = [];
 

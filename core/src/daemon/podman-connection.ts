@@ -19,6 +19,8 @@ export interface PodmanConnection {
 export async function connectPodman(options: {
   socketPath?: string;
   runDir: string;
+  /** Plain-HTTP registries; a service we start is told, so pulls from them report bytes. */
+  insecureRegistries: ReadonlySet<string>;
   logger: Logger;
 }): Promise<PodmanConnection> {
   if (options.socketPath) {

@@ -28,8 +28,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await mkdir(layout.runDir, { recursive: true, mode: 0o700 });
 
+  const insecureRegistries = parseInsecureRegistries(process.env.ARCHY_INSECURE_REGISTRIES);
   const podman = await connectPodman({
     runDir: layout.runDir,
+    insecureRegistries,
     logger,
     ...(options.podmanSocket ? { socketPath: options.podmanSocket } : {}),
   });
@@ -48,7 +50,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     podman: podman.client,
     dataDir,
     appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
-    insecureRegistries: parseInsecureRegistries(process.env.ARCHY_INSECURE_REGISTRIES),
+    insecureRegistries,
     logger,
   });
 

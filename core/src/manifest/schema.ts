@@ -4,6 +4,7 @@
 
 import semver from 'semver';
 import { z } from 'zod';
+import { APP_ID_PATTERN } from '../util/app-id.js';
 import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-reference.js';
 import { describeValue, expected } from './messages.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
@@ -15,8 +16,7 @@ export const POINT_AT_KEY = { pointAt: 'key' } as const;
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-/** App ids double as container names, host names on app networks and folder names under DATA_DIR. */
-export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export { APP_ID_PATTERN };
 const APP_ID_WORDS =
   'an id of 1-63 lowercase letters, digits and "-", starting with a letter or digit (e.g. "bitcoin-core")';
 const appId = z.string(expected(APP_ID_WORDS)).regex(APP_ID_PATTERN, expected(APP_ID_WORDS));

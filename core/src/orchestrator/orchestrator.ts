@@ -11,6 +11,7 @@ import {
 import { HealthMonitor, HealthTracker, type ProbeTarget } from '../health/index.js';
 import { parseManifest, type AppManifest } from '../manifest/index.js';
 import { PodmanError, type PodmanClient, type PodmanEvent } from '../podman/index.js';
+import { isValidAppId } from '../util/app-id.js';
 import { ArchyError, notFound } from '../util/errors.js';
 import { TypedEventBus } from '../util/event-bus.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
@@ -38,7 +39,7 @@ export interface OrchestratorOptions {
 const SETTLE_MS = 1_000;
 /** How long an install waits for a first healthy probe before returning the app as starting. */
 const READY_WAIT_CAP_MS = 20_000;
-const READY_POLL_MS = 150;
+const READY_POLL_MS = 50;
 
 /**
  * Installs and supervises apps on rootless Podman. Every change to an app runs on that app's
@@ -158,14 +159,21 @@ export class Orchestrator implements AppLifecycle {
     this.runtimes.set(id, runtime);
     this.publish(runtime);
 
+    const began = Date.now();
+    const step = (name: string) =>
+      this.log.debug({ app: id, step: name, ms: Date.now() - began }, 'install step');
     try {
       await this.prepareDataDirs(manifest);
       await this.pullImage(id, record.image);
+      step('image');
       await this.ensureNetwork(id, record.version);
+      step('network');
       const created = await this.createContainer(runtime);
       record.containerId = created;
       await this.store.save(record);
+      step('created');
       await this.startAndWait(runtime, { waitForHealthy: true });
+      step('ready');
       record.phase = 'installed';
       await this.store.save(record);
       await this.writeDefaultAppConfig(id);
@@ -418,7 +426,7 @@ export class Orchestrator implements AppLifecycle {
   }
 
   private async readBundled(id: string): Promise<string> {
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) {
+    if (!isValidAppId(id)) {
       throw new ArchyError(
         RpcErrorCode.InvalidParams,
         `'${id}' is not a valid app id (lowercase letters, digits, '-')`,

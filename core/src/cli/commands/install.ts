@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { RpcMethods } from '../../api/contract.js';
-import { APP_ID_PATTERN } from '../../api/rpc-params.js';
+import { APP_ID_PATTERN } from '../../util/app-id.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine } from '../format.js';
