@@ -1,15 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests drive real rootless Podman and share one machine, so files run one at a
-// time per worker; unit specs beside the code are fast and pure.
+// Two projects: unit specs beside the code are pure and need nothing; integration tests drive
+// real rootless Podman and a registry, which the global setup checks and starts once per run.
 export default defineConfig({
   cacheDir: '/tmp/archipelago-vitest-cache',
   test: {
-    include: ['src/**/*.spec.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.spec.ts'], testTimeout: 20_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -24,6 +24,12 @@ export async function acquireRegistry(runId: string): Promise<void> {
       return;
     }
     if (await portOpen()) {
+      // A registry we did not start (npm start's local one, say) serves the tests just as well;
+      // having no pid file for it, the last run out leaves it running.
+      if (await registryAnswers()) {
+        writeFileSync(join(dir, 'leases', runId), String(process.pid));
+        return;
+      }
       throw new Error(
         `${REGISTRY_HOST} is already taken by a process that is not the test registry; the example manifest ` +
           `needs this exact address. Find it with: ss -ltnp 'sport = :${PORT}' — Debian's docker-registry ` +
