@@ -1,0 +1,41 @@
+import { RpcErrorCode } from '../../api/contract.js';
+import { ArchyError } from '../../util/errors.js';
+
+/**
+ * Why an image was refused. Travels in the error's `data.reason`, so the orchestrator and UI can
+ * tell "not signed" from "tampered" without parsing messages (and without a new RPC code).
+ */
+export type ImageRefusalReason =
+  'unsigned' | 'untrusted' | 'digest-mismatch' | 'identity-mismatch' | 'malformed';
+
+export interface ImageRefusalData {
+  reason: ImageRefusalReason;
+  image: string;
+}
+
+const NEXT_STEP: Record<ImageRefusalReason, string> = {
+  unsigned:
+    'ask the publisher for a signed image (archy image sign), or for development only set ARCHY_ALLOW_UNSIGNED=1',
+  untrusted:
+    "do not run it: either the publisher's key is not among the catalog's trusted keys, or the signature was tampered with",
+  'digest-mismatch':
+    'do not run it: the tag was moved to other content, or a signature was copied from another image; ask the publisher to re-sign',
+  'identity-mismatch':
+    'do not run it: the signature was made for another repository and copied here; ask the publisher to sign this repository',
+  malformed: 'do not run it; ask the publisher to sign the image again with cosign or archy image sign',
+};
+
+/** An ArchyError for a refused image: what was wrong, then what to do next. */
+export function imageRefused(image: string, reason: ImageRefusalReason, what: string): ArchyError {
+  const data: ImageRefusalData = { reason, image };
+  return new ArchyError(RpcErrorCode.ImageUnavailable, `image ${image} ${what}; ${NEXT_STEP[reason]}.`, {
+    data,
+  });
+}
+
+/** The refusal reason of an error from verifyImage, or undefined when it was not a signature refusal. */
+export function imageRefusalReason(err: unknown): ImageRefusalReason | undefined {
+  if (!(err instanceof ArchyError)) return undefined;
+  const data = err.data as Partial<ImageRefusalData> | undefined;
+  return typeof data?.reason === 'string' && data.reason in NEXT_STEP ? data.reason : undefined;
+}
