@@ -1,0 +1,33 @@
+// Public surface of per-app secrets: generation, encrypted storage, redaction, Podman injection.
+export {
+  rpcauth,
+  checkRpcAuth,
+  generatePassword,
+  assertValidRpcUser,
+  RPC_USER_PATTERN,
+  type RpcAuth,
+} from './rpcauth.js';
+export { loadOrCreateMasterKey, masterKeyPath, MASTER_KEY_BYTES } from './master-key.js';
+export {
+  SecretStore,
+  SECRET_NAME_PATTERN,
+  MIN_SECRET_LENGTH,
+  MAX_SECRET_BYTES,
+  type SecretStoreOptions,
+} from './secret-store.js';
+export type { SecretEnvelope } from './envelope.js';
+export { Redactor, REDACTED, SENSITIVE_KEY, pinoRedaction } from './redact.js';
+export {
+  createPodmanSecret,
+  prepareSecretInjection,
+  removePodmanSecrets,
+  podmanSecretName,
+  envSecretModeFor,
+  withEnvFromSecretFiles,
+  SECRET_NAME_LABEL,
+  type EnvSecretMode,
+  type PodmanSecretsApi,
+  type SecretUse,
+  type SecretInjection,
+} from './podman-secrets.js';
+export { SecretsError } from './secrets-error.js';

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createFileExclusive } from './exclusive-file.js';
+import { SecretsError } from './secrets-error.js';
+
+export const MASTER_KEY_BYTES = 32;
+
+/** `DATA_DIR/secrets/.master-key`: beside the secrets it opens, hidden from `list` by its dot. */
+export const masterKeyPath = (dataDir: string): string => join(dataDir, 'secrets', '.master-key');
+
+/**
+ * Loads the master key, or creates it when `create` is set and none exists. The file holds the
+ * key as 64 hex characters and a newline, so it can be backed up and restored by copy and paste.
+ *
+ * A key file that group or others can read is refused rather than silently fixed: someone may
+ * already have copied it, and the user should know.
+ */
+export async function loadOrCreateMasterKey(path: string, options: { create: boolean }): Promise<Buffer> {
+  const existing = await readMasterKey(path);
+  if (existing) return existing;
+  if (!options.create) {
+    throw new SecretsError(
+      `master key ${path} is missing; restore it from your backup (without it the stored secrets cannot be decrypted)`,
+    );
+  }
+  await createMasterKey(path);
+  // Read back what is on disk: another process may have won the race to create it.
+  const created = await readMasterKey(path);
+  if (!created)
+    throw new SecretsError(`master key ${path} vanished right after it was created; check the disk`);
+  return created;
+}
+
+/** The key, or undefined when the file does not exist. */
+async function readMasterKey(path: string): Promise<Buffer | undefined> {
+  const info = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!info) return undefined;
+  if (!info.isFile()) {
+    throw new SecretsError(
+      `master key ${path} is not a regular file (a symlink?); replace it with the key file itself`,
+    );
+  }
+  assertPrivateMode(path, info.mode, info.uid);
+  const text = (await readSmallFile(path)).trim();
+  if (!/^[0-9a-f]{64}$/.test(text)) {
+    throw new SecretsError(
+      `master key ${path} is damaged (expected ${MASTER_KEY_BYTES * 2} hex characters); restore it from your backup`,
+    );
+  }
+  return Buffer.from(text, 'hex');
+}
+
+function assertPrivateMode(path: string, mode: number, uid: number): void {
+  if ((mode & 0o077) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(3, '0');
+    throw new SecretsError(
+      `master key ${path} has mode ${octal}, readable by other users; run: chmod 600 ${path} ` +
+        '(and consider the stored secrets exposed if anyone else could log in)',
+    );
+  }
+  const me = process.getuid?.();
+  if (me !== undefined && uid !== me) {
+    throw new SecretsError(
+      `master key ${path} is owned by uid ${uid}, not by this user (${me}); run: chown ${me} ${path}`,
+    );
+  }
+}
+
+async function readSmallFile(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(256);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates the key with the same never-readable-by-others, never-torn guarantees as secret files. */
+async function createMasterKey(path: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  // false means another process created it first: the caller reads back whichever won.
+  await createFileExclusive(path, `${randomBytes(MASTER_KEY_BYTES).toString('hex')}\n`);
+}

@@ -1,0 +1,207 @@
+import { chmod, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-file.js';
+import { KeyedQueue } from '../../util/keyed-queue.js';
+import { openSecret, sealSecret, type OpenFailure } from './envelope.js';
+import { createFileExclusive } from './exclusive-file.js';
+import { loadOrCreateMasterKey, masterKeyPath } from './master-key.js';
+import type { Redactor } from './redact.js';
+import { SecretsError } from './secrets-error.js';
+
+/** Same rule as manifest ids; checked here too because ids become path components. */
+const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** No dots: names cannot collide with `.master-key`, temp files or `..`, and map 1:1 to `<name>.enc`. */
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Shorter values are too weak to be secrets, and redacting them would garble every log line. */
+export const MIN_SECRET_LENGTH = 8;
+/** Podman's file driver takes up to 500 KiB; secrets this big belong in a volume instead. */
+export const MAX_SECRET_BYTES = 64 * 1024;
+
+const SUFFIX = '.enc';
+
+export interface SecretStoreOptions {
+  /** Every value read or written is registered here, so logs and responses can blank it out. */
+  redactor?: Redactor;
+}
+
+/**
+ * Per-app secrets, encrypted at rest in `DATA_DIR/secrets/{app-id}/{name}.enc` (AES-256-GCM under
+ * the master key in `secrets/.master-key`). A secret is created once and kept: updates and
+ * version switches reuse it; only a purge (`removeApp`) deletes it.
+ */
+export class SecretStore {
+  readonly secretsDir: string;
+  private readonly redactor: Redactor | undefined;
+  private readonly queue = new KeyedQueue();
+  private key: Promise<Buffer> | undefined;
+
+  constructor(
+    readonly dataDir: string,
+    options: SecretStoreOptions = {},
+  ) {
+    this.secretsDir = join(dataDir, 'secrets');
+    this.redactor = options.redactor;
+  }
+
+  /** The secret's value, generating and storing it on first use. `generate` runs at most once. */
+  async ensure(appId: string, name: string, generate: () => string): Promise<string> {
+    const path = this.pathOf(appId, name);
+    return this.queue.run(`${appId}/${name}`, async () => {
+      const existing = await this.read(appId, name, path);
+      if (existing !== undefined) return existing;
+      const value = generate();
+      this.checkValue(appId, name, value);
+      const key = await this.masterKey();
+      await this.prepareAppDir(appId);
+      // Exclusive create: a second daemon racing us cannot swap in another value; take theirs.
+      if (await createFileExclusive(path, sealSecret(key, appId, name, value))) return this.remember(value);
+      const winner = await this.read(appId, name, path);
+      if (winner === undefined)
+        throw new SecretsError(`secret '${name}' of app '${appId}' vanished while created`);
+      return winner;
+    });
+  }
+
+  /** The value, or undefined when the app has no such secret. */
+  async get(appId: string, name: string): Promise<string | undefined> {
+    const path = this.pathOf(appId, name);
+    return this.queue.run(`${appId}/${name}`, () => this.read(appId, name, path));
+  }
+
+  /** Stores (or replaces) a value, e.g. one the user chose. */
+  async set(appId: string, name: string, value: string): Promise<void> {
+    const path = this.pathOf(appId, name);
+    this.checkValue(appId, name, value);
+    return this.queue.run(`${appId}/${name}`, async () => {
+      const key = await this.masterKey();
+      await this.prepareAppDir(appId);
+      await writeFileAtomic(path, sealSecret(key, appId, name, value), 0o600);
+      this.remember(value);
+    });
+  }
+
+  /** The app's secret names, sorted; never values. */
+  async list(appId: string): Promise<string[]> {
+    assertAppId(appId);
+    const files = await readdir(join(this.secretsDir, appId)).catch(ignoreMissing([] as string[]));
+    return files
+      .filter((f) => f.endsWith(SUFFIX) && SECRET_NAME_PATTERN.test(f.slice(0, -SUFFIX.length)))
+      .map((f) => f.slice(0, -SUFFIX.length))
+      .sort();
+  }
+
+  /** Deletes one secret; false when there was none. */
+  async remove(appId: string, name: string): Promise<boolean> {
+    const path = this.pathOf(appId, name);
+    return this.queue.run(`${appId}/${name}`, async () => {
+      const existed = (await lstat(path).catch(ignoreMissing(undefined))) !== undefined;
+      await rm(path, { force: true });
+      return existed;
+    });
+  }
+
+  /** Deletes every secret of an app. Only for `remove --purge`: the values cannot be recovered. */
+  async removeApp(appId: string): Promise<void> {
+    assertAppId(appId);
+    await rm(join(this.secretsDir, appId), { recursive: true, force: true });
+  }
+
+  private async read(appId: string, name: string, path: string): Promise<string | undefined> {
+    const text = await readFile(path, 'utf8').catch(ignoreMissing(undefined));
+    if (text === undefined) return undefined;
+    const opened = openSecret(await this.masterKey(), appId, name, text);
+    if (!opened.ok) throw new SecretsError(undecryptableMessage(appId, name, path, opened.reason));
+    return this.remember(opened.value);
+  }
+
+  private remember(value: string): string {
+    this.redactor?.add(value);
+    return value;
+  }
+
+  private pathOf(appId: string, name: string): string {
+    assertAppId(appId);
+    if (!SECRET_NAME_PATTERN.test(name)) {
+      throw new TypeError(
+        `invalid secret name ${JSON.stringify(name)}: use 1 to 64 letters, digits, '_' or '-', starting with a letter or digit`,
+      );
+    }
+    return join(this.secretsDir, appId, `${name}${SUFFIX}`);
+  }
+
+  private checkValue(appId: string, name: string, value: unknown): void {
+    // The message describes the value's shape only, never the value.
+    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
+      throw new SecretsError(
+        `secret '${name}' of app '${appId}' must be a string of at least ${MIN_SECRET_LENGTH} characters`,
+      );
+    }
+    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
+      throw new SecretsError(`secret '${name}' of app '${appId}' is larger than ${MAX_SECRET_BYTES} bytes`);
+    }
+  }
+
+  private async prepareAppDir(appId: string): Promise<void> {
+    const dir = join(this.secretsDir, appId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir leaves existing dirs as they were; these must not be listable by others.
+    await chmod(this.secretsDir, 0o700);
+    await chmod(dir, 0o700);
+  }
+
+  /**
+   * Loads the key once per store. A new key is made only while no secret exists: if secret files
+   * are there but the key is gone, a fresh key would silently orphan them, so that is refused.
+   * A failed load is not cached, so fixing the file (chmod 600) works without a restart.
+   */
+  private masterKey(): Promise<Buffer> {
+    this.key ??= (async () => {
+      const create = !(await this.anySecretFileExists());
+      return loadOrCreateMasterKey(masterKeyPath(this.dataDir), { create });
+    })().catch((err: unknown) => {
+      this.key = undefined;
+      throw err;
+    });
+    return this.key;
+  }
+
+  private async anySecretFileExists(): Promise<boolean> {
+    const apps = await readdir(this.secretsDir, { withFileTypes: true }).catch(ignoreMissing([]));
+    for (const app of apps) {
+      if (!app.isDirectory()) continue;
+      const files = await readdir(join(this.secretsDir, app.name)).catch(ignoreMissing([] as string[]));
+      if (files.some((f) => f.endsWith(SUFFIX))) return true;
+    }
+    return false;
+  }
+}
+
+function assertAppId(appId: string): void {
+  if (!APP_ID_PATTERN.test(appId)) {
+    throw new TypeError(`invalid app id ${JSON.stringify(appId)} for a secret (expected ${APP_ID_PATTERN})`);
+  }
+}
+
+function undecryptableMessage(appId: string, name: string, path: string, reason: OpenFailure): string {
+  const what = `secret '${name}' of app '${appId}' (${path})`;
+  switch (reason) {
+    case 'malformed':
+      return `${what} is damaged (not a secret file this daemon wrote); restore it from backup, or delete it to have a new value generated`;
+    case 'unsupported-version':
+      return `${what} was written by a newer Archipelago; upgrade Archipelago to read it`;
+    case 'authentication-failed':
+      return (
+        `${what} cannot be decrypted: it was altered, copied from another app or name, or sealed with another ` +
+        'master key; restore it together with secrets/.master-key from the same backup, or delete it to have a new ' +
+        'value generated (the app then gets a new password)'
+      );
+  }
+}
+
+/** A catch handler turning "no such file" into `fallback` and rethrowing anything else. */
+function ignoreMissing<T>(fallback: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => {
+    if (err.code === 'ENOENT') return fallback;
+    throw err;
+  };
+}
