@@ -6,12 +6,18 @@ export class CliError extends Error {
   /** The JSON-RPC error code when the daemon refused the call. */
   readonly rpcCode: number | undefined;
   readonly preformatted: boolean;
+  /** The JSON-RPC error's `data`, when the daemon sent any (e.g. a manifest's issues). */
+  readonly data: unknown;
 
-  constructor(message: string, options: { rpcCode?: number; preformatted?: boolean; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { rpcCode?: number; preformatted?: boolean; cause?: unknown; data?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'CliError';
     this.rpcCode = options.rpcCode;
     this.preformatted = options.preformatted ?? false;
+    this.data = options.data;
   }
 }
 

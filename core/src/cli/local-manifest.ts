@@ -26,9 +26,23 @@ export interface LocalManifest {
  * (named as the user typed the path) before anything is sent to the daemon.
  */
 export async function readLocalManifest(file: string): Promise<LocalManifest> {
-  let text: string;
+  const text = await readManifestText(file);
+  // Loaded on demand: only the commands that read manifests pay for the YAML parser.
+  const { parseManifest, ManifestError, formatIssues } = await import('../manifest/index.js');
   try {
-    text = await readFile(file, 'utf8');
+    const manifest = parseManifest(text, file);
+    return { text, id: manifest.id, version: manifest.version };
+  } catch (error) {
+    if (error instanceof ManifestError)
+      throw new InvalidManifestError(error.issues, formatIssues(error.issues), error);
+    throw error;
+  }
+}
+
+/** Reads a manifest file, with errors that say what is wrong with the path. */
+export async function readManifestText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -41,14 +55,21 @@ export async function readLocalManifest(file: string): Promise<LocalManifest> {
             : (error as Error).message;
     throw new CliError(`cannot read manifest ${file}: ${why}`, { cause: error });
   }
-  // Loaded on demand: only the commands that read manifests pay for the YAML parser.
-  const { parseManifest, ManifestError, formatIssues } = await import('../manifest/index.js');
-  try {
-    const manifest = parseManifest(text, file);
-    return { text, id: manifest.id, version: manifest.version };
-  } catch (error) {
-    if (error instanceof ManifestError)
-      throw new InvalidManifestError(error.issues, formatIssues(error.issues), error);
-    throw error;
-  }
+}
+
+/**
+ * The daemon's refusal of a manifest, with every issue it found one per line (the daemon parses
+ * with the file name the user typed, so the lines read as if checked here).
+ */
+export async function manifestRefusal(error: unknown): Promise<unknown> {
+  if (!(error instanceof CliError) || error.rpcCode !== RpcErrorCode.InvalidManifest) return error;
+  const issues = (error.data as { issues?: ManifestIssue[] } | undefined)?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return error;
+  const { formatIssues } = await import('../manifest/errors.js');
+  return new InvalidManifestError(issues, formatIssues(issues), error);
+}
+
+/** The app id a manifest declares, read without parsing it: enough to follow its install. */
+export function manifestIdHint(text: string): string | undefined {
+  return /^id:[ \t]*["']?([a-z0-9][a-z0-9-]{0,62})["']?[ \t]*(?:#.*)?$/m.exec(text)?.[1];
 }

@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RpcErrorCode } from '../api/contract.js';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -184,14 +186,46 @@ describe('archy manifest lint (local, no daemon)', () => {
 });
 
 describe('archy install <path>', () => {
-  it('checks the manifest locally and sends nothing when it is invalid', async () => {
+  it("prints every issue of the daemon's manifest refusal, one file:line:col line each", async () => {
     const file = join(dataDir, 'bad.yml');
     await writeFile(file, HELLO.replace('id: hello', 'id: Hello'));
     await writeFile(join(dataDir, '.cookie'), 'a'.repeat(64));
-    // A closed port: had archy called the daemon, the error would be "cannot reach".
-    const url = `http://127.0.0.1:${await closedPort()}`;
-    expect(await archy('install', file, '--data-dir', dataDir, '--url', url)).toBe(1);
-    expect(stderr).toMatch(new RegExp(`^${file}:1:5: id: `));
-    expect(stderr).not.toContain('cannot reach');
+    // Stands in for the daemon's answer (the real refusal is covered end to end in
+    // test/daemon/bad-input.test.ts): what is under test is how archy prints it.
+    const issues = [
+      { file, line: 1, col: 5, path: 'id', message: 'expected an id' },
+      { file, line: 4, col: 1, path: '', message: 'unknown key imgae', suggestion: 'image' },
+    ];
+    let received = '';
+    const daemon = createHttpServer((request, response) => {
+      request.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/json');
+        response.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            error: { code: RpcErrorCode.InvalidManifest, message: 'first issue (+1 more)', data: { issues } },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => daemon.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = daemon.address() as AddressInfo;
+      expect(await archy('install', file, '--data-dir', dataDir, '--url', `http://127.0.0.1:${port}`)).toBe(
+        1,
+      );
+    } finally {
+      daemon.close();
+    }
+    // The file's text went to the daemon, named as the user typed it.
+    expect(JSON.parse(received)).toMatchObject({
+      method: 'container-install',
+      params: { manifestFile: file },
+    });
+    expect(stderr).toBe(
+      `${file}:1:5: id: expected an id\n${file}:4:1: unknown key imgae (did you mean 'image'?)\n`,
+    );
   });
 });

@@ -60,7 +60,12 @@ export class RpcClient {
     if (response.statusCode === 401) throw unauthorizedError(this.endpoint);
     const payload = parseJson(response.text);
     const rpcError = payload?.error;
-    if (isRpcErrorObject(rpcError)) throw new CliError(rpcError.message, { rpcCode: rpcError.code });
+    if (isRpcErrorObject(rpcError)) {
+      throw new CliError(rpcError.message, {
+        rpcCode: rpcError.code,
+        data: (rpcError as { data?: unknown }).data,
+      });
+    }
     if (response.statusCode !== 200 || payload === undefined || !('result' in payload)) {
       throw new CliError(
         `the daemon at ${this.endpoint.url} gave an unexpected answer (HTTP ${response.statusCode}); is that URL an Archipelago daemon?`,

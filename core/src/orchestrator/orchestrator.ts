@@ -599,7 +599,9 @@ export class Orchestrator implements AppLifecycle {
 
   private async exitedAtOnce(runtime: AppRuntime): Promise<ArchyError> {
     const id = runtime.record.id;
-    const code = runtime.container?.exitCode;
+    // Podman records the exit code a moment after the state flips; ask once more if it's missing.
+    const code =
+      runtime.container?.exitCode ?? (await this.podman.inspectContainer(containerName(id)))?.State.ExitCode;
     const lines: string[] = [];
     try {
       for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: 5 })) {

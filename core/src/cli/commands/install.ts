@@ -4,7 +4,7 @@ import { APP_ID_PATTERN } from '../../util/app-id.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine } from '../format.js';
-import { readLocalManifest } from '../local-manifest.js';
+import { manifestIdHint, manifestRefusal, readManifestText } from '../local-manifest.js';
 import { printJson, printText } from '../output.js';
 import { PullProgressView } from '../progress-bar.js';
 import type { DaemonEndpoint } from '../rpc-client.js';
@@ -29,6 +29,8 @@ export function registerInstallCommand(program: Command): void {
       try {
         // An image pull can take many minutes on a slow link: no client-side timeout.
         return await client.call('container-install', params, { noTimeout: true });
+      } catch (error) {
+        throw await manifestRefusal(error);
       } finally {
         progress?.stop();
       }
@@ -41,7 +43,7 @@ export function registerInstallCommand(program: Command): void {
 async function installParams(
   target: string,
   version: string | undefined,
-): Promise<{ params: RpcMethods['container-install']['params']; appId: string }> {
+): Promise<{ params: RpcMethods['container-install']['params']; appId: string | undefined }> {
   const withVersion = version === undefined ? {} : { version };
   if (!isManifestPath(target)) {
     if (!APP_ID_PATTERN.test(target)) {
@@ -51,16 +53,20 @@ async function installParams(
     }
     return { params: { id: target, ...withVersion }, appId: target };
   }
-  // Throws InvalidManifestError listing every issue: nothing is sent for a manifest we know is bad.
-  const manifest = await readLocalManifest(target);
-  return { params: { manifest: manifest.text, manifestFile: target, ...withVersion }, appId: manifest.id };
+  // The daemon validates it (and names this path in every issue): parsing it here too would make
+  // every install load the YAML parser and schema, the CLI's slowest import, for nothing.
+  const text = await readManifestText(target);
+  return { params: { manifest: text, manifestFile: target, ...withVersion }, appId: manifestIdHint(text) };
 }
 
 /**
  * Follows /ws for this app's pull progress and draws it on stderr. Best effort: without the
  * stream the install still works, the user just sees no bar.
  */
-async function showPullProgress(endpoint: DaemonEndpoint, appId: string): Promise<{ stop(): void }> {
+async function showPullProgress(
+  endpoint: DaemonEndpoint,
+  appId: string | undefined,
+): Promise<{ stop(): void }> {
   let stream: DaemonEventStream;
   try {
     stream = await openEventStream(endpoint);
@@ -69,7 +75,11 @@ async function showPullProgress(endpoint: DaemonEndpoint, appId: string): Promis
   }
   const view = new PullProgressView(process.stderr);
   stream.onMessage((message) => {
-    if ('event' in message && message.event === 'pull-progress' && message.data.id === appId) {
+    if (
+      'event' in message &&
+      message.event === 'pull-progress' &&
+      (appId === undefined || message.data.id === appId)
+    ) {
       view.update(message.data);
     }
   });
