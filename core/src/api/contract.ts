@@ -42,6 +42,8 @@ export interface AppStatus {
   /** Why the app is failed/unhealthy, in words a user can act on. */
   message?: string;
   restartCount: number;
+  /** Present in the `crash-loop` state: the supervisor stopped restarting the app. */
+  crashLoop?: { since: string; exitCode?: number; lastLogs: string[] };
 }
 
 export interface ProbeResult {

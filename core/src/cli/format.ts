@@ -54,7 +54,7 @@ export function formatKeyValues(
 }
 
 export function formatAppStatus(app: AppStatus): string {
-  return formatKeyValues([
+  const summary = formatKeyValues([
     ['id', app.id],
     ['name', app.name],
     ['version', app.version],
@@ -71,7 +71,11 @@ export function formatAppStatus(app: AppStatus): string {
     ['started', app.startedAt],
     ['exit code', app.exitCode],
     ['restarts', app.restartCount],
+    ['crash loop', app.crashLoop?.since],
   ]);
+  const lastLogs = app.crashLoop?.lastLogs ?? [];
+  if (lastLogs.length === 0) return summary;
+  return `${summary}\nlast output:\n${lastLogs.map((line) => `  ${line}`).join('\n')}`;
 }
 
 export function formatAppHealth(health: AppHealth): string {

@@ -1,3 +1,9 @@
 export { HealthMonitor, type HealthCheck } from './health-monitor.js';
 export { HealthTracker, type HealthPolicy } from './health-tracker.js';
 export { runProbe, type ProbeSpec, type ProbeTarget } from './probe.js';
+export {
+  RestartPolicy,
+  DEFAULT_RESTART_POLICY,
+  type RestartDecision,
+  type RestartPolicyOptions,
+} from './restart-policy.js';

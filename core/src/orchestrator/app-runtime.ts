@@ -24,6 +24,8 @@ export interface AppRuntime {
   health?: HealthTracker;
   message?: string;
   restartCount: number;
+  /** Set when the supervisor gave up restarting: the app keeps failing. */
+  crashLoop?: { since: string; exitCode?: number; lastLogs: string[] };
 }
 
 /**
@@ -33,6 +35,7 @@ export interface AppRuntime {
 export function deriveState(runtime: AppRuntime): { state: AppState; health: HealthStatus } {
   const health: HealthStatus = runtime.manifest.health ? (runtime.health?.status ?? 'starting') : 'none';
   if (runtime.transition) return { state: runtime.transition, health };
+  if (runtime.crashLoop) return { state: 'crash-loop', health: runtime.manifest.health ? 'unhealthy' : 'none' };
   const container = runtime.container;
   if (!container || !container.running) {
     // A stopped app has no health to speak of; a failed one is unhealthy if it is checked at all.
@@ -70,6 +73,8 @@ export function toStatus(runtime: AppRuntime): AppStatus {
     if (container.startedAt) status.startedAt = container.startedAt;
     if (!container.running && container.exitCode !== undefined) status.exitCode = container.exitCode;
   }
+  if (!container?.running && runtime.crashLoop?.exitCode !== undefined) status.exitCode = runtime.crashLoop.exitCode;
+  if (runtime.crashLoop) status.crashLoop = runtime.crashLoop;
   const message = runtime.message ?? describeFailure(state, container);
   if (message) status.message = message;
   return status;

@@ -18,6 +18,7 @@ import { KeyedQueue } from '../util/keyed-queue.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { AppRecordStore, type AppRecord } from './app-record.js';
 import { toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
+import { Supervisor } from './supervisor.js';
 import { buildContainerSpec } from './container-spec.js';
 import { DataLayout, RESERVED_APP_IDS } from './data-layout.js';
 import { isHostPortFree } from './host-ports.js';
@@ -54,6 +55,7 @@ export class Orchestrator implements AppLifecycle {
   private readonly queue = new KeyedQueue();
   private readonly runtimes = new Map<string, AppRuntime>();
   private readonly monitor: HealthMonitor;
+  private readonly supervisor: Supervisor;
   private readonly log: Logger;
 
   constructor(private readonly options: OrchestratorOptions) {
@@ -61,9 +63,23 @@ export class Orchestrator implements AppLifecycle {
     this.layout = new DataLayout(options.dataDir);
     this.store = new AppRecordStore(this.layout);
     this.log = options.logger;
-    this.monitor = new HealthMonitor((id) => {
+    this.monitor = new HealthMonitor((id, tracker, result) => {
       const runtime = this.runtimes.get(id);
-      if (runtime) this.publish(runtime);
+      if (!runtime) return;
+      this.publish(runtime);
+      if (tracker.status === 'unhealthy' && !runtime.transition && runtime.record.desired === 'running') {
+        this.supervisor.failed(id, `unhealthy: ${result.detail}`);
+      }
+    });
+    this.supervisor = new Supervisor({
+      restart: (id) => this.supervisedRestart(id),
+      giveUp: (id, failures, why) => void this.enterCrashLoop(id, failures, why),
+      note: (id, message) => {
+        const runtime = this.runtimes.get(id);
+        if (!runtime) return;
+        runtime.message = message;
+        this.publish(runtime);
+      },
     });
   }
 
@@ -205,6 +221,8 @@ export class Orchestrator implements AppLifecycle {
   start(id: string): Promise<AppStatus> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
+      this.supervisor.reset(id);
+      runtime.crashLoop = undefined;
       runtime.record.desired = 'running';
       await this.store.save(runtime.record);
       runtime.transition = 'starting';
@@ -229,6 +247,8 @@ export class Orchestrator implements AppLifecycle {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
       // Saved first: whatever happens next, the daemon won't bring the app back on its own.
+      this.supervisor.reset(id);
+      runtime.crashLoop = undefined;
       runtime.record.desired = 'stopped';
       await this.store.save(runtime.record);
       runtime.transition = 'stopping';
@@ -258,6 +278,8 @@ export class Orchestrator implements AppLifecycle {
           `'${id}' has no container to restart; start it with 'archy start ${id}'`,
         );
       }
+      this.supervisor.reset(id);
+      runtime.crashLoop = undefined;
       runtime.record.desired = 'running';
       await this.store.save(runtime.record);
       runtime.transition = 'starting';
@@ -281,6 +303,7 @@ export class Orchestrator implements AppLifecycle {
   remove(id: string, options: { purge: boolean }): Promise<{ id: string; purged: boolean }> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
+      this.supervisor.reset(id);
       runtime.transition = 'stopping';
       this.publish(runtime);
       this.monitor.unwatch(id);
@@ -396,8 +419,8 @@ export class Orchestrator implements AppLifecycle {
           ...(runtime.container?.startedAt ? { startedAt: runtime.container.startedAt } : {}),
         };
         this.monitor.unwatch(appId);
-        if (!runtime.transition && runtime.record.desired === 'running') {
-          runtime.message = `exited unexpectedly${Number.isFinite(exitCode) ? ` with status ${exitCode}` : ''}; see 'archy logs ${appId}'`;
+        if (!runtime.transition && runtime.record.desired === 'running' && runtime.record.phase === 'installed') {
+          this.supervisor.failed(appId, `exited unexpectedly${Number.isFinite(exitCode) ? ` with status ${exitCode}` : ''}`);
         }
         break;
       }
@@ -412,6 +435,62 @@ export class Orchestrator implements AppLifecycle {
 
   shutdown(): void {
     this.monitor.stopAll();
+    this.supervisor.stopAll();
+  }
+
+  // ---- supervision --------------------------------------------------------------------------
+
+  /**
+   * The supervisor's restart, on the app's queue like any other change. By the time it runs the
+   * user may have stopped or removed the app, or it may have recovered: check again first.
+   */
+  private supervisedRestart(id: string): Promise<void> {
+    return this.queue.run(id, async () => {
+      const runtime = this.runtimes.get(id);
+      if (!runtime || runtime.record.desired !== 'running' || runtime.crashLoop || runtime.transition) return;
+      await this.refreshContainer(runtime);
+      const unhealthy = runtime.health?.status === 'unhealthy';
+      if (runtime.container?.running && !unhealthy) return;
+      runtime.restartCount += 1;
+      this.log.warn({ app: id, attempt: runtime.restartCount }, 'restarting a failed app');
+      try {
+        if (!runtime.container) {
+          await this.ensureNetwork(id, runtime.record.version);
+          runtime.record.containerId = await this.createContainer(runtime);
+          await this.store.save(runtime.record);
+        }
+        if (runtime.container?.running) {
+          await this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime));
+        } else {
+          await this.podman.startContainer(containerName(id));
+        }
+        await this.refreshContainer(runtime);
+        this.watchHealth(runtime);
+      } catch (error) {
+        runtime.message = `restart failed: ${error instanceof Error ? error.message : String(error)}`;
+        this.supervisor.failed(id, 'the restart failed');
+      }
+      this.publish(runtime);
+    });
+  }
+
+  private async enterCrashLoop(id: string, failures: number, why: string): Promise<void> {
+    const runtime = this.runtimes.get(id);
+    if (!runtime) return;
+    this.monitor.unwatch(id);
+    const lastLogs: string[] = [];
+    try {
+      for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: 10 })) {
+        lastLogs.push(line.line);
+      }
+    } catch {
+      // Logs are context for the user; the crash loop stands without them.
+    }
+    const exitCode = runtime.container?.running ? undefined : runtime.container?.exitCode;
+    runtime.crashLoop = { since: new Date().toISOString(), lastLogs, ...(exitCode !== undefined ? { exitCode } : {}) };
+    runtime.message = `crash loop: ${failures} failures in a few minutes (last: ${why}); the daemon stopped restarting it. See 'archy logs ${id}', then 'archy start ${id}' to try again`;
+    this.log.error({ app: id, failures, why }, 'crash loop; no more automatic restarts');
+    this.publish(runtime);
   }
 
   // ---- steps --------------------------------------------------------------------------------

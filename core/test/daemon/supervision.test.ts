@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppStatus } from '../../src/api/contract.js';
+import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { podman } from '../support/podman-cli.js';
+import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import { writeHelloManifest } from './manifests.js';
+
+const containerId = async (id: string) => (await podman(['inspect', '--format', '{{.Id}}', `archy-${id}`])).trim();
+
+describe('the supervisor restarts failed apps, and leaves stopped ones alone', () => {
+  let daemon: TestDaemon;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDataDir('supervision');
+    daemon = await startDaemon({ dataDir: dir });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  const status = (id: string) => daemon.cliJson<AppStatus>(['status', id]);
+
+  it('restarts an app whose process was killed, keeping its container', async () => {
+    const id = uniqueAppId('killed');
+    const port = await freePort();
+    await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: port })]);
+    const original = await containerId(id);
+    await podman(['kill', '--signal', 'KILL', `archy-${id}`]);
+    const restarted = await waitFor(
+      async () => {
+        const s = await status(id);
+        return s.restartCount >= 1 && s.state === 'running' ? s : undefined;
+      },
+      { what: `${id} to be restarted and running`, timeoutMs: 20_000 },
+    );
+    expect(restarted.containerId).toBe(original);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+
+  it('restarts an app whose health probe fails', async () => {
+    const id = uniqueAppId('sickly');
+    const port = await freePort();
+    const file = writeHelloManifest(dir, { id, hostPort: port });
+    // Serves /ok from a dir the test can empty, so the probe fails while the process lives on.
+    writeFileSync(
+      file,
+      [
+        `id: ${id}`,
+        `name: Sickly`,
+        'version: "1.0.0"',
+        `image: ${helloImage('1.0.0')}`,
+        'command: ["/bin/sh", "-c", "mkdir -p /tmp/w && echo ok > /tmp/w/ok && exec httpd -f -p 8080 -h /tmp/w"]',
+        'ports:',
+        `  - { container: 8080, host: ${port} }`,
+        'stopTimeout: 2s',
+        'health:',
+        '  http: { port: 8080, path: /ok }',
+        '  interval: 1s',
+        '  retries: 2',
+        '  startPeriod: 1s',
+        '',
+      ].join('\n'),
+    );
+    await daemon.cliJson(['install', file]);
+    await podman(['exec', `archy-${id}`, 'rm', '/tmp/w/ok']);
+    await waitFor(async () => (await status(id)).state === 'unhealthy' || (await status(id)).restartCount >= 1, {
+      what: `${id} to be seen unhealthy`,
+      timeoutMs: 15_000,
+    });
+    const recovered = await waitFor(
+      async () => {
+        const s = await status(id);
+        return s.restartCount >= 1 && s.health === 'healthy' ? s : undefined;
+      },
+      { what: `${id} to be restarted and healthy again`, timeoutMs: 20_000 },
+    );
+    expect(recovered.state).toBe('running');
+    await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+
+  it('backs off, then reports a crash loop with the exit code and last output', async () => {
+    const id = uniqueAppId('looper');
+    const file = join(dir, `${id}.yml`);
+    writeFileSync(
+      file,
+      [
+        `id: ${id}`,
+        'name: Looper',
+        'version: "1.0.0"',
+        `image: ${helloImage('1.0.0')}`,
+        'command: ["/bin/sh", "-c", "echo up; sleep 1.3; echo going down >&2; exit 4"]',
+        'stopTimeout: 1s',
+        '',
+      ].join('\n'),
+    );
+    await daemon.cliJson(['install', file]);
+    const looping = await waitFor(
+      async () => {
+        const s = await status(id);
+        return s.state === 'crash-loop' ? s : undefined;
+      },
+      { what: `${id} to be reported in a crash loop`, timeoutMs: 45_000, intervalMs: 250 },
+    );
+    expect(looping.restartCount).toBe(4);
+    expect(looping.crashLoop?.exitCode).toBe(4);
+    expect(looping.crashLoop?.lastLogs).toContain('going down');
+    expect(looping.message).toMatch(/crash loop.*archy start/);
+    // It stays given up: no more restarts happen on their own.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await status(id)).restartCount).toBe(4);
+    const human = await daemon.cli(['status', id]);
+    expect(human.stdout).toContain('going down');
+    await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+
+  it('never undoes a user stop', async () => {
+    const id = uniqueAppId('stayoff');
+    await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: await freePort() })]);
+    await daemon.cliJson(['stop', id]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const after = await status(id);
+    expect(after).toMatchObject({ state: 'stopped', restartCount: 0 });
+    await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+});
