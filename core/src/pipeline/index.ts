@@ -1,0 +1,69 @@
+// Release verification for the image pipeline: official Bitcoin Core / Knots release →
+// downloaded from the configured sources → SHA256SUMS agreed by every source → a threshold of
+// pinned builders' signatures → the tarball's streamed SHA-256. Building, pushing, signing and
+// cataloguing the image build on `verifyRelease`'s result.
+
+export { splitArmoredSignatures } from './armored-blocks.js';
+export { loadPinnedKeys, type PinnedKey } from './builder-keys.js';
+export {
+  curatedSetSchema,
+  DEFAULT_MAJORS,
+  formatCuratedSelection,
+  logDroppedVersions,
+  selectCuratedSet,
+  type CuratedSelection,
+  type CuratedSetConfig,
+  type DroppedVersion,
+  type ImplementationSetConfig,
+  type WarnLogger,
+} from './curated-set.js';
+export {
+  createDownloadAgent,
+  downloadFile,
+  downloadFromFirstSource,
+  SourceUnavailable,
+  type DownloadedFile,
+  type DownloadOptions,
+  type SourceAttempt,
+  type SourceUrl,
+} from './download.js';
+export { downloadAgreedFile } from './mirror-agreement.js';
+export {
+  DEFAULT_ARCH,
+  DEFAULT_THRESHOLD,
+  loadPipelineConfig,
+  parsePipelineConfig,
+  type PipelineConfig,
+} from './pipeline-config.js';
+export { refusedStep, releaseRefused, type PipelineStep } from './pipeline-error.js';
+export {
+  IMPLEMENTATIONS,
+  parseReleaseVersion,
+  releaseUrls,
+  tarballName,
+  type Implementation,
+  type ReleaseUrls,
+  type ReleaseVersion,
+} from './release-layout.js';
+export { HashingMeter, sha256OfFile, SizeCapExceeded } from './sha256-stream.js';
+export { checkSha256, expectedSha256, parseSha256Sums, type Sha256Sums } from './sha256sums.js';
+export {
+  checkSignatureThreshold,
+  formatSignatureReport,
+  requireSignatureThreshold,
+  signatureFailure,
+  type BadSignature,
+  type ExpiredSigner,
+  type GoodSignature,
+  type SignatureCheckInput,
+  type SignatureReport,
+  type Signer,
+} from './signature-threshold.js';
+export {
+  DEFAULT_LIMITS,
+  disposeVerifiedRelease,
+  verifyRelease,
+  type ReleaseReport,
+  type VerifiedRelease,
+  type VerifyReleaseOptions,
+} from './verify-release.js';
