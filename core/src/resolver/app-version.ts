@@ -12,6 +12,7 @@
 // the user chose to run should still satisfy `>=29`. When *we* pick a version, stable ones win.
 
 import semver, { type SemVer } from 'semver';
+import { parseBitcoinVersion } from '../bitcoin/version.js';
 
 export interface AppVersion {
   raw: string;
@@ -20,20 +21,18 @@ export interface AppVersion {
   knotsDate: number;
 }
 
-const BITCOIN_STYLE = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-?rc\.?(\d+))?(?:\.knots(\d{8}))?$/;
-
 /** The comparable form of a version, or undefined when it follows no scheme we know. */
 export function parseAppVersion(raw: string): AppVersion | undefined {
   const strict = semver.parse(raw);
   if (strict) return { raw, semver: strict, knotsDate: 0 };
-  const match = BITCOIN_STYLE.exec(raw);
-  if (!match) return undefined;
-  const [, major, minor = '0', patch = '0', rc, date] = match;
-  const numeric = `${Number(major)}.${Number(minor)}.${Number(patch)}`;
+  // Core and Knots versions follow their own grammar, kept in one place: the bitcoin module.
+  const bitcoin = parseBitcoinVersion(raw);
+  if (!bitcoin) return undefined;
+  const numeric = `${bitcoin.major}.${bitcoin.minor}.${bitcoin.patch}`;
   return {
     raw,
-    semver: new semver.SemVer(rc === undefined ? numeric : `${numeric}-rc.${Number(rc)}`),
-    knotsDate: date === undefined ? 0 : Number(date),
+    semver: new semver.SemVer(bitcoin.rc === undefined ? numeric : `${numeric}-rc.${bitcoin.rc}`),
+    knotsDate: bitcoin.knotsDate === undefined ? 0 : Number(bitcoin.knotsDate),
   };
 }
 
