@@ -130,9 +130,13 @@ export interface RpcMethods {
     result: AppStatus;
   };
   'container-start': { params: { id: string }; result: AppStatus };
-  'container-stop': { params: { id: string }; result: AppStatus };
+  /** `cascade` stops the running apps that depend on it first; without it they make this a refusal. */
+  'container-stop': { params: { id: string; cascade?: boolean }; result: AppStatus };
   'container-restart': { params: { id: string }; result: AppStatus };
-  'container-remove': { params: { id: string; purge?: boolean }; result: { id: string; purged: boolean } };
+  'container-remove': {
+    params: { id: string; purge?: boolean; cascade?: boolean };
+    result: { id: string; purged: boolean };
+  };
   'container-status': { params: { id: string }; result: AppStatus };
   'container-list': { params: Record<string, never>; result: AppStatus[] };
   'container-logs': { params: { id: string; tail?: number }; result: LogLine[] };

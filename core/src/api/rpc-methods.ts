@@ -36,9 +36,10 @@ export function createRpcMethods({
       return lifecycle.install(version === undefined ? { source } : { source, version });
     },
     'container-start': ({ id }) => lifecycle.start(id),
-    'container-stop': ({ id }) => lifecycle.stop(id),
+    'container-stop': ({ id, cascade }) => lifecycle.stop(id, { cascade: cascade ?? false }),
     'container-restart': ({ id }) => lifecycle.restart(id),
-    'container-remove': ({ id, purge }) => lifecycle.remove(id, { purge: purge ?? false }),
+    'container-remove': ({ id, purge, cascade }) =>
+      lifecycle.remove(id, { purge: purge ?? false, cascade: cascade ?? false }),
     'container-status': ({ id }) => lifecycle.status(id),
     'container-list': () => lifecycle.list(),
     'container-logs': ({ id, tail }) => lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL),

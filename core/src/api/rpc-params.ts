@@ -65,11 +65,15 @@ export const rpcParamSchemas = {
       }
     }),
   'container-start': idOnly,
-  'container-stop': idOnly,
+  'container-stop': z.strictObject({
+    id: appIdSchema,
+    cascade: z.boolean(expecting('true or false')).optional(),
+  }),
   'container-restart': idOnly,
   'container-remove': z.strictObject({
     id: appIdSchema,
     purge: z.boolean(expecting('true or false')).optional(),
+    cascade: z.boolean(expecting('true or false')).optional(),
   }),
   'container-status': idOnly,
   'container-list': noParams,

@@ -23,6 +23,11 @@ export interface AppRecord {
   containerId?: string;
   /** Whether this install created the data dir, so a rollback may delete it (and only then). */
   createdDataDir: boolean;
+  /**
+   * Which app each dependency resolved to at install (requested name → app id), so the app keeps
+   * the provider it was set up with when a second one is installed.
+   */
+  bindings?: Record<string, string>;
 }
 
 /** One JSON file per app, written atomically, so apps never contend for one global file. */

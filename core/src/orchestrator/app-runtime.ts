@@ -35,7 +35,8 @@ export interface AppRuntime {
 export function deriveState(runtime: AppRuntime): { state: AppState; health: HealthStatus } {
   const health: HealthStatus = runtime.manifest.health ? (runtime.health?.status ?? 'starting') : 'none';
   if (runtime.transition) return { state: runtime.transition, health };
-  if (runtime.crashLoop) return { state: 'crash-loop', health: runtime.manifest.health ? 'unhealthy' : 'none' };
+  if (runtime.crashLoop)
+    return { state: 'crash-loop', health: runtime.manifest.health ? 'unhealthy' : 'none' };
   const container = runtime.container;
   if (!container || !container.running) {
     // A stopped app has no health to speak of; a failed one is unhealthy if it is checked at all.
@@ -73,7 +74,8 @@ export function toStatus(runtime: AppRuntime): AppStatus {
     if (container.startedAt) status.startedAt = container.startedAt;
     if (!container.running && container.exitCode !== undefined) status.exitCode = container.exitCode;
   }
-  if (!container?.running && runtime.crashLoop?.exitCode !== undefined) status.exitCode = runtime.crashLoop.exitCode;
+  if (!container?.running && runtime.crashLoop?.exitCode !== undefined)
+    status.exitCode = runtime.crashLoop.exitCode;
   if (runtime.crashLoop) status.crashLoop = runtime.crashLoop;
   const message = runtime.message ?? describeFailure(state, container);
   if (message) status.message = message;

@@ -1,5 +1,7 @@
 import type { ContainerCreateSpec } from '../podman/index.js';
 import type { AppManifest } from '../manifest/index.js';
+import type { NetworkLink, ResolvedDependency } from '../resolver/index.js';
+import { dependencyEnv } from './dependency-env.js';
 import type { DataLayout } from './data-layout.js';
 import { containerName, labelsFor, networkName } from './naming.js';
 
@@ -13,18 +15,31 @@ const CPU_PERIOD_US = 100_000;
  */
 export function buildContainerSpec(
   manifest: AppManifest,
-  options: { layout: DataLayout; image: string; version: string },
+  options: {
+    layout: DataLayout;
+    image: string;
+    version: string;
+    /** Networks of dependencies this app joins (its own links as the dependent). */
+    links?: readonly NetworkLink[];
+    dependencies?: readonly ResolvedDependency[];
+  },
 ): ContainerCreateSpec {
   const { layout, image, version } = options;
   const id = manifest.id;
+  const networks: NonNullable<ContainerCreateSpec['Networks']> = {
+    // Dependents reach the app on its network by its id and by each interface it provides.
+    [networkName(id)]: { aliases: [id, ...manifest.provides.filter((name) => name !== id)] },
+  };
+  for (const link of options.links ?? []) {
+    if (link.dependent === id) networks[networkName(link.dependency)] = { aliases: [id] };
+  }
   const spec: ContainerCreateSpec = {
     name: containerName(id),
     image,
     labels: labelsFor(id, version, layout.root),
-    env: manifest.env ?? {},
+    env: { ...dependencyEnv(options.dependencies ?? []), ...manifest.env },
     netns: { nsmode: 'bridge' },
-    // Dependents will reach the app by its id on a shared network.
-    Networks: { [networkName(id)]: { aliases: [id] } },
+    Networks: networks,
     portmappings: (manifest.ports ?? []).map((port) => ({
       container_port: port.container,
       host_port: port.host,

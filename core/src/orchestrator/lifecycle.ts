@@ -8,6 +8,8 @@ export type InstallSource =
 export interface InstallRequest {
   source: InstallSource;
   version?: string;
+  /** Interface → the app the user wants to provide it, e.g. `{ 'bitcoin-node': 'bitcoin-knots' }`. */
+  choices?: Record<string, string>;
 }
 
 export interface LogOptions {
@@ -24,9 +26,13 @@ export interface AppLifecycle {
   readonly events: TypedEventBus<DaemonEvents>;
   install(request: InstallRequest): Promise<AppStatus>;
   start(id: string): Promise<AppStatus>;
-  stop(id: string): Promise<AppStatus>;
+  /** Refuses while running apps depend on it, unless `cascade` (which stops them first). */
+  stop(id: string, options?: { cascade?: boolean }): Promise<AppStatus>;
   restart(id: string): Promise<AppStatus>;
-  remove(id: string, options: { purge: boolean }): Promise<{ id: string; purged: boolean }>;
+  remove(
+    id: string,
+    options: { purge: boolean; cascade?: boolean },
+  ): Promise<{ id: string; purged: boolean }>;
   status(id: string): Promise<AppStatus>;
   list(): Promise<AppStatus[]>;
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;

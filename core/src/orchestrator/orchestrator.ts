@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -19,6 +19,18 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { AppRecordStore, type AppRecord } from './app-record.js';
 import { toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
 import { Supervisor } from './supervisor.js';
+import { stepsByApp } from './plan-steps.js';
+import {
+  bindingsOf,
+  bootOrder,
+  dependencyLinks,
+  planInstall,
+  planRemove,
+  planStart,
+  planStop,
+  type AvailableApp,
+  type InstalledApp,
+} from '../resolver/index.js';
 import { buildContainerSpec } from './container-spec.js';
 import { DataLayout, RESERVED_APP_IDS } from './data-layout.js';
 import { isHostPortFree } from './host-ports.js';
@@ -41,6 +53,8 @@ const SETTLE_MS = 1_000;
 /** How long an install waits for a first healthy probe before returning the app as starting. */
 const READY_WAIT_CAP_MS = 20_000;
 const READY_POLL_MS = 50;
+/** How long an install waits for a dependency to come up before giving up on the plan. */
+const DEPENDENCY_WAIT_MS = 120_000;
 
 /**
  * Installs and supervises apps on rootless Podman. Every change to an app runs on that app's
@@ -143,10 +157,60 @@ export class Orchestrator implements AppLifecycle {
         `version ${request.version} of '${manifest.id}' is not available; this manifest provides ${manifest.version}`,
       );
     }
-    return this.queue.run(manifest.id, () => this.installNow(manifest, request));
+    const available = await this.availableApps();
+    const targetYaml =
+      request.source.kind === 'manifest' ? request.source.yaml : await this.readBundled(manifest.id);
+    // From planning to reserving every app the plan installs there is no await: a concurrent
+    // install plans against these reservations, so two conflicting apps can never both pass.
+    const plan = planInstall({
+      target: manifest,
+      available,
+      installed: this.installedApps(),
+      ...(request.choices ? { choices: request.choices } : {}),
+    });
+    const steps = stepsByApp(plan);
+    const reserved: AppRuntime[] = [];
+    for (const step of steps.filter((s) => s.install)) {
+      const isTarget = step.id === manifest.id;
+      const stepManifest = isTarget ? manifest : available.find((a) => a.manifest.id === step.id)!.manifest;
+      reserved.push(
+        this.reserveInstall(stepManifest, {
+          yaml: isTarget ? targetYaml : undefined,
+          file:
+            isTarget && request.source.kind === 'manifest' ? request.source.file : this.bundledPath(step.id),
+          bindings: bindingsOf(plan.dependencies[step.id] ?? []),
+        }),
+      );
+    }
+    try {
+      for (const step of steps) {
+        await this.waitForDependencies(step.id, step.waitFor);
+        const runtime = reserved.find((r) => r.record.id === step.id);
+        if (runtime) {
+          await this.queue.run(step.id, () =>
+            this.completeInstall(runtime, { start: step.start, waitForHealthy: step.id === manifest.id }),
+          );
+        } else if (step.start) {
+          await this.startOne(step.id);
+        }
+      }
+    } catch (error) {
+      // The failed app rolled itself back; the dependencies this plan installed go too.
+      for (const runtime of reserved.reverse()) {
+        if (this.runtimes.get(runtime.record.id) === runtime) {
+          await this.queue.run(runtime.record.id, () => this.rollBackInstall(runtime.record));
+        }
+      }
+      throw error;
+    }
+    return this.status(manifest.id);
   }
 
-  private async installNow(manifest: AppManifest, request: InstallRequest): Promise<AppStatus> {
+  /** Registers an app as installing, synchronously (see install). */
+  private reserveInstall(
+    manifest: AppManifest,
+    source: { yaml: string | undefined; file: string; bindings: Record<string, string> },
+  ): AppRuntime {
     const id = manifest.id;
     const existing = this.runtimes.get(id);
     if (existing) {
@@ -155,40 +219,49 @@ export class Orchestrator implements AppLifecycle {
         `'${id}' is already installed (version ${existing.record.version}); remove it first with 'archy remove ${id}' (its data is kept)`,
       );
     }
-    await this.checkPortsAvailable(manifest);
-
-    const createdDataDir = !(await exists(this.layout.appDataDir(id)));
     const record: AppRecord = {
       id,
-      manifestYaml: request.source.kind === 'manifest' ? request.source.yaml : await this.readBundled(id),
-      manifestFile: request.source.kind === 'manifest' ? request.source.file : this.bundledPath(id),
+      manifestYaml: source.yaml ?? '',
+      manifestFile: source.file,
       version: manifest.version,
       image: manifest.image,
       phase: 'installing',
       desired: 'running',
       installedAt: new Date().toISOString(),
-      createdDataDir,
+      createdDataDir: false,
+      ...(Object.keys(source.bindings).length > 0 ? { bindings: source.bindings } : {}),
     };
-    // Written before anything is created: after a crash, boot finds this and rolls back.
-    await this.store.save(record);
     const runtime: AppRuntime = { record, manifest, transition: 'installing', restartCount: 0 };
     this.runtimes.set(id, runtime);
     this.publish(runtime);
+    return runtime;
+  }
 
+  private async completeInstall(
+    runtime: AppRuntime,
+    options: { start: boolean; waitForHealthy: boolean },
+  ): Promise<void> {
+    const { record, manifest } = runtime;
+    const id = record.id;
     const began = Date.now();
     const step = (name: string) =>
       this.log.debug({ app: id, step: name, ms: Date.now() - began }, 'install step');
     try {
+      if (record.manifestYaml === '') record.manifestYaml = await readFile(record.manifestFile, 'utf8');
+      record.createdDataDir = !(await exists(this.layout.appDataDir(id)));
+      if (!options.start) record.desired = 'stopped';
+      // Written before anything is created: after a crash, boot finds this and rolls back.
+      await this.store.save(record);
+      await this.checkPortsAvailable(manifest);
       await this.prepareDataDirs(manifest);
       await this.pullImage(id, record.image);
       step('image');
       await this.ensureNetwork(id, record.version);
       step('network');
-      const created = await this.createContainer(runtime);
-      record.containerId = created;
+      record.containerId = await this.createContainer(runtime);
       await this.store.save(record);
       step('created');
-      await this.startAndWait(runtime, { waitForHealthy: true });
+      if (options.start) await this.startAndWait(runtime, { waitForHealthy: options.waitForHealthy });
       step('ready');
       record.phase = 'installed';
       await this.store.save(record);
@@ -196,11 +269,34 @@ export class Orchestrator implements AppLifecycle {
       runtime.transition = undefined;
       this.publish(runtime);
       this.log.info({ app: id, version: record.version }, 'installed');
-      return toStatus(runtime);
     } catch (error) {
       this.log.warn({ app: id, err: error }, 'install failed; rolling back');
       await this.rollBackInstall(record);
       throw error;
+    }
+  }
+
+  /** Waits until each dependency is up as far as its dependent requires (bounded). */
+  private async waitForDependencies(
+    dependent: string,
+    waitFor: ReadonlyArray<{ id: string; requires: 'running' | 'healthy' }>,
+  ): Promise<void> {
+    for (const { id, requires } of waitFor) {
+      const deadline = Date.now() + DEPENDENCY_WAIT_MS;
+      for (;;) {
+        const runtime = this.runtimes.get(id);
+        if (!runtime) throw notFound(id);
+        const { state, health } = toStatus(runtime);
+        if (state === 'running' && (requires === 'running' || health === 'healthy' || health === 'none'))
+          break;
+        if (state === 'failed' || state === 'crash-loop' || Date.now() > deadline) {
+          throw new ArchyError(
+            RpcErrorCode.StartFailed,
+            `'${dependent}' needs '${id}' ${requires}, but it is ${state}${health !== 'none' ? ` (${health})` : ''}; see 'archy status ${id}' and 'archy logs ${id}'`,
+          );
+        }
+        await delay(READY_POLL_MS);
+      }
     }
   }
 
@@ -218,7 +314,19 @@ export class Orchestrator implements AppLifecycle {
 
   // ---- start / stop / restart / remove ------------------------------------------------------
 
-  start(id: string): Promise<AppStatus> {
+  /** Starts an app after the installed dependencies it needs, refusing a conflicting start. */
+  async start(id: string): Promise<AppStatus> {
+    this.runtime(id);
+    const plan = planStart({ id, installed: this.installedApps(), available: await this.availableApps() });
+    for (const step of stepsByApp(plan)) {
+      if (!step.start) continue;
+      await this.waitForDependencies(step.id, step.waitFor);
+      await this.startOne(step.id);
+    }
+    return this.status(id);
+  }
+
+  private startOne(id: string): Promise<AppStatus> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
       this.supervisor.reset(id);
@@ -243,7 +351,15 @@ export class Orchestrator implements AppLifecycle {
     });
   }
 
-  stop(id: string): Promise<AppStatus> {
+  /** Stops an app; running dependents are refused, or stopped first with `cascade`. */
+  async stop(id: string, options: { cascade?: boolean } = {}): Promise<AppStatus> {
+    this.runtime(id);
+    const plan = planStop({ id, installed: this.installedApps(), cascade: options.cascade ?? false });
+    for (const dependent of plan.stopFirst) await this.stopOne(dependent);
+    return this.stopOne(id);
+  }
+
+  private stopOne(id: string): Promise<AppStatus> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
       // Saved first: whatever happens next, the daemon won't bring the app back on its own.
@@ -300,7 +416,18 @@ export class Orchestrator implements AppLifecycle {
     });
   }
 
-  remove(id: string, options: { purge: boolean }): Promise<{ id: string; purged: boolean }> {
+  async remove(
+    id: string,
+    options: { purge: boolean; cascade?: boolean },
+  ): Promise<{ id: string; purged: boolean }> {
+    this.runtime(id);
+    const plan = planRemove({ id, installed: this.installedApps(), cascade: options.cascade ?? false });
+    for (const dependent of plan.stopFirst) await this.stopOne(dependent);
+    return this.removeOne(id, options.purge);
+  }
+
+  private removeOne(id: string, purge: boolean): Promise<{ id: string; purged: boolean }> {
+    const options = { purge };
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
       this.supervisor.reset(id);
@@ -340,7 +467,7 @@ export class Orchestrator implements AppLifecycle {
       this.podman.listContainers({ all: true, labels: { [LABEL.dataDir]: this.layout.root } }),
     );
     const known = new Set(records.map((r) => r.id));
-    for (const record of records) {
+    for (const record of bootSequence(records)) {
       await this.queue.run(record.id, () => this.reconcileApp(record));
     }
     // Containers of ours without a record: left by a remove that crashed before it finished.
@@ -419,8 +546,15 @@ export class Orchestrator implements AppLifecycle {
           ...(runtime.container?.startedAt ? { startedAt: runtime.container.startedAt } : {}),
         };
         this.monitor.unwatch(appId);
-        if (!runtime.transition && runtime.record.desired === 'running' && runtime.record.phase === 'installed') {
-          this.supervisor.failed(appId, `exited unexpectedly${Number.isFinite(exitCode) ? ` with status ${exitCode}` : ''}`);
+        if (
+          !runtime.transition &&
+          runtime.record.desired === 'running' &&
+          runtime.record.phase === 'installed'
+        ) {
+          this.supervisor.failed(
+            appId,
+            `exited unexpectedly${Number.isFinite(exitCode) ? ` with status ${exitCode}` : ''}`,
+          );
         }
         break;
       }
@@ -487,10 +621,49 @@ export class Orchestrator implements AppLifecycle {
       // Logs are context for the user; the crash loop stands without them.
     }
     const exitCode = runtime.container?.running ? undefined : runtime.container?.exitCode;
-    runtime.crashLoop = { since: new Date().toISOString(), lastLogs, ...(exitCode !== undefined ? { exitCode } : {}) };
+    runtime.crashLoop = {
+      since: new Date().toISOString(),
+      lastLogs,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+    };
     runtime.message = `crash loop: ${failures} failures in a few minutes (last: ${why}); the daemon stopped restarting it. See 'archy logs ${id}', then 'archy start ${id}' to try again`;
     this.log.error({ app: id, failures, why }, 'crash loop; no more automatic restarts');
     this.publish(runtime);
+  }
+
+  // ---- views for the resolver ---------------------------------------------------------------
+
+  private installedApps(): InstalledApp[] {
+    return [...this.runtimes.values()].map((runtime) => ({
+      id: runtime.record.id,
+      version: runtime.record.version,
+      manifest: runtime.manifest,
+      state: toStatus(runtime).state,
+      ...(runtime.record.bindings ? { bindings: runtime.record.bindings } : {}),
+    }));
+  }
+
+  /** The bundled apps that can be installed to satisfy a dependency. A broken one is skipped. */
+  private async availableApps(): Promise<AvailableApp[]> {
+    let ids: string[];
+    try {
+      ids = await readdir(this.options.appsDir);
+    } catch {
+      return [];
+    }
+    const apps: AvailableApp[] = [];
+    for (const id of ids.filter(isValidAppId)) {
+      try {
+        apps.push({
+          manifest: parseManifest(await readFile(this.bundledPath(id), 'utf8'), this.bundledPath(id)),
+        });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.log.warn({ app: id, err: error }, 'skipping a bundled manifest that does not parse');
+        }
+      }
+    }
+    return apps;
   }
 
   // ---- steps --------------------------------------------------------------------------------
@@ -527,6 +700,7 @@ export class Orchestrator implements AppLifecycle {
   private async checkPortsAvailable(manifest: AppManifest): Promise<void> {
     for (const [index, port] of (manifest.ports ?? []).entries()) {
       for (const other of this.runtimes.values()) {
+        if (other.record.id === manifest.id) continue;
         const clash = (other.manifest.ports ?? []).find(
           (p) => p.host === port.host && p.protocol === port.protocol,
         );
@@ -608,10 +782,14 @@ export class Orchestrator implements AppLifecycle {
       }
       await this.removeContainerQuietly(record.id);
     }
+    // The links come from what is installed now, so a recreated container joins the same networks.
+    const installed = dependencyLinks(this.installedApps());
     const spec = buildContainerSpec(manifest, {
       layout: this.layout,
       image: record.image,
       version: record.version,
+      links: installed.links.filter((link) => link.dependent === record.id),
+      dependencies: installed.dependencies[record.id] ?? [],
     });
     const { id } = await this.call(`create the container for '${record.id}'`, () =>
       this.podman.createContainer(spec),
@@ -789,4 +967,26 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Records in the order apps start at boot: dependencies first (the resolver's boot order). A
+ * record whose manifest no longer parses keeps its place at the end; reconcileApp reports it.
+ */
+function bootSequence(records: AppRecord[]): AppRecord[] {
+  const installed: InstalledApp[] = [];
+  for (const record of records) {
+    try {
+      const manifest = parseManifest(record.manifestYaml, record.manifestFile);
+      installed.push({ id: record.id, version: record.version, manifest, state: 'stopped' });
+    } catch {
+      // ordered last below
+    }
+  }
+  const order = bootOrder(installed).order;
+  const rank = (id: string) => {
+    const index = order.indexOf(id);
+    return index === -1 ? order.length : index;
+  };
+  return [...records].sort((a, b) => rank(a.id) - rank(b.id));
 }

@@ -7,7 +7,8 @@ import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { writeHelloManifest } from './manifests.js';
 
-const containerId = async (id: string) => (await podman(['inspect', '--format', '{{.Id}}', `archy-${id}`])).trim();
+const containerId = async (id: string) =>
+  (await podman(['inspect', '--format', '{{.Id}}', `archy-${id}`])).trim();
 
 describe('the supervisor restarts failed apps, and leaves stopped ones alone', () => {
   let daemon: TestDaemon;
@@ -67,10 +68,13 @@ describe('the supervisor restarts failed apps, and leaves stopped ones alone', (
     );
     await daemon.cliJson(['install', file]);
     await podman(['exec', `archy-${id}`, 'rm', '/tmp/w/ok']);
-    await waitFor(async () => (await status(id)).state === 'unhealthy' || (await status(id)).restartCount >= 1, {
-      what: `${id} to be seen unhealthy`,
-      timeoutMs: 15_000,
-    });
+    await waitFor(
+      async () => (await status(id)).state === 'unhealthy' || (await status(id)).restartCount >= 1,
+      {
+        what: `${id} to be seen unhealthy`,
+        timeoutMs: 15_000,
+      },
+    );
     const recovered = await waitFor(
       async () => {
         const s = await status(id);

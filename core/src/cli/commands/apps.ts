@@ -34,8 +34,7 @@ export function registerAppCommands(program: Command): void {
   });
 
   const transitions = [
-    ['start', 'container-start', 'start an app'],
-    ['stop', 'container-stop', 'stop an app (it stays stopped across daemon restarts)'],
+    ['start', 'container-start', 'start an app (and the installed apps it depends on)'],
     ['restart', 'container-restart', 'stop and start an app'],
   ] as const;
   for (const [name, method, description] of transitions) {
@@ -50,6 +49,20 @@ export function registerAppCommands(program: Command): void {
 
   addClientOptions(
     program
+      .command('stop')
+      .description('stop an app (it stays stopped across daemon restarts)')
+      .argument('<id>', 'the app id', parseAppId)
+      .addOption(new Option('--cascade', 'stop the running apps that depend on it first').default(false)),
+  ).action(async (id: string, options: ClientOptions & { cascade: boolean }) => {
+    const status = await withDaemon(options, (client) =>
+      client.call('container-stop', { id, ...(options.cascade ? { cascade: true } : {}) }),
+    );
+    if (options.json) printJson(status);
+    else printText(formatAppStateLine(status));
+  });
+
+  addClientOptions(
+    program
       .command('remove')
       .description('remove an app; its data stays unless --purge')
       .argument('<id>', 'the app id', parseAppId)
@@ -58,22 +71,29 @@ export function registerAppCommands(program: Command): void {
           false,
         ),
       )
-      .addOption(new Option('--yes', 'confirm --purge').default(false)),
-  ).action(async (id: string, options: ClientOptions & { purge: boolean; yes: boolean }) => {
-    if (options.purge && !options.yes) {
-      throw new CliError(
-        `--purge deletes the data dir of '${id}' (${options.dataDir}/${id}) for good; add --yes to confirm`,
+      .addOption(new Option('--yes', 'confirm --purge').default(false))
+      .addOption(new Option('--cascade', 'stop the running apps that depend on it first').default(false)),
+  ).action(
+    async (id: string, options: ClientOptions & { purge: boolean; yes: boolean; cascade: boolean }) => {
+      if (options.purge && !options.yes) {
+        throw new CliError(
+          `--purge deletes the data dir of '${id}' (${options.dataDir}/${id}) for good; add --yes to confirm`,
+        );
+      }
+      const removed = await withDaemon(options, (client) =>
+        client.call('container-remove', {
+          id,
+          purge: options.purge,
+          ...(options.cascade ? { cascade: true } : {}),
+        }),
       );
-    }
-    const removed = await withDaemon(options, (client) =>
-      client.call('container-remove', { id, purge: options.purge }),
-    );
-    if (options.json) printJson(removed);
-    else
-      printText(
-        removed.purged
-          ? `removed ${removed.id} and deleted its data`
-          : `removed ${removed.id}; its data is kept`,
-      );
-  });
+      if (options.json) printJson(removed);
+      else
+        printText(
+          removed.purged
+            ? `removed ${removed.id} and deleted its data`
+            : `removed ${removed.id}; its data is kept`,
+        );
+    },
+  );
 }
