@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import type { LogLine, RpcMethodName, RpcMethods } from './contract.js';
+import { RpcErrorCode, type LogLine, type RpcMethodName, type RpcMethods } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
+import type { ResourceManager } from '../resources/index.js';
+import { ArchyError } from '../util/errors.js';
 import { parseManifest } from '../manifest/index.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
 import { rpcParamSchemas } from './rpc-params.js';
@@ -14,6 +16,8 @@ export const DEFAULT_LOG_TAIL = 200;
 export interface RpcMethodDependencies {
   lifecycle: AppLifecycle;
   info: DaemonInfoSource;
+  /** Answers `resources`; without it the method says it is not available. */
+  resources?: Pick<ResourceManager, 'report'>;
 }
 
 type RpcHandler<M extends RpcMethodName> = (
@@ -25,6 +29,7 @@ type RpcHandlers = { [M in RpcMethodName]: RpcHandler<M> };
 export function createRpcMethods({
   lifecycle,
   info,
+  resources,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({ id, manifest, manifestFile, version }) => {
@@ -50,6 +55,15 @@ export function createRpcMethods({
       return { ok: true, id: parsed.id, version: parsed.version };
     },
     'daemon-info': async () => (typeof info === 'function' ? info() : info),
+    resources: async () => {
+      if (!resources) {
+        throw new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without a resource manager, so it cannot report resources; upgrade or restart archipelagod',
+        );
+      }
+      return resources.report();
+    },
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;

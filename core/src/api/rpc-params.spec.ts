@@ -87,6 +87,7 @@ describe('rpcParamSchemas', () => {
       'container-stop',
       'daemon-info',
       'manifest-lint',
+      'resources',
     ]);
   });
 });

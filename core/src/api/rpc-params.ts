@@ -81,6 +81,7 @@ export const rpcParamSchemas = {
   'container-health': idOnly,
   'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),
   'daemon-info': noParams,
+  resources: noParams,
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -101,5 +102,6 @@ const schemasMatchContract: SchemasMatchContract = {
   'container-health': true,
   'manifest-lint': true,
   'daemon-info': true,
+  resources: true,
 };
 void schemasMatchContract;

@@ -6,6 +6,7 @@ import { registerDaemonCommand } from './commands/daemon.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerManifestCommands } from './commands/manifest.js';
+import { registerResourcesCommand } from './commands/resources.js';
 
 /** The `archy` command tree. */
 export function createProgram(): Command {
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerInstallCommand(program);
   registerLogsCommand(program);
   registerManifestCommands(program);
+  registerResourcesCommand(program);
   return program;
 }
 

@@ -1,0 +1,98 @@
+// What each installed app uses now: CPU and memory from Podman's cgroup stats where the host
+// has them, else from the container's processes in /proc; disk from a walk of its data dir.
+
+import { join } from 'node:path';
+import type { AppUsage } from '../api/contract.js';
+import type { ResourceSpec } from '../manifest/types.js';
+import type { ContainerInspect, ContainerStats } from '../podman/index.js';
+import type { DirSize, DirSizeCache } from './dir-size.js';
+import { sampleProcessTrees } from './proc-usage.js';
+
+export type { AppUsage };
+
+/** An installed app as the resource manager sees it. */
+export interface ResourceApp {
+  id: string;
+  /** Podman's container id or name; absent while the app has no container. */
+  containerId?: string;
+  resources: ResourceSpec;
+}
+
+/** The two Podman calls usage needs (PodmanClient has them). */
+export interface ContainerUsageReader {
+  containerStats(id: string, signal?: AbortSignal): Promise<ContainerStats | undefined>;
+  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerInspect | undefined>;
+}
+
+export interface ReadUsageOptions {
+  podman: ContainerUsageReader;
+  /** The daemon's data dir: an app's data is in `<dataDir>/<id>`. */
+  dataDir: string;
+  dirSizes: Pick<DirSizeCache, 'get'>;
+  /** The /proc sampling window. Default 250 ms. */
+  windowMs?: number;
+  procRoot?: string;
+}
+
+type ProcessFigures = Pick<AppUsage, 'cpuPercent' | 'memoryBytes' | 'source'>;
+
+export async function readAppsUsage(
+  apps: readonly ResourceApp[],
+  options: ReadUsageOptions,
+): Promise<AppUsage[]> {
+  const [figures, disks] = await Promise.all([
+    readProcessFigures(apps, options),
+    Promise.all(apps.map((app) => options.dirSizes.get(join(options.dataDir, app.id)))),
+  ]);
+  return apps.map((app, index) => usageOf(app, figures.get(app.id) ?? { source: 'proc' }, disks[index]!));
+}
+
+function usageOf(app: ResourceApp, figures: ProcessFigures, disk: DirSize): AppUsage {
+  return {
+    id: app.id,
+    ...(figures.cpuPercent !== undefined && { cpuPercent: figures.cpuPercent }),
+    ...(figures.memoryBytes !== undefined && { memoryBytes: figures.memoryBytes }),
+    // The declared limit: on hosts that ignore limits Podman reports none, yet users want to
+    // see what the app was given (and `enforcement` says whether the kernel holds it to it).
+    ...(app.resources.memory !== undefined && { memoryLimitBytes: app.resources.memory }),
+    diskBytes: disk.bytes,
+    ...(disk.partial && { diskPartial: true }),
+    source: figures.source,
+  };
+}
+
+/** CPU and memory per app id; apps without a running container get no figures. */
+async function readProcessFigures(
+  apps: readonly ResourceApp[],
+  options: ReadUsageOptions,
+): Promise<Map<string, ProcessFigures>> {
+  const figures = new Map<string, ProcessFigures>();
+  const needProc: { id: string; containerId: string }[] = [];
+  await Promise.all(
+    apps.map(async ({ id, containerId }) => {
+      if (containerId === undefined) return;
+      const stats = await options.podman.containerStats(containerId).catch(() => undefined);
+      if (stats) {
+        figures.set(id, { cpuPercent: stats.cpuPercent, memoryBytes: stats.memUsage, source: 'cgroup' });
+      } else {
+        needProc.push({ id, containerId });
+      }
+    }),
+  );
+  if (needProc.length === 0) return figures;
+
+  // No cgroup stats (rootless cgroups v1, or the container is stopped): find each running
+  // container's host pid and sum its process tree, all in one sampling window.
+  const pids = await Promise.all(
+    needProc.map(async ({ containerId }) => {
+      const inspect = await options.podman.inspectContainer(containerId).catch(() => undefined);
+      return inspect?.State.Running ? inspect.State.Pid : 0;
+    }),
+  );
+  const sampled = await sampleProcessTrees(pids, { windowMs: options.windowMs, procRoot: options.procRoot });
+  needProc.forEach(({ id }, index) => {
+    const usage = sampled.get(pids[index]!);
+    figures.set(id, usage ? { ...usage, source: 'proc' } : { source: 'proc' });
+  });
+  return figures;
+}
