@@ -1,0 +1,222 @@
+// What a catalog says about each app: its default `version` and `image` (what older nodes read)
+// and the `versions[]` a user may choose from.
+//
+// Unlike manifests, the catalog is read forgivingly: fields we don't know are ignored (a newer
+// publisher may add some; older nodes must keep working), and an entry we can't use — a floating
+// tag, an image from another repository, a malformed line — is dropped with its reason rather than
+// failing the whole catalog, which would leave the node with no catalog at all.
+
+import { z } from 'zod';
+import { compareAppVersions } from '../resolver/index.js';
+import { isFloatingTag, parseImageReference } from '../manifest/index.js';
+import { APP_ID_PATTERN } from '../util/app-id.js';
+
+export interface CatalogVersion {
+  version: string;
+  image: string;
+  /** Filled in by the image pipeline when it publishes the image; never guessed. */
+  digest?: string;
+  default: boolean;
+  deprecated: boolean;
+  /** End of life, as the publisher wrote it (e.g. "2026-10-01"). */
+  eol?: string;
+  notes?: string;
+}
+
+export interface CatalogApp {
+  id: string;
+  /** The default version: what a plain install picks and what update detection aims at. */
+  version: string;
+  image: string;
+  /** Newest first; exactly one has `default: true`. */
+  versions: CatalogVersion[];
+}
+
+export interface Catalog {
+  apps: Record<string, CatalogApp>;
+}
+
+export interface DroppedEntry {
+  app: string;
+  version?: string;
+  reason: string;
+}
+
+export interface ParsedCatalog {
+  catalog: Catalog;
+  dropped: DroppedEntry[];
+}
+
+// Same character rules as a manifest's version: versions become image tags and folder names.
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,63}$/;
+
+const versionEntrySchema = z.object({
+  version: z.string().regex(VERSION_PATTERN, 'expected a version such as "28.4"'),
+  image: z.string(),
+  digest: z
+    .string()
+    .regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256: and 64 lowercase hex digits')
+    .optional(),
+  default: z.boolean().optional(),
+  deprecated: z.boolean().optional(),
+  eol: z.string().optional(),
+  notes: z.string().optional(),
+});
+
+const appEntrySchema = z.object({
+  version: z.string(),
+  image: z.string(),
+  versions: z.array(z.unknown()).optional(),
+});
+
+/** Registry and path of an image, without tag or digest; tolerant of floating tags. */
+function repositoryOf(image: string): { registry: string; path: string } {
+  const name = image.split('@')[0]!;
+  const lastSlash = name.lastIndexOf('/');
+  const tagColon = name.indexOf(':', lastSlash + 1);
+  const repository = tagColon === -1 ? name : name.slice(0, tagColon);
+  const first = repository.split('/')[0]!;
+  const hasRegistry =
+    repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return hasRegistry
+    ? { registry: first.toLowerCase(), path: repository.slice(first.length + 1) }
+    : { registry: '', path: repository };
+}
+
+/**
+ * Whether two images live in the same repository (same registry, same path; tag and digest may
+ * differ). A catalog may offer other versions of an app's image, never another image.
+ */
+export function sameRepository(manifestImage: string, versionImage: string): boolean {
+  const a = repositoryOf(manifestImage);
+  const b = repositoryOf(versionImage);
+  return a.registry === b.registry && a.path === b.path;
+}
+
+const tagOf = (image: string): string | undefined => {
+  const name = image.split('@')[0]!;
+  const colon = name.indexOf(':', name.lastIndexOf('/') + 1);
+  return colon === -1 ? undefined : name.slice(colon + 1);
+};
+
+const issueText = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; ');
+
+/**
+ * Reads the `apps` of verified catalog metadata. `log` hears each dropped entry (the daemon passes
+ * its logger's warn), so a publisher's mistake is visible without breaking nodes.
+ */
+export function parseCatalogApps(
+  apps: Record<string, unknown>,
+  log?: (dropped: DroppedEntry) => void,
+): ParsedCatalog {
+  const dropped: DroppedEntry[] = [];
+  const drop = (entry: DroppedEntry): void => {
+    dropped.push(entry);
+    log?.(entry);
+  };
+  const catalog: Catalog = { apps: {} };
+  for (const [id, raw] of Object.entries(apps)) {
+    if (!APP_ID_PATTERN.test(id)) {
+      drop({ app: id, reason: `'${id}' is not an app id` });
+      continue;
+    }
+    const app = parseApp(id, raw, drop);
+    if (app) catalog.apps[id] = app;
+  }
+  return { catalog, dropped };
+}
+
+function parseApp(id: string, raw: unknown, drop: (entry: DroppedEntry) => void): CatalogApp | undefined {
+  const parsed = appEntrySchema.safeParse(raw);
+  if (!parsed.success) {
+    drop({ app: id, reason: `not a catalog entry (${issueText(parsed.error)})` });
+    return undefined;
+  }
+  const entry = parsed.data;
+  const candidates: unknown[] = [...(entry.versions ?? [])];
+  // Catalogs from before versions[] carry only version + image: that is the one version offered.
+  const listed = (entry.versions ?? []).some(
+    (item) => (item as { version?: unknown } | null)?.version === entry.version,
+  );
+  if (!listed) candidates.push({ version: entry.version, image: entry.image });
+
+  const versions: CatalogVersion[] = [];
+  for (const candidate of candidates) {
+    const version = parseVersion(id, entry.image, candidate, drop);
+    if (!version) continue;
+    if (versions.some((known) => known.version === version.version)) {
+      drop({ app: id, version: version.version, reason: 'listed twice; the first entry is kept' });
+      continue;
+    }
+    versions.push(version);
+  }
+  if (versions.length === 0) {
+    drop({ app: id, reason: 'no usable version is left, so the app is not offered' });
+    return undefined;
+  }
+  versions.sort((a, b) => compareAppVersions(b.version, a.version));
+
+  const chosen =
+    versions.find((v) => v.version === entry.version) ?? versions.find((v) => v.default) ?? versions[0]!;
+  if (chosen.version !== entry.version) {
+    drop({
+      app: id,
+      version: entry.version,
+      reason: `the default version '${entry.version}' is not usable; '${chosen.version}' is the default instead`,
+    });
+  }
+  for (const version of versions) version.default = version === chosen;
+  return { id, version: chosen.version, image: chosen.image, versions };
+}
+
+function parseVersion(
+  id: string,
+  appImage: string,
+  raw: unknown,
+  drop: (entry: DroppedEntry) => void,
+): CatalogVersion | undefined {
+  const parsed = versionEntrySchema.safeParse(raw);
+  const label = (raw as { version?: unknown } | null)?.version;
+  const version = typeof label === 'string' ? label : undefined;
+  if (!parsed.success) {
+    drop({
+      app: id,
+      ...(version !== undefined && { version }),
+      reason: `not a version entry (${issueText(parsed.error)})`,
+    });
+    return undefined;
+  }
+  const entry = parsed.data;
+  const tag = tagOf(entry.image);
+  if (isFloatingTag(entry.version) || (tag !== undefined && isFloatingTag(tag))) {
+    drop({
+      app: id,
+      version: entry.version,
+      reason: `'${isFloatingTag(entry.version) ? entry.version : tag}' is a floating tag, not a version; only pinned versions are offered`,
+    });
+    return undefined;
+  }
+  const reference = parseImageReference(entry.image);
+  if (!reference.ok) {
+    drop({ app: id, version: entry.version, reason: reference.reason });
+    return undefined;
+  }
+  if (!sameRepository(appImage, entry.image)) {
+    drop({
+      app: id,
+      version: entry.version,
+      reason: `image ${entry.image} is not in the app's repository (${appImage}); a version may not swap in another image`,
+    });
+    return undefined;
+  }
+  return {
+    version: entry.version,
+    image: entry.image,
+    ...(entry.digest !== undefined && { digest: entry.digest }),
+    default: entry.default ?? false,
+    deprecated: entry.deprecated ?? false,
+    ...(entry.eol !== undefined && { eol: entry.eol }),
+    ...(entry.notes !== undefined && { notes: entry.notes }),
+  };
+}
