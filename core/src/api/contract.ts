@@ -214,3 +214,49 @@ export interface ResourcesReport {
   allocated: { memoryBytes: number; diskMinBytes: number };
   apps: AppUsage[];
 }
+
+/**
+ * The web UI's login endpoints (plain JSON, not JSON-RPC), by path. After login or setup the
+ * browser holds an HttpOnly session cookie; every POST /rpc/v1 it makes must then carry the
+ * session's `csrfToken` in the `X-CSRF-Token` header. Sessions live in the daemon's memory: a
+ * daemon restart logs every browser out.
+ */
+export interface WebAuthEndpoints {
+  'GET /auth/status': { request: undefined; response: WebAuthStatus };
+  /** First run only (409 once a password is set); logs the caller in. */
+  'POST /auth/setup': { request: WebAuthPasswordRequest; response: WebAuthSession };
+  /** 401 on a wrong password, 429 with Retry-After when throttled. */
+  'POST /auth/login': { request: WebAuthPasswordRequest; response: WebAuthSession };
+  'POST /auth/logout': { request: undefined; response: { ok: true } };
+  /** Needs the session and its CSRF token; ends every other session. */
+  'POST /auth/password': { request: WebAuthChangePasswordRequest; response: WebAuthSession };
+}
+
+export interface WebAuthStatus {
+  /** False until the first-run setup: the UI should offer to choose a password. */
+  passwordSet: boolean;
+  authenticated: boolean;
+  /** The session's CSRF token, when authenticated (e.g. after a page reload). */
+  csrfToken?: string;
+}
+
+export interface WebAuthPasswordRequest {
+  password: string;
+}
+
+export interface WebAuthChangePasswordRequest {
+  current: string;
+  next: string;
+}
+
+export interface WebAuthSession {
+  /** Send as `X-CSRF-Token` on every POST /rpc/v1. */
+  csrfToken: string;
+}
+
+/** The body of every refusal from /auth/*. */
+export interface WebAuthError {
+  error: string;
+  /** With 429: seconds to wait, as in the Retry-After header. */
+  retryAfterSeconds?: number;
+}

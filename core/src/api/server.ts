@@ -6,6 +6,7 @@ import { bearerTokenCheck, isAuthorized, UNAUTHORIZED_MESSAGE, type RequestAuthC
 import { RpcDispatcher, type JsonRpcResponse } from './rpc-dispatcher.js';
 import { createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
+import { AUTH_PATH_PREFIX, webAuthRoutes, type WebAuth } from './web-auth/index.js';
 
 export const RPC_PATH = '/rpc/v1';
 export const WS_PATH = '/ws';
@@ -19,6 +20,8 @@ export interface ApiServerOptions {
   info: DaemonInfoSource;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
   extraAuthChecks?: RequestAuthCheck[];
+  /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
+  webAuth?: WebAuth;
   bodyLimitBytes?: number;
   ws?: Partial<Pick<WsSessionOptions, 'pingIntervalMs' | 'maxBufferedBytes' | 'maxLogStreams'>>;
 }
@@ -29,7 +32,11 @@ export interface ApiServerOptions {
  */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const authChecks = [bearerTokenCheck(options.token), ...(options.extraAuthChecks ?? [])];
+  const authChecks = [
+    bearerTokenCheck(options.token),
+    ...(options.webAuth ? [options.webAuth.apiRequestCheck] : []),
+    ...(options.extraAuthChecks ?? []),
+  ];
   const dispatcher = new RpcDispatcher(
     createRpcMethods({ lifecycle: options.lifecycle, info: options.info }),
     options.logger,
@@ -42,7 +49,9 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     maxLogStreams: options.ws?.maxLogStreams ?? 32,
   };
 
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit });
+  // Credentials never reach the log, even if a serializer or a debug line ever includes headers.
+  const logger = options.logger.child({}, { redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
+  const app = Fastify({ loggerInstance: logger, bodyLimit });
   // Client messages are small JSON commands; the cap keeps a client from making us buffer much.
   void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
@@ -53,12 +62,16 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     // the token gets a 401 and nothing else: no parsing, no method, no socket.
     api.addHook('onRequest', async (request, reply) => {
       if (isAuthorized(request, authChecks)) return;
+      // A browser whose session expired, or lacks its CSRF token, or comes from another origin
+      // learns which, rather than being told about the CLI's bearer token.
+      const verdict = options.webAuth?.checkApiRequest(request.headers);
+      const sessionRefusal = verdict && !verdict.ok ? verdict : undefined;
+      if (!sessionRefusal) reply.header('www-authenticate', 'Bearer realm="archipelago"');
       await reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="archipelago"')
+        .code(sessionRefusal?.statusCode ?? 401)
         // Don't keep the connection to drain an unauthenticated client's request body.
         .header('connection', 'close')
-        .send(errorBody(RpcErrorCode.Unauthorized, UNAUTHORIZED_MESSAGE));
+        .send(errorBody(RpcErrorCode.Unauthorized, sessionRefusal?.message ?? UNAUTHORIZED_MESSAGE));
     });
 
     // Only application/json, kept as text so the dispatcher can answer bad JSON with -32700.
@@ -116,8 +129,20 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     api.get(WS_PATH, { websocket: true }, (socket) => serveWsSession(socket, wsOptions));
   });
 
+  if (options.webAuth) void app.register(webAuthRoutes(options.webAuth), { prefix: AUTH_PATH_PREFIX });
+
   return app;
 }
+
+const REDACTED_LOG_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-csrf-token"]',
+  'headers.cookie',
+  'headers.authorization',
+  'headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
 
 function errorBody(code: number, message: string): JsonRpcResponse {
   return { jsonrpc: '2.0', id: null, error: { code, message } };

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
+import { WebAuth } from '../api/web-auth/index.js';
 import { Orchestrator } from '../orchestrator/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { LABEL } from '../orchestrator/naming.js';
@@ -66,10 +67,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await orchestrator.reconcile();
 
   const token = await writeCookie(dataDir);
+  const webAuth = await WebAuth.open({ dataDir });
   const startedAt = new Date().toISOString();
   const server = createApiServer({
     lifecycle: orchestrator,
     token,
+    webAuth,
     logger,
     info: () => ({
       version: VERSION,

@@ -58,6 +58,7 @@ export {
   type SignatureCheckInput,
   type SignatureReport,
   type Signer,
+  type UnusableSigner,
 } from './signature-threshold.js';
 export {
   DEFAULT_LIMITS,

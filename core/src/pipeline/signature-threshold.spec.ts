@@ -64,7 +64,15 @@ describe('checkSignatureThreshold', () => {
     expect(report.ok).toBe(true);
     expect(names(report.good)).toEqual(['alice', 'bob', 'carol']);
     expect(report.good.map((g) => g.fingerprint)).toContain(builders.alice.fingerprint);
-    expect(report).toMatchObject({ bad: [], unknown: [], expired: [], revoked: [], threshold: 3, blocks: 3 });
+    expect(report).toMatchObject({
+      bad: [],
+      unknown: [],
+      expired: [],
+      revoked: [],
+      unusable: [],
+      threshold: 3,
+      blocks: 3,
+    });
     expect(() => requireSignatureThreshold(report)).not.toThrow();
   });
 

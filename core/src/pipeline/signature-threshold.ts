@@ -46,6 +46,10 @@ export interface ExpiredSigner extends Signer {
   expiredAt?: string;
 }
 
+export interface UnusableSigner extends Signer {
+  reason: string;
+}
+
 export interface SignatureReport {
   /** Distinct pinned primary keys with a good signature. */
   good: GoodSignature[];
@@ -54,6 +58,11 @@ export interface SignatureReport {
   unknown: string[];
   expired: ExpiredSigner[];
   revoked: Signer[];
+  /**
+   * Pinned keys OpenPGP.js won't sign-check with for another reason (e.g. a SHA-1 binding or a
+   * key too weak for its policy). Not counted, but not evidence of tampering either.
+   */
+  unusable: UnusableSigner[];
   threshold: number;
   /** Armored blocks read from the .asc. */
   blocks: number;
@@ -76,7 +85,8 @@ type Verdict =
   | { kind: 'bad'; signature: BadSignature }
   | { kind: 'unknown'; id: string }
   | { kind: 'expired'; signer: ExpiredSigner }
-  | { kind: 'revoked'; signer: Signer };
+  | { kind: 'revoked'; signer: Signer }
+  | { kind: 'unusable'; signer: UnusableSigner };
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -124,7 +134,7 @@ async function judgePacket(
     const reason = messageOf(error);
     if (/revoked/i.test(reason)) return { kind: 'revoked', signer };
     if (/expired/i.test(reason)) return { kind: 'expired', signer };
-    return { kind: 'bad', signature: { block, keyId, ...signer, reason: `key cannot sign: ${reason}` } };
+    return { kind: 'unusable', signer: { ...signer, reason } };
   }
 
   try {
@@ -150,6 +160,7 @@ export async function checkSignatureThreshold(input: SignatureCheckInput): Promi
   const good = new Map<string, GoodSignature>();
   const expired = new Map<string, ExpiredSigner>();
   const revoked = new Map<string, Signer>();
+  const unusable = new Map<string, UnusableSigner>();
   const unknown = new Set<string>();
   const bad: BadSignature[] = [];
 
@@ -182,6 +193,9 @@ export async function checkSignatureThreshold(input: SignatureCheckInput): Promi
         case 'revoked':
           revoked.set(verdict.signer.fingerprint, verdict.signer);
           break;
+        case 'unusable':
+          unusable.set(verdict.signer.fingerprint, verdict.signer);
+          break;
       }
     }
   }
@@ -192,6 +206,7 @@ export async function checkSignatureThreshold(input: SignatureCheckInput): Promi
     unknown: [...unknown],
     expired: [...expired.values()],
     revoked: [...revoked.values()],
+    unusable: [...unusable.values()],
     threshold: input.threshold,
     blocks: blocks.length,
     ok: bad.length === 0 && good.size >= input.threshold,
@@ -228,6 +243,9 @@ export function formatSignatureReport(report: SignatureReport): string {
     `  expired:  ${list(report.expired.map((e) => `${signerText(e)}${e.expiredAt ? ` expired ${e.expiredAt}` : ''}`))}`,
     `  revoked:  ${list(report.revoked.map(signerText))}`,
     `  unknown:  ${list(report.unknown)}${report.unknown.length ? ' (not pinned in builderKeys)' : ''}`,
+    ...(report.unusable.length
+      ? [`  unusable: ${list(report.unusable.map((u) => `${signerText(u)}: ${u.reason}`))}`]
+      : []),
   ].join('\n');
 }
 
@@ -237,7 +255,8 @@ function summarize(report: SignatureReport): string {
     signers.length ? signers.map((s) => s.userId ?? s.fingerprint).join(', ') : 'none';
   return (
     `good: ${names(report.good)}; bad: ${report.bad.length}; expired: ${names(report.expired)}; ` +
-    `revoked: ${names(report.revoked)}; unknown: ${report.unknown.length ? report.unknown.join(', ') : 'none'}`
+    `revoked: ${names(report.revoked)}; unknown: ${report.unknown.length ? report.unknown.join(', ') : 'none'}` +
+    (report.unusable.length ? `; unusable: ${names(report.unusable)}` : '')
   );
 }
 
