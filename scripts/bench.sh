@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (bench/) against real rootless Podman, each measured against raw Podman
-# in the same run. Usage: npm run bench [-- name]   (names: core-lifecycle)
+# in the same run. Usage: npm run bench [-- name...]   (names: core-lifecycle, supervision)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"

@@ -4,6 +4,7 @@ import { RpcErrorCode } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { bearerTokenCheck, isAuthorized, UNAUTHORIZED_MESSAGE, type RequestAuthCheck } from './auth.js';
 import { RpcDispatcher, type JsonRpcResponse } from './rpc-dispatcher.js';
+import type { ResourceManager } from '../resources/index.js';
 import { createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
 import { AUTH_PATH_PREFIX, webAuthRoutes, type WebAuth } from './web-auth/index.js';
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   token: string;
   logger: FastifyBaseLogger;
   info: DaemonInfoSource;
+  /** Answers the `resources` method. */
+  resources?: Pick<ResourceManager, 'report'>;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
   extraAuthChecks?: RequestAuthCheck[];
   /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
@@ -38,7 +41,11 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     ...(options.extraAuthChecks ?? []),
   ];
   const dispatcher = new RpcDispatcher(
-    createRpcMethods({ lifecycle: options.lifecycle, info: options.info }),
+    createRpcMethods({
+      lifecycle: options.lifecycle,
+      info: options.info,
+      ...(options.resources ? { resources: options.resources } : {}),
+    }),
     options.logger,
   );
   const wsOptions: WsSessionOptions = {

@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
 import { Orchestrator } from '../orchestrator/index.js';
+import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { LABEL } from '../orchestrator/naming.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
@@ -47,12 +48,20 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     logger.warn('ARCHY_ALLOW_UNSIGNED=1: unsigned images are allowed; never use this outside development');
   }
 
-  const orchestrator = new Orchestrator({
+  const orchestrator: Orchestrator = new Orchestrator({
     podman: podman.client,
     dataDir,
+    admission: { admit: (app) => resources.admit(app) },
     appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
     insecureRegistries,
     logger,
+  });
+
+  const resources = new ResourceManager({
+    source: { list: () => orchestrator.resourceApps() },
+    podman: podman.client,
+    dataDir,
+    budget: budgetFromEnv(process.env),
   });
 
   // Subscribed before reconciling, so nothing that happens during boot goes unseen.
@@ -71,6 +80,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const startedAt = new Date().toISOString();
   const server = createApiServer({
     lifecycle: orchestrator,
+    resources,
     token,
     webAuth,
     logger,

@@ -45,6 +45,8 @@ export interface OrchestratorOptions {
   appsDir: string;
   /** Registries (host:port) that may be pulled from over plain HTTP. */
   insecureRegistries: ReadonlySet<string>;
+  /** Admission control: refuses an install the host has no room for; returns warnings. */
+  admission?: { admit(app: { id: string; resources: AppManifest['resources'] }): Promise<string[]> };
   logger: Logger;
 }
 
@@ -183,6 +185,15 @@ export class Orchestrator implements AppLifecycle {
       );
     }
     try {
+      // After reserving: the other installs in flight are counted against the same headroom.
+      for (const runtime of reserved) {
+        const warnings =
+          (await this.options.admission?.admit({
+            id: runtime.record.id,
+            resources: runtime.manifest.resources,
+          })) ?? [];
+        for (const warning of warnings) this.log.warn({ app: runtime.record.id }, warning);
+      }
       for (const step of steps) {
         await this.waitForDependencies(step.id, step.waitFor);
         const runtime = reserved.find((r) => r.record.id === step.id);
@@ -631,7 +642,18 @@ export class Orchestrator implements AppLifecycle {
     this.publish(runtime);
   }
 
-  // ---- views for the resolver ---------------------------------------------------------------
+  // ---- views for the resolver and the resource manager --------------------------------------
+
+  /** Every app, including installs in flight, with what it claims (the ResourceSource). */
+  async resourceApps(): Promise<
+    Array<{ id: string; containerId?: string; resources: AppManifest['resources'] }>
+  > {
+    return [...this.runtimes.values()].map((runtime) => ({
+      id: runtime.record.id,
+      resources: runtime.manifest.resources,
+      ...(runtime.container ? { containerId: runtime.container.id } : {}),
+    }));
+  }
 
   private installedApps(): InstalledApp[] {
     return [...this.runtimes.values()].map((runtime) => ({

@@ -148,6 +148,21 @@ describe('bad input is refused cleanly', () => {
     await expectNothingLeft(daemon, id);
   });
 
+  it('an install the host has no memory for is refused with the numbers, and leaves nothing', async () => {
+    const id = uniqueAppId('hungry');
+    const file = writeHelloManifest(dir, {
+      id,
+      hostPort: await freePort(),
+      extra: 'resources: { memory: 64T, memoryReservation: 32T }',
+    });
+    await expectRefused(['install', file], new RegExp(`not enough memory for ${id}: it reserves 32\\.0 TiB`));
+    await expectNothingLeft(daemon, id);
+    const report = await daemon.cliJson<{ capacity: { memoryBytes: number }; apps: unknown[] }>([
+      'resources',
+    ]);
+    expect(report.capacity.memoryBytes).toBeGreaterThan(0);
+  });
+
   it('unknown commands and apps get a clear error', async () => {
     await expectRefused(['start', uniqueAppId('ghost')], /not installed/);
     const unknown = await daemon.cli(['frobnicate']);

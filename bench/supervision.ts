@@ -1,0 +1,117 @@
+// Issue 3's benchmark: time from a container's death to the daemon's restart of it (median of
+// 20, each on its own app so no backoff builds up), against Podman's own restart policy in the
+// same run; then the daemon's CPU and RSS with 30 supervised apps idle for 60 s.
+import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BENCH_LABEL,
+  HELLO_IMAGE,
+  cpuMs,
+  freePort,
+  helloManifest,
+  median,
+  now,
+  rssKiB,
+  sh,
+  startBenchDaemon,
+} from './support.js';
+
+const KILLS = 20;
+const FLEET = 30;
+const IDLE_MS = 60_000;
+
+/** Waits until `podman inspect` shows a StartedAt later than `after` (ms); returns that time. */
+async function waitRestarted(container: string, after: number): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const startedAt = (await sh('podman', ['inspect', '--format', '{{.State.StartedAt}}', container])).trim();
+    const started = Date.parse(startedAt.replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T'));
+    if (started > after) return started;
+    if (Date.now() > deadline) throw new Error(`${container} was not restarted within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function killAndTime(container: string): Promise<number> {
+  const killedAt = Date.now();
+  await sh('podman', ['kill', '--signal', 'KILL', container]);
+  const restartedAt = await waitRestarted(container, killedAt);
+  return restartedAt - killedAt;
+}
+
+async function main(): Promise<void> {
+  await sh('podman', ['pull', '-q', '--tls-verify=false', HELLO_IMAGE]);
+  // Baseline: Podman's own restart policy on the same image.
+  const raw = `archy-bench-restart-${process.pid}`;
+  await sh('podman', [
+    'run',
+    '-d',
+    '--name',
+    raw,
+    '--label',
+    BENCH_LABEL,
+    '--init',
+    '--restart',
+    'always',
+    HELLO_IMAGE,
+    'httpd',
+    '-f',
+    '-p',
+    '8080',
+    '-h',
+    '/www',
+  ]);
+  const rawTimes: number[] = [];
+  for (let i = 0; i < KILLS; i += 1) rawTimes.push(await killAndTime(raw));
+  await sh('podman', ['rm', '-f', '-t', '0', raw]);
+
+  const daemon = await startBenchDaemon();
+  try {
+    for (let i = 0; i < FLEET; i += 1) {
+      const file = join(daemon.dataDir, `sup-${i}.yml`);
+      writeFileSync(file, helloManifest(`sup-${i}`, await freePort()));
+      await daemon.cli(['install', file, '--json']);
+    }
+    const archyTimes: number[] = [];
+    for (let i = 0; i < KILLS; i += 1) archyTimes.push(await killAndTime(`archy-sup-${i}`));
+
+    // Let the restarted apps settle, then measure a quiet minute.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const pid = daemon.process.pid!;
+    const cpuBefore = cpuMs(pid);
+    const started = now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const cpuPercent = ((cpuMs(pid) - cpuBefore) / (now() - started)) * 100;
+    const rss = rssKiB(pid) / 1024;
+
+    console.log(
+      JSON.stringify(
+        {
+          deathToRestartMs: {
+            archyMedian: median(archyTimes),
+            podmanRestartPolicyMedian: median(rawTimes),
+            kills: KILLS,
+          },
+          idle30Apps: { cpuPercent, rssMiB: rss, seconds: IDLE_MS / 1000 },
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      [
+        '',
+        `death → restarted: archy ${median(archyTimes).toFixed(0)} ms vs Podman's restart policy ${median(rawTimes).toFixed(0)} ms (median of ${KILLS}; target < 1 s)`,
+        `idle with ${FLEET} supervised apps for ${IDLE_MS / 1000} s: daemon CPU ${cpuPercent.toFixed(2)}% (target < 1%), RSS ${rss.toFixed(1)} MiB (target < 80 MB)`,
+      ].join('\n'),
+    );
+  } finally {
+    for (let i = 0; i < FLEET; i += 1)
+      await daemon.cli(['remove', `sup-${i}`, '--purge', '--yes']).catch(() => '');
+    await daemon.stop();
+    await rm(daemon.dataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+await main();
