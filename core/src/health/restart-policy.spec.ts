@@ -7,7 +7,9 @@ describe('RestartPolicy', () => {
   it('backs off exponentially up to the cap', () => {
     const policy = new RestartPolicy({ ...options, maxFailures: 10 });
     const delays = [0, 1, 2, 3, 4, 5].map((i) => policy.onFailure(i * 1000));
-    expect(delays.map((d) => (d.action === 'restart' ? d.delayMs : -1))).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+    expect(delays.map((d) => (d.action === 'restart' ? d.delayMs : -1))).toEqual([
+      500, 1000, 2000, 4000, 4000, 4000,
+    ]);
   });
 
   it('gives up after maxFailures within the window: a crash loop', () => {

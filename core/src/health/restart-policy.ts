@@ -16,7 +16,8 @@ export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
   windowMs: 5 * 60_000,
 };
 
-export type RestartDecision = { action: 'restart'; delayMs: number; attempt: number } | { action: 'give-up'; failures: number };
+export type RestartDecision =
+  { action: 'restart'; delayMs: number; attempt: number } | { action: 'give-up'; failures: number };
 
 /**
  * Exponential backoff with crash-loop detection, per app. Pure: the caller passes the clock,
