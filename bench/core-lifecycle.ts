@@ -13,6 +13,7 @@ import {
   percentile,
   rssKiB,
   sh,
+  ensureImage,
   startBenchDaemon,
   waitHttp200,
 } from './support.js';
@@ -51,7 +52,7 @@ async function rawPodmanInstall(index: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await sh('podman', ['pull', '-q', '--tls-verify=false', HELLO_IMAGE]);
+  await ensureImage();
   const daemon = await startBenchDaemon();
   try {
     // 1. install → answering on its port, alternating so drift hits both equally.

@@ -14,6 +14,7 @@ import {
   now,
   rssKiB,
   sh,
+  ensureImage,
   startBenchDaemon,
 } from './support.js';
 
@@ -25,8 +26,11 @@ const IDLE_MS = 60_000;
 async function waitRestarted(container: string, after: number): Promise<number> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const startedAt = (await sh('podman', ['inspect', '--format', '{{.State.StartedAt}}', container])).trim();
-    const started = Date.parse(startedAt.replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T'));
+    // Nanoseconds since the epoch: Date.parse can't read Podman's 9-digit fractions.
+    const nanos = (
+      await sh('podman', ['inspect', '--format', '{{.State.StartedAt.UnixNano}}', container])
+    ).trim();
+    const started = Number(BigInt(nanos) / 1_000_000n);
     if (started > after) return started;
     if (Date.now() > deadline) throw new Error(`${container} was not restarted within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -41,7 +45,7 @@ async function killAndTime(container: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await sh('podman', ['pull', '-q', '--tls-verify=false', HELLO_IMAGE]);
+  await ensureImage();
   // Baseline: Podman's own restart policy on the same image.
   const raw = `archy-bench-restart-${process.pid}`;
   await sh('podman', [
@@ -63,8 +67,11 @@ async function main(): Promise<void> {
     '/www',
   ]);
   const rawTimes: number[] = [];
-  for (let i = 0; i < KILLS; i += 1) rawTimes.push(await killAndTime(raw));
-  await sh('podman', ['rm', '-f', '-t', '0', raw]);
+  try {
+    for (let i = 0; i < KILLS; i += 1) rawTimes.push(await killAndTime(raw));
+  } finally {
+    await sh('podman', ['rm', '-f', '-t', '0', raw]);
+  }
 
   const daemon = await startBenchDaemon();
   try {

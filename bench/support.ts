@@ -162,3 +162,12 @@ export function helloManifest(id: string, hostPort: number): string {
     '',
   ].join('\n');
 }
+
+/** The hello image in local storage: pulled once, when missing (the registry may be gone later). */
+export async function ensureImage(): Promise<void> {
+  try {
+    await sh('podman', ['image', 'exists', HELLO_IMAGE]);
+  } catch {
+    await sh('podman', ['pull', '-q', '--tls-verify=false', HELLO_IMAGE]);
+  }
+}

@@ -340,18 +340,10 @@ export class Orchestrator implements AppLifecycle {
   private startOne(id: string): Promise<AppStatus> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
-      this.supervisor.reset(id);
-      runtime.crashLoop = undefined;
-      runtime.record.desired = 'running';
-      await this.store.save(runtime.record);
-      runtime.transition = 'starting';
-      runtime.message = undefined;
-      this.publish(runtime);
+      await this.beginUserOperation(runtime, 'running', 'starting');
       try {
         if (!runtime.container) {
-          await this.ensureNetwork(id, runtime.record.version);
-          runtime.record.containerId = await this.createContainer(runtime);
-          await this.store.save(runtime.record);
+          await this.recreateContainer(runtime);
         }
         await this.startAndWait(runtime, { waitForHealthy: false });
       } finally {
@@ -374,12 +366,7 @@ export class Orchestrator implements AppLifecycle {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
       // Saved first: whatever happens next, the daemon won't bring the app back on its own.
-      this.supervisor.reset(id);
-      runtime.crashLoop = undefined;
-      runtime.record.desired = 'stopped';
-      await this.store.save(runtime.record);
-      runtime.transition = 'stopping';
-      this.publish(runtime);
+      await this.beginUserOperation(runtime, 'stopped', 'stopping');
       try {
         this.monitor.unwatch(id);
         if (runtime.container) {
@@ -405,13 +392,7 @@ export class Orchestrator implements AppLifecycle {
           `'${id}' has no container to restart; start it with 'archy start ${id}'`,
         );
       }
-      this.supervisor.reset(id);
-      runtime.crashLoop = undefined;
-      runtime.record.desired = 'running';
-      await this.store.save(runtime.record);
-      runtime.transition = 'starting';
-      runtime.message = undefined;
-      this.publish(runtime);
+      await this.beginUserOperation(runtime, 'running', 'starting');
       try {
         this.monitor.unwatch(id);
         await this.call(`restart '${id}'`, () =>
@@ -517,9 +498,7 @@ export class Orchestrator implements AppLifecycle {
       if (record.desired === 'running' && !runtime.container?.running) {
         this.log.info({ app: id }, 'starting an app that should be running');
         if (!runtime.container) {
-          await this.ensureNetwork(id, record.version);
-          record.containerId = await this.createContainer(runtime);
-          await this.store.save(record);
+          await this.recreateContainer(runtime);
         }
         await this.startAndWait(runtime, { waitForHealthy: false });
       } else if (record.desired === 'stopped' && runtime.container?.running) {
@@ -600,9 +579,7 @@ export class Orchestrator implements AppLifecycle {
       this.log.warn({ app: id, attempt: runtime.restartCount }, 'restarting a failed app');
       try {
         if (!runtime.container) {
-          await this.ensureNetwork(id, runtime.record.version);
-          runtime.record.containerId = await this.createContainer(runtime);
-          await this.store.save(runtime.record);
+          await this.recreateContainer(runtime);
         }
         if (runtime.container?.running) {
           await this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime));
@@ -689,6 +666,31 @@ export class Orchestrator implements AppLifecycle {
   }
 
   // ---- steps --------------------------------------------------------------------------------
+
+  /**
+   * What every user action starts with: it takes precedence over the supervisor (a pending
+   * restart is dropped, a crash loop cleared) and its intent is on disk before anything happens.
+   */
+  private async beginUserOperation(
+    runtime: AppRuntime,
+    desired: AppRecord['desired'],
+    transition: 'starting' | 'stopping',
+  ): Promise<void> {
+    this.supervisor.reset(runtime.record.id);
+    runtime.crashLoop = undefined;
+    runtime.record.desired = desired;
+    await this.store.save(runtime.record);
+    runtime.transition = transition;
+    runtime.message = undefined;
+    this.publish(runtime);
+  }
+
+  /** Creates the app's container again (its data, network and name are kept). */
+  private async recreateContainer(runtime: AppRuntime): Promise<void> {
+    await this.ensureNetwork(runtime.record.id, runtime.record.version);
+    runtime.record.containerId = await this.createContainer(runtime);
+    await this.store.save(runtime.record);
+  }
 
   private async loadManifest(request: InstallRequest): Promise<AppManifest> {
     if (request.source.kind === 'manifest') return parseManifest(request.source.yaml, request.source.file);
