@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
+import { IsolationGuard } from '../network/isolation-guard.js';
 import { Orchestrator } from '../orchestrator/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
@@ -66,13 +67,21 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   // Subscribed before reconciling, so nothing that happens during boot goes unseen.
   const events = podman.client.eventStream({
-    filters: { type: ['container'], label: [`${LABEL.dataDir}=${dataDir}`] },
+    filters: { type: ['container'] },
   });
-  events.on('event', (event) => orchestrator.applyContainerEvent(event));
+  const isolation = new IsolationGuard(logger);
+  events.on('event', (event) => {
+    orchestrator.applyContainerEvent(event);
+    // Any container's teardown, ours or not, can make netavark drop the isolation rule.
+    if (event.action === 'cleanup' || event.action === 'died' || event.action === 'remove') {
+      isolation.containerTornDown();
+    }
+  });
   events.on('disconnected', ({ error, retryInMs }) =>
     logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting'),
   );
   events.start();
+  await isolation.check();
   await orchestrator.reconcile();
 
   const token = await writeCookie(dataDir);
@@ -102,6 +111,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await waitForSignal(logger);
   await server.close();
   await events.stop();
+  await isolation.idle();
   orchestrator.shutdown();
   await removeCookie(dataDir);
   await podman.close();

@@ -518,7 +518,8 @@ export class Orchestrator implements AppLifecycle {
   /** Applies a Podman container event to the app it belongs to. */
   applyContainerEvent(event: Pick<PodmanEvent, 'action' | 'id' | 'attributes' | 'exitCode'>): void {
     const appId = event.attributes[LABEL.app];
-    if (!appId) return;
+    // The stream carries every container's events (the isolation guard needs them all).
+    if (!appId || event.attributes[LABEL.dataDir] !== this.layout.root) return;
     const runtime = this.runtimes.get(appId);
     if (!runtime) return;
     // Events of an older container (removed during a reinstall) are stale.

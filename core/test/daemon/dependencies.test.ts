@@ -72,6 +72,13 @@ describe('dependencies: shared networks, typed values, ordering and refusals (re
     const name = iface.toUpperCase().replace(/-/g, '_');
     expect(env).toContain(`ARCHY_DEP_${name}_HOST=${iface}`);
 
+    // netavark 1.4 drops the isolation rule when the last container of any isolated network is
+    // torn down: provoke exactly that, then give the daemon's guard a moment to restore it.
+    const passerby = uniqueAppId('passerby');
+    await daemon.cliJson(['install', manifest(passerby, [])]);
+    await daemon.cliJson(['remove', passerby, '--purge', '--yes']);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
     // The stranger shares no network: neither the name nor the provider's address works.
     const providerIp = JSON.parse(await podman(['inspect', `archy-${provider}`]))[0].NetworkSettings.Networks[
       `archy-${provider}`
