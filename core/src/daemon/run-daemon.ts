@@ -8,7 +8,6 @@ import { IsolationGuard } from '../network/isolation-guard.js';
 import { Orchestrator } from '../orchestrator/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
-import { LABEL } from '../orchestrator/naming.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { connectPodman } from './podman-connection.js';
