@@ -157,8 +157,29 @@ export interface RpcMethods {
     };
   };
   resources: { params: Record<string, never>; result: ResourcesReport };
+  /** The bundled apps a user may install (the UI's marketplace). */
+  'catalog-list': { params: Record<string, never>; result: { apps: CatalogEntry[] } };
 }
 export type RpcMethodName = keyof RpcMethods;
+
+/** One installable app, from its bundled manifest. */
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  version: string;
+  /** bitcoin | lightning | web5 | mesh | self-hosted | other */
+  category: string;
+  description?: string;
+  icon?: string;
+  homepage?: string;
+  /** App ids or interfaces (e.g. bitcoin-node) it needs, with an optional semver range. */
+  dependencies: Array<{ id: string; version?: string }>;
+  /** Interfaces it provides to dependents, e.g. bitcoin-node. */
+  provides: string[];
+  /** Apps it never runs together with. */
+  conflicts: string[];
+  installed: boolean;
+}
 
 /**
  * Which resource limits the kernel enforces for our containers. Rootless Podman on cgroup v1

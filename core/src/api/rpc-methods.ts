@@ -64,6 +64,32 @@ export function createRpcMethods({
       }
       return resources.report();
     },
+    'catalog-list': async () => {
+      const [manifests, installed] = await Promise.all([
+        lifecycle.availableManifests?.() ?? [],
+        lifecycle.list(),
+      ]);
+      const installedIds = new Set(installed.map((app) => app.id));
+      const apps = manifests
+        .map((manifest) => ({
+          id: manifest.id,
+          name: manifest.name,
+          version: manifest.version,
+          category: manifest.category,
+          ...(manifest.description !== undefined && { description: manifest.description }),
+          ...(manifest.icon !== undefined && { icon: manifest.icon }),
+          ...(manifest.homepage !== undefined && { homepage: manifest.homepage }),
+          dependencies: manifest.dependencies.map(({ id, version }) => ({
+            id,
+            ...(version !== undefined && { version }),
+          })),
+          provides: [...manifest.provides],
+          conflicts: [...manifest.conflicts],
+          installed: installedIds.has(manifest.id),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return { apps };
+    },
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;

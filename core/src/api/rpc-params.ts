@@ -82,6 +82,7 @@ export const rpcParamSchemas = {
   'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),
   'daemon-info': noParams,
   resources: noParams,
+  'catalog-list': noParams,
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -103,5 +104,6 @@ const schemasMatchContract: SchemasMatchContract = {
   'manifest-lint': true,
   'daemon-info': true,
   resources: true,
+  'catalog-list': true,
 };
 void schemasMatchContract;

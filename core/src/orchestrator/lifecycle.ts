@@ -1,4 +1,5 @@
 import type { AppHealth, AppStatus, DaemonEvents, LogLine } from '../api/contract.js';
+import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 
 /** Where an install's manifest comes from. */
@@ -37,4 +38,6 @@ export interface AppLifecycle {
   list(): Promise<AppStatus[]>;
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
   health(id: string): Promise<AppHealth>;
+  /** The bundled apps a user may install (`catalog-list`); absent means none. */
+  availableManifests?(): Promise<AppManifest[]>;
 }

@@ -643,6 +643,11 @@ export class Orchestrator implements AppLifecycle {
     }));
   }
 
+  /** The bundled apps' manifests, for the catalog the UI's marketplace shows. */
+  async availableManifests(): Promise<AppManifest[]> {
+    return (await this.availableApps()).map((app) => app.manifest);
+  }
+
   /** The bundled apps that can be installed to satisfy a dependency. A broken one is skipped. */
   private async availableApps(): Promise<AvailableApp[]> {
     let ids: string[];
