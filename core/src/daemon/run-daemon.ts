@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
+import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { Orchestrator } from '../orchestrator/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
@@ -17,6 +18,8 @@ const VERSION = '0.1.0';
 
 /** The bundled app manifests ship beside the package: <repo>/apps. */
 const BUNDLED_APPS_DIR = fileURLToPath(new URL('../../../apps/', import.meta.url));
+/** The built web UI (npm run build): <repo>/ui/dist. */
+const BUILT_UI_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url));
 
 /**
  * Runs archipelagod in the foreground until SIGINT/SIGTERM: connects to (or starts) rootless
@@ -99,6 +102,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       startedAt,
     }),
   });
+  registerStaticUi(server, { root: process.env.ARCHY_UI_DIR ?? BUILT_UI_DIR });
   const url = await listen(server, options.listen);
   await writeFileAtomic(
     `${layout.runDir}/daemon.json`,
