@@ -195,6 +195,9 @@ const volumes = z.array(volumeSpec, expected('a list of { mount } mappings')).su
   });
 });
 
+/** linux/threads.h PID_MAX_LIMIT on 64-bit: no host can run more processes than this. */
+export const MAX_PIDS = 4_194_304;
+
 // Podman refuses a memory limit under 6 MiB; say so here rather than at container creation.
 const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 
@@ -213,10 +216,12 @@ const resources = z
         .gt(0, expected('a number of CPUs greater than 0'))
         .max(256, expected('a number of CPUs up to 256'))
         .optional(),
+      // The kernel never has more than 2^22 pids (PID_MAX_LIMIT): a larger limit is no limit.
       pids: z
         .number(expected('a positive integer'))
         .int(expected('a positive integer'))
         .min(1, expected('a positive integer'))
+        .max(MAX_PIDS, expected(`a number of processes up to ${MAX_PIDS}`))
         .optional(),
       minDisk: byteSize.optional(),
     },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../manifest/index.js';
 import { buildContainerSpec } from './container-spec.js';
 import { DataLayout } from './data-layout.js';
+import { judgeHostConfinement } from '../security/policy/index.js';
 
 const layout = new DataLayout('/srv/archy');
 
@@ -50,7 +51,21 @@ describe('buildContainerSpec', () => {
     });
     expect(spec.mounts).toEqual([
       { Type: 'bind', Source: '/srv/archy/hello/data', Destination: '/data', Options: ['rbind', 'rw', 'U'] },
+      ...['/tmp', '/var/tmp', '/run'].map((path) => ({
+        Type: 'tmpfs',
+        Source: 'tmpfs',
+        Destination: path,
+        Options: ['rw', 'nosuid', 'nodev', 'mode=1777', `size=${64 * 1024 * 1024}`],
+      })),
     ]);
+    // The container policy's defaults: nothing the manifest did not ask for.
+    expect(spec).toMatchObject({ cap_drop: ['ALL'], no_new_privileges: true, read_only_filesystem: true });
+    expect(spec).not.toHaveProperty('cap_add');
+    expect(spec).not.toHaveProperty('user');
+    expect(spec).not.toHaveProperty('seccomp_policy');
+    expect(spec).not.toHaveProperty('seccomp_profile_path');
+    expect(spec).not.toHaveProperty('apparmor_profile');
+    expect(spec).not.toHaveProperty('selinux_opts');
     // LAN exposure by default; no host_ip means all interfaces.
     expect(spec.portmappings?.[0]).not.toHaveProperty('host_ip');
   });
@@ -76,5 +91,88 @@ describe('buildContainerSpec', () => {
       Options: ['rbind', 'ro', 'U'],
     });
     expect(spec).not.toHaveProperty('resource_limits');
+  });
+
+  it("applies the manifest's security asks: allowed capabilities, its user, its tmpfs, a writable root", () => {
+    const manifest = parseManifest(
+      [
+        'id: asks',
+        'name: Asks',
+        'version: "1.0.0"',
+        'image: 127.0.0.1:5000/apps/asks:1.0.0',
+        'volumes: [ { mount: /data } ]',
+        'security:',
+        '  capAdd: [CAP_CHOWN, SETUID, SETGID, CHOWN]',
+        '  user: "1000:1000"',
+        '  tmpfs: [/cache, /tmp]',
+        '  readOnlyRootfs: false',
+      ].join('\n'),
+      'asks.yml',
+    );
+    const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0' });
+    expect(spec).toMatchObject({
+      cap_drop: ['ALL'],
+      cap_add: ['CHOWN', 'SETUID', 'SETGID'],
+      user: '1000:1000',
+      no_new_privileges: true,
+      read_only_filesystem: false,
+    });
+    // A writable root needs no default scratch space: only what the manifest listed.
+    expect(spec.mounts?.filter((m) => m.Type === 'tmpfs').map((m) => m.Destination)).toEqual([
+      '/cache',
+      '/tmp',
+    ]);
+  });
+
+  it('refuses a manifest the policy does not allow, naming the field', () => {
+    const manifest = parseManifest(
+      [
+        'id: greedy',
+        'name: Greedy',
+        'version: "1.0.0"',
+        'image: 127.0.0.1:5000/apps/g:1.0.0',
+        'security: { capAdd: [SYS_ADMIN] }',
+      ].join('\n'),
+      'greedy.yml',
+    );
+    expect(() => buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0' })).toThrow(
+      /security\.capAdd\[0\]: SYS_ADMIN is not on the allowlist/,
+    );
+    // Granted by the catalog and confirmed by the user, it is added.
+    const granted = buildContainerSpec(manifest, {
+      layout,
+      image: manifest.image,
+      version: '1.0.0',
+      grantedCapabilities: ['SYS_ADMIN'],
+    });
+    expect(granted.cap_add).toEqual(['SYS_ADMIN']);
+  });
+
+  it('puts the loaded AppArmor profile and SELinux labels on the container when the host applies them', () => {
+    const manifest = parseManifest(
+      [
+        'id: boxed',
+        'name: Boxed',
+        'version: "1.0.0"',
+        'image: 127.0.0.1:5000/apps/b:1.0.0',
+        'volumes: [ { mount: /data } ]',
+      ].join('\n'),
+      'boxed.yml',
+    );
+    const confinement = judgeHostConfinement({
+      apparmorKernelEnabled: true,
+      apparmorEnforcedProfiles: new Set(['archy-boxed']),
+      rootless: false,
+      selinuxEnabled: true,
+    });
+    const spec = buildContainerSpec(manifest, {
+      layout,
+      image: manifest.image,
+      version: '1.0.0',
+      confinement,
+    });
+    expect(spec.apparmor_profile).toBe('archy-boxed');
+    expect(spec.selinux_opts).toEqual(['type:container_t']);
+    expect(spec.mounts?.[0]?.Options).toEqual(['rbind', 'rw', 'U', 'Z']);
   });
 });

@@ -1,6 +1,7 @@
 import type { ContainerCreateSpec } from '../podman/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { NetworkLink, ResolvedDependency } from '../resolver/index.js';
+import { hardenContainer, type HostConfinement } from '../security/policy/index.js';
 import { dependencyEnv } from './dependency-env.js';
 import type { DataLayout } from './data-layout.js';
 import { containerName, labelsFor, networkName } from './naming.js';
@@ -11,7 +12,8 @@ const CPU_PERIOD_US = 100_000;
 /**
  * The Podman create spec for an app: pure, so what every manifest turns into is unit-tested
  * without Podman. Volumes are always under the app's own data dir; the manifest has no way to
- * name a host path.
+ * name a host path. The container policy (security/policy) decides the security fields and
+ * refuses, with a PolicyError, a manifest asking for more than it may have.
  */
 export function buildContainerSpec(
   manifest: AppManifest,
@@ -22,10 +24,18 @@ export function buildContainerSpec(
     /** Networks of dependencies this app joins (its own links as the dependent). */
     links?: readonly NetworkLink[];
     dependencies?: readonly ResolvedDependency[];
+    /** Capabilities beyond the allowlist that the catalog granted and the user confirmed. */
+    grantedCapabilities?: readonly string[];
+    /** AppArmor/SELinux the host can apply (detected at daemon start); absent adds none. */
+    confinement?: HostConfinement;
   },
 ): ContainerCreateSpec {
   const { layout, image, version } = options;
   const id = manifest.id;
+  const hardening = hardenContainer(manifest, {
+    grantedCapabilities: options.grantedCapabilities ?? [],
+    ...(options.confinement ? { confinement: options.confinement } : {}),
+  });
   const networks: NonNullable<ContainerCreateSpec['Networks']> = {
     // Dependents reach the app on its network by its id and by each interface it provides.
     [networkName(id)]: { aliases: [id, ...manifest.provides.filter((name) => name !== id)] },
@@ -46,19 +56,23 @@ export function buildContainerSpec(
       protocol: port.protocol,
       ...(port.expose === 'local' ? { host_ip: '127.0.0.1' } : {}),
     })),
-    mounts: (manifest.volumes ?? []).map((volume) => ({
-      Type: 'bind',
-      Source: layout.volumeDir(id, volume.name),
-      Destination: volume.mount,
-      // `U` chowns the dir to the container's user, so non-root images can write their data.
-      Options: ['rbind', volume.readOnly ? 'ro' : 'rw', 'U'],
-    })),
+    mounts: [
+      ...(manifest.volumes ?? []).map((volume) => ({
+        Type: 'bind' as const,
+        Source: layout.volumeDir(id, volume.name),
+        Destination: volume.mount,
+        // `U` chowns the dir to the container's user, so non-root images can write their data.
+        Options: ['rbind', volume.readOnly ? 'ro' : 'rw', 'U', ...hardening.volumeOptions],
+      })),
+      ...hardening.tmpfsMounts,
+    ],
     stop_timeout: Math.ceil(manifest.stopTimeout / 1000),
     // The daemon supervises restarts itself (with backoff and crash-loop detection).
     restart_policy: 'no',
     // A tiny init as PID 1 forwards signals and reaps zombies: many app processes ignore
     // SIGTERM when they are PID 1, which would turn every stop into a wait for the SIGKILL.
     init: true,
+    ...hardening.fields,
   };
   if (manifest.command) spec.command = manifest.command;
   if (manifest.entrypoint) spec.entrypoint = manifest.entrypoint;
