@@ -1,0 +1,184 @@
+// What the container policy gives a real app's container, seen from Podman and from inside;
+// and the volume-dir check against real symlinks on disk.
+
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest } from '../../src/manifest/index.js';
+import { DataLayout } from '../../src/orchestrator/data-layout.js';
+import { assertVolumeDirsSafe, detectHostConfinement } from '../../src/security/policy/index.js';
+import { writeHelloManifest } from '../daemon/manifests.js';
+import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import { freePort, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { podman, podmanJson } from '../support/podman-cli.js';
+
+interface Inspect {
+  HostConfig: {
+    CapDrop?: string[];
+    CapAdd?: string[];
+    ReadonlyRootfs: boolean;
+    SecurityOpt?: string[];
+    Privileged: boolean;
+  };
+  Mounts: Array<{ Type: string; Destination: string; Source: string }>;
+}
+
+describe('a hardened app container', () => {
+  let daemon: TestDaemon;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDataDir('policy-hardening');
+    daemon = await startDaemon({ dataDir: dir });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it('drops every capability, forbids new privileges, keeps its root read-only, and still serves', async () => {
+    const id = uniqueAppId('hardened');
+    const port = await freePort();
+    await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: port })]);
+    try {
+      const body = await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/`)).body, {
+        what: 'the hardened app to answer',
+      });
+      expect(body).toContain('hello');
+
+      const [inspect] = await podmanJson<Inspect[]>(['container', 'inspect', `archy-${id}`]);
+      expect(inspect!.HostConfig.Privileged).toBe(false);
+      expect(inspect!.HostConfig.ReadonlyRootfs).toBe(true);
+      expect(inspect!.HostConfig.SecurityOpt ?? []).toContain('no-new-privileges');
+      expect(inspect!.HostConfig.SecurityOpt ?? []).not.toContain('seccomp=unconfined');
+
+      // Inside: no effective or bounding capabilities, NoNewPrivs set.
+      const status = await podman(['exec', `archy-${id}`, 'cat', '/proc/self/status']);
+      expect(status).toMatch(/^CapEff:\s+0+$/m);
+      expect(status).toMatch(/^CapBnd:\s+0+$/m);
+      expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+      expect(status).toMatch(/^Seccomp:\s+2$/m);
+
+      // The image is read-only; the app's volume and scratch tmpfs are not.
+      const write = (path: string) =>
+        podman(['exec', `archy-${id}`, 'sh', '-c', `echo x > ${path} && echo wrote`]).catch(
+          (error: Error) => error.message,
+        );
+      expect(await write('/www/defaced.html')).toMatch(/Read-only file system/);
+      expect(await write('/etc/passwd')).toMatch(/Read-only file system/);
+      expect(await write('/data/ok')).toContain('wrote');
+      expect(await write('/tmp/ok')).toContain('wrote');
+      expect(await write('/run/ok')).toContain('wrote');
+    } finally {
+      await daemon.cli(['remove', id, '--purge', '--yes']);
+    }
+  });
+});
+
+describe('assertVolumeDirsSafe', () => {
+  const root = mkdtempSync(join(tmpdir(), 'archy-volume-dirs-'));
+  const layout = new DataLayout(root);
+  const manifestFor = (id: string) =>
+    parseManifest(
+      `id: ${id}\nname: V\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/hello:1.0.0\nvolumes:\n  - mount: /data\n  - { mount: /config, name: conf }\n`,
+      `${id}.yml`,
+    );
+
+  it('accepts dirs that do not exist yet, and real folders inside the app dir', async () => {
+    await expect(assertVolumeDirsSafe(layout, manifestFor('fresh'))).resolves.toBeUndefined();
+    mkdirSync(join(root, 'kept', 'data'), { recursive: true });
+    await expect(assertVolumeDirsSafe(layout, manifestFor('kept'))).resolves.toBeUndefined();
+  });
+
+  it('refuses a volume that is a symlink to /etc, naming the volume and leaving the link alone', async () => {
+    mkdirSync(join(root, 'etclink'), { recursive: true });
+    symlinkSync('/etc', join(root, 'etclink', 'data'));
+    await expect(assertVolumeDirsSafe(layout, manifestFor('etclink'))).rejects.toThrow(
+      /volumes\[0\] \('\/data'.*is a symlink to \/etc; a volume must be a real folder/,
+    );
+    expect(readlinkSync(join(root, 'etclink', 'data'))).toBe('/etc');
+  });
+
+  it("refuses a symlink to another app's folder, even inside the data dir", async () => {
+    mkdirSync(join(root, 'victim', 'data'), { recursive: true });
+    mkdirSync(join(root, 'thief'), { recursive: true });
+    symlinkSync('../victim/data', join(root, 'thief', 'conf'));
+    await expect(assertVolumeDirsSafe(layout, manifestFor('thief'))).rejects.toThrow(/volumes\[1\].*symlink/);
+  });
+
+  it('refuses an app data dir that is itself a symlink, and a volume that is a file', async () => {
+    symlinkSync('/etc', join(root, 'linked'));
+    await expect(assertVolumeDirsSafe(layout, manifestFor('linked'))).rejects.toThrow(
+      /the data dir of 'linked'.*is a symlink to \/etc/,
+    );
+    mkdirSync(join(root, 'filevol'), { recursive: true });
+    writeFileSync(join(root, 'filevol', 'data'), 'not a folder');
+    await expect(assertVolumeDirsSafe(layout, manifestFor('filevol'))).rejects.toThrow(
+      /volumes\[0\].*is not a folder/,
+    );
+  });
+
+  it('accepts a data dir that is reached through a symlink (e.g. moved to another disk)', async () => {
+    const moved = mkdtempSync(join(tmpdir(), 'archy-moved-'));
+    mkdirSync(join(moved, 'app', 'data'), { recursive: true });
+    const linkedRoot = join(mkdtempSync(join(tmpdir(), 'archy-link-')), 'data-dir');
+    symlinkSync(moved, linkedRoot);
+    await expect(
+      assertVolumeDirsSafe(new DataLayout(linkedRoot), manifestFor('app')),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('a volume planted as a symlink before install', () => {
+  let daemon: TestDaemon;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDataDir('policy-symlink');
+    daemon = await startDaemon({ dataDir: dir });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it('is refused: nothing is created, /etc is not touched, the link is left as found', async () => {
+    const id = uniqueAppId('planted');
+    mkdirSync(join(dir, id), { recursive: true, mode: 0o700 });
+    symlinkSync('/etc', join(dir, id, 'data'));
+    const etcBefore = statSync('/etc');
+    const result = await daemon.cli(['install', writeHelloManifest(dir, { id, hostPort: await freePort() })]);
+    expect(result.code, `install over a planted symlink should fail; stdout: ${result.stdout}`).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/symlink|not allowed|operation not permitted/i);
+    const etcAfter = statSync('/etc');
+    expect([etcAfter.uid, etcAfter.gid, etcAfter.mode]).toEqual([
+      etcBefore.uid,
+      etcBefore.gid,
+      etcBefore.mode,
+    ]);
+    expect(lstatSync(join(dir, id, 'data')).isSymbolicLink()).toBe(true);
+    expect(
+      (await podman(['ps', '-a', '--filter', `name=^archy-${id}$`, '--format', '{{.Names}}'])).trim(),
+    ).toBe('');
+    const list = await daemon.cliJson<{ id: string }[]>(['list']);
+    expect(list.map((app) => app.id)).not.toContain(id);
+  });
+});
+
+describe('host confinement on this machine', () => {
+  it('is detected without errors, and says why AppArmor is not used when it is not', async () => {
+    const confinement = await detectHostConfinement({ rootless: true });
+    if (!confinement.apparmor.usable) {
+      expect(confinement.warnings.join('\n')).toMatch(/AppArmor/);
+      expect(confinement.apparmor.profileFor('hello')).toBeUndefined();
+    }
+  });
+});
