@@ -21,7 +21,8 @@ fi
 
 # --- packages --------------------------------------------------------------------------------
 packages=(podman runc uidmap slirp4netns fuse-overlayfs netavark aardvark-dns busybox-static catatonit)
-[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor)
+# gcc + libc6-dev: the tests compile their bitcoind test double statically (core/test/support/bitcoind-double).
+[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

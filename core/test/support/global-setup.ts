@@ -5,6 +5,7 @@ import { removeTestResources } from './cleanup.js';
 import { REGISTRY_HOST, testRootFor } from './constants.js';
 import { podman, podmanJson } from './podman-cli.js';
 import { acquireRegistry, releaseRegistry } from './shared-registry.js';
+import { buildAndPushBitcoindDoubles } from './bitcoind-double-images.js';
 import { buildAndPushTestImages } from './test-images.js';
 
 declare module 'vitest' {
@@ -39,7 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     await acquireRegistry(runId);
     registryHeld = true;
-    await buildAndPushTestImages(root);
+    await Promise.all([buildAndPushTestImages(root), buildAndPushBitcoindDoubles(root)]);
   } catch (err) {
     await teardown();
     throw err;
