@@ -33,12 +33,23 @@ export interface RpcLogger {
 /** A batch is bounded so one request body cannot queue unbounded work. */
 export const MAX_BATCH_SIZE = 100;
 
+/** One finished call, as an observer (the audit log) sees it. */
+export interface RpcCallRecord {
+  method: string;
+  params: unknown;
+  outcome: { ok: true; result: unknown } | { ok: false; code: number; message: string };
+}
+
+/** Told about every call to an existing method, with the caller's context (who asked). */
+export type RpcObserver = (call: RpcCallRecord, context: unknown) => Promise<void> | void;
+
 export class RpcDispatcher {
   private readonly methodNames: string[];
 
   constructor(
     private readonly methods: Readonly<Record<string, RpcMethod>>,
     private readonly logger: RpcLogger,
+    private readonly observer?: RpcObserver,
   ) {
     this.methodNames = Object.keys(methods).sort();
   }
@@ -47,7 +58,10 @@ export class RpcDispatcher {
    * Handles a raw request body. Returns the response to send, or undefined when there is
    * nothing to send (a notification, or a batch of only notifications).
    */
-  async dispatchText(body: string): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
+  async dispatchText(
+    body: string,
+    context?: unknown,
+  ): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
     let message: unknown;
     try {
       message = JSON.parse(body);
@@ -59,12 +73,15 @@ export class RpcDispatcher {
         `parse error: the request body is not valid JSON (${reason})`,
       );
     }
-    return this.dispatch(message);
+    return this.dispatch(message, context);
   }
 
   /** Handles an already-parsed JSON-RPC message: one request or a batch. */
-  async dispatch(message: unknown): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
-    if (!Array.isArray(message)) return this.dispatchOne(message);
+  async dispatch(
+    message: unknown,
+    context?: unknown,
+  ): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
+    if (!Array.isArray(message)) return this.dispatchOne(message, context);
     if (message.length === 0) {
       return failure(
         null,
@@ -82,18 +99,29 @@ export class RpcDispatcher {
     // In order, one after another: a batch like [stop, start] must mean what it says.
     const responses: JsonRpcResponse[] = [];
     for (const request of message) {
-      const response = await this.dispatchOne(request);
+      const response = await this.dispatchOne(request, context);
       if (response) responses.push(response);
     }
     return responses.length > 0 ? responses : undefined;
   }
 
-  private async dispatchOne(request: unknown): Promise<JsonRpcResponse | undefined> {
+  private async dispatchOne(request: unknown, context: unknown): Promise<JsonRpcResponse | undefined> {
     const checked = checkRequestShape(request);
     if ('invalid' in checked) return failure(checked.id, RpcErrorCode.InvalidRequest, checked.invalid);
     const { id, method: name, params, isNotification } = checked;
 
     const response = await this.invoke(id, name, params);
+    if (this.observer && Object.hasOwn(this.methods, name)) {
+      const outcome: RpcCallRecord['outcome'] =
+        'error' in response
+          ? { ok: false, code: response.error.code, message: response.error.message }
+          : { ok: true, result: response.result };
+      try {
+        await this.observer({ method: name, params, outcome }, context);
+      } catch (error) {
+        this.logger.error({ err: error, method: name }, 'rpc observer failed');
+      }
+    }
     return isNotification ? undefined : response;
   }
 

@@ -5,6 +5,8 @@ import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { bearerTokenCheck, isAuthorized, UNAUTHORIZED_MESSAGE, type RequestAuthCheck } from './auth.js';
 import { RpcDispatcher, type JsonRpcResponse } from './rpc-dispatcher.js';
 import type { ResourceManager } from '../resources/index.js';
+import type { AuditLog } from '../security/audit/index.js';
+import { auditObserver } from './audit-observer.js';
 import { createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
 import { AUTH_PATH_PREFIX, webAuthRoutes, type WebAuth } from './web-auth/index.js';
@@ -19,6 +21,8 @@ export interface ApiServerOptions {
   token: string;
   logger: FastifyBaseLogger;
   info: DaemonInfoSource;
+  /** Records every state-changing call. */
+  audit?: AuditLog;
   /** Answers the `resources` method. */
   resources?: Pick<ResourceManager, 'report'>;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
@@ -47,6 +51,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       ...(options.resources ? { resources: options.resources } : {}),
     }),
     options.logger,
+    options.audit ? auditObserver(options.audit) : undefined,
   );
   const wsOptions: WsSessionOptions = {
     lifecycle: options.lifecycle,
@@ -128,7 +133,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
             errorBody(RpcErrorCode.InvalidRequest, 'invalid request: send a JSON-RPC request as the body'),
           );
       }
-      const response = await dispatcher.dispatchText(request.body);
+      const response = await dispatcher.dispatchText(request.body, request);
       if (response === undefined) return reply.code(204).send();
       return reply.code(200).send(response);
     });

@@ -5,6 +5,7 @@ import { registerAppCommands } from './commands/apps.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { registerResourcesCommand } from './commands/resources.js';
 
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerInstallCommand(program);
   registerLogsCommand(program);
   registerManifestCommands(program);
+  registerAuditCommands(program);
   registerResourcesCommand(program);
   return program;
 }

@@ -6,6 +6,7 @@ import { createApiServer, listen, removeCookie, writeCookie } from '../api/index
 import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
+import { AuditLog } from '../security/audit/index.js';
 import { Orchestrator } from '../orchestrator/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
@@ -74,10 +75,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const isolation = new IsolationGuard(logger);
   events.on('event', (event) => {
     orchestrator.applyContainerEvent(event);
-    // Any container's teardown, ours or not, can make netavark drop the isolation rule.
-    if (event.action === 'cleanup' || event.action === 'died' || event.action === 'remove') {
-      isolation.containerTornDown();
-    }
+    if (event.action === 'start' || event.action === 'init') isolation.containerStarted();
   });
   events.on('disconnected', ({ error, retryInMs }) =>
     logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting'),
@@ -92,6 +90,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
+    audit: new AuditLog(dataDir),
     token,
     webAuth,
     logger,

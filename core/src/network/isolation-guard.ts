@@ -3,16 +3,35 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 
 const run = promisify(execFile);
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-const JUMP = ['FORWARD', '-j', 'NETAVARK_ISOLATION_1'];
 
 /**
- * Keeps app networks apart despite a netavark 1.4 bug: when the last container of any isolated
- * network is torn down, netavark deletes the FORWARD → NETAVARK_ISOLATION_1 jump in the rootless
- * network namespace, and every isolated network can then reach every other by IP until a
- * container starts again. After each container teardown the guard puts the jump back (it is
- * idempotent: it checks before inserting). Runs `iptables` inside Podman's rootless netns.
+ * Drops anything *routed* from one Podman bridge to another. br_netfilter is on in the rootless
+ * namespace, so traffic switched inside one bridge also passes FORWARD (with -i and -o both that
+ * bridge); `! --physdev-is-bridged` leaves it alone. A dependent reaches its dependency through
+ * its own interface on the dependency's network (switched, not routed), so this blocks exactly
+ * the traffic between apps that share no network.
+ */
+const RULE = [
+  'FORWARD',
+  '-i',
+  'podman+',
+  '-o',
+  'podman+',
+  '-m',
+  'physdev',
+  '!',
+  '--physdev-is-bridged',
+  '-j',
+  'DROP',
+];
+
+/**
+ * Keeps app networks apart on our own terms. netavark's `isolate` option is not enough on
+ * netavark 1.4: when the last container of any isolated network is torn down it deletes the
+ * FORWARD → NETAVARK_ISOLATION_1 jump, and every network can then reach every other by IP until
+ * a container starts again. netavark never touches a rule it did not write, so the daemon adds
+ * its own to the rootless network namespace, and re-checks it whenever a container starts (the
+ * namespace is recreated when the first container starts after none ran).
  */
 export class IsolationGuard {
   private pending: Promise<void> | undefined;
@@ -20,25 +39,19 @@ export class IsolationGuard {
 
   constructor(private readonly log: Logger) {}
 
-  /** A container went away somewhere: re-check soon (coalescing bursts into one check). */
-  containerTornDown(): void {
+  /** A container started: the namespace may be new. Coalesces bursts into one check. */
+  containerStarted(): void {
     if (this.pending) {
       this.again = true;
       return;
     }
-    // Podman tears the network down a moment after the event that announces the container's
-    // end (in a separate cleanup process), so look a little later, and once more after that.
-    this.pending = delay(300)
-      .then(() => this.check())
-      .then(() => delay(1_500))
-      .then(() => this.check())
-      .finally(() => {
-        this.pending = undefined;
-        if (this.again) {
-          this.again = false;
-          this.containerTornDown();
-        }
-      });
+    this.pending = this.check().finally(() => {
+      this.pending = undefined;
+      if (this.again) {
+        this.again = false;
+        this.containerStarted();
+      }
+    });
   }
 
   /** Resolves when no check is running (for shutdown). */
@@ -46,21 +59,43 @@ export class IsolationGuard {
     while (this.pending) await this.pending;
   }
 
+  /**
+   * Makes the rule the first in FORWARD (idempotent). First, because netavark inserts its own
+   * ACCEPT rules at the top when it sets a network up, and they would let the traffic through
+   * before a DROP further down is reached. Logs instead of throwing.
+   */
   async check(): Promise<void> {
     try {
-      // No isolation chain at all means no isolated network exists yet: nothing to guard.
-      if (!(await iptables(['-n', '-L', 'NETAVARK_ISOLATION_1']))) return;
-      if (await iptables(['-C', ...JUMP])) return;
-      if (await iptables(['-I', ...JUMP.slice(0, 1), '1', ...JUMP.slice(1)])) {
-        this.log.warn('restored the network isolation rule netavark removed; app networks are apart again');
+      const listing = await iptablesOutput(['-S', 'FORWARD']);
+      const rules = listing.split('\n').filter((line) => line.startsWith('-A FORWARD'));
+      if (rules[0] === RULE_TEXT) return;
+      while (await iptables(['-D', ...RULE])) {
+        // remove every copy further down before putting one on top
+      }
+      if (await iptables(['-I', RULE[0]!, '1', ...RULE.slice(1)])) {
+        this.log.info('put the rule that keeps app networks apart first in FORWARD');
+      } else {
+        this.log.warn(
+          'could not add the rule that keeps app networks apart; apps on different networks may reach each other',
+        );
       }
     } catch (error) {
-      this.log.error({ err: error }, 'could not check network isolation');
+      // No rootless network namespace yet (no container has run): the next start checks again.
+      this.log.debug({ err: error }, 'network isolation check skipped');
     }
   }
 }
 
-/** Runs iptables in the rootless netns; true when it exits 0. */
+const RULE_TEXT = `-A ${RULE.join(' ')}`;
+
+async function iptablesOutput(args: string[]): Promise<string> {
+  const { stdout } = await run('podman', ['unshare', '--rootless-netns', 'iptables', '-w', ...args], {
+    timeout: 10_000,
+  });
+  return stdout;
+}
+
+/** Runs iptables in Podman's rootless network namespace; true when it exits 0. */
 async function iptables(args: string[]): Promise<boolean> {
   try {
     await run('podman', ['unshare', '--rootless-netns', 'iptables', '-w', ...args], { timeout: 10_000 });
