@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit specs beside the code are pure and need nothing; integration tests drive
-// real rootless Podman and a registry, which the global setup checks and starts once per run.
+// Three projects: unit specs beside the code are pure and need nothing; integration tests drive
+// real rootless Podman and a registry, which the global setup checks and starts once per run; the
+// web UI's specs run in a simulated DOM (ui/vitest.config.ts).
 export default defineConfig({
   cacheDir: '/tmp/archipelago-vitest-cache',
   test: {
@@ -22,6 +23,7 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
+      '../ui/vitest.config.ts',
     ],
   },
 });

@@ -1,0 +1,176 @@
+import type { AppHealth, AppStatus, PullProgress, WsEventMessage } from '@archipelago/core/contract';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { client, errorMessage } from '../api/container-client';
+import type { DaemonSocket } from '../api/daemon-socket';
+import { useToasts } from './toasts';
+
+export type AppAction = 'start' | 'stop' | 'restart' | 'remove';
+
+/** While /ws is down the list is refreshed this often; while it is up, never (events suffice). */
+export const FALLBACK_POLL_MS = 15_000;
+
+/** Installed apps, kept current by /ws events. */
+export const useApps = defineStore('apps', () => {
+  const byId = ref<Record<string, AppStatus>>({});
+  const health = ref<Record<string, AppHealth>>({});
+  const pulls = ref<Record<string, PullProgress>>({});
+  /** The action running on each app, for spinners and disabled buttons. */
+  const busy = ref<Record<string, AppAction>>({});
+  const loaded = ref(false);
+  const loading = ref(false);
+  const error = ref<string | undefined>();
+  /** True while /ws is connected. */
+  const live = ref(false);
+  let pollTimer: ReturnType<typeof setInterval> | undefined;
+
+  const list = computed(() =>
+    Object.values(byId.value).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
+  );
+
+  function replaceAll(apps: AppStatus[]): void {
+    const next: Record<string, AppStatus> = {};
+    for (const app of apps) next[app.id] = app;
+    byId.value = next;
+    loaded.value = true;
+  }
+
+  function upsert(app: AppStatus): void {
+    byId.value = { ...byId.value, [app.id]: app };
+    if (app.state !== 'installing' && app.state !== 'updating' && pulls.value[app.id]) {
+      const { [app.id]: _done, ...rest } = pulls.value;
+      pulls.value = rest;
+    }
+  }
+
+  function forget(id: string): void {
+    const { [id]: _gone, ...rest } = byId.value;
+    byId.value = rest;
+    const { [id]: _health, ...otherHealth } = health.value;
+    health.value = otherHealth;
+  }
+
+  async function fetchAll(): Promise<void> {
+    loading.value = true;
+    try {
+      replaceAll(await client.list());
+      error.value = undefined;
+    } catch (cause) {
+      error.value = errorMessage(cause);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function fetchOne(id: string): Promise<AppStatus | undefined> {
+    try {
+      const app = await client.status(id);
+      upsert(app);
+      return app;
+    } catch (cause) {
+      error.value = errorMessage(cause);
+      return undefined;
+    }
+  }
+
+  async function fetchHealth(id: string): Promise<void> {
+    try {
+      health.value = { ...health.value, [id]: await client.health(id) };
+    } catch {
+      // An app without a container has no health to show; the status says why.
+    }
+  }
+
+  /** Applies one /ws event. */
+  function applyEvent(message: WsEventMessage): void {
+    switch (message.event) {
+      case 'app-state':
+        upsert(message.data as AppStatus);
+        break;
+      case 'app-removed':
+        forget((message.data as { id: string }).id);
+        break;
+      case 'pull-progress': {
+        const progress = message.data as PullProgress;
+        pulls.value = { ...pulls.value, [progress.id]: progress };
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  async function act(id: string, action: AppAction, options: { purge?: boolean } = {}): Promise<boolean> {
+    busy.value = { ...busy.value, [id]: action };
+    try {
+      if (action === 'remove') {
+        await client.remove(id, options.purge ?? false);
+        forget(id);
+      } else {
+        upsert(await client[action](id));
+      }
+      return true;
+    } catch (cause) {
+      useToasts().error(cause);
+      return false;
+    } finally {
+      const { [id]: _done, ...rest } = busy.value;
+      busy.value = rest;
+    }
+  }
+
+  /**
+   * Follows /ws: events update the list; every (re)connect refetches it, since events sent while
+   * the socket was down are lost. While it is down, a slow poll keeps the page roughly current.
+   */
+  function connectLive(socket: DaemonSocket): () => void {
+    const offs = [
+      socket.on('event', applyEvent),
+      socket.on('open', () => void fetchAll()),
+      socket.on('state', (state) => {
+        live.value = state === 'open';
+        if (live.value) stopPolling();
+        else if (state === 'closed') startPolling();
+      }),
+    ];
+    live.value = socket.state === 'open';
+    socket.connect();
+    return () => {
+      offs.forEach((off) => off());
+      stopPolling();
+      live.value = false;
+    };
+  }
+
+  function startPolling(): void {
+    if (pollTimer === undefined) pollTimer = setInterval(() => void fetchAll(), FALLBACK_POLL_MS);
+  }
+
+  function stopPolling(): void {
+    clearInterval(pollTimer);
+    pollTimer = undefined;
+  }
+
+  const polling = (): boolean => pollTimer !== undefined;
+
+  return {
+    byId,
+    health,
+    pulls,
+    busy,
+    loaded,
+    loading,
+    error,
+    live,
+    list,
+    replaceAll,
+    upsert,
+    fetchAll,
+    fetchOne,
+    fetchHealth,
+    applyEvent,
+    act,
+    connectLive,
+    polling,
+  };
+});

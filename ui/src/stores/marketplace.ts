@@ -1,0 +1,97 @@
+import type { CatalogEntry } from '@archipelago/core/contract';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { client, errorMessage } from '../api/container-client';
+import { CATEGORY_ORDER, categoryLabel } from '../lib/format';
+import type { CatalogEntryWithVersions } from '../lib/versions';
+import { useApps } from './apps';
+
+export interface InstallState {
+  phase: 'installing' | 'done' | 'failed';
+  version?: string;
+  /** The daemon's refusal, in its own words. */
+  error?: string;
+}
+
+/** The bundled apps a user may install, and the installs under way. */
+export const useMarketplace = defineStore('marketplace', () => {
+  const apps = ref<CatalogEntryWithVersions[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  const error = ref<string | undefined>();
+  const query = ref('');
+  const installs = ref<Record<string, InstallState>>({});
+
+  const filtered = computed(() => {
+    const words = query.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return apps.value;
+    return apps.value.filter((app) => {
+      const text = [app.id, app.name, app.description ?? '', categoryLabel(app.category), ...app.provides]
+        .join(' ')
+        .toLowerCase();
+      return words.every((word) => text.includes(word));
+    });
+  });
+
+  const groups = computed(() =>
+    CATEGORY_ORDER.map((label) => ({
+      label,
+      apps: filtered.value.filter((app) => categoryLabel(app.category) === label),
+    })).filter((group) => group.apps.length > 0),
+  );
+
+  const byId = (id: string): CatalogEntryWithVersions | undefined => apps.value.find((app) => app.id === id);
+
+  async function fetch(): Promise<void> {
+    loading.value = true;
+    try {
+      apps.value = await client.catalog();
+      loaded.value = true;
+      error.value = undefined;
+    } catch (cause) {
+      error.value = errorMessage(cause);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  function setInstalled(id: string, installed: boolean): void {
+    apps.value = apps.value.map((app: CatalogEntry) => (app.id === id ? { ...app, installed } : app));
+  }
+
+  /** Installs and waits for the daemon's answer (it returns once the app is up, or refuses). */
+  async function install(id: string, version?: string): Promise<boolean> {
+    installs.value = { ...installs.value, [id]: { phase: 'installing', ...(version && { version }) } };
+    try {
+      const status = await client.install(id, version);
+      useApps().upsert(status);
+      setInstalled(id, true);
+      installs.value = { ...installs.value, [id]: { phase: 'done', version: status.version } };
+      return true;
+    } catch (cause) {
+      installs.value = { ...installs.value, [id]: { phase: 'failed', error: errorMessage(cause) } };
+      return false;
+    }
+  }
+
+  function resetInstall(id: string): void {
+    const { [id]: _gone, ...rest } = installs.value;
+    installs.value = rest;
+  }
+
+  return {
+    apps,
+    loaded,
+    loading,
+    error,
+    query,
+    installs,
+    filtered,
+    groups,
+    byId,
+    fetch,
+    install,
+    resetInstall,
+    setInstalled,
+  };
+});
