@@ -89,6 +89,8 @@ export async function startBenchDaemon(): Promise<BenchDaemon> {
   const env = {
     ...process.env,
     ARCHY_INSECURE_REGISTRIES: REGISTRY,
+    // The locally built hello image is unsigned (dev mode, logged by the daemon).
+    ARCHY_ALLOW_UNSIGNED: '1',
     ARCHY_DATA_DIR: dataDir,
     ARCHY_URL: url,
   };

@@ -28,6 +28,8 @@ listen="${ARCHY_LISTEN:-127.0.0.1:5959}"
 echo "[start] Archipelago at http://$listen — data in $data"
 echo "[start] try: ARCHY_DATA_DIR=$data node core/dist/cli/main.js install hello"
 export ARCHY_INSECURE_REGISTRIES="${ARCHY_INSECURE_REGISTRIES:-127.0.0.1:5000}"
+# The bundled demo images are built on this machine and not signed yet: dev mode, logged loudly.
+export ARCHY_ALLOW_UNSIGNED="${ARCHY_ALLOW_UNSIGNED:-1}"
 # A 1 MiB young generation keeps the long-lived daemon's idle memory ~10 MB lower (V8 sizes it
 # for throughput by default); it only works as a launch flag.
 exec scripts/as-archy.sh node --max-semi-space-size=1 core/dist/cli/main.js daemon --data-dir "$data" --listen "$listen"

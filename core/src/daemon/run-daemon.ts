@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { AuditLog } from '../security/audit/index.js';
-import { Orchestrator } from '../orchestrator/index.js';
+import { ImageTrust, Orchestrator } from '../orchestrator/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
@@ -19,6 +19,8 @@ const VERSION = '0.1.0';
 
 /** The bundled app manifests ship beside the package: <repo>/apps. */
 const BUNDLED_APPS_DIR = fileURLToPath(new URL('../../../apps/', import.meta.url));
+/** Public keys whose image signatures the node trusts out of the box: <repo>/catalog/image-keys. */
+const BUNDLED_IMAGE_KEYS_DIR = fileURLToPath(new URL('../../../catalog/image-keys/', import.meta.url));
 /** The built web UI (npm run build): <repo>/ui/dist. */
 const BUILT_UI_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url));
 
@@ -56,6 +58,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     podman: podman.client,
     dataDir,
     admission: { admit: (app) => resources.admit(app) },
+    imageTrust: new ImageTrust({
+      keyDirs: [BUNDLED_IMAGE_KEYS_DIR, join(dataDir, 'trust', 'image-keys')],
+      insecureRegistries,
+      allowUnsigned: process.env.ARCHY_ALLOW_UNSIGNED === '1',
+      logger,
+    }),
     appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
     insecureRegistries,
     logger,

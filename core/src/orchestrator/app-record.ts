@@ -13,6 +13,8 @@ export interface AppRecord {
   manifestFile: string;
   version: string;
   image: string;
+  /** What the container runs: the image's verified digest reference (or the tag, in dev mode). */
+  runImage?: string;
   /**
    * `installing` until the container has started once: a record found in this phase at boot is
    * an interrupted install, and is rolled back.

@@ -19,6 +19,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { AppRecordStore, type AppRecord } from './app-record.js';
 import { toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
 import { Supervisor } from './supervisor.js';
+import type { ImageTrust } from './image-trust.js';
 import { stepsByApp } from './plan-steps.js';
 import {
   bindingsOf,
@@ -45,6 +46,8 @@ export interface OrchestratorOptions {
   appsDir: string;
   /** Registries (host:port) that may be pulled from over plain HTTP. */
   insecureRegistries: ReadonlySet<string>;
+  /** Which image reference an app runs: its verified digest (see ImageTrust). */
+  imageTrust: ImageTrust;
   /** Admission control: refuses an install the host has no room for; returns warnings. */
   admission?: { admit(app: { id: string; resources: AppManifest['resources'] }): Promise<string[]> };
   logger: Logger;
@@ -265,7 +268,9 @@ export class Orchestrator implements AppLifecycle {
       await this.store.save(record);
       await this.checkPortsAvailable(manifest);
       await this.prepareDataDirs(manifest);
-      await this.pullImage(id, record.image);
+      // Verified before anything is pulled; the container then runs exactly that digest.
+      record.runImage = await this.options.imageTrust.runnableReference(id, record.image);
+      await this.pullImage(id, record.runImage);
       step('image');
       await this.ensureNetwork(id, record.version);
       step('network');
@@ -816,7 +821,7 @@ export class Orchestrator implements AppLifecycle {
     const installed = dependencyLinks(this.installedApps());
     const spec = buildContainerSpec(manifest, {
       layout: this.layout,
-      image: record.image,
+      image: record.runImage ?? record.image,
       version: record.version,
       links: installed.links.filter((link) => link.dependent === record.id),
       dependencies: installed.dependencies[record.id] ?? [],

@@ -45,6 +45,8 @@ export async function startDaemon(options: {
   const env = {
     ...process.env,
     ARCHY_INSECURE_REGISTRIES: registry(),
+    // The test images are unsigned; the signed-image tests turn this off (ARCHY_ALLOW_UNSIGNED=0).
+    ARCHY_ALLOW_UNSIGNED: '1',
     ARCHY_LOG_LEVEL: 'debug',
     ...options.env,
   };

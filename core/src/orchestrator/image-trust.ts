@@ -1,0 +1,60 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { verifyImage } from '../security/image-signing/index.js';
+import { registryHost } from './image-ref.js';
+
+export interface ImageTrustOptions {
+  /** Folders of trusted cosign public keys (*.pub): the bundled ones and the node's own. */
+  keyDirs: readonly string[];
+  insecureRegistries: ReadonlySet<string>;
+  /** ARCHY_ALLOW_UNSIGNED=1: development only, every use is logged loudly. */
+  allowUnsigned: boolean;
+  logger: Logger;
+}
+
+/**
+ * Decides which reference an app's container runs: the image's digest, once its cosign
+ * signature verified against a trusted key — so what runs is exactly what was signed, even if
+ * the tag moves later. Fails closed: unsigned, untrusted, tampered or moved images are refused.
+ */
+export class ImageTrust {
+  constructor(private readonly options: ImageTrustOptions) {}
+
+  /** The reference to pull and run. Throws an ArchyError saying why an image is refused. */
+  async runnableReference(appId: string, image: string): Promise<string> {
+    if (this.options.allowUnsigned) {
+      this.options.logger.warn(
+        { app: appId, image },
+        'ARCHY_ALLOW_UNSIGNED=1: running an image WITHOUT checking its signature; never do this outside development',
+      );
+      return image;
+    }
+    const verified = await verifyImage({
+      imageRef: image,
+      trustedKeys: await this.trustedKeys(),
+      insecure: this.options.insecureRegistries.has(registryHost(image)),
+    });
+    this.options.logger.info(
+      { app: appId, image, digest: verified.digest, key: verified.signedBy },
+      'image signature verified',
+    );
+    return verified.reference;
+  }
+
+  private async trustedKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for (const dir of this.options.keyDirs) {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        continue; // a key folder that does not exist holds no keys
+      }
+      for (const name of names.filter((n) => n.endsWith('.pub')).sort()) {
+        keys.push(await readFile(join(dir, name), 'utf8'));
+      }
+    }
+    return keys;
+  }
+}
