@@ -1,6 +1,6 @@
 // Shared by the benchmarks: timing, statistics, processes and a daemon to measure.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,7 +82,7 @@ export interface BenchDaemon {
   stop(): Promise<void>;
 }
 
-export async function startBenchDaemon(): Promise<BenchDaemon> {
+export async function startBenchDaemon(options: { logFile?: string } = {}): Promise<BenchDaemon> {
   const dataDir = await mkdtemp(join(tmpdir(), 'archy-bench-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -100,7 +100,7 @@ export async function startBenchDaemon(): Promise<BenchDaemon> {
     ['--max-semi-space-size=1', CLI, 'daemon', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`],
     {
       env,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', options.logFile ? openSync(options.logFile, 'w') : 'ignore', 'inherit'],
     },
   );
   const deadline = Date.now() + 30_000;
