@@ -10,6 +10,8 @@ export type AppAction = 'start' | 'stop' | 'restart' | 'remove';
 /** While /ws is down the list is refreshed this often; while it is up, never (events suffice). */
 export const FALLBACK_POLL_MS = 15_000;
 
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 /** Installed apps, kept current by /ws events. */
 export const useApps = defineStore('apps', () => {
   const byId = ref<Record<string, AppStatus>>({});
@@ -25,7 +27,7 @@ export const useApps = defineStore('apps', () => {
   let pollTimer: ReturnType<typeof setInterval> | undefined;
 
   const list = computed(() =>
-    Object.values(byId.value).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
+    Object.values(byId.value).sort((a, b) => byName.compare(a.name, b.name) || a.id.localeCompare(b.id)),
   );
 
   function replaceAll(apps: AppStatus[]): void {
