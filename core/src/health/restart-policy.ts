@@ -1,6 +1,9 @@
 /** How the supervisor answers a crashed or unhealthy app. */
 export interface RestartPolicyOptions {
-  /** First delay before a restart; doubles with each failure in the window. */
+  /**
+   * Delay before the second restart in the window; doubles after that. The first restart is
+   * immediate: one crash is most often just that, and every millisecond is downtime.
+   */
   initialDelayMs: number;
   maxDelayMs: number;
   /** This many failures within `windowMs` make a crash loop: the supervisor stops trying. */
@@ -9,8 +12,7 @@ export interface RestartPolicyOptions {
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
-  // Quick first retry (Podman's own policy restarts in ~0.4 s); later ones back off.
-  initialDelayMs: 250,
+  initialDelayMs: 500,
   maxDelayMs: 60_000,
   maxFailures: 5,
   windowMs: 5 * 60_000,
@@ -34,7 +36,8 @@ export class RestartPolicy {
     this.failures.push(now);
     const count = this.failures.length;
     if (count >= this.options.maxFailures) return { action: 'give-up', failures: count };
-    const delayMs = Math.min(this.options.maxDelayMs, this.options.initialDelayMs * 2 ** (count - 1));
+    const delayMs =
+      count === 1 ? 0 : Math.min(this.options.maxDelayMs, this.options.initialDelayMs * 2 ** (count - 2));
     return { action: 'restart', delayMs, attempt: count };
   }
 
