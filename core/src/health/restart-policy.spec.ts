@@ -8,7 +8,7 @@ describe('RestartPolicy', () => {
     const policy = new RestartPolicy({ ...options, maxFailures: 10 });
     const delays = [0, 1, 2, 3, 4, 5].map((i) => policy.onFailure(i * 1000));
     expect(delays.map((d) => (d.action === 'restart' ? d.delayMs : -1))).toEqual([
-      500, 1000, 2000, 4000, 4000, 4000,
+      0, 500, 1000, 2000, 4000, 4000,
     ]);
   });
 
