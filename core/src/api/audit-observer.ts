@@ -14,10 +14,24 @@ const STATE_CHANGING = new Set([
   'package.update',
   'package.set-version',
   'package.set-config',
+  'package.switch-implementation',
 ]);
 
 /** Params worth keeping: a manifest's whole text is not, its file name and id are. */
-const KEPT_PARAMS = ['id', 'version', 'manifestFile', 'purge', 'cascade', 'pinnedVersion', 'autoUpdate'];
+const KEPT_PARAMS = [
+  'id',
+  'version',
+  'manifestFile',
+  'purge',
+  'cascade',
+  'pinnedVersion',
+  'autoUpdate',
+  'from',
+  'to',
+  'confirmDowngrade',
+  'confirmResync',
+  'confirmSwitch',
+];
 
 /**
  * Writes an audit entry for every state-changing RPC call: who (the CLI's bearer token or a
@@ -37,7 +51,13 @@ export function auditObserver(audit: AuditLog): RpcObserver {
     // An install from a manifest names its app only in the answer.
     const answeredId = call.outcome.ok ? (call.outcome.result as { id?: unknown } | null)?.id : undefined;
     const target =
-      typeof params.id === 'string' ? params.id : typeof answeredId === 'string' ? answeredId : null;
+      typeof params.id === 'string'
+        ? params.id
+        : typeof params.to === 'string'
+          ? params.to
+          : typeof answeredId === 'string'
+            ? answeredId
+            : null;
     await audit.append({
       actor: bearerToken(headers) ? 'cli' : 'web:admin',
       action: call.method,

@@ -159,8 +159,108 @@ export interface RpcMethods {
   resources: { params: Record<string, never>; result: ResourcesReport };
   /** The bundled apps a user may install (the UI's marketplace). */
   'catalog-list': { params: Record<string, never>; result: { apps: CatalogEntry[] } };
+  /** The signed catalog in use: where from, how old, until when, and the last refresh. */
+  'catalog.status': { params: Record<string, never>; result: CatalogStatusReport };
+  /** The versions the catalog offers for an app, which one runs, and whether an update is due. */
+  'package.versions': { params: { id: string }; result: AppVersionsReport };
+  /** Installs a bundled app at a catalog version (default: the catalog's default). */
+  'package.install': { params: { id: string; version?: string }; result: AppStatus };
+  /** Pins a version (null unpins) and turns auto-update on or off. */
+  'package.set-config': {
+    params: { id: string; pinnedVersion?: string | null; autoUpdate?: boolean };
+    result: AppConfigReport;
+  };
+  /**
+   * Recreates the app's container at another catalog version, keeping its data, secrets, ports and
+   * container name; restores the previous version if the new one does not become healthy.
+   */
+  'package.set-version': {
+    params: { id: string; version: string; confirmDowngrade?: boolean; confirmResync?: string };
+    result: VersionChangeResult;
+  };
+  /** set-version to the catalog default, when it is newer than what runs. */
+  'package.update': { params: { id: string }; result: VersionChangeResult };
+  /** Moves a Bitcoin datadir from one implementation to the other (Core ⇄ Knots). */
+  'package.switch-implementation': {
+    params: {
+      from: string;
+      to: string;
+      version?: string;
+      confirmSwitch?: boolean;
+      confirmDowngrade?: boolean;
+      confirmResync?: string;
+    };
+    result: VersionChangeResult;
+  };
 }
 export type RpcMethodName = keyof RpcMethods;
+
+/** `catalog.status`: the signed catalog this node uses. */
+export interface CatalogStatusReport {
+  /** `bundled`: shipped with the software; `stored`: the last good one fetched from `url`. */
+  source: 'bundled' | 'stored';
+  metadataVersion: number;
+  rootVersion: number;
+  expires: string;
+  /** Past its expiry: still used (it is the best this node has), but no longer fresh. */
+  expired: boolean;
+  fetchedAt?: string;
+  /** Seconds since it was fetched; absent for the bundled catalog. */
+  ageSeconds?: number;
+  /** Where refreshes come from (ARCHY_CATALOG_URL); absent when the node never refreshes. */
+  refreshUrl?: string;
+  refreshIntervalSeconds?: number;
+  /** The last refresh attempt; when it failed, `error` says why and the last good catalog stayed. */
+  lastRefresh?: { at: string; url: string; ok: boolean; error?: string; reason?: string };
+  apps: Array<{ id: string; defaultVersion: string; versions: string[] }>;
+}
+
+/** One version the catalog offers for an app. */
+export interface AppVersionInfo {
+  version: string;
+  /** How to show it: `28.4`, Knots `29.3 (2026-05-08)`. */
+  display: string;
+  image: string;
+  default: boolean;
+  deprecated: boolean;
+  eol?: string;
+  notes?: string;
+  /** This version is the one installed. */
+  installed: boolean;
+}
+
+/** `package.versions`. */
+export interface AppVersionsReport {
+  id: string;
+  installed: boolean;
+  /** The installed version, when installed. */
+  version?: string;
+  defaultVersion: string;
+  /** Newest first; floating tags (`latest`) are never listed. */
+  versions: AppVersionInfo[];
+  /** The catalog default, when it is newer than what runs and the app is not pinned. */
+  update?: { version: string; display: string };
+  pinnedVersion?: string;
+  autoUpdate: boolean;
+}
+
+/** `package.set-config`: an app's version preferences (DATA_DIR/app-configs/<id>.json). */
+export interface AppConfigReport {
+  id: string;
+  pinnedVersion?: string;
+  autoUpdate: boolean;
+}
+
+/** What a version change or implementation switch did. */
+export interface VersionChangeResult {
+  status: AppStatus;
+  from: { id: string; version: string };
+  to: { id: string; version: string };
+  /** What the change meant for the data (e.g. a reindex), in words. */
+  warning?: string;
+  /** Extra arguments the new version's first start got (e.g. -reindex-chainstate). */
+  startArgs?: string[];
+}
 
 /** One installable app, from its bundled manifest. */
 export interface CatalogEntry {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { RpcErrorCode, type LogLine, type RpcMethodName, type RpcMethods } from './contract.js';
-import type { AppLifecycle } from '../orchestrator/lifecycle.js';
+import type { AppLifecycle, VersionControl } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
 import { ArchyError } from '../util/errors.js';
 import { parseManifest } from '../manifest/index.js';
@@ -64,6 +64,14 @@ export function createRpcMethods({
       }
       return resources.report();
     },
+    'catalog.status': async () => versionControl(lifecycle).catalogStatus(),
+    'package.versions': ({ id }) => versionControl(lifecycle).versions(id),
+    'package.install': ({ id, version }) =>
+      lifecycle.install({ source: { kind: 'bundled', id }, ...(version !== undefined && { version }) }),
+    'package.set-config': (params) => versionControl(lifecycle).setConfig(params),
+    'package.set-version': (params) => versionControl(lifecycle).setVersion(params),
+    'package.update': ({ id }) => versionControl(lifecycle).update(id),
+    'package.switch-implementation': (params) => versionControl(lifecycle).switchImplementation(params),
     'catalog-list': async () => {
       const [manifests, installed] = await Promise.all([
         lifecycle.availableManifests?.() ?? [],
@@ -95,6 +103,16 @@ export function createRpcMethods({
   const table = {} as Record<RpcMethodName, RpcMethod>;
   for (const name of Object.keys(handlers) as RpcMethodName[]) table[name] = bindMethod(name, handlers);
   return table;
+}
+
+function versionControl(lifecycle: AppLifecycle): VersionControl {
+  if (!lifecycle.versions) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without a catalog, so it cannot manage versions; restart archipelagod',
+    );
+  }
+  return lifecycle.versions;
 }
 
 const paramSchemas: { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> } = rpcParamSchemas;

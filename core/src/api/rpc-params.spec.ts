@@ -76,6 +76,8 @@ describe('rpcParamSchemas', () => {
   it('has a schema for every method of the contract', () => {
     // The compile-time check in rpc-params.ts is the real guard; this catches a table edited by hand.
     expect(Object.keys(rpcParamSchemas).sort()).toEqual([
+      'catalog-list',
+      'catalog.status',
       'container-health',
       'container-install',
       'container-list',
@@ -87,6 +89,12 @@ describe('rpcParamSchemas', () => {
       'container-stop',
       'daemon-info',
       'manifest-lint',
+      'package.install',
+      'package.set-config',
+      'package.set-version',
+      'package.switch-implementation',
+      'package.update',
+      'package.versions',
       'resources',
     ]);
   });

@@ -83,6 +83,33 @@ export const rpcParamSchemas = {
   'daemon-info': noParams,
   resources: noParams,
   'catalog-list': noParams,
+  'catalog.status': noParams,
+  'package.versions': idOnly,
+  'package.install': z.strictObject({ id: appIdSchema, version: versionText.optional() }),
+  'package.set-config': z
+    .strictObject({
+      id: appIdSchema,
+      pinnedVersion: versionText.nullable().optional(),
+      autoUpdate: z.boolean(expecting('true or false')).optional(),
+    })
+    .refine((params) => params.pinnedVersion !== undefined || params.autoUpdate !== undefined, {
+      message: "send 'pinnedVersion' (a version, or null to unpin) and/or 'autoUpdate' (true or false)",
+    }),
+  'package.set-version': z.strictObject({
+    id: appIdSchema,
+    version: versionText,
+    confirmDowngrade: z.boolean(expecting('true or false')).optional(),
+    confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+  }),
+  'package.update': idOnly,
+  'package.switch-implementation': z.strictObject({
+    from: appIdSchema,
+    to: appIdSchema,
+    version: versionText.optional(),
+    confirmSwitch: z.boolean(expecting('true or false')).optional(),
+    confirmDowngrade: z.boolean(expecting('true or false')).optional(),
+    confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+  }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -105,5 +132,12 @@ const schemasMatchContract: SchemasMatchContract = {
   'daemon-info': true,
   resources: true,
   'catalog-list': true,
+  'catalog.status': true,
+  'package.versions': true,
+  'package.install': true,
+  'package.set-config': true,
+  'package.set-version': true,
+  'package.update': true,
+  'package.switch-implementation': true,
 };
 void schemasMatchContract;

@@ -22,7 +22,7 @@ describe('the Bitcoin Core and Knots manifests', () => {
       conflicts: ['bitcoin-knots'],
       volumes: [{ mount: '/data', name: 'bitcoin', readOnly: false }],
       bitcoin: { implementation: 'core', network: 'mainnet', rpcPort: 8332, p2pPort: 8333, datadir: '/data' },
-      health: { tcp: { port: 8332 } },
+      health: { exec: { command: ['bitcoin-cli', '-datadir=/data', 'getblockchaininfo'] } },
       stopTimeout: 600_000,
       resources: { memoryReservation: 1024 ** 3 },
     });

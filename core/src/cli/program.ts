@@ -8,6 +8,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { registerResourcesCommand } from './commands/resources.js';
+import { registerVersionCommands } from './commands/versions.js';
 
 /** The `archy` command tree. */
 export function createProgram(): Command {
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerManifestCommands(program);
   registerAuditCommands(program);
   registerResourcesCommand(program);
+  registerVersionCommands(program);
   return program;
 }
 

@@ -8,6 +8,8 @@ import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { AuditLog } from '../security/audit/index.js';
 import { ImageTrust, Orchestrator } from '../orchestrator/index.js';
+import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
+import { SecretStore } from '../security/secrets/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
@@ -54,7 +56,20 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     logger.warn('ARCHY_ALLOW_UNSIGNED=1: unsigned images are allowed; never use this outside development');
   }
 
+  // The catalog: the bundled one, or the newer verified one this node stored; refreshed on a timer.
+  const catalog = new CatalogService({
+    dataDir,
+    ...(process.env.ARCHY_CATALOG_URL ? { url: process.env.ARCHY_CATALOG_URL } : {}),
+    refreshIntervalMs: positiveNumber(process.env.ARCHY_CATALOG_REFRESH_MS) ?? DEFAULT_CATALOG_REFRESH_MS,
+    logger,
+  });
+  await catalog.load();
+  const audit = new AuditLog(dataDir);
+
   const orchestrator: Orchestrator = new Orchestrator({
+    catalog,
+    secrets: new SecretStore(dataDir),
+    audit,
     podman: podman.client,
     dataDir,
     admission: { admit: (app) => resources.admit(app) },
@@ -98,7 +113,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
-    audit: new AuditLog(dataDir),
+    audit,
     token,
     webAuth,
     logger,
@@ -117,9 +132,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     0o644,
   );
   logger.info({ url, dataDir, podman: podman.socketPath }, 'archipelagod is ready');
+  // After the reconcile: the first check may auto-update apps, which needs them adopted.
+  catalog.start();
 
   await waitForSignal(logger);
   await server.close();
+  await catalog.stop();
   await events.stop();
   await isolation.idle();
   orchestrator.shutdown();
@@ -139,4 +157,10 @@ function waitForSignal(logger: Logger): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** A positive number from the environment, or undefined (a test hook may shorten the catalog timer). */
+function positiveNumber(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }

@@ -44,6 +44,15 @@ export class AppRecordStore {
     await rm(this.layout.appRecordFile(id), { force: true });
   }
 
+  async load(id: string): Promise<AppRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.layout.appRecordFile(id), 'utf8')) as AppRecord;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
   async loadAll(): Promise<AppRecord[]> {
     let names: string[];
     try {

@@ -1,4 +1,14 @@
-import type { AppHealth, AppStatus, DaemonEvents, LogLine } from '../api/contract.js';
+import type {
+  AppConfigReport,
+  AppHealth,
+  AppStatus,
+  AppVersionsReport,
+  CatalogStatusReport,
+  DaemonEvents,
+  LogLine,
+  RpcMethods,
+  VersionChangeResult,
+} from '../api/contract.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 
@@ -40,4 +50,24 @@ export interface AppLifecycle {
   health(id: string): Promise<AppHealth>;
   /** The bundled apps a user may install (`catalog-list`); absent means none. */
   availableManifests?(): Promise<AppManifest[]>;
+  /** Versions, catalog and updates (`catalog.status`, `package.*`); absent on a daemon without a catalog. */
+  readonly versions?: VersionControl;
+}
+
+/** Who asked for a change: the audit log tells a user's change from the daemon's own. */
+export type ChangeActor = 'user' | 'system';
+
+/** The version side of the lifecycle: the signed catalog, version choice, pins and switches. */
+export interface VersionControl {
+  catalogStatus(): CatalogStatusReport;
+  versions(id: string): Promise<AppVersionsReport>;
+  setConfig(params: RpcMethods['package.set-config']['params']): Promise<AppConfigReport>;
+  setVersion(
+    params: RpcMethods['package.set-version']['params'],
+    actor?: ChangeActor,
+  ): Promise<VersionChangeResult>;
+  update(id: string, actor?: ChangeActor): Promise<VersionChangeResult>;
+  switchImplementation(
+    params: RpcMethods['package.switch-implementation']['params'],
+  ): Promise<VersionChangeResult>;
 }

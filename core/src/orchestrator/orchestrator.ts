@@ -38,6 +38,17 @@ import { isHostPortFree } from './host-ports.js';
 import { registryHost } from './image-ref.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { containerName, LABEL, labelsFor, networkName } from './naming.js';
+import { chooseCatalogVersion } from '../catalog/index.js';
+import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
+import type { AuditRecord } from '../security/audit/index.js';
+import { AppConfigStore } from './app-config.js';
+import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
+import type { CatalogService } from './catalog-service.js';
+import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
+import { IntentJournal, type Intent } from './intent-journal.js';
+import { testPauseHook, type PauseHook } from './test-pause.js';
+import { AppVersionControl } from './version-control.js';
+import { VersionSwitch, type AppOperations } from './version-switch.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -51,6 +62,16 @@ export interface OrchestratorOptions {
   /** Admission control: refuses an install the host has no room for; returns warnings. */
   admission?: { admit(app: { id: string; resources: AppManifest['resources'] }): Promise<string[]> };
   logger: Logger;
+  /** The signed catalog: version choice at install, set-version, updates. Absent: manifest versions only. */
+  catalog?: CatalogService;
+  /** Per-app secrets (Bitcoin RPC credentials are generated and injected from here). */
+  secrets?: SecretStore;
+  /** How Bitcoin datadirs owned by container users are read (default: through podman unshare). */
+  datadirs?: DatadirAccess;
+  /** Where the daemon's own actions (auto-updates) are recorded. */
+  audit?: { append(record: AuditRecord): Promise<unknown> };
+  /** Test hook (ARCHY_TEST_PAUSE_AT); the default reads the environment. */
+  pause?: PauseHook;
 }
 
 /** A container that lives at least this long after starting didn't "exit at once". */
@@ -60,6 +81,8 @@ const READY_WAIT_CAP_MS = 20_000;
 const READY_POLL_MS = 50;
 /** How long an install waits for a dependency to come up before giving up on the plan. */
 const DEPENDENCY_WAIT_MS = 120_000;
+/** The longest a version change waits for the new version to be healthy before restoring the old one. */
+const VERSION_HEALTH_WAIT_CAP_MS = 10 * 60_000;
 
 /**
  * Installs and supervises apps on rootless Podman. Every change to an app runs on that app's
@@ -76,12 +99,53 @@ export class Orchestrator implements AppLifecycle {
   private readonly monitor: HealthMonitor;
   private readonly supervisor: Supervisor;
   private readonly log: Logger;
+  private readonly journal: IntentJournal;
+  private readonly configs: AppConfigStore;
+  private readonly pause: PauseHook;
+  private readonly datadirs: DatadirAccess;
+  private readonly versionSwitch: VersionSwitch | undefined;
+  /** Versions, catalog and updates; present when the daemon has a catalog. */
+  readonly versions: AppVersionControl | undefined;
 
   constructor(private readonly options: OrchestratorOptions) {
     this.podman = options.podman;
     this.layout = new DataLayout(options.dataDir);
     this.store = new AppRecordStore(this.layout);
     this.log = options.logger;
+    this.journal = new IntentJournal(options.dataDir);
+    this.configs = new AppConfigStore(this.layout);
+    this.pause = options.pause ?? testPauseHook(options.logger);
+    this.datadirs =
+      options.datadirs ?? new UnshareDatadirAccess({ scratchDir: join(this.layout.runDir, 'scratch') });
+    if (options.catalog) {
+      const log = (level: 'info' | 'warn' | 'error', details: object, message: string) =>
+        this.log[level](details, message);
+      this.versionSwitch = new VersionSwitch({
+        ops: this.appOperations(),
+        catalog: options.catalog,
+        configs: this.configs,
+        journal: this.journal,
+        datadirs: this.datadirs,
+        pause: this.pause,
+        log,
+      });
+      this.versions = new AppVersionControl({
+        catalog: options.catalog,
+        configs: this.configs,
+        switcher: this.versionSwitch,
+        appInfo: async (id) => {
+          const runtime = this.runtimes.get(id);
+          if (runtime) return { installedVersion: runtime.record.version, manifest: runtime.manifest };
+          return { manifest: parseManifest(await this.readBundled(id), this.bundledPath(id)) };
+        },
+        installedIds: () => [...this.runtimes.keys()].sort(),
+        ...(options.audit && { audit: options.audit }),
+        log,
+      });
+    } else {
+      this.versionSwitch = undefined;
+      this.versions = undefined;
+    }
     this.monitor = new HealthMonitor((id, tracker, result) => {
       const runtime = this.runtimes.get(id);
       if (!runtime) return;
@@ -156,12 +220,7 @@ export class Orchestrator implements AppLifecycle {
         `app id '${manifest.id}' is reserved for the daemon's own data; choose another id`,
       );
     }
-    if (request.version !== undefined && request.version !== manifest.version) {
-      throw new ArchyError(
-        RpcErrorCode.NotFound,
-        `version ${request.version} of '${manifest.id}' is not available; this manifest provides ${manifest.version}`,
-      );
-    }
+    const selected = this.selectInstallVersion(manifest, request);
     const available = await this.availableApps();
     const targetYaml =
       request.source.kind === 'manifest' ? request.source.yaml : await this.readBundled(manifest.id);
@@ -180,6 +239,7 @@ export class Orchestrator implements AppLifecycle {
       const stepManifest = isTarget ? manifest : available.find((a) => a.manifest.id === step.id)!.manifest;
       reserved.push(
         this.reserveInstall(stepManifest, {
+          ...(isTarget && { selected }),
           yaml: isTarget ? targetYaml : undefined,
           file:
             isTarget && request.source.kind === 'manifest' ? request.source.file : this.bundledPath(step.id),
@@ -220,10 +280,38 @@ export class Orchestrator implements AppLifecycle {
     return this.status(manifest.id);
   }
 
+  /**
+   * The version an install runs. A bundled app the catalog lists installs at a catalog version
+   * (the one asked for, else the default) whose image is in the manifest's repository; any other
+   * app only at its manifest's version.
+   */
+  private selectInstallVersion(
+    manifest: AppManifest,
+    request: InstallRequest,
+  ): { version: string; image: string } {
+    const entry = request.source.kind === 'bundled' ? this.options.catalog?.entry(manifest.id) : undefined;
+    if (entry) {
+      const chosen = chooseCatalogVersion(entry, manifest.image, request.version);
+      return { version: chosen.version, image: chosen.image };
+    }
+    if (request.version !== undefined && request.version !== manifest.version) {
+      throw new ArchyError(
+        RpcErrorCode.NotFound,
+        `version ${request.version} of '${manifest.id}' is not available; this manifest provides ${manifest.version}`,
+      );
+    }
+    return { version: manifest.version, image: manifest.image };
+  }
+
   /** Registers an app as installing, synchronously (see install). */
   private reserveInstall(
     manifest: AppManifest,
-    source: { yaml: string | undefined; file: string; bindings: Record<string, string> },
+    source: {
+      yaml: string | undefined;
+      file: string;
+      bindings: Record<string, string>;
+      selected?: { version: string; image: string };
+    },
   ): AppRuntime {
     const id = manifest.id;
     const existing = this.runtimes.get(id);
@@ -237,8 +325,8 @@ export class Orchestrator implements AppLifecycle {
       id,
       manifestYaml: source.yaml ?? '',
       manifestFile: source.file,
-      version: manifest.version,
-      image: manifest.image,
+      version: source.selected?.version ?? manifest.version,
+      image: source.selected?.image ?? manifest.image,
       phase: 'installing',
       desired: 'running',
       installedAt: new Date().toISOString(),
@@ -266,6 +354,13 @@ export class Orchestrator implements AppLifecycle {
       if (!options.start) record.desired = 'stopped';
       // Written before anything is created: after a crash, boot finds this and rolls back.
       await this.store.save(record);
+      await this.journal.write({
+        op: 'install',
+        app: id,
+        to: { id, version: record.version, image: record.image },
+        step: 'create',
+      });
+      await this.pause('install-create', id);
       await this.checkPortsAvailable(manifest);
       await this.prepareDataDirs(manifest);
       // Verified before anything is pulled; the container then runs exactly that digest.
@@ -281,7 +376,9 @@ export class Orchestrator implements AppLifecycle {
       step('ready');
       record.phase = 'installed';
       await this.store.save(record);
+      await this.journal.clear(id);
       await this.writeDefaultAppConfig(id);
+      await this.markVersionIfHealthy(runtime);
       runtime.transition = undefined;
       this.publish(runtime);
       this.log.info({ app: id, version: record.version }, 'installed');
@@ -324,8 +421,27 @@ export class Orchestrator implements AppLifecycle {
     await this.removeNetworkQuietly(id);
     if (record.createdDataDir) await rm(this.layout.appDataDir(id), { recursive: true, force: true });
     await this.store.delete(id);
+    await this.journal.clear(id);
     this.runtimes.delete(id);
     this.events.emit('app-removed', { id });
+  }
+
+  /** A Bitcoin node's datadir records the version that ran on it, once it answered healthy. */
+  private async markVersionIfHealthy(runtime: AppRuntime): Promise<void> {
+    const bitcoin = runtime.manifest.bitcoin;
+    if (!bitcoin || runtime.health?.status !== 'healthy') return;
+    const volume = runtime.manifest.volumes.find((v) => v.mount === (bitcoin.datadir ?? '/data'));
+    if (!volume) return;
+    try {
+      await this.datadirs.writeMarker(this.layout.volumeDir(runtime.record.id, volume.name), {
+        implementation: bitcoin.implementation,
+        version: runtime.record.version,
+        network: bitcoin.network,
+        appId: runtime.record.id,
+      });
+    } catch (error) {
+      this.log.warn({ app: runtime.record.id, err: error }, 'could not write the version marker');
+    }
   }
 
   // ---- start / stop / restart / remove ------------------------------------------------------
@@ -438,12 +554,14 @@ export class Orchestrator implements AppLifecycle {
       }
       await this.removeContainerQuietly(id);
       await this.removeNetworkQuietly(id);
+      await this.removePodmanSecretsQuietly(id);
       // The record goes last: a crash before this point leaves an app that remove can finish.
       await this.store.delete(id);
       this.runtimes.delete(id);
       if (options.purge) {
         await rm(this.layout.appDataDir(id), { recursive: true, force: true });
         await rm(this.layout.appConfigFile(id), { force: true });
+        await this.options.secrets?.removeApp(id);
       }
       this.events.emit('app-removed', { id });
       this.log.info({ app: id, purged: options.purge }, 'removed');
@@ -459,13 +577,21 @@ export class Orchestrator implements AppLifecycle {
    * state its record asks for.
    */
   async reconcile(): Promise<void> {
+    await this.versionSwitch?.recoverSwitches({ load: (id) => this.store.load(id) });
     const records = await this.store.loadAll();
     const containers = await this.call('list containers', () =>
       this.podman.listContainers({ all: true, labels: { [LABEL.dataDir]: this.layout.root } }),
     );
     const known = new Set(records.map((r) => r.id));
     for (const record of bootSequence(records)) {
-      await this.queue.run(record.id, () => this.reconcileApp(record));
+      await this.queue.run(record.id, async () => {
+        // An interrupted version change first decides which version the reconcile brings up.
+        const pending: Intent | undefined = await this.versionSwitch?.recoverBefore(record);
+        await this.reconcileApp(record);
+        const runtime = this.runtimes.get(record.id);
+        if (pending && runtime) await this.versionSwitch!.recoverAfter(runtime, pending);
+        if (runtime) this.publish(runtime);
+      });
     }
     // Containers of ours without a record: left by a remove that crashed before it finished.
     for (const container of containers) {
@@ -804,7 +930,7 @@ export class Orchestrator implements AppLifecycle {
     );
   }
 
-  private async createContainer(runtime: AppRuntime): Promise<string> {
+  private async createContainer(runtime: AppRuntime, extraArgs: readonly string[] = []): Promise<string> {
     const { manifest, record } = runtime;
     const name = containerName(record.id);
     const existing = await this.podman.inspectContainer(name);
@@ -819,13 +945,27 @@ export class Orchestrator implements AppLifecycle {
     }
     // The links come from what is installed now, so a recreated container joins the same networks.
     const installed = dependencyLinks(this.installedApps());
-    const spec = buildContainerSpec(manifest, {
+    let spec = buildContainerSpec(manifest, {
       layout: this.layout,
       image: record.runImage ?? record.image,
       version: record.version,
       links: installed.links.filter((link) => link.dependent === record.id),
       dependencies: installed.dependencies[record.id] ?? [],
     });
+    if (manifest.bitcoin && this.options.secrets) {
+      spec = await withBitcoinRpcSecrets(
+        spec,
+        manifest,
+        {
+          podman: this.podman,
+          store: this.options.secrets,
+          labels: { [LABEL.dataDir]: this.layout.root },
+        },
+        extraArgs,
+      );
+    } else if (extraArgs.length > 0) {
+      spec.command = [...(manifest.command ?? []), ...extraArgs];
+    }
     const { id } = await this.call(`create the container for '${record.id}'`, () =>
       this.podman.createContainer(spec),
     );
@@ -947,6 +1087,152 @@ export class Orchestrator implements AppLifecycle {
     } catch (error) {
       this.log.warn({ app: id, err: error }, 'could not remove container');
     }
+  }
+
+  private async removePodmanSecretsQuietly(id: string): Promise<void> {
+    try {
+      await removePodmanSecrets(this.podman, id, { [LABEL.dataDir]: this.layout.root });
+    } catch (error) {
+      this.log.warn({ app: id, err: error }, 'could not remove the Podman secrets');
+    }
+  }
+
+  /**
+   * Waits until a probe passes — or, without a health check, until the container has stayed up
+   * past the settle window. Bounded by the health check's own start period and retries.
+   */
+  private async waitUntilHealthy(runtime: AppRuntime): Promise<{ ok: true } | { ok: false; why: string }> {
+    const id = runtime.record.id;
+    const health = runtime.manifest.health;
+    if (!health) {
+      try {
+        await this.settle(runtime);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, why: (error as Error).message };
+      }
+    }
+    const boundMs = Math.min(
+      VERSION_HEALTH_WAIT_CAP_MS,
+      health.startPeriod + health.interval * health.retries,
+    );
+    const deadline = Date.now() + boundMs;
+    let last = 'no probe answered yet';
+    for (;;) {
+      await this.refreshContainer(runtime);
+      if (!runtime.container?.running) {
+        const code = runtime.container?.exitCode;
+        return { ok: false, why: `it exited${code !== undefined ? ` with status ${code}` : ''}` };
+      }
+      const result = await this.monitor.probeNow(id);
+      if (result?.ok) return { ok: true };
+      if (result) last = result.detail;
+      if (Date.now() > deadline)
+        return { ok: false, why: `no healthy probe within ${Math.round(boundMs / 1000)} s; last: ${last}` };
+      await delay(Math.min(500, health.interval));
+    }
+  }
+
+  private async lastLogLines(id: string, count: number): Promise<string[]> {
+    const lines: string[] = [];
+    try {
+      for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: count })) {
+        lines.push(line.line);
+      }
+    } catch {
+      // Context for the user only.
+    }
+    return lines.slice(-count);
+  }
+
+  /** The orchestrator's effects, handed to the version switch (which decides nothing about Podman). */
+  private appOperations(): AppOperations {
+    return {
+      find: (id) => this.runtimes.get(id),
+      onQueue: (id, task) => this.queue.run(id, task),
+      saveRecord: (record) => this.store.save(record),
+      deleteRecord: (id) => this.store.delete(id),
+      adopt: (runtime) => void this.runtimes.set(runtime.record.id, runtime),
+      forget: (id) => {
+        this.monitor.unwatch(id);
+        this.supervisor.reset(id);
+        if (this.runtimes.delete(id)) this.events.emit('app-removed', { id });
+      },
+      publish: (runtime) => this.publish(runtime),
+      stopContainer: async (runtime) => {
+        const id = runtime.record.id;
+        this.supervisor.reset(id);
+        this.monitor.unwatch(id);
+        if (await this.podman.inspectContainer(containerName(id))) {
+          await this.call(`stop '${id}'`, () =>
+            this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+          );
+        }
+        await this.refreshContainer(runtime);
+      },
+      removeContainer: async (id) => {
+        if (await this.podman.inspectContainer(containerName(id))) await this.removeContainerQuietly(id);
+        const runtime = this.runtimes.get(id);
+        if (runtime) runtime.container = undefined;
+      },
+      removeNetwork: async (id) => {
+        if (await this.podman.inspectNetwork(networkName(id))) await this.removeNetworkQuietly(id);
+      },
+      createContainer: async (runtime, extraArgs) => {
+        await this.ensureNetwork(runtime.record.id, runtime.record.version);
+        runtime.record.containerId = await this.createContainer(runtime, extraArgs);
+        await this.store.save(runtime.record);
+      },
+      startContainer: async (runtime) => {
+        const id = runtime.record.id;
+        try {
+          await this.podman.startContainer(containerName(id));
+        } catch (error) {
+          throw new ArchyError(
+            RpcErrorCode.StartFailed,
+            `could not start '${id}': ${error instanceof PodmanError ? error.podmanMessage : (error as Error).message}`,
+            { cause: error },
+          );
+        }
+        runtime.health = undefined;
+        await this.refreshContainer(runtime);
+        this.watchHealth(runtime);
+      },
+      waitUntilHealthy: (runtime) => this.waitUntilHealthy(runtime),
+      lastLogs: (id, lines) => this.lastLogLines(id, lines),
+      pullVerified: async (id, image) => {
+        const runImage = await this.options.imageTrust.runnableReference(id, image);
+        await this.pullImage(id, runImage);
+        return runImage;
+      },
+      containerVersion: async (id) => {
+        const inspect = await this.podman.inspectContainer(containerName(id));
+        if (!inspect || inspect.Config?.Labels?.[LABEL.dataDir] !== this.layout.root) return undefined;
+        return inspect.Config?.Labels?.[LABEL.version] ?? '';
+      },
+      bundledManifest: async (id) => {
+        const yaml = await this.readBundled(id);
+        return { manifest: parseManifest(yaml, this.bundledPath(id)), yaml, file: this.bundledPath(id) };
+      },
+      appDataDir: (id) => this.layout.appDataDir(id),
+      volumeDir: (id, volume) => this.layout.volumeDir(id, volume),
+      copySecrets: async (from, to) => {
+        const secrets = this.options.secrets;
+        if (!secrets) return;
+        for (const name of await secrets.list(from)) {
+          const value = await secrets.get(from, name);
+          if (value !== undefined) await secrets.set(to, name, value);
+        }
+      },
+      removePodmanSecrets: (id) => this.removePodmanSecretsQuietly(id),
+      writeDefaultAppConfig: (id) => this.writeDefaultAppConfig(id),
+      dependentsOf: (id) =>
+        [...this.runtimes.values()]
+          .filter(
+            (other) => other.record.id !== id && Object.values(other.record.bindings ?? {}).includes(id),
+          )
+          .map((other) => other.record.id),
+    };
   }
 
   private async removeNetworkQuietly(id: string): Promise<void> {

@@ -1,0 +1,233 @@
+// Versions, catalog and updates: `archy catalog`, `archy versions <id>`, `archy config <id>`,
+// `archy set-version <id> <version>`, `archy update <id>`, `archy switch <from> <to>`.
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { AppVersionsReport, CatalogStatusReport, VersionChangeResult } from '../../api/contract.js';
+import { CliError } from '../cli-error.js';
+import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
+import { formatAppStateLine, formatKeyValues, formatTable } from '../format.js';
+import { printJson, printText } from '../output.js';
+
+export function registerVersionCommands(program: Command): void {
+  addClientOptions(
+    program.command('catalog').description('show the signed catalog this node uses: age, expiry, versions'),
+  ).action(async (options: ClientOptions) => {
+    const status = await withDaemon(options, (client) => client.call('catalog.status', {}));
+    if (options.json) printJson(status);
+    else printText(formatCatalogStatus(status));
+  });
+
+  addClientOptions(
+    program
+      .command('versions')
+      .description('list the versions the catalog offers for an app (never floating tags such as latest)')
+      .argument('<id>', 'the app id', parseAppId),
+  ).action(async (id: string, options: ClientOptions) => {
+    const report = await withDaemon(options, (client) => client.call('package.versions', { id }));
+    if (options.json) printJson(report);
+    else printText(formatVersions(report));
+  });
+
+  addClientOptions(
+    program
+      .command('config')
+      .description("pin an app's version or turn auto-update on/off (auto-update is off by default)")
+      .argument('<id>', 'the app id', parseAppId)
+      .addOption(new Option('--pin <version>', 'stay on this version: no update badge, no auto-update'))
+      .addOption(new Option('--unpin', 'remove the pin').conflicts('pin'))
+      .addOption(
+        new Option('--auto-update <on|off>', 'update to the catalog default when it changes').argParser(
+          onOff,
+        ),
+      ),
+  ).action(
+    async (id: string, options: ClientOptions & { pin?: string; unpin?: boolean; autoUpdate?: boolean }) => {
+      if (options.pin === undefined && !options.unpin && options.autoUpdate === undefined) {
+        throw new CliError(
+          `say what to change: archy config ${id} [--pin V | --unpin] [--auto-update on|off]`,
+        );
+      }
+      const config = await withDaemon(options, (client) =>
+        client.call('package.set-config', {
+          id,
+          ...(options.pin !== undefined && { pinnedVersion: options.pin }),
+          ...(options.unpin && { pinnedVersion: null }),
+          ...(options.autoUpdate !== undefined && { autoUpdate: options.autoUpdate }),
+        }),
+      );
+      if (options.json) printJson(config);
+      else
+        printText(
+          `${config.id}: ${config.pinnedVersion !== undefined ? `pinned to ${config.pinnedVersion}` : 'not pinned'}, ` +
+            `auto-update ${config.autoUpdate ? 'on' : 'off'}`,
+        );
+    },
+  );
+
+  addClientOptions(
+    program
+      .command('set-version')
+      .description(
+        "change an app's version, keeping its data, secrets and ports (restores the old one on failure)",
+      )
+      .argument('<id>', 'the app id', parseAppId)
+      .argument('<version>', 'a version from: archy versions <id>')
+      .addOption(new Option('--confirm-downgrade', 'accept a downgrade and what it needs (e.g. a reindex)'))
+      .addOption(
+        new Option(
+          '--confirm-resync <id>',
+          'on a pruned node: type the app id to accept re-downloading the chain',
+        ),
+      ),
+  ).action(
+    async (
+      id: string,
+      version: string,
+      options: ClientOptions & { confirmDowngrade?: boolean; confirmResync?: string },
+    ) => {
+      const result = await withDaemon(options, (client) =>
+        client.call(
+          'package.set-version',
+          {
+            id,
+            version,
+            ...(options.confirmDowngrade && { confirmDowngrade: true }),
+            ...(options.confirmResync !== undefined && { confirmResync: options.confirmResync }),
+          },
+          { noTimeout: true },
+        ),
+      );
+      if (options.json) printJson(result);
+      else printText(formatChange(result));
+    },
+  );
+
+  addClientOptions(
+    program
+      .command('update')
+      .description("update an app to the catalog's default version (refused when pinned)")
+      .argument('<id>', 'the app id', parseAppId),
+  ).action(async (id: string, options: ClientOptions) => {
+    const result = await withDaemon(options, (client) =>
+      client.call('package.update', { id }, { noTimeout: true }),
+    );
+    if (options.json) printJson(result);
+    else printText(formatChange(result));
+  });
+
+  addClientOptions(
+    program
+      .command('switch')
+      .description('switch a Bitcoin node between Core and Knots, reusing its datadir (never both running)')
+      .argument('<from>', 'the installed node, e.g. bitcoin-core', parseAppId)
+      .argument('<to>', 'the other implementation, e.g. bitcoin-knots', parseAppId)
+      .addOption(new Option('--version <version>', "the target's version (default: the catalog default)"))
+      .addOption(new Option('--confirm-switch', 'confirm the switch of implementation'))
+      .addOption(
+        new Option('--confirm-downgrade', 'accept that the target is older than what wrote the datadir'),
+      )
+      .addOption(
+        new Option('--confirm-resync <id>', 'on a pruned node: type the target app id to accept a re-sync'),
+      ),
+  ).action(
+    async (
+      from: string,
+      to: string,
+      options: ClientOptions & {
+        version?: string;
+        confirmSwitch?: boolean;
+        confirmDowngrade?: boolean;
+        confirmResync?: string;
+      },
+    ) => {
+      const result = await withDaemon(options, (client) =>
+        client.call(
+          'package.switch-implementation',
+          {
+            from,
+            to,
+            ...(options.version !== undefined && { version: options.version }),
+            ...(options.confirmSwitch && { confirmSwitch: true }),
+            ...(options.confirmDowngrade && { confirmDowngrade: true }),
+            ...(options.confirmResync !== undefined && { confirmResync: options.confirmResync }),
+          },
+          { noTimeout: true },
+        ),
+      );
+      if (options.json) printJson(result);
+      else printText(formatChange(result));
+    },
+  );
+}
+
+function onOff(value: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new InvalidArgumentError("expected 'on' or 'off'");
+}
+
+export function formatCatalogStatus(status: CatalogStatusReport): string {
+  const age =
+    status.ageSeconds === undefined ? 'bundled with the software' : `${formatAge(status.ageSeconds)} old`;
+  const summary = formatKeyValues([
+    ['source', status.source],
+    ['version', status.metadataVersion],
+    ['root', status.rootVersion],
+    ['age', age],
+    ['expires', `${status.expires}${status.expired ? ' (EXPIRED: refresh the catalog)' : ''}`],
+    ['refresh', status.refreshUrl ?? 'off (no ARCHY_CATALOG_URL)'],
+    [
+      'last refresh',
+      status.lastRefresh
+        ? `${status.lastRefresh.at} ${status.lastRefresh.ok ? 'ok' : `FAILED: ${status.lastRefresh.error ?? 'unknown'}`}`
+        : undefined,
+    ],
+  ]);
+  const apps = formatTable(
+    ['APP', 'DEFAULT', 'VERSIONS'],
+    status.apps.map((app) => [app.id, app.defaultVersion, app.versions.join(', ')]),
+  );
+  return `${summary}\n\n${apps}`;
+}
+
+export function formatVersions(report: AppVersionsReport): string {
+  const rows = report.versions.map((version) => [
+    version.version,
+    version.display === version.version ? '' : version.display,
+    [
+      version.default ? 'default' : '',
+      version.installed ? 'installed' : '',
+      version.deprecated ? 'deprecated' : '',
+      version.eol !== undefined ? `eol ${version.eol}` : '',
+    ]
+      .filter(Boolean)
+      .join(', '),
+    version.notes ?? '',
+  ]);
+  const lines = [formatTable(['VERSION', 'SHOWN AS', 'STATUS', 'NOTES'], rows)];
+  if (report.update) lines.push(`update available: ${report.update.display} (archy update ${report.id})`);
+  if (report.pinnedVersion !== undefined)
+    lines.push(`pinned to ${report.pinnedVersion}: updates are suppressed`);
+  lines.push(`auto-update ${report.autoUpdate ? 'on' : 'off'}`);
+  return lines.join('\n');
+}
+
+function formatChange(result: VersionChangeResult): string {
+  const what =
+    result.from.id === result.to.id
+      ? result.from.version === result.to.version
+        ? `${result.to.id} already runs ${result.to.version}`
+        : `${result.to.id}: ${result.from.version} → ${result.to.version}`
+      : `${result.from.id} ${result.from.version} → ${result.to.id} ${result.to.version}`;
+  const lines = [what, formatAppStateLine(result.status)];
+  if (result.startArgs) lines.push(`first start with: ${result.startArgs.join(' ')}`);
+  if (result.warning) lines.push(result.warning);
+  return lines.join('\n');
+}
+
+function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+}

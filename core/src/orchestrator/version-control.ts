@@ -1,0 +1,170 @@
+// The daemon's version side as the API sees it (VersionControl): what the catalog offers for an
+// app, the user's pin and auto-update choice, and version changes — the changes themselves run
+// in version-switch.ts on the app's queue. Also the auto-updater: after each periodic catalog
+// check, apps with auto-update on and no pin move to the catalog default, as a normal
+// set-version, recorded in the audit log as the daemon's own ('system') action.
+
+import {
+  RpcErrorCode,
+  type AppConfigReport,
+  type AppVersionsReport,
+  type CatalogStatusReport,
+  type RpcMethods,
+  type VersionChangeResult,
+} from '../api/contract.js';
+import { displayBitcoinVersion, parseBitcoinVersion, type BitcoinImplementation } from '../bitcoin/index.js';
+import { availableUpdate, versionsForManifest } from '../catalog/index.js';
+import type { AppManifest } from '../manifest/index.js';
+import type { AuditRecord } from '../security/audit/index.js';
+import { ArchyError } from '../util/errors.js';
+import type { AppConfigStore } from './app-config.js';
+import type { CatalogService } from './catalog-service.js';
+import type { ChangeActor, VersionControl } from './lifecycle.js';
+import type { VersionSwitch } from './version-switch.js';
+
+export interface VersionControlOptions {
+  catalog: CatalogService;
+  configs: AppConfigStore;
+  switcher: VersionSwitch;
+  /** The installed app's version and manifest, or the bundled manifest when not installed. */
+  appInfo(id: string): Promise<{ installedVersion?: string; manifest: AppManifest }>;
+  installedIds(): string[];
+  audit?: { append(record: AuditRecord): Promise<unknown> };
+  log: (level: 'info' | 'warn' | 'error', details: object, message: string) => void;
+}
+
+/** How a version is shown: Knots with its date, everything else as written. */
+export function displayVersion(version: string, implementation?: BitcoinImplementation): string {
+  const parsed = implementation ? parseBitcoinVersion(version, implementation) : undefined;
+  return parsed ? displayBitcoinVersion(parsed) : version;
+}
+
+export class AppVersionControl implements VersionControl {
+  constructor(private readonly options: VersionControlOptions) {
+    options.catalog.onChecked(() => this.autoUpdate());
+  }
+
+  catalogStatus(): CatalogStatusReport {
+    return this.options.catalog.status();
+  }
+
+  async versions(id: string): Promise<AppVersionsReport> {
+    const { installedVersion, manifest } = await this.options.appInfo(id);
+    const entry = this.options.catalog.entry(id);
+    if (!entry) {
+      throw new ArchyError(
+        RpcErrorCode.NotFound,
+        `the catalog lists no versions of '${id}'; it installs only at its manifest's version (${manifest.version})`,
+      );
+    }
+    const implementation = manifest.bitcoin?.implementation;
+    const config = await this.options.configs.get(id);
+    const update =
+      installedVersion === undefined
+        ? undefined
+        : availableUpdate({
+            installedVersion,
+            catalogEntry: entry,
+            ...(config.pinnedVersion !== undefined && { pinnedVersion: config.pinnedVersion }),
+            ...(implementation && { implementation }),
+          });
+    return {
+      id,
+      installed: installedVersion !== undefined,
+      ...(installedVersion !== undefined && { version: installedVersion }),
+      defaultVersion: entry.version,
+      // The catalog parser already dropped floating tags; only the manifest's repository is offered.
+      versions: versionsForManifest(entry, manifest.image).map((version) => ({
+        version: version.version,
+        display: displayVersion(version.version, implementation),
+        image: version.image,
+        default: version.default,
+        deprecated: version.deprecated,
+        ...(version.eol !== undefined && { eol: version.eol }),
+        ...(version.notes !== undefined && { notes: version.notes }),
+        installed: version.version === installedVersion,
+      })),
+      ...(update && {
+        update: { version: update.version, display: displayVersion(update.version, implementation) },
+      }),
+      ...(config.pinnedVersion !== undefined && { pinnedVersion: config.pinnedVersion }),
+      autoUpdate: config.autoUpdate,
+    };
+  }
+
+  async setConfig(params: RpcMethods['package.set-config']['params']): Promise<AppConfigReport> {
+    const { id, pinnedVersion, autoUpdate } = params;
+    const { manifest } = await this.options.appInfo(id);
+    if (typeof pinnedVersion === 'string') {
+      const entry = this.options.catalog.entry(id);
+      const offered = entry
+        ? versionsForManifest(entry, manifest.image).map((v) => v.version)
+        : [manifest.version];
+      if (!offered.includes(pinnedVersion)) {
+        throw new ArchyError(
+          RpcErrorCode.NotFound,
+          `${id} ${pinnedVersion} is not in the catalog, so it cannot be pinned; choose one of: ${offered.join(', ')}`,
+        );
+      }
+    }
+    const config = await this.options.configs.update(id, {
+      ...(pinnedVersion !== undefined && { pinnedVersion }),
+      ...(autoUpdate !== undefined && { autoUpdate }),
+    });
+    return { id, ...config };
+  }
+
+  setVersion(
+    params: RpcMethods['package.set-version']['params'],
+    actor?: ChangeActor,
+  ): Promise<VersionChangeResult> {
+    return this.options.switcher.setVersion(params, actor);
+  }
+
+  update(id: string, actor?: ChangeActor): Promise<VersionChangeResult> {
+    return this.options.switcher.update(id, actor);
+  }
+
+  switchImplementation(
+    params: RpcMethods['package.switch-implementation']['params'],
+  ): Promise<VersionChangeResult> {
+    return this.options.switcher.switchImplementation(params);
+  }
+
+  /** Moves every app with auto-update on (and no pin) to the catalog default, one at a time. */
+  private async autoUpdate(): Promise<void> {
+    for (const id of this.options.installedIds()) {
+      const config = await this.options.configs.get(id);
+      if (!config.autoUpdate || config.pinnedVersion !== undefined) continue;
+      const entry = this.options.catalog.entry(id);
+      if (!entry) continue;
+      const { installedVersion, manifest } = await this.options.appInfo(id);
+      if (installedVersion === undefined) continue;
+      const update = availableUpdate({
+        installedVersion,
+        catalogEntry: entry,
+        ...(manifest.bitcoin && { implementation: manifest.bitcoin.implementation }),
+      });
+      if (!update) continue;
+      this.options.log('info', { app: id, from: installedVersion, to: update.version }, 'auto-update');
+      let result: string = 'ok';
+      try {
+        await this.options.switcher.setVersion({ id, version: update.version }, 'system');
+      } catch (error) {
+        result = `error: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
+        this.options.log('warn', { app: id, err: error }, 'auto-update failed');
+      }
+      await this.options.audit
+        ?.append({
+          actor: 'system',
+          action: 'package.update',
+          target: id,
+          params: { version: update.version, autoUpdate: true },
+          result: result as AuditRecord['result'],
+        })
+        .catch((error: unknown) =>
+          this.options.log('error', { err: error }, 'could not audit an auto-update'),
+        );
+    }
+  }
+}
