@@ -1,0 +1,93 @@
+// Crash safety of set-version: the daemon is SIGKILLed at each step (the test hook
+// ARCHY_TEST_PAUSE_AT makes it stop there and log "paused at <step>"), restarted, and must converge
+// to one consistent version — the old one if the new one never ran, else the new one — with the
+// chain data byte-identical and the intent journal empty. Uses the bitcoind TEST DOUBLE on regtest.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppStatus } from '../../src/api/contract.js';
+import { tempDataDir, waitFor } from '../support/index.js';
+import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import {
+  datadirDigest,
+  lockBitcoinApps,
+  readAsContainerUser,
+  removeStaleBitcoinContainers,
+  runningBitcoinContainers,
+  writeBitcoinApps,
+} from './bitcoin-apps.js';
+
+let release: () => void;
+let apps: string;
+beforeAll(async () => {
+  release = await lockBitcoinApps();
+  await removeStaleBitcoinContainers();
+  apps = await writeBitcoinApps();
+}, 900_000);
+afterAll(() => release?.());
+
+/** Where each step leaves the app after a crash there and a restart. */
+const CASES: Array<[step: string, converged: string]> = [
+  ['stop-old', '28.4'],
+  ['remove-old', '28.4'],
+  ['create-new', '28.4'],
+  ['start-new', '31.0'],
+  ['commit', '31.0'],
+];
+
+describe('SIGKILL of the daemon during set-version 28.4 → 31.0', () => {
+  let daemon: TestDaemon | undefined;
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it.each(CASES)(
+    'killed at %s, it converges to %s with the chain data unchanged',
+    async (step, converged) => {
+      const dataDir = tempDataDir(`crash-${step}`);
+      const env = { ARCHY_APPS_DIR: apps };
+      daemon = await startDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: step } });
+      await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
+      const datadir = join(dataDir, 'bitcoin-core', 'bitcoin');
+      const before = await datadirDigest(datadir);
+
+      const cli = daemon.spawnCli(['set-version', 'bitcoin-core', '31.0']);
+      const paused = daemon;
+      await waitFor(() => paused.log().includes(`paused at ${step}`), {
+        what: `the daemon to pause at ${step}`,
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      });
+      await daemon.kill();
+      cli.kill('SIGKILL');
+      expect(existsSync(join(dataDir, 'state', 'intents', 'bitcoin-core.json'))).toBe(true);
+
+      daemon = await startDaemon({ dataDir, env });
+      const restarted = daemon;
+      const status = await waitFor(
+        async () => {
+          const s = await restarted.cliJson<AppStatus>(['status', 'bitcoin-core']);
+          return s.state === 'running' && s.health === 'healthy' ? s : undefined;
+        },
+        { what: `bitcoin-core to converge after a crash at ${step}`, timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(status.version).toBe(converged);
+      await waitFor(() => !existsSync(join(dataDir, 'state', 'intents', 'bitcoin-core.json')), {
+        what: 'the intent to be cleared',
+        timeoutMs: 30_000,
+      });
+      expect(await runningBitcoinContainers()).toEqual(['archy-bitcoin-core']);
+      expect(await datadirDigest(datadir)).toBe(before);
+      const marker = JSON.parse(await readAsContainerUser(join(datadir, '.archipelago-version.json'))) as {
+        version: string;
+      };
+      expect(marker.version).toBe(converged);
+
+      await daemon.cli(['remove', 'bitcoin-core', '--purge', '--yes']);
+      await daemon.stop();
+      daemon = undefined;
+    },
+    180_000,
+  );
+});
