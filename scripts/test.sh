@@ -19,8 +19,9 @@ echo "[test] lint and format"
 npm run lint --silent
 
 # Test artifacts (screenshots, reports) are written by the unprivileged test user.
-mkdir -p test-output
-if [ "$(id -u)" -eq 0 ]; then chown "${ARCHY_USER:-archy}:" test-output; fi
+# Vite bundles the vitest config into node_modules/.vite-temp, which a root install owns.
+mkdir -p test-output node_modules/.vite-temp
+if [ "$(id -u)" -eq 0 ]; then chown "${ARCHY_USER:-archy}:" test-output node_modules/.vite-temp; fi
 
 echo "[test] unit and integration tests (real rootless Podman)"
 cd core
