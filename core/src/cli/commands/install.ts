@@ -21,7 +21,9 @@ export function registerInstallCommand(program: Command): void {
       .command('install')
       .description('install an app: a bundled app by id, or your own manifest file')
       .argument('<id|manifest>', 'an app id, or a path to a manifest.yml')
-      .addOption(new Option('--version <version>', "the version to install (default: the catalog's default)")),
+      .addOption(
+        new Option('--version <version>', "the version to install (default: the catalog's default)"),
+      ),
   ).action(async (target: string, options: ClientOptions & { version?: string }) => {
     const { params, appId } = await installParams(target, options.version);
     const status = await withDaemon(options, async (client, endpoint) => {
