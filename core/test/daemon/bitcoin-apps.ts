@@ -115,8 +115,8 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Removes leftovers of an earlier test run that died: archy-bitcoin-* containers whose daemon's
- * data dir was a test's (under the temp dir). Anything else with those names is left alone.
+ * Removes leftovers of an earlier test that died: archy-bitcoin-* containers and networks whose
+ * daemon's data dir was a test's (under the temp dir). Anything else with those names is left alone.
  */
 export async function removeStaleBitcoinContainers(): Promise<void> {
   for (const id of BITCOIN_APPS) {
@@ -128,6 +128,17 @@ export async function removeStaleBitcoinContainers(): Promise<void> {
     ]).catch(() => '');
     if (owner.trim().startsWith(join(tmpdir(), 'archy-test-'))) {
       await podman(['rm', '-f', '-t', '1', `archy-${id}`]).catch(() => undefined);
+    }
+    // The app's network too: a test that failed half-way leaves it, and the next daemon must not adopt it.
+    const networkOwner = await podman([
+      'network',
+      'inspect',
+      '--format',
+      '{{index .Labels "io.archipelago.data-dir"}}',
+      `archy-${id}`,
+    ]).catch(() => '');
+    if (networkOwner.trim().startsWith(join(tmpdir(), 'archy-test-'))) {
+      await podman(['network', 'rm', '-f', `archy-${id}`]).catch(() => undefined);
     }
   }
 }
