@@ -46,9 +46,11 @@ home="$(getent passwd "$ARCHY_USER" | cut -d: -f6)"
 
 # Rootless Podman maps container uids onto a subordinate range; without one, pulls of any
 # image with files owned by non-root users fail.
+ranges_added=0
 for f in /etc/subuid /etc/subgid; do
   touch "$f"
   if ! grep -q "^$ARCHY_USER:" "$f"; then
+    ranges_added=1
     # Pick a 65536-wide range above every range already handed out.
     start=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' /etc/subuid /etc/subgid)
     log "adding $f range $start:65536 for $ARCHY_USER"
@@ -110,8 +112,11 @@ write_conf "$conf_dir/storage.conf" <<'CONF'
 driver = "overlay"
 CONF
 
-# Apply a changed subuid range to existing storage (harmless when nothing changed).
-runuser -u "$ARCHY_USER" -- env XDG_RUNTIME_DIR="$runtime_dir" podman system migrate >/dev/null 2>&1 || true
+# Apply a new subuid range to existing storage. Only then: `podman system migrate` stops the
+# rootless pause process, which takes every running container's namespaces with it.
+if [ "$ranges_added" -eq 1 ]; then
+  runuser -u "$ARCHY_USER" -- env XDG_RUNTIME_DIR="$runtime_dir" podman system migrate >/dev/null 2>&1 || true
+fi
 
 if ! runuser -u "$ARCHY_USER" -- env XDG_RUNTIME_DIR="$runtime_dir" podman info --format '{{.Host.Security.Rootless}}' | grep -q true; then
   echo "podman info does not report rootless for $ARCHY_USER; see the output of: runuser -u $ARCHY_USER -- podman info" >&2

@@ -35,7 +35,8 @@ describe('the supervisor restarts failed apps, and leaves stopped ones alone', (
         const s = await status(id);
         return s.restartCount >= 1 && s.state === 'running' ? s : undefined;
       },
-      { what: `${id} to be restarted and running`, timeoutMs: 20_000 },
+      // Generous: on a loaded 2-core machine Podman's died event and the start can take seconds.
+      { what: `${id} to be restarted and running`, timeoutMs: 45_000 },
     );
     expect(restarted.containerId).toBe(original);
     expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);

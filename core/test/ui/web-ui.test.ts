@@ -305,13 +305,13 @@ describe('web UI in Chromium against the real daemon', () => {
     await page.screenshot({ path: join(SCREENSHOTS, '09-apps-100-phone.png') });
     await page.setViewportSize(DESKTOP);
 
-    // The Version & Updates card of an (injected) Bitcoin Core: its actions answer "not available yet".
+    // The Version & Updates card of an (injected, not installed) Bitcoin Core: the daemon's refusal shows.
     await page.locator('[data-app="bitcoin-core"]').click();
     await page.getByRole('heading', { name: 'Version & Updates' }).waitFor();
     await page.locator('[data-test=auto-update]').check();
     await expect
       .poll(() => page.locator('[data-test=card-message]').textContent())
-      .toMatch(/cannot change update settings yet/);
+      .toMatch(/bitcoin-core.*not installed/);
     await page.locator('[data-test=open-switch]').click();
     await page.locator('[data-test=switch-warning]').waitFor();
     await shoot('10-version-card');
