@@ -33,6 +33,7 @@ import {
 } from '../../src/bitcoin/downgrade-rules.js';
 import type { BitcoinImplementation } from '../../src/bitcoin/version.js';
 import { REGISTRY_HOST } from './constants.js';
+import { pushIfMissing } from './test-images.js';
 import { podman } from './podman-cli.js';
 
 const run = promisify(execFile);
@@ -286,27 +287,4 @@ async function buildImage(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function pushIfMissing(ref: string): Promise<void> {
-  const localId = (await podman(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
-  const slash = ref.indexOf('/');
-  const colon = ref.lastIndexOf(':');
-  const [host, repoPath, tag] = [ref.slice(0, slash), ref.slice(slash + 1, colon), ref.slice(colon + 1)];
-  try {
-    const res = await fetch(`http://${host}/v2/${repoPath}/manifests/${tag}`, {
-      headers: {
-        accept:
-          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
-      },
-      signal: AbortSignal.timeout(5000),
-    });
-    if (res.ok) {
-      const manifest = (await res.json()) as { config?: { digest?: string } };
-      if (manifest.config?.digest === `sha256:${localId}`) return;
-    }
-  } catch {
-    // Unknown state: push.
-  }
-  await podman(['push', '--quiet', '--tls-verify=false', ref]);
 }

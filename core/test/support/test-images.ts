@@ -158,14 +158,14 @@ async function buildImage(image: TestImage, content: string, workDir: string): P
   rmSync(dir, { recursive: true, force: true });
 }
 
-async function pushIfMissing(ref: string): Promise<void> {
+/** Pushes a local image unless the registry already holds a manifest with the same config. */
+export async function pushIfMissing(ref: string): Promise<void> {
   const localId = (await podman(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
-  const [repoPath, tag] = [
-    ref.slice(REGISTRY_HOST.length + 1, ref.lastIndexOf(':')),
-    ref.slice(ref.lastIndexOf(':') + 1),
-  ];
+  const slash = ref.indexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const [host, repoPath, tag] = [ref.slice(0, slash), ref.slice(slash + 1, colon), ref.slice(colon + 1)];
   try {
-    const res = await fetch(`http://${REGISTRY_HOST}/v2/${repoPath}/manifests/${tag}`, {
+    const res = await fetch(`http://${host}/v2/${repoPath}/manifests/${tag}`, {
       headers: {
         accept:
           'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
