@@ -259,16 +259,7 @@ export class VersionSwitch {
     await step('create-new');
     applyVersion(runtime.record, to);
     await this.ops.saveRecord(runtime.record);
-    let failure: string | undefined;
-    try {
-      await this.ops.createContainer(runtime, startArgs);
-      await step('start-new');
-      await this.ops.startContainer(runtime);
-      const healthy = await this.ops.waitUntilHealthy(runtime);
-      if (!healthy.ok) failure = healthy.why;
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-    }
+    const failure = await this.bringUp(runtime, startArgs, () => step('start-new'));
     if (failure === undefined) {
       await step('commit');
       await this.commit(runtime);
@@ -289,6 +280,26 @@ export class VersionSwitch {
   }
 
   /** After a successful start: the marker says which version ran, and the record is final. */
+  /**
+   * Creates and starts the new container and waits for it to become healthy; `beforeStart` marks
+   * the journal step. Returns why it failed, or undefined when it is up: the caller rolls back.
+   */
+  private async bringUp(
+    runtime: AppRuntime,
+    startArgs: string[],
+    beforeStart: () => Promise<void>,
+  ): Promise<string | undefined> {
+    try {
+      await this.ops.createContainer(runtime, startArgs);
+      await beforeStart();
+      await this.ops.startContainer(runtime);
+      const healthy = await this.ops.waitUntilHealthy(runtime);
+      return healthy.ok ? undefined : healthy.why;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
   private async commit(runtime: AppRuntime): Promise<void> {
     await this.ops.saveRecord(runtime.record);
     await this.writeMarker(runtime);
@@ -454,16 +465,7 @@ export class VersionSwitch {
     await this.ops.saveRecord(record);
     this.ops.adopt(runtime);
     this.ops.publish(runtime);
-    let failure: string | undefined;
-    try {
-      await this.ops.createContainer(runtime, startArgs);
-      await step('start-target');
-      await this.ops.startContainer(runtime);
-      const healthy = await this.ops.waitUntilHealthy(runtime);
-      if (!healthy.ok) failure = healthy.why;
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-    }
+    const failure = await this.bringUp(runtime, startArgs, () => step('start-target'));
     if (failure === undefined) {
       await step('commit');
       await this.finishSwitch(from.id, runtime);

@@ -26,7 +26,9 @@ export async function writeBitcoinApps(
 ): Promise<string> {
   const dir = tempDataDir('bitcoin-apps');
   const rpcPort = await freePort();
-  const p2pPort = await freePort();
+  // Two quick calls can get the same port back (it is free again once probed): insist on another.
+  let p2pPort = await freePort();
+  while (p2pPort === rpcPort) p2pPort = await freePort();
   for (const id of BITCOIN_APPS) {
     const manifest = parse(readFileSync(join(REPO_APPS, id, 'manifest.yml'), 'utf8')) as Record<
       string,
