@@ -3,8 +3,8 @@
 // on a host with AppArmor fails here first.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tempDataDir } from '../support/index.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -74,7 +74,7 @@ const CASES: Array<[string, AppManifest, string[]]> = [
 ];
 
 describe('generated AppArmor profiles', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'archy-apparmor-'));
+  const dir = tempDataDir('apparmor');
 
   it.each(CASES)('compile with apparmor_parser: %s', async (_what, manifest, granted) => {
     const path = await writeAppArmorProfile(

@@ -1,16 +1,7 @@
 // What the container policy gives a real app's container, seen from Podman and from inside;
 // and the volume-dir check against real symlinks on disk.
 
-import {
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readlinkSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/index.js';
@@ -84,7 +75,7 @@ describe('a hardened app container', () => {
 });
 
 describe('assertVolumeDirsSafe', () => {
-  const root = mkdtempSync(join(tmpdir(), 'archy-volume-dirs-'));
+  const root = tempDataDir('volume-dirs');
   const layout = new DataLayout(root);
   const manifestFor = (id: string) =>
     parseManifest(
@@ -127,9 +118,9 @@ describe('assertVolumeDirsSafe', () => {
   });
 
   it('accepts a data dir that is reached through a symlink (e.g. moved to another disk)', async () => {
-    const moved = mkdtempSync(join(tmpdir(), 'archy-moved-'));
+    const moved = tempDataDir('moved');
     mkdirSync(join(moved, 'app', 'data'), { recursive: true });
-    const linkedRoot = join(mkdtempSync(join(tmpdir(), 'archy-link-')), 'data-dir');
+    const linkedRoot = join(tempDataDir('link'), 'data-dir');
     symlinkSync(moved, linkedRoot);
     await expect(
       assertVolumeDirsSafe(new DataLayout(linkedRoot), manifestFor('app')),
