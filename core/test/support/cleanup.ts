@@ -40,10 +40,24 @@ export async function removeTestResources(runId: string, testRoot: string): Prom
     const ids = (await podman(['secret', 'ls', '--noheading', '--format', '{{.ID}}']))
       .split('\n')
       .filter(Boolean);
-    if (!ids.length) return;
-    const list = await podmanJson<{ ID: string; Spec: { Labels: Labels } }[]>(['secret', 'inspect', ...ids]);
-    const ours_ = list.filter((s) => ours(s.Spec.Labels)).map((s) => s.ID);
-    if (ours_.length) await podman(['secret', 'rm', ...ours_]);
+    // One at a time: another run may remove its secrets between our list and our inspect, and a
+    // secret that is already gone is not a problem for a cleanup.
+    const ours_: string[] = [];
+    for (const id of ids) {
+      const found = await podmanJson<{ ID: string; Spec: { Labels: Labels } }[]>([
+        'secret',
+        'inspect',
+        id,
+      ]).catch((error: Error) => {
+        if (/no such secret/.test(error.message)) return [];
+        throw error;
+      });
+      ours_.push(...found.filter((s) => ours(s.Spec.Labels)).map((s) => s.ID));
+    }
+    if (ours_.length)
+      await podman(['secret', 'rm', ...ours_]).catch((error: Error) => {
+        if (!/no such secret/.test(error.message)) throw error;
+      });
   });
   return problems;
 }
