@@ -33,7 +33,7 @@ import {
 } from '../../src/bitcoin/downgrade-rules.js';
 import type { BitcoinImplementation } from '../../src/bitcoin/version.js';
 import { REGISTRY_HOST } from './constants.js';
-import { pushIfMissing } from './test-images.js';
+import { pushIfMissing, writeReproducibleTar } from './test-images.js';
 import { podman } from './podman-cli.js';
 
 const run = promisify(execFile);
@@ -269,19 +269,7 @@ async function buildImage(
     );
     writeFileSync(join(rootfs, 'etc/group'), `root:x:0:\nbitcoin:x:${BITCOIND_DOUBLE_UID}:\n`);
     const tarball = join(dir, 'rootfs.tar');
-    // Reproducible: the same content gives the same layer digest, so pushes dedupe.
-    await run('tar', [
-      '--sort=name',
-      '--mtime=@0',
-      '--owner=0',
-      '--group=0',
-      '--numeric-owner',
-      '-C',
-      rootfs,
-      '-cf',
-      tarball,
-      '.',
-    ]);
+    await writeReproducibleTar(rootfs, tarball);
     const changes = imageChanges(entry, content).flatMap((change) => ['--change', change]);
     await podman(['import', '--quiet', ...changes, tarball, entry.image]);
   } finally {

@@ -137,7 +137,17 @@ async function buildImage(image: TestImage, content: string, workDir: string): P
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnobody:x:65534:\n');
   for (const [path, text] of Object.entries(image.files)) writeFileSync(join(rootfs, path), text);
   const tarball = join(dir, 'rootfs.tar');
-  // Reproducible tarball: the same content gives the same layer digest, so pushes dedupe.
+  await writeReproducibleTar(rootfs, tarball);
+  const changes = [
+    `CMD ${JSON.stringify(image.cmd)}`,
+    ...Object.entries({ ...image.labels, [CONTENT_LABEL]: content }).map(([k, v]) => `LABEL ${k}=${v}`),
+  ].flatMap((c) => ['--change', c]);
+  await podman(['import', ...changes, tarball, image.ref]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Tars a rootfs reproducibly: the same content gives the same layer digest, so pushes dedupe. */
+export async function writeReproducibleTar(rootfs: string, tarball: string): Promise<void> {
   await run('tar', [
     '--sort=name',
     '--mtime=@0',
@@ -150,12 +160,6 @@ async function buildImage(image: TestImage, content: string, workDir: string): P
     tarball,
     '.',
   ]);
-  const changes = [
-    `CMD ${JSON.stringify(image.cmd)}`,
-    ...Object.entries({ ...image.labels, [CONTENT_LABEL]: content }).map(([k, v]) => `LABEL ${k}=${v}`),
-  ].flatMap((c) => ['--change', c]);
-  await podman(['import', ...changes, tarball, image.ref]);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Pushes a local image unless the registry already holds a manifest with the same config. */
