@@ -52,6 +52,20 @@ export interface ProbeResult {
   /** e.g. "HTTP 200 from :8080/" or "connection refused on :8080". */
   detail: string;
   durationMs: number;
+  /** What a Bitcoin node's answer to the bitcoin probe said about its sync. */
+  sync?: ChainSync;
+}
+
+/** A Bitcoin node's sync, from its `getblockchaininfo`. */
+export interface ChainSync {
+  /** "main", "test", "testnet4", "signet" or "regtest", as bitcoind names it. */
+  chain: string;
+  blocks: number;
+  headers: number;
+  /** 0 to 1: bitcoind's estimate of how much of the chain it has verified. */
+  verificationProgress: number;
+  initialBlockDownload: boolean;
+  pruned: boolean;
 }
 
 export interface AppHealth {
@@ -62,6 +76,8 @@ export interface AppHealth {
   restartCount: number;
   /** When `status` last changed. */
   since: string;
+  /** Bitcoin nodes with the bitcoin probe: the sync the last answering probe reported, and when. */
+  sync?: ChainSync & { at: string };
 }
 
 export interface LogLine {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CATALOG_DIR, verifyCatalog, versionsForManifest } from '../catalog/index.js';
+import { healthCheckFor } from '../health/index.js';
 import { parseManifest } from '../manifest/index.js';
 
 const APPS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../apps');
@@ -22,10 +23,18 @@ describe('the Bitcoin Core and Knots manifests', () => {
       conflicts: ['bitcoin-knots'],
       volumes: [{ mount: '/data', name: 'bitcoin', readOnly: false }],
       bitcoin: { implementation: 'core', network: 'mainnet', rpcPort: 8332, p2pPort: 8333, datadir: '/data' },
-      health: { exec: { command: ['bitcoin-cli', '-datadir=/data', 'getblockchaininfo'] } },
+      health: { bitcoin: {} },
       stopTimeout: 600_000,
       resources: { memoryReservation: 1024 ** 3 },
     });
+    // The probe asks the node on its own chain, datadir and RPC port.
+    expect(healthCheckFor(core)?.bitcoinRpc?.command).toEqual([
+      'bitcoin-cli',
+      '-datadir=/data',
+      '-chain=main',
+      '-rpcport=8332',
+      'getblockchaininfo',
+    ]);
     expect(knots).toMatchObject({
       id: 'bitcoin-knots',
       version: '29.3.knots20260508',

@@ -1,4 +1,5 @@
 import type { AppHealth, AppStatus, PortBinding } from '../api/contract.js';
+import { describeSync } from '../health/bitcoin-sync.js';
 
 /** Bytes in decimal units, as image registries and `podman pull` show them. */
 export function formatBytes(bytes: number): string {
@@ -84,6 +85,7 @@ export function formatAppHealth(health: AppHealth): string {
     ['health', health.status],
     ['since', health.since],
     ['restarts', health.restartCount],
+    ...(health.sync ? [['sync', `${describeSync(health.sync)} (as of ${health.sync.at})`] as const] : []),
   ]);
   if (health.probes.length === 0) return `${summary}\nprobes:   none yet`;
   const probes = formatTable(

@@ -58,4 +58,20 @@ describe('HealthTracker', () => {
     tracker.reset(5);
     expect(tracker.status).toBe('starting');
   });
+
+  it('keeps the last sync a probe reported, through later failures', () => {
+    const tracker = new HealthTracker({ startPeriod: 0, retries: 3 }, 0);
+    expect(tracker.lastSync).toBeUndefined();
+    const sync = {
+      chain: 'main',
+      blocks: 10,
+      headers: 20,
+      verificationProgress: 0.5,
+      initialBlockDownload: true,
+      pruned: false,
+    };
+    tracker.record({ ...probe(true, 1_000), sync }, 1_000);
+    tracker.record(probe(false, 2_000), 2_000);
+    expect(tracker.lastSync).toEqual({ ...sync, at: new Date(1_000).toISOString() });
+  });
 });

@@ -1,4 +1,4 @@
-import type { HealthStatus, ProbeResult } from '../api/contract.js';
+import type { ChainSync, HealthStatus, ProbeResult } from '../api/contract.js';
 
 export interface HealthPolicy {
   /** Failures inside this window after a start don't count against the app. */
@@ -21,6 +21,7 @@ export class HealthTracker {
   private consecutiveFailures = 0;
   private startedAtMs: number;
   private readonly recent: ProbeResult[] = [];
+  private syncValue: (ChainSync & { at: string }) | undefined;
 
   constructor(
     private readonly policy: HealthPolicy,
@@ -43,6 +44,14 @@ export class HealthTracker {
     return [...this.recent];
   }
 
+  /**
+   * The sync a Bitcoin node last reported, kept when later probes fail: while the node restarts
+   * or is busy, the last known progress (with its time) says more than nothing.
+   */
+  get lastSync(): (ChainSync & { at: string }) | undefined {
+    return this.syncValue;
+  }
+
   /** The container (re)started: health starts over. */
   reset(now: number): void {
     this.startedAtMs = now;
@@ -54,6 +63,7 @@ export class HealthTracker {
   record(result: ProbeResult, now: number): boolean {
     this.recent.unshift(result);
     this.recent.length = Math.min(this.recent.length, KEPT_PROBES);
+    if (result.sync) this.syncValue = { ...result.sync, at: result.at };
     const before = this.statusValue;
     if (result.ok) {
       this.consecutiveFailures = 0;

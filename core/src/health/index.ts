@@ -7,3 +7,5 @@ export {
   type RestartDecision,
   type RestartPolicyOptions,
 } from './restart-policy.js';
+export { healthCheckFor } from './health-check.js';
+export { bitcoinCliCommand, describeSync, parseBlockchainInfo } from './bitcoin-sync.js';

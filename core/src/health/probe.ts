@@ -1,12 +1,15 @@
 import { connect } from 'node:net';
 import { get } from 'node:http';
 import type { ProbeResult } from '../api/contract.js';
+import { describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
 
 /** A health check as the manifest declares it, durations in milliseconds. */
 export interface ProbeSpec {
   http?: { port: number; path: string; status?: number };
   tcp?: { port: number };
   exec?: { command: string[] };
+  /** `bitcoin-cli getblockchaininfo` run inside the container (see bitcoinCliCommand). */
+  bitcoinRpc?: { command: string[] };
   timeout: number;
 }
 
@@ -40,13 +43,30 @@ export async function runProbe(spec: ProbeSpec, target: ProbeTarget): Promise<Pr
     }
     if (spec.exec) {
       const { exitCode, output } = await target.exec(spec.exec.command, spec.timeout);
-      const tail = output.trim().split('\n').slice(-1)[0] ?? '';
-      return finish(exitCode === 0, `exec exited ${exitCode}${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+      const tail = lastLine(output);
+      return finish(exitCode === 0, `exec exited ${exitCode}${tail ? `: ${tail}` : ''}`);
+    }
+    if (spec.bitcoinRpc) {
+      const { exitCode, output } = await target.exec(spec.bitcoinRpc.command, spec.timeout);
+      if (exitCode !== 0)
+        return finish(false, `bitcoin RPC not answering (exit ${exitCode}): ${lastLine(output)}`);
+      const sync = parseBlockchainInfo(output);
+      if (!sync)
+        return finish(
+          false,
+          `bitcoin RPC answered something other than getblockchaininfo: ${lastLine(output)}`,
+        );
+      return { ...finish(true, describeSync(sync)), sync };
     }
     return finish(false, 'no probe kind configured');
   } catch (error) {
     return finish(false, describeFailure(error, spec.timeout));
   }
+}
+
+/** The last line of a command's output, bounded: enough to say why, never a whole log. */
+function lastLine(output: string): string {
+  return (output.trim().split('\n').slice(-1)[0] ?? '').slice(0, 200);
 }
 
 function requireHostPort(target: ProbeTarget, containerPort: number): number {

@@ -606,8 +606,29 @@ describe('parseManifest: resources, durations, health', () => {
 
   it('refuses a health block without a probe', () => {
     expect(issuesOf(withBase('health:', '  interval: 5s'))).toEqual([
-      { line: 6, col: 3, path: 'health', message: 'needs one probe: add http:, tcp: or exec:' },
+      { line: 6, col: 3, path: 'health', message: 'needs one probe: add http:, tcp:, exec: or bitcoin:' },
     ]);
+  });
+
+  it('refuses the bitcoin probe on an app without a bitcoin block, at the probe', () => {
+    expect(issuesOf(withBase('health:', '  bitcoin: {}'))).toEqual([
+      {
+        line: 6,
+        col: 3,
+        path: 'health.bitcoin',
+        message:
+          'the bitcoin probe asks the node over RPC and needs a bitcoin: block (implementation, network, datadir); add one or use an exec: probe',
+      },
+    ]);
+  });
+
+  it('accepts the bitcoin probe beside a bitcoin block', () => {
+    const manifest = parseManifest(
+      withBase('health:', '  bitcoin: {}', 'bitcoin:', '  implementation: knots', '  network: signet'),
+      'demo.yml',
+    );
+    expect(manifest.health?.bitcoin).toEqual({});
+    expect(manifest.bitcoin).toMatchObject({ implementation: 'knots', network: 'signet' });
   });
 
   it('refuses an http path without a leading slash', () => {

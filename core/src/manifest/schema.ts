@@ -281,7 +281,7 @@ const security = z.strictObject(
   expected('a mapping such as { readOnlyRootfs: true }'),
 );
 
-const PROBE_KINDS = ['http', 'tcp', 'exec'] as const;
+const PROBE_KINDS = ['http', 'tcp', 'exec', 'bitcoin'] as const;
 
 const health = z
   .strictObject(
@@ -308,6 +308,7 @@ const health = z
       exec: z
         .strictObject({ command: commandLine }, expected('a mapping such as { command: ["check"] }'))
         .optional(),
+      bitcoin: z.strictObject({}, expected('an empty mapping: bitcoin: {}')).optional(),
       interval: positiveDuration.default(10_000),
       timeout: positiveDuration.default(5_000),
       startPeriod: duration.default(30_000),
@@ -317,12 +318,12 @@ const health = z
         .min(1, expected('an integer of at least 1'))
         .default(3),
     },
-    expected('a mapping with one probe: http, tcp or exec'),
+    expected('a mapping with one probe: http, tcp, exec or bitcoin'),
   )
   .superRefine((spec, ctx) => {
     const given = PROBE_KINDS.filter((kind) => spec[kind] !== undefined);
     if (given.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'needs one probe: add http:, tcp: or exec:' });
+      ctx.addIssue({ code: 'custom', message: 'needs one probe: add http:, tcp:, exec: or bitcoin:' });
     }
     for (const extra of given.slice(1)) {
       ctx.addIssue({
@@ -428,6 +429,15 @@ export const appManifestSchema = z
         });
       }
     });
+    if (manifest.health?.bitcoin && !manifest.bitcoin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['health', 'bitcoin'],
+        params: POINT_AT_KEY,
+        message:
+          'the bitcoin probe asks the node over RPC and needs a bitcoin: block (implementation, network, datadir); add one or use an exec: probe',
+      });
+    }
   });
 
 // The hand-written types in types.ts are what callers see; fail the build if they drift.

@@ -71,11 +71,19 @@ export interface ExecProbe {
   command: string[];
 }
 
-/** Exactly one of `http`, `tcp`, `exec` is present. Durations in milliseconds. */
+/**
+ * Asks the node itself: `bitcoin-cli getblockchaininfo` inside the container, with the chain,
+ * datadir and RPC port of the manifest's `bitcoin` block. Healthy once RPC answers (the block
+ * index is loaded); the answer also gives the sync progress the API reports.
+ */
+export type BitcoinRpcProbe = Record<string, never>;
+
+/** Exactly one of `http`, `tcp`, `exec`, `bitcoin` is present. Durations in milliseconds. */
 export interface HealthSpec {
   http?: HttpProbe;
   tcp?: TcpProbe;
   exec?: ExecProbe;
+  bitcoin?: BitcoinRpcProbe;
   /** Default 10 s. */
   interval: number;
   /** Default 5 s. */

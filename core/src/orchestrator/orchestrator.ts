@@ -8,7 +8,7 @@ import {
   type DaemonEvents,
   type LogLine,
 } from '../api/contract.js';
-import { HealthMonitor, HealthTracker, type ProbeTarget } from '../health/index.js';
+import { healthCheckFor, HealthMonitor, HealthTracker, type ProbeTarget } from '../health/index.js';
 import { parseManifest, type AppManifest } from '../manifest/index.js';
 import { PodmanError, type PodmanClient, type PodmanEvent } from '../podman/index.js';
 import { isValidAppId } from '../util/app-id.js';
@@ -189,6 +189,7 @@ export class Orchestrator implements AppLifecycle {
       probes: runtime.health?.probes ?? [],
       restartCount: runtime.restartCount,
       since: runtime.health?.since ?? runtime.record.installedAt,
+      ...(runtime.health?.lastSync && { sync: runtime.health.lastSync }),
     };
   }
 
@@ -1051,10 +1052,10 @@ export class Orchestrator implements AppLifecycle {
   }
 
   private watchHealth(runtime: AppRuntime): void {
-    const health = runtime.manifest.health;
-    if (!health) return;
-    runtime.health ??= new HealthTracker(health, Date.now());
-    this.monitor.watch(runtime.record.id, health, this.probeTarget(runtime), runtime.health);
+    const check = healthCheckFor(runtime.manifest);
+    if (!check) return;
+    runtime.health ??= new HealthTracker(check, Date.now());
+    this.monitor.watch(runtime.record.id, check, this.probeTarget(runtime), runtime.health);
   }
 
   private probeTarget(runtime: AppRuntime): ProbeTarget {
