@@ -170,6 +170,11 @@ export interface RpcMethods {
       dataDir: string;
       podman: { version: string; rootless: boolean };
       startedAt: string;
+      /**
+       * The mandatory access control put around apps, detected at daemon start: whether AppArmor
+       * profiles and SELinux labels are applied, a one-line `applied`, and `notes` on why not.
+       */
+      confinement: { apparmor: boolean; selinux: boolean; applied: string; notes: string[] };
     };
   };
   resources: { params: Record<string, never>; result: ResourcesReport };

@@ -10,6 +10,7 @@ import { AuditLog } from '../security/audit/index.js';
 import { ImageTrust, Orchestrator } from '../orchestrator/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { SecretStore } from '../security/secrets/index.js';
+import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
@@ -52,6 +53,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       'Podman is running as root; archipelagod runs apps rootless only: start it as an unprivileged user (npm start does this for you)',
     );
   }
+  // Once per start: the kernel's and Podman's abilities do not change under a running daemon.
+  const confinement = await detectHostConfinement(
+    { rootless: info.rootless, selinuxEnabled: info.selinuxEnabled },
+    join(dataDir, 'apparmor'),
+  );
+  const confinementSummary = summarizeHostConfinement(confinement);
+  logger.info(
+    { apparmor: confinement.apparmor.usable, selinux: confinement.selinux },
+    `app confinement: ${confinementSummary.applied}`,
+  );
+  for (const note of confinementSummary.notes) logger.warn(note);
   if (process.env.ARCHY_ALLOW_UNSIGNED === '1') {
     logger.warn('ARCHY_ALLOW_UNSIGNED=1: unsigned images are allowed; never use this outside development');
   }
@@ -81,6 +93,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }),
     appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
     insecureRegistries,
+    confinement,
     logger,
   });
 
@@ -122,6 +135,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       dataDir,
       podman: { version: info.version, rootless: info.rootless },
       startedAt,
+      confinement: confinementSummary,
     }),
   });
   registerStaticUi(server, { root: process.env.ARCHY_UI_DIR ?? BUILT_UI_DIR });

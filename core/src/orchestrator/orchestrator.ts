@@ -40,6 +40,11 @@ import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { containerName, LABEL, labelsFor, networkName } from './naming.js';
 import { chooseCatalogVersion } from '../catalog/index.js';
 import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
+import {
+  assertManifestAllowed,
+  assertVolumeDirsSafe,
+  type HostConfinement,
+} from '../security/policy/index.js';
 import type { AuditRecord } from '../security/audit/index.js';
 import { AppConfigStore } from './app-config.js';
 import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
@@ -72,6 +77,8 @@ export interface OrchestratorOptions {
   audit?: { append(record: AuditRecord): Promise<unknown> };
   /** Test hook (ARCHY_TEST_PAUSE_AT); the default reads the environment. */
   pause?: PauseHook;
+  /** AppArmor/SELinux the host can apply, detected once at daemon start; absent adds none. */
+  confinement?: HostConfinement;
 }
 
 /** A container that lives at least this long after starting didn't "exit at once". */
@@ -221,6 +228,11 @@ export class Orchestrator implements AppLifecycle {
         `app id '${manifest.id}' is reserved for the daemon's own data; choose another id`,
       );
     }
+    // Refused before anything is reserved, admitted or pulled (container-spec checks it again).
+    this.assertPolicyAllows(
+      manifest,
+      request.source.kind === 'manifest' ? request.source.file : this.bundledPath(manifest.id),
+    );
     const selected = this.selectInstallVersion(manifest, request);
     const available = await this.availableApps();
     const targetYaml =
@@ -234,6 +246,13 @@ export class Orchestrator implements AppLifecycle {
       ...(request.choices ? { choices: request.choices } : {}),
     });
     const steps = stepsByApp(plan);
+    // The dependencies this plan installs answer to the same policy, before any is reserved.
+    for (const step of steps.filter((s) => s.install && s.id !== manifest.id)) {
+      this.assertPolicyAllows(
+        available.find((a) => a.manifest.id === step.id)!.manifest,
+        this.bundledPath(step.id),
+      );
+    }
     const reserved: AppRuntime[] = [];
     for (const step of steps.filter((s) => s.install)) {
       const isTarget = step.id === manifest.id;
@@ -302,6 +321,18 @@ export class Orchestrator implements AppLifecycle {
       );
     }
     return { version: manifest.version, image: manifest.image };
+  }
+
+  /**
+   * The container policy's verdict on a manifest about to be installed: a PolicyError naming
+   * `file` and each refused field, else its warnings go to the log. No capability is granted
+   * beyond the allowlist: grants will come from the app's signed catalog entry (confirmed by the
+   * user) once the catalog format carries them; no entry grants any today.
+   */
+  private assertPolicyAllows(manifest: AppManifest, file: string): void {
+    for (const warning of assertManifestAllowed(manifest, { file, grantedCapabilities: [] })) {
+      this.log.warn({ app: manifest.id }, warning);
+    }
   }
 
   /** Registers an app as installing, synchronously (see install). */
@@ -886,6 +917,8 @@ export class Orchestrator implements AppLifecycle {
   }
 
   private async prepareDataDirs(manifest: AppManifest): Promise<void> {
+    // Before mkdir -p, which would follow a symlink planted where a volume dir belongs.
+    await assertVolumeDirsSafe(this.layout, manifest);
     await mkdir(this.layout.appDataDir(manifest.id), { recursive: true, mode: 0o700 });
     for (const volume of manifest.volumes ?? []) {
       await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
@@ -933,6 +966,10 @@ export class Orchestrator implements AppLifecycle {
 
   private async createContainer(runtime: AppRuntime, extraArgs: readonly string[] = []): Promise<string> {
     const { manifest, record } = runtime;
+    // Every create (install, start after the container was lost, a version change) mounts the
+    // data dirs as they are now, which may not be as they were when they were made. Checked
+    // before an old container is replaced, so a refusal leaves it as it was.
+    await assertVolumeDirsSafe(this.layout, manifest);
     const name = containerName(record.id);
     const existing = await this.podman.inspectContainer(name);
     if (existing) {
@@ -952,6 +989,7 @@ export class Orchestrator implements AppLifecycle {
       version: record.version,
       links: installed.links.filter((link) => link.dependent === record.id),
       dependencies: installed.dependencies[record.id] ?? [],
+      ...(this.options.confinement && { confinement: this.options.confinement }),
     });
     if (manifest.bitcoin && this.options.secrets) {
       spec = await withBitcoinRpcSecrets(

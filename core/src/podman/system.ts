@@ -5,6 +5,8 @@ export interface PodmanInfo {
   version: string;
   apiVersion: string;
   rootless: boolean;
+  /** SELinux is enabled on the host (the daemon then labels apps' containers and volumes). */
+  selinuxEnabled: boolean;
   cgroupVersion: 'v1' | 'v2';
   cgroupManager: string;
   /** Controllers delegated to this user; empty on cgroup v1 rootless. */
@@ -42,7 +44,7 @@ interface RawInfo {
     networkBackend: string;
     eventLogger: string;
     ociRuntime?: { name?: string };
-    security: { rootless: boolean };
+    security: { rootless: boolean; selinuxEnabled?: boolean };
   };
   store: { graphDriverName: string; graphRoot: string };
   version: { Version: string; APIVersion: string };
@@ -64,6 +66,7 @@ export async function info(t: PodmanTransport, signal?: AbortSignal): Promise<Po
     version: raw.version.Version,
     apiVersion: raw.version.APIVersion,
     rootless,
+    selinuxEnabled: host.security.selinuxEnabled ?? false,
     cgroupVersion,
     cgroupManager: host.cgroupManager,
     cgroupControllers: controllers,

@@ -3,7 +3,7 @@
 // container policy, and a handful also end to end through `archy install` against a real
 // daemon, leaving nothing behind.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { assertManifestAllowed } from '../../src/security/policy/index.js';
 import { ArchyError } from '../../src/util/errors.js';
 import { expectNothingLeft } from '../daemon/leftovers.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
-import { helloImage, tempDataDir, uniqueAppId } from '../support/index.js';
+import { podman } from '../support/podman-cli.js';
+import { freePort, helloImage, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 
 const CORPUS_DIR = fileURLToPath(new URL('./hostile-manifests/', import.meta.url));
 
@@ -72,8 +73,8 @@ describe('hostile manifests are refused in-process', () => {
   });
 });
 
-// Refused at different stages today: the parser (the CLI's own check and the daemon's), or the
-// policy when the daemon builds the container. Both must leave nothing behind.
+// Refused at different stages: the parser (the CLI's own check and the daemon's), or the daemon's
+// policy check right after it loads the manifest. Both must leave nothing behind.
 const END_TO_END = [
   'privileged.yml',
   'uts-host.yml',
@@ -109,5 +110,100 @@ describe('hostile manifests are refused by a real daemon, leaving nothing', () =
     expect(result.stderr.trim().split('\n'), 'exactly one line on stderr').toHaveLength(1);
     expect(result.stderr).toMatch(entry.expected);
     await expectNothingLeft(daemon, id);
+  });
+});
+
+/** Whether Podman's local storage holds `image` (`podman image exists` exits 1 when it does not). */
+const imageExists = (image: string): Promise<boolean> =>
+  podman(['image', 'exists', image]).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * The policy judges a manifest before the install reserves, admits, pulls or creates anything.
+ * Each manifest names an image tag the registry does not have: an install that got as far as the
+ * pull would fail with "could not pull" instead of the policy's refusal.
+ */
+describe('the policy refuses before anything is pulled or created', () => {
+  let daemon: TestDaemon;
+  let dir: string;
+  let appsDir: string;
+
+  beforeAll(async () => {
+    dir = tempDataDir('policy-first');
+    appsDir = join(dir, 'bundled-apps');
+    mkdirSync(appsDir);
+    daemon = await startDaemon({ dataDir: dir, env: { ARCHY_APPS_DIR: appsDir } });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  const neverPushed = (id: string): string => `${registry()}/apps/hello:never-pushed-${id}`;
+
+  /** Corpus `file` with its id and image replaced, plus `extra` lines. */
+  const hostile = (file: string, id: string, extra: string[] = []): string =>
+    [
+      corpus
+        .find((candidate) => candidate.file === file)!
+        .text.replace(/^id: .*$/m, `id: ${id}`)
+        .replace(/^image: .*$/m, `image: ${neverPushed(id)}`),
+      ...extra,
+      '',
+    ].join('\n');
+
+  async function expectNoTrace(id: string): Promise<void> {
+    await expectNothingLeft(daemon, id);
+    expect(await imageExists(neverPushed(id)), 'the image was pulled').toBe(false);
+    expect(existsSync(join(dir, 'secrets', id)), 'secrets left behind').toBe(false);
+    expect(existsSync(join(dir, 'app-configs', `${id}.json`)), 'app config left behind').toBe(false);
+    expect(daemon.log()).not.toContain(`could not pull ${neverPushed(id)}`);
+  }
+
+  it.each(['cap-sys-admin.yml', 'user-root.yml', 'no-new-privileges-off.yml'])(
+    '%s: refused naming the file and the field, with no pull and nothing left',
+    async (file) => {
+      const id = uniqueAppId(`first-${file.replace(/\.yml$/, '')}`);
+      const path = join(dir, `${id}.yml`);
+      writeFileSync(path, hostile(file, id));
+      const result = await daemon.cli(['install', path]);
+      expect(result.code, `archy install ${file} should fail; stdout: ${result.stdout}`).not.toBe(0);
+      expect(result.stderr.trim().split('\n'), 'exactly one line on stderr').toHaveLength(1);
+      expect(result.stderr).toContain(path);
+      expect(result.stderr).toMatch(corpus.find((candidate) => candidate.file === file)!.expected);
+      expect(result.stderr).not.toMatch(/could not pull/);
+      await expectNoTrace(id);
+    },
+  );
+
+  it('a hostile bundled dependency is refused before the app that needs it is reserved or pulled', async () => {
+    const dependency = uniqueAppId('first-dep');
+    const dependent = uniqueAppId('first-dependent');
+    mkdirSync(join(appsDir, dependency));
+    const dependencyFile = join(appsDir, dependency, 'manifest.yml');
+    writeFileSync(dependencyFile, hostile('cap-sys-admin.yml', dependency));
+    const path = join(dir, `${dependent}.yml`);
+    writeFileSync(
+      path,
+      [
+        `id: ${dependent}`,
+        `name: ${dependent}`,
+        'version: "1.0.0"',
+        `image: ${neverPushed(dependent)}`,
+        'ports:',
+        `  - { container: 8080, host: ${await freePort()} }`,
+        'dependencies:',
+        `  - { id: ${dependency} }`,
+        '',
+      ].join('\n'),
+    );
+    const result = await daemon.cli(['install', path]);
+    expect(result.code, `the install should fail; stdout: ${result.stdout}`).not.toBe(0);
+    expect(result.stderr.trim().split('\n'), 'exactly one line on stderr').toHaveLength(1);
+    expect(result.stderr).toContain(dependencyFile);
+    expect(result.stderr).toMatch(/security\.capAdd\[0\]: SYS_ADMIN is not on the allowlist/);
+    await expectNoTrace(dependency);
+    await expectNoTrace(dependent);
   });
 });

@@ -1,11 +1,23 @@
 // What the container policy gives a real app's container, seen from Podman and from inside;
 // and the volume-dir check against real symlinks on disk.
 
-import { lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/index.js';
 import { DataLayout } from '../../src/orchestrator/data-layout.js';
+import type { DaemonInfo } from '../../src/api/rpc-methods.js';
 import { assertVolumeDirsSafe, detectHostConfinement } from '../../src/security/policy/index.js';
 import { writeHelloManifest } from '../daemon/manifests.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
@@ -148,20 +160,72 @@ describe('a volume planted as a symlink before install', () => {
     const result = await daemon.cli(['install', writeHelloManifest(dir, { id, hostPort: await freePort() })]);
     expect(result.code, `install over a planted symlink should fail; stdout: ${result.stdout}`).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/symlink|not allowed|operation not permitted/i);
+    // The daemon's own refusal, before anything is mounted (not Podman failing to chown /etc).
+    expect(result.stderr).toMatch(
+      /volumes\[0\] \('\/data'.*is a symlink to \/etc; a volume must be a real folder.*move it away/,
+    );
     const etcAfter = statSync('/etc');
     expect([etcAfter.uid, etcAfter.gid, etcAfter.mode]).toEqual([
       etcBefore.uid,
       etcBefore.gid,
       etcBefore.mode,
     ]);
+    // Nothing half-done: the folder the user had is left as found (only the link in it), and
+    // there is no container, network or record.
     expect(lstatSync(join(dir, id, 'data')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(dir, id))).toEqual(['data']);
+    await expectNoAppTrace(id);
+  });
+
+  it('is refused when a start recreates the container: no container is made, the link is left alone', async () => {
+    const id = uniqueAppId('relinked');
+    await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: await freePort() })]);
+    await daemon.cliJson(['stop', id]);
+    // The container is lost (say, a podman system reset) and the volume is swapped for a link.
+    await podman(['rm', '--force', `archy-${id}`]);
+    await waitFor(
+      async () => (await daemon.cliJson<{ containerId?: string }>(['status', id])).containerId === undefined,
+      { what: 'the daemon to see the container gone' },
+    );
+    renameSync(join(dir, id, 'data'), join(dir, id, 'data.orig'));
+    symlinkSync('/etc', join(dir, id, 'data'));
+    const etcBefore = statSync('/etc');
+
+    const result = await daemon.cli(['start', id]);
+    expect(result.code, `start over a planted symlink should fail; stdout: ${result.stdout}`).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/volumes\[0\] \('\/data'.*is a symlink to \/etc/);
+    const etcAfter = statSync('/etc');
+    expect([etcAfter.uid, etcAfter.gid, etcAfter.mode]).toEqual([
+      etcBefore.uid,
+      etcBefore.gid,
+      etcBefore.mode,
+    ]);
+    expect(readlinkSync(join(dir, id, 'data'))).toBe('/etc');
     expect(
       (await podman(['ps', '-a', '--filter', `name=^archy-${id}$`, '--format', '{{.Names}}'])).trim(),
     ).toBe('');
+    // Asked to run and refused: failed, with no container, until the user moves the link away.
+    expect((await daemon.cliJson<{ state: string }>(['status', id])).state).toBe('failed');
+
+    // Moved back, the app starts again: the refusal changed nothing else.
+    renameSync(join(dir, id, 'data'), join(dir, id, 'data.link'));
+    renameSync(join(dir, id, 'data.orig'), join(dir, id, 'data'));
+    expect((await daemon.cliJson<{ state: string }>(['start', id])).state).toBe('running');
+    await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+
+  async function expectNoAppTrace(id: string): Promise<void> {
+    expect(
+      (await podman(['ps', '-a', '--filter', `name=^archy-${id}$`, '--format', '{{.Names}}'])).trim(),
+    ).toBe('');
+    expect(
+      (await podman(['network', 'ls', '--filter', `name=^archy-${id}$`, '--format', '{{.Name}}'])).trim(),
+    ).toBe('');
+    expect(existsSync(join(dir, 'state', 'apps', `${id}.json`)), 'app record left behind').toBe(false);
     const list = await daemon.cliJson<{ id: string }[]>(['list']);
     expect(list.map((app) => app.id)).not.toContain(id);
-  });
+  }
 });
 
 describe('host confinement on this machine', () => {
@@ -170,6 +234,42 @@ describe('host confinement on this machine', () => {
     if (!confinement.apparmor.usable) {
       expect(confinement.warnings.join('\n')).toMatch(/AppArmor/);
       expect(confinement.apparmor.profileFor('hello')).toBeUndefined();
+    }
+  });
+
+  it('is reported by the daemon (daemon-info) and logged once at start', async () => {
+    const daemon = await startDaemon({ dataDir: tempDataDir('policy-confinement') });
+    try {
+      const token = readFileSync(join(daemon.dataDir, '.cookie'), 'utf8').trim();
+      const response = await fetch(`${daemon.url}/rpc/v1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon-info' }),
+      });
+      const { result } = (await response.json()) as { result: DaemonInfo };
+      // What this host is, read here independently of the daemon.
+      const kernelAppArmor = (() => {
+        try {
+          return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim().startsWith('Y');
+        } catch {
+          return false;
+        }
+      })();
+      // The daemon runs rootless (it refuses otherwise), and rootless Podman applies no profile.
+      expect(result.podman.rootless).toBe(true);
+      expect(result.confinement.apparmor).toBe(false);
+      expect(result.confinement.applied).toMatch(/^capabilities dropped, no-new-privileges.*no AppArmor/);
+      expect(result.confinement.notes.join('\n')).toMatch(
+        kernelAppArmor ? /rootless Podman does not apply AppArmor profiles/ : /the kernel has it off/,
+      );
+      const logged = daemon
+        .log()
+        .split('\n')
+        .filter((line) => line.includes('app confinement: '));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(result.confinement.applied);
+    } finally {
+      await daemon.stop();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeHostConfinement, parseLoadedProfiles } from './host-confinement.js';
+import { judgeHostConfinement, parseLoadedProfiles, summarizeHostConfinement } from './host-confinement.js';
 
 const facts = {
   apparmorKernelEnabled: true,
@@ -34,5 +34,24 @@ describe('parseLoadedProfiles', () => {
   it('keeps profiles in enforce mode only', () => {
     const text = 'archy-a (enforce)\narchy-b (complain)\n/usr/bin/man (enforce)\nnonsense\n';
     expect([...parseLoadedProfiles(text)]).toEqual(['archy-a', '/usr/bin/man']);
+  });
+});
+
+describe('summarizeHostConfinement', () => {
+  it('says what is applied, and passes on why AppArmor is not', () => {
+    const off = summarizeHostConfinement(judgeHostConfinement({ ...facts, apparmorKernelEnabled: false }));
+    expect(off).toMatchObject({ apparmor: false, selinux: false });
+    expect(off.applied).toMatch(
+      /capabilities dropped, no-new-privileges.*seccomp.*; no AppArmor; no SELinux$/,
+    );
+    expect(off.notes).toEqual([expect.stringMatching(/the kernel has it off/)]);
+
+    const rootless = summarizeHostConfinement(judgeHostConfinement({ ...facts, rootless: true }));
+    expect(rootless.apparmor).toBe(false);
+    expect(rootless.notes.join()).toMatch(/rootless Podman does not apply AppArmor profiles/);
+
+    const full = summarizeHostConfinement(judgeHostConfinement({ ...facts, selinuxEnabled: true }));
+    expect(full).toMatchObject({ apparmor: true, selinux: true, notes: [] });
+    expect(full.applied).toMatch(/AppArmor profiles where loaded; SELinux labels$/);
   });
 });

@@ -119,3 +119,30 @@ export async function detectHostConfinement(
 ): Promise<HostConfinement> {
   return judgeHostConfinement(await readHostSecurityFacts(podman), profileDir);
 }
+
+/** What the daemon reports (log and daemon-info) about the confinement it puts around apps. */
+export interface HostConfinementSummary {
+  /** AppArmor profiles are put on apps' containers (each once its profile is loaded). */
+  apparmor: boolean;
+  /** Containers get SELinux labels (container_t, privately labelled volumes). */
+  selinux: boolean;
+  /** One line: what every app gets, and which mandatory access control is applied or why not. */
+  applied: string;
+  /** Why AppArmor or SELinux is not applied, for the user to act on. */
+  notes: string[];
+}
+
+export function summarizeHostConfinement(confinement: HostConfinement): HostConfinementSummary {
+  const parts = [
+    // What hardenContainer gives every app, whatever the host (see hardening.ts).
+    "capabilities dropped, no-new-privileges, Podman's default seccomp, rootless user namespace",
+    confinement.apparmor.usable ? 'AppArmor profiles where loaded' : 'no AppArmor',
+    confinement.selinux ? 'SELinux labels' : 'no SELinux',
+  ];
+  return {
+    apparmor: confinement.apparmor.usable,
+    selinux: confinement.selinux,
+    applied: parts.join('; '),
+    notes: [...confinement.warnings],
+  };
+}

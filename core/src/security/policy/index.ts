@@ -36,7 +36,9 @@ export {
   readHostSecurityFacts,
   parseLoadedProfiles,
   NO_EXTRA_CONFINEMENT,
+  summarizeHostConfinement,
   type HostConfinement,
+  type HostConfinementSummary,
   type HostSecurityFacts,
 } from './host-confinement.js';
 export { assertVolumeDirsSafe, type VolumeDirLayout } from './volume-dirs.js';
