@@ -300,6 +300,19 @@ export interface CatalogEntry {
   /** Apps it never runs together with. */
   conflicts: string[];
   installed: boolean;
+  /**
+   * The versions an install can choose, newest first, as `package.versions` lists them: the signed
+   * catalog's, or only the manifest's own version when the catalog lists none of this app.
+   */
+  versions: AppVersionInfo[];
+  /** What an install without a version picks: the catalog default, else the manifest's version. */
+  defaultVersion: string;
+  /** When installed: the version that runs (the `update` below was computed against it). */
+  installedVersion?: string;
+  /** When installed: the catalog default, if it is newer than what runs and the app is not pinned. */
+  update?: { version: string; display: string };
+  pinnedVersion?: string;
+  autoUpdate: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AppLifecycle, VersionControl } from '../orchestrator/lifecycle.js'
 import type { ResourceManager } from '../resources/index.js';
 import { ArchyError } from '../util/errors.js';
 import { parseManifest } from '../manifest/index.js';
+import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
 import { rpcParamSchemas } from './rpc-params.js';
 
@@ -72,32 +73,7 @@ export function createRpcMethods({
     'package.set-version': (params) => versionControl(lifecycle).setVersion(params),
     'package.update': ({ id }) => versionControl(lifecycle).update(id),
     'package.switch-implementation': (params) => versionControl(lifecycle).switchImplementation(params),
-    'catalog-list': async () => {
-      const [manifests, installed] = await Promise.all([
-        lifecycle.availableManifests?.() ?? [],
-        lifecycle.list(),
-      ]);
-      const installedIds = new Set(installed.map((app) => app.id));
-      const apps = manifests
-        .map((manifest) => ({
-          id: manifest.id,
-          name: manifest.name,
-          version: manifest.version,
-          category: manifest.category,
-          ...(manifest.description !== undefined && { description: manifest.description }),
-          ...(manifest.icon !== undefined && { icon: manifest.icon }),
-          ...(manifest.homepage !== undefined && { homepage: manifest.homepage }),
-          dependencies: manifest.dependencies.map(({ id, version }) => ({
-            id,
-            ...(version !== undefined && { version }),
-          })),
-          provides: [...manifest.provides],
-          conflicts: [...manifest.conflicts],
-          installed: installedIds.has(manifest.id),
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      return { apps };
-    },
+    'catalog-list': () => listCatalog(lifecycle),
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;

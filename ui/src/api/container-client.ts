@@ -9,15 +9,13 @@ import {
   type WebAuthSession,
   type WebAuthStatus,
 } from '@archipelago/core/contract';
-import type { PlannedRpcMethods } from './planned-methods';
 
 // The daemon's API as the browser sees it: JSON-RPC at /rpc/v1 with the session's CSRF token, and
 // the login endpoints under /auth. Request and result types come from core's contract.ts.
 
-type Methods = RpcMethods & PlannedRpcMethods;
-export type MethodName = keyof Methods;
-export type Params<M extends MethodName> = Methods[M]['params'];
-export type Result<M extends MethodName> = Methods[M]['result'];
+export type MethodName = keyof RpcMethods;
+export type Params<M extends MethodName> = RpcMethods[M]['params'];
+export type Result<M extends MethodName> = RpcMethods[M]['result'];
 
 /** Not a JSON-RPC code: the node could not be reached at all. */
 export const NETWORK_ERROR = -1;

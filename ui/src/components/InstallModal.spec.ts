@@ -1,6 +1,6 @@
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import { appStatus, catalogEntry } from '../test/fixtures';
+import { appStatus, catalogEntry, versionInfo } from '../test/fixtures';
 import InstallModal from './InstallModal.vue';
 
 const knots = {
@@ -35,9 +35,9 @@ describe('InstallModal', () => {
     const app = {
       ...knots,
       versions: [
-        { version: '29.1.knots20250903', deprecated: true },
-        { version: '29.3.knots20260508', default: true },
-        { version: '29.2.knots20251110', eol: '2020-01-01' },
+        versionInfo('29.3.knots20260508', { default: true }),
+        versionInfo('29.2.knots20251110', { eol: '2020-01-01' }),
+        versionInfo('29.1.knots20250903', { deprecated: true }),
       ],
     };
     const wrapper = mountModal({ app });

@@ -1,14 +1,14 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { RpcError } from '../api/container-client';
-import { appStatus } from '../test/fixtures';
+import { appStatus, versionInfo } from '../test/fixtures';
 import VersionUpdatesCard from './VersionUpdatesCard.vue';
 
 const core = appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '31.0' });
 const versions = [
-  { version: '31.0', default: true },
-  { version: '30.2' },
-  { version: '28.4', deprecated: true },
+  versionInfo('31.0', { default: true, installed: true }),
+  versionInfo('30.2'),
+  versionInfo('28.4', { deprecated: true }),
 ];
 
 function mountCard(call: (...args: unknown[]) => Promise<unknown>, props: Record<string, unknown> = {}) {
@@ -16,7 +16,7 @@ function mountCard(call: (...args: unknown[]) => Promise<unknown>, props: Record
     props: {
       app: core,
       versions,
-      otherVersions: [{ version: '29.3.knots20260508', default: true }],
+      otherVersions: [versionInfo('29.3.knots20260508', { default: true })],
       otherName: 'Bitcoin Knots',
       api: { call: call as never },
       ...props,
@@ -46,6 +46,31 @@ describe('VersionUpdatesCard', () => {
       version: '28.4',
       confirmDowngrade: true,
     });
+  });
+
+  it("shows the daemon's pin and update, says what the change did, and tells the page", async () => {
+    const wrapper = mountCard(vi.fn(), { update: { version: '31.0', display: '31.0' } });
+    expect(wrapper.get('[data-test=card-update]').text()).toBe('31.0 is available');
+    // The catalog answer arriving after the card: the pin hides the update and disables auto-update.
+    await wrapper.setProps({ config: { pinnedVersion: '31.0', autoUpdate: false } });
+    expect(wrapper.find('[data-test=pinned]').exists()).toBe(true);
+    expect(wrapper.find('[data-test=card-update]').exists()).toBe(false);
+    expect(wrapper.get<HTMLInputElement>('[data-test=auto-update]').element.disabled).toBe(true);
+
+    const result = {
+      status: core,
+      from: { id: 'bitcoin-core', version: '31.0' },
+      to: { id: 'bitcoin-core', version: '28.4' },
+      warning: 'the chainstate is rebuilt (-reindex-chainstate).',
+    };
+    const call = vi.fn().mockResolvedValue(result);
+    const changing = mountCard(call);
+    await changing.get('[data-test=target-version]').setValue('28.4');
+    await changing.get('[data-test=confirm-downgrade]').setValue(true);
+    await changing.get('[data-test=apply-version]').trigger('click');
+    await flushPromises();
+    expect(changing.text()).toContain('Now running 28.4. The chainstate is rebuilt (-reindex-chainstate).');
+    expect(changing.emitted('changed')).toHaveLength(1);
   });
 
   it('on a pruned node needs the app id typed', async () => {

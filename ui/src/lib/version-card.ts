@@ -6,9 +6,8 @@ import {
   parseBitcoinVersion,
   type BitcoinImplementation,
 } from '@archipelago/core/bitcoin-version';
-import { RpcErrorCode } from '@archipelago/core/contract';
+import { RpcErrorCode, type RpcMethods } from '@archipelago/core/contract';
 import { RpcError } from '../api/container-client';
-import type { PlannedRpcMethods } from '../api/planned-methods';
 
 // The decisions behind the Version & Updates card, kept out of the component so they can be tested
 // on their own. The daemon decides for real (it reads the datadir); this is what the UI asks of the
@@ -148,7 +147,7 @@ export function setVersionParams(
   target: string,
   plan: ChangePlan,
   consent: Consent,
-): PlannedRpcMethods['package.set-version']['params'] {
+): RpcMethods['package.set-version']['params'] {
   return {
     id: appId,
     version: target,
@@ -161,7 +160,7 @@ export function switchParams(
   request: SwitchRequest,
   plan: ChangePlan,
   consent: Consent,
-): PlannedRpcMethods['package.switch-implementation']['params'] {
+): RpcMethods['package.switch-implementation']['params'] {
   return {
     from: request.fromApp,
     to: request.toApp,

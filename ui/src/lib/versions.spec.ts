@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogEntry } from '../test/fixtures';
+import { catalogEntry, versionInfo } from '../test/fixtures';
 import { formatBytes } from './format';
 import { displayVersion, optionText, preselectedVersion, versionOptions } from './versions';
 
@@ -12,21 +12,19 @@ describe('version labels', () => {
   });
 
   it('offers the only version when the catalog has one', () => {
-    const options = versionOptions(catalogEntry('hello'));
+    const options = versionOptions(catalogEntry('hello').versions);
     expect(options.map((option) => option.version)).toEqual(['1.0.0']);
     expect(preselectedVersion(options)).toBe('1.0.0');
   });
 
-  it('sorts newest first, preselects the default, badges deprecated and EOL versions', () => {
-    const entry = {
-      ...catalogEntry('bitcoin-core', { version: '30.2' }),
-      versions: [
-        { version: '28.4', deprecated: true, eol: '2026-01-01' },
-        { version: '31.0' },
-        { version: '30.2', default: true, eol: '2027-04-01' },
-      ],
-    };
-    const options = versionOptions(entry, new Date('2026-06-01'));
+  it('keeps the newest-first order, preselects the default, badges deprecated and EOL versions', () => {
+    // In the daemon's order (newest first): the UI keeps it.
+    const versions = [
+      versionInfo('31.0'),
+      versionInfo('30.2', { default: true, eol: '2027-04-01' }),
+      versionInfo('28.4', { deprecated: true, eol: '2026-01-01' }),
+    ];
+    const options = versionOptions(versions, new Date('2026-06-01'));
     expect(options.map((option) => option.version)).toEqual(['31.0', '30.2', '28.4']);
     expect(preselectedVersion(options)).toBe('30.2');
     expect(options.map(optionText)).toEqual([

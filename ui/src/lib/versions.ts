@@ -1,11 +1,9 @@
 import { displayBitcoinVersion, parseBitcoinVersion } from '@archipelago/core/bitcoin-version';
-import type { CatalogEntry } from '@archipelago/core/contract';
-import type { CatalogVersionInfo } from '../api/planned-methods';
+import type { AppVersionInfo } from '@archipelago/core/contract';
 
-// Which versions an install offers, which is preselected, and how each is labelled.
-
-/** A catalog entry as the UI reads it: `versions[]` arrives with the signed catalog; until then one version. */
-export type CatalogEntryWithVersions = CatalogEntry & { versions?: CatalogVersionInfo[] };
+// Which versions an install offers, which is preselected, and how each is labelled. The versions,
+// their order (newest first) and their labels come from the daemon's catalog-list; this only adds
+// the badges a dropdown shows.
 
 export interface VersionOption {
   version: string;
@@ -16,21 +14,10 @@ export interface VersionOption {
   endOfLife: boolean;
 }
 
-/** How a user sees a version: Knots "29.3 (2026-05-08)"; anything else as written. */
+/** How a user sees a running version: Knots "29.3 (2026-05-08)"; anything else as written. */
 export function displayVersion(version: string): string {
   const bitcoin = parseBitcoinVersion(version);
   return bitcoin?.knotsDate !== undefined ? displayBitcoinVersion(bitcoin) : version;
-}
-
-/** Newest first, by numeric parts (Knots' date breaks ties); unknown shapes keep their order. */
-export function compareVersionsDesc(a: string, b: string): number {
-  const pa = a.match(/\d+/g)?.map(Number) ?? [];
-  const pb = b.match(/\d+/g)?.map(Number) ?? [];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pb[i] ?? -1) - (pa[i] ?? -1);
-    if (diff !== 0) return diff;
-  }
-  return 0;
 }
 
 export function isPastEol(eol: string | undefined, today: Date): boolean {
@@ -39,30 +26,24 @@ export function isPastEol(eol: string | undefined, today: Date): boolean {
   return !Number.isNaN(when) && when <= today.getTime();
 }
 
-/** The versions to offer, newest first, with labels and badges. */
-export function versionOptions(entry: CatalogEntryWithVersions, today = new Date()): VersionOption[] {
-  const versions: CatalogVersionInfo[] =
-    entry.versions && entry.versions.length > 0
-      ? entry.versions
-      : [{ version: entry.version, default: true }];
-  return [...versions]
-    .sort((a, b) => compareVersionsDesc(a.version, b.version))
-    .map((info) => {
-      const endOfLife = isPastEol(info.eol, today);
-      const badges: string[] = [];
-      if (info.default || info.version === entry.version) badges.push('recommended');
-      if (info.deprecated) badges.push('deprecated');
-      if (endOfLife) badges.push('end of life');
-      else if (info.eol) badges.push(`EOL ${info.eol}`);
-      return {
-        version: info.version,
-        label: displayVersion(info.version),
-        badges,
-        default: info.default === true || info.version === entry.version,
-        deprecated: info.deprecated === true,
-        endOfLife,
-      };
-    });
+/** The versions to offer, in the daemon's order (newest first), with labels and badges. */
+export function versionOptions(versions: readonly AppVersionInfo[], today = new Date()): VersionOption[] {
+  return versions.map((info) => {
+    const endOfLife = isPastEol(info.eol, today);
+    const badges: string[] = [];
+    if (info.default) badges.push('recommended');
+    if (info.deprecated) badges.push('deprecated');
+    if (endOfLife) badges.push('end of life');
+    else if (info.eol) badges.push(`EOL ${info.eol}`);
+    return {
+      version: info.version,
+      label: info.display,
+      badges,
+      default: info.default,
+      deprecated: info.deprecated,
+      endOfLife,
+    };
+  });
 }
 
 /** What the install modal preselects: the catalog's default, else the newest that is not deprecated. */

@@ -1,9 +1,8 @@
-import type { CatalogEntry } from '@archipelago/core/contract';
+import type { AppStatus, CatalogEntry } from '@archipelago/core/contract';
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import { client, errorMessage } from '../api/container-client';
 import { CATEGORY_ORDER, categoryLabel } from '../lib/format';
-import type { CatalogEntryWithVersions } from '../lib/versions';
 import { useApps } from './apps';
 
 export interface InstallState {
@@ -15,7 +14,7 @@ export interface InstallState {
 
 /** The bundled apps a user may install, and the installs under way. */
 export const useMarketplace = defineStore('marketplace', () => {
-  const apps = ref<CatalogEntryWithVersions[]>([]);
+  const apps = ref<CatalogEntry[]>([]);
   const loaded = ref(false);
   const loading = ref(false);
   const error = ref<string | undefined>();
@@ -40,7 +39,29 @@ export const useMarketplace = defineStore('marketplace', () => {
     })).filter((group) => group.apps.length > 0),
   );
 
-  const byId = (id: string): CatalogEntryWithVersions | undefined => apps.value.find((app) => app.id === id);
+  const entries = computed(() => new Map(apps.value.map((app) => [app.id, app])));
+  const byId = (id: string): CatalogEntry | undefined => entries.value.get(id);
+
+  /**
+   * The update the daemon offers for what runs now. Only while catalog-list's answer is about the
+   * version that runs: after a version change it says nothing until the list is fetched again.
+   */
+  function updateFor(app: Pick<AppStatus, 'id' | 'version'>): CatalogEntry['update'] {
+    const entry = entries.value.get(app.id);
+    return entry?.installedVersion === app.version ? entry.update : undefined;
+  }
+
+  // What runs changes under the list (a version switch, an auto-update, an install or removal
+  // elsewhere, all heard over /ws): then the list's versions and updates are stale; fetch it again.
+  const installed = useApps();
+  watch(
+    () => installed.list.map((app) => `${app.id}@${app.version}`).join(' '),
+    () => {
+      if (!loaded.value || loading.value || !installed.loaded) return;
+      const stale = apps.value.some((entry) => entry.installedVersion !== installed.byId[entry.id]?.version);
+      if (stale) void fetch();
+    },
+  );
 
   async function fetch(): Promise<void> {
     loading.value = true;
@@ -89,6 +110,7 @@ export const useMarketplace = defineStore('marketplace', () => {
     filtered,
     groups,
     byId,
+    updateFor,
     fetch,
     install,
     resetInstall,

@@ -1,4 +1,5 @@
-import type { AppStatus, CatalogEntry } from '@archipelago/core/contract';
+import type { AppStatus, AppVersionInfo, CatalogEntry } from '@archipelago/core/contract';
+import { displayVersion } from '../lib/versions';
 
 export function appStatus(id: string, patch: Partial<AppStatus> = {}): AppStatus {
   return {
@@ -17,16 +18,34 @@ export function appStatus(id: string, patch: Partial<AppStatus> = {}): AppStatus
   };
 }
 
+/** One catalog version as the daemon lists it (labelled with core's own version grammar). */
+export function versionInfo(version: string, patch: Partial<AppVersionInfo> = {}): AppVersionInfo {
+  return {
+    version,
+    display: displayVersion(version),
+    image: `127.0.0.1:5000/apps/x:${version}`,
+    default: false,
+    deprecated: false,
+    installed: false,
+    ...patch,
+  };
+}
+
+/** A catalog-list entry; without `versions` it offers only its own version, as the daemon does. */
 export function catalogEntry(id: string, patch: Partial<CatalogEntry> = {}): CatalogEntry {
+  const version = patch.version ?? '1.0.0';
   return {
     id,
     name: id,
-    version: '1.0.0',
+    version,
     category: 'other',
     dependencies: [],
     provides: [],
     conflicts: [],
     installed: false,
+    versions: [versionInfo(version, { default: true })],
+    defaultVersion: version,
+    autoUpdate: false,
     ...patch,
   };
 }
