@@ -72,6 +72,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const catalog = new CatalogService({
     dataDir,
     ...(process.env.ARCHY_CATALOG_URL ? { url: process.env.ARCHY_CATALOG_URL } : {}),
+    // Another trusted root and bundled catalog than the repo's catalog/ (a fleet's own, or a test's).
+    ...(process.env.ARCHY_CATALOG_DIR ? { bundledDir: process.env.ARCHY_CATALOG_DIR } : {}),
     refreshIntervalMs: positiveNumber(process.env.ARCHY_CATALOG_REFRESH_MS) ?? DEFAULT_CATALOG_REFRESH_MS,
     logger,
   });

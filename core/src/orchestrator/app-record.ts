@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { DataLayout } from './data-layout.js';
+import type { FirstStartArgs } from './first-start-args.js';
 
 /**
  * What the daemon remembers about an installed app: the desired state survives daemon
@@ -30,6 +31,13 @@ export interface AppRecord {
    * the provider it was set up with when a second one is installed.
    */
   bindings?: Record<string, string>;
+  /**
+   * `-reindex`/`-reindex-chainstate` the container was created with for the first start after a
+   * version change; dropped (the container recreated without them) once the app was healthy.
+   */
+  firstStartArgs?: FirstStartArgs;
+  /** The manifest digest the signed catalog pins for this version: the only content it may run. */
+  catalogDigest?: string;
 }
 
 /** One JSON file per app, written atomically, so apps never contend for one global file. */

@@ -16,6 +16,8 @@ export interface IntentVersion {
   version: string;
   image: string;
   runImage?: string;
+  /** The digest the signed catalog pins for this version, if it pins one. */
+  catalogDigest?: string;
 }
 
 export type IntentOp = 'install' | 'set-version' | 'switch-implementation';

@@ -50,6 +50,7 @@ import { AppConfigStore } from './app-config.js';
 import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
 import type { CatalogService } from './catalog-service.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
+import { argsForCreate, firstStartArgsStep } from './first-start-args.js';
 import { IntentJournal, type Intent } from './intent-journal.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
 import { AppVersionControl } from './version-control.js';
@@ -159,6 +160,14 @@ export class Orchestrator implements AppLifecycle {
       this.publish(runtime);
       if (tracker.status === 'unhealthy' && !runtime.transition && runtime.record.desired === 'running') {
         this.supervisor.failed(id, `unhealthy: ${result.detail}`);
+      }
+      // Healthy once with -reindex(-chainstate): recreate without it, so no restart reindexes again.
+      if (tracker.status === 'healthy' && runtime.record.firstStartArgs && !runtime.transition) {
+        void this.queue
+          .run(id, () => this.settleFirstStartArgs(id, { healthy: true }))
+          .catch((error: unknown) =>
+            this.log.error({ app: id, err: error }, 'could not drop the one-time start arguments'),
+          );
       }
     });
     this.supervisor = new Supervisor({
@@ -308,11 +317,15 @@ export class Orchestrator implements AppLifecycle {
   private selectInstallVersion(
     manifest: AppManifest,
     request: InstallRequest,
-  ): { version: string; image: string } {
+  ): { version: string; image: string; digest?: string } {
     const entry = request.source.kind === 'bundled' ? this.options.catalog?.entry(manifest.id) : undefined;
     if (entry) {
       const chosen = chooseCatalogVersion(entry, manifest.image, request.version);
-      return { version: chosen.version, image: chosen.image };
+      return {
+        version: chosen.version,
+        image: chosen.image,
+        ...(chosen.digest !== undefined && { digest: chosen.digest }),
+      };
     }
     if (request.version !== undefined && request.version !== manifest.version) {
       throw new ArchyError(
@@ -342,7 +355,7 @@ export class Orchestrator implements AppLifecycle {
       yaml: string | undefined;
       file: string;
       bindings: Record<string, string>;
-      selected?: { version: string; image: string };
+      selected?: { version: string; image: string; digest?: string };
     },
   ): AppRuntime {
     const id = manifest.id;
@@ -364,6 +377,7 @@ export class Orchestrator implements AppLifecycle {
       installedAt: new Date().toISOString(),
       createdDataDir: false,
       ...(Object.keys(source.bindings).length > 0 ? { bindings: source.bindings } : {}),
+      ...(source.selected?.digest !== undefined && { catalogDigest: source.selected.digest }),
     };
     const runtime: AppRuntime = { record, manifest, transition: 'installing', restartCount: 0 };
     this.runtimes.set(id, runtime);
@@ -396,7 +410,11 @@ export class Orchestrator implements AppLifecycle {
       await this.checkPortsAvailable(manifest);
       await this.prepareDataDirs(manifest);
       // Verified before anything is pulled; the container then runs exactly that digest.
-      record.runImage = await this.options.imageTrust.runnableReference(id, record.image);
+      record.runImage = await this.options.imageTrust.runnableReference(
+        id,
+        record.image,
+        record.catalogDigest,
+      );
       await this.pullImage(id, record.runImage);
       step('image');
       await this.ensureNetwork(id, record.version);
@@ -615,15 +633,22 @@ export class Orchestrator implements AppLifecycle {
       this.podman.listContainers({ all: true, labels: { [LABEL.dataDir]: this.layout.root } }),
     );
     const known = new Set(records.map((r) => r.id));
+    const switches: Array<{ target: AppRuntime; intent: Intent }> = [];
     for (const record of bootSequence(records)) {
       await this.queue.run(record.id, async () => {
         // An interrupted version change first decides which version the reconcile brings up.
         const pending: Intent | undefined = await this.versionSwitch?.recoverBefore(record);
         await this.reconcileApp(record);
         const runtime = this.runtimes.get(record.id);
-        if (pending && runtime) await this.versionSwitch!.recoverAfter(runtime, pending);
+        // A switch is settled once every app is back: undoing it needs the source app's runtime.
+        if (pending && runtime && pending.op === 'switch-implementation')
+          switches.push({ target: runtime, intent: pending });
+        else if (pending && runtime) await this.versionSwitch!.recoverAfter(runtime, pending);
         if (runtime) this.publish(runtime);
       });
+    }
+    for (const { target, intent } of switches) {
+      await this.versionSwitch!.settleRecoveredSwitch(target, intent);
     }
     // Containers of ours without a record: left by a remove that crashed before it finished.
     for (const container of containers) {
@@ -658,6 +683,8 @@ export class Orchestrator implements AppLifecycle {
       await this.store.save(runtime.record);
     }
     try {
+      // A reindex that already ran (the app was healthy with it) must not start again at boot.
+      await this.settleFirstStartArgs(id, { healthy: false });
       if (record.desired === 'running' && !runtime.container?.running) {
         this.log.info({ app: id }, 'starting an app that should be running');
         if (!runtime.container) {
@@ -854,11 +881,78 @@ export class Orchestrator implements AppLifecycle {
     this.publish(runtime);
   }
 
-  /** Creates the app's container again (its data, network and name are kept). */
+  /**
+   * Creates the app's container again (its data, network and name are kept) — with the one-time
+   * start arguments of a version change only while they are not spent.
+   */
   private async recreateContainer(runtime: AppRuntime): Promise<void> {
     await this.ensureNetwork(runtime.record.id, runtime.record.version);
-    runtime.record.containerId = await this.createContainer(runtime);
+    runtime.record.containerId = await this.createContainer(
+      runtime,
+      argsForCreate(runtime.record.firstStartArgs),
+    );
     await this.store.save(runtime.record);
+  }
+
+  /**
+   * Drops an app's one-time start arguments (see first-start-args.ts) once they are spent: marks
+   * them spent first (so a daemon killed in the middle never starts with them again), then
+   * recreates the container without them — same name, data, secrets, ports and network — and
+   * starts it again if it was running. Runs on the app's queue.
+   */
+  private async settleFirstStartArgs(id: string, observed: { healthy: boolean }): Promise<void> {
+    const runtime = this.runtimes.get(id);
+    const pending = runtime?.record.firstStartArgs;
+    if (!runtime || !pending) return;
+    const inspect = await this.podman.inspectContainer(containerName(id));
+    const ours =
+      inspect && inspect.Config?.Labels?.[LABEL.dataDir] === this.layout.root ? inspect : undefined;
+    const step = firstStartArgsStep({
+      pending,
+      healthy: observed.healthy,
+      containerCommand: ours ? (ours.Config?.Cmd ?? []) : undefined,
+    });
+    if (step === 'keep') return;
+    const record = runtime.record;
+    if (step === 'forget') {
+      delete record.firstStartArgs;
+      await this.store.save(record);
+      return;
+    }
+    if (!pending.spent) {
+      record.firstStartArgs = { ...pending, spent: true };
+      await this.store.save(record);
+    }
+    await this.pause('drop-start-args', id);
+    const wasRunning = ours?.State.Running === true;
+    const previous = runtime.transition;
+    runtime.transition = 'updating';
+    this.publish(runtime);
+    try {
+      this.supervisor.reset(id);
+      this.monitor.unwatch(id);
+      if (wasRunning) {
+        await this.call(`stop '${id}'`, () =>
+          this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+        );
+      }
+      await this.removeContainerQuietly(id);
+      runtime.container = undefined;
+      // Cleared before the create: a crash from here on recreates the container without them.
+      delete record.firstStartArgs;
+      await this.store.save(record);
+      await this.recreateContainer(runtime);
+      if (wasRunning || (record.desired === 'running' && previous === undefined)) {
+        await this.call(`start '${id}'`, () => this.podman.startContainer(containerName(id)));
+        runtime.health = undefined;
+        await this.refreshContainer(runtime);
+        this.watchHealth(runtime);
+      }
+      this.log.info({ app: id, dropped: pending.args }, 'recreated without the one-time start arguments');
+    } finally {
+      runtime.transition = previous;
+      this.publish(runtime);
+    }
   }
 
   private async loadManifest(request: InstallRequest): Promise<AppManifest> {
@@ -1219,9 +1313,13 @@ export class Orchestrator implements AppLifecycle {
       },
       createContainer: async (runtime, extraArgs) => {
         await this.ensureNetwork(runtime.record.id, runtime.record.version);
+        // Remembered on the record, so a recreate before the first healthy start keeps them and one after drops them.
+        if (extraArgs.length > 0) runtime.record.firstStartArgs = { args: [...extraArgs], spent: false };
+        else delete runtime.record.firstStartArgs;
         runtime.record.containerId = await this.createContainer(runtime, extraArgs);
         await this.store.save(runtime.record);
       },
+      dropFirstStartArgs: (runtime) => this.settleFirstStartArgs(runtime.record.id, { healthy: true }),
       startContainer: async (runtime) => {
         const id = runtime.record.id;
         try {
@@ -1239,8 +1337,8 @@ export class Orchestrator implements AppLifecycle {
       },
       waitUntilHealthy: (runtime) => this.waitUntilHealthy(runtime),
       lastLogs: (id, lines) => this.lastLogLines(id, lines),
-      pullVerified: async (id, image) => {
-        const runImage = await this.options.imageTrust.runnableReference(id, image);
+      pullVerified: async (id, image, catalogDigest) => {
+        const runImage = await this.options.imageTrust.runnableReference(id, image, catalogDigest);
         await this.pullImage(id, runImage);
         return runImage;
       },

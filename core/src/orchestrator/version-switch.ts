@@ -14,7 +14,9 @@
 //   and the normal reconcile starts the old version on untouched data;
 // - once the new version may have started (start-…, commit): roll forward — it may already have
 //   upgraded the databases, so going back could be a downgrade; the reconcile starts it, and if it
-//   becomes healthy the marker is written, else the previous version is restored.
+//   becomes healthy the marker is written, else the previous version is restored. A switch rolled
+//   forward keeps the source app's record (stopped) until the target is seen healthy (step
+//   `verify`), so that it can still be restored: data moved back, source container recreated.
 
 import { rename, readdir, rmdir, stat } from 'node:fs/promises';
 import { RpcErrorCode, type AppStatus, type RpcMethods, type VersionChangeResult } from '../api/contract.js';
@@ -54,12 +56,17 @@ export interface AppOperations {
   removeNetwork(id: string): Promise<void>;
   /** Creates the container for what the record says now, with extra args for its first start. */
   createContainer(runtime: AppRuntime, extraArgs: readonly string[]): Promise<void>;
+  /** The app was healthy: recreates its container without the first start's extra args, if it has them. */
+  dropFirstStartArgs(runtime: AppRuntime): Promise<void>;
   startContainer(runtime: AppRuntime): Promise<void>;
   /** Waits until a probe passes (or, without a health check, the container stays up); bounded. */
   waitUntilHealthy(runtime: AppRuntime): Promise<{ ok: true } | { ok: false; why: string }>;
   lastLogs(id: string, lines: number): Promise<string[]>;
-  /** Verifies the image's signature and pulls it; returns the reference to run. */
-  pullVerified(id: string, image: string): Promise<string>;
+  /**
+   * Verifies the image (its signature, and the digest the signed catalog pins, if any) and pulls
+   * it; returns the reference to run.
+   */
+  pullVerified(id: string, image: string, catalogDigest?: string): Promise<string>;
   /** The version label of the app's current container, if one exists. */
   containerVersion(id: string): Promise<string | undefined>;
   bundledManifest(id: string): Promise<{ manifest: AppManifest; yaml: string; file: string }>;
@@ -121,8 +128,14 @@ export class VersionSwitch {
       runtime.message = plan.warning;
       this.ops.publish(runtime);
       try {
-        const runImage = await this.ops.pullVerified(id, target.image);
-        const to: IntentVersion = { id, version: target.version, image: target.image, runImage };
+        const runImage = await this.ops.pullVerified(id, target.image, target.digest);
+        const to: IntentVersion = {
+          id,
+          version: target.version,
+          image: target.image,
+          runImage,
+          ...(target.digest !== undefined && { catalogDigest: target.digest }),
+        };
         await this.recreateAt(runtime, from, to, plan.startArgs);
         runtime.message = undefined;
         runtime.transition = undefined;
@@ -263,6 +276,7 @@ export class VersionSwitch {
     if (failure === undefined) {
       await step('commit');
       await this.commit(runtime);
+      await this.ops.dropFirstStartArgs(runtime);
       await this.options.journal.clear(id);
       this.options.log('info', { app: id, version: to.version }, 'version changed');
       return;
@@ -279,7 +293,6 @@ export class VersionSwitch {
     );
   }
 
-  /** After a successful start: the marker says which version ran, and the record is final. */
   /**
    * Creates and starts the new container and waits for it to become healthy; `beforeStart` marks
    * the journal step. Returns why it failed, or undefined when it is up: the caller rolls back.
@@ -300,6 +313,7 @@ export class VersionSwitch {
     }
   }
 
+  /** After a successful start: the marker says which version ran, and the record is final. */
   private async commit(runtime: AppRuntime): Promise<void> {
     await this.ops.saveRecord(runtime.record);
     await this.writeMarker(runtime);
@@ -382,9 +396,15 @@ export class VersionSwitch {
             ...(params.confirmResync !== undefined && { confirmResync: params.confirmResync }),
           }),
         );
-        const runImage = await this.ops.pullVerified(toId, chosen.image);
+        const runImage = await this.ops.pullVerified(toId, chosen.image, chosen.digest);
         const from = versionOf(source.record);
-        const to: IntentVersion = { id: toId, version: chosen.version, image: chosen.image, runImage };
+        const to: IntentVersion = {
+          id: toId,
+          version: chosen.version,
+          image: chosen.image,
+          runImage,
+          ...(chosen.digest !== undefined && { catalogDigest: chosen.digest }),
+        };
         const runtime = await this.runSwitch(source, target, from, to, plan.startArgs);
         return {
           status: await this.statusOf(runtime),
@@ -450,6 +470,7 @@ export class VersionSwitch {
       version: to.version,
       image: to.image,
       ...(to.runImage !== undefined && { runImage: to.runImage }),
+      ...(to.catalogDigest !== undefined && { catalogDigest: to.catalogDigest }),
       phase: 'installed',
       desired: 'running',
       installedAt: new Date().toISOString(),
@@ -469,6 +490,7 @@ export class VersionSwitch {
     if (failure === undefined) {
       await step('commit');
       await this.finishSwitch(from.id, runtime);
+      await this.ops.dropFirstStartArgs(runtime);
       runtime.transition = undefined;
       this.ops.publish(runtime);
       await this.options.journal.clear(to.id);
@@ -536,17 +558,17 @@ export class VersionSwitch {
       if (intent.op !== 'switch-implementation' || !intent.from) continue;
       const fromId = intent.from.id;
       const toId = intent.to.id;
-      const forward = intent.step === 'start-target' || intent.step === 'commit';
+      const forward = ['start-target', 'commit', 'verify'].includes(intent.step);
       this.options.log(
         'warn',
         { from: fromId, to: toId, step: intent.step },
         forward ? 'finishing an interrupted switch' : 'rolling back an interrupted switch',
       );
-      if (forward && (await records.load(toId))) {
-        await this.ops.deleteRecord(fromId);
+      const rollForward = forward && (await records.load(toId)) !== undefined;
+      if (rollForward) {
+        // The source stays recorded (stopped: it was told so before its container went) until the
+        // target proves healthy; settleRecoveredSwitch then finishes or undoes the switch.
         await this.ops.removeContainer(fromId);
-        await this.ops.removeNetwork(fromId);
-        await this.ops.removePodmanSecrets(fromId);
       } else {
         await this.ops.removeContainer(toId);
         await this.ops.removeNetwork(toId);
@@ -560,11 +582,63 @@ export class VersionSwitch {
           await this.ops.saveRecord(source);
         }
       }
-      // The target's marker is written once it is seen healthy (recoverAfter) — or never, if it is not.
-      if (forward)
-        await this.options.journal.write({ ...intent, op: 'set-version', from: intent.to, step: 'verify' });
+      // The target's marker is written once it is seen healthy (settleRecoveredSwitch) — or never.
+      if (rollForward) await this.options.journal.write({ ...intent, step: 'verify' });
       else await this.options.journal.clear(toId);
     }
+  }
+
+  /**
+   * After the reconcile started the target of a switch rolled forward at boot (and every other app
+   * is back, the source among them): if the target becomes healthy the switch is finished; if not,
+   * it is undone as a failed switch is — target removed, data renamed back, the source's container
+   * recreated and started — and the source's status says why.
+   */
+  settleRecoveredSwitch(target: AppRuntime, intent: Intent): Promise<void> {
+    const { from, to } = intent;
+    if (!from) return Promise.resolve();
+    return this.ops.onQueue(from.id, () =>
+      this.ops.onQueue(to.id, async () => {
+        target.transition = 'updating';
+        this.ops.publish(target);
+        const healthy = target.container?.running
+          ? await this.ops.waitUntilHealthy(target)
+          : ({ ok: false, why: 'it is not running' } as const);
+        target.transition = undefined;
+        const source = this.ops.find(from.id);
+        if (healthy.ok) {
+          await this.finishSwitch(from.id, target);
+          await this.ops.dropFirstStartArgs(target);
+          await this.options.journal.clear(to.id);
+          this.options.log('info', { from: from.id, to: to.id }, 'finished an interrupted switch');
+          this.ops.publish(target);
+          return;
+        }
+        if (!source) {
+          // Nothing left to go back to (should not happen: the source record stays until here).
+          target.message = `${to.id} ${to.version} did not become healthy after a restart (${healthy.why}), and ${from.id} cannot be restored: its record is gone`;
+          await this.options.journal.clear(to.id);
+          this.options.log('error', { from: from.id, to: to.id, why: healthy.why }, target.message);
+          this.ops.publish(target);
+          return;
+        }
+        const logs = await this.ops.lastLogs(to.id, 8);
+        await this.options.journal.write({ ...intent, step: 'restore' });
+        await this.undoSwitch(from.id, to.id);
+        await this.options.journal.clear(to.id);
+        source.transition = undefined;
+        await this.ops.createContainer(source, []);
+        await this.ops.startContainer(source);
+        const tail = logs.length > 0 ? ` Last log lines of ${to.id}: ${logs.join(' | ').slice(0, 400)}` : '';
+        source.message = `the switch to ${to.id} ${to.version} was interrupted by a daemon restart and ${to.id} then did not become healthy (${healthy.why}); ${from.id} ${from.version} was restored with the same data.${tail}`;
+        this.options.log(
+          'warn',
+          { from: from.id, to: to.id, why: healthy.why },
+          'an interrupted switch did not become healthy; restored the previous implementation',
+        );
+        this.ops.publish(source);
+      }),
+    );
   }
 
   /**
@@ -579,6 +653,8 @@ export class VersionSwitch {
       await this.options.journal.clear(record.id);
       return undefined;
     }
+    // A switch rolled forward at boot (recoverSwitches): the reconcile brings the target up as it is.
+    if (intent.op === 'switch-implementation') return intent.step === 'verify' ? intent : undefined;
     if (intent.op !== 'set-version' || !intent.from) return undefined;
     const forward = ['start-new', 'commit', 'verify'].includes(intent.step);
     const side = forward ? intent.to : intent.from;
@@ -606,6 +682,7 @@ export class VersionSwitch {
       : ({ ok: false, why: 'it is not running' } as const);
     if (healthy.ok) {
       await this.commit(runtime);
+      await this.ops.dropFirstStartArgs(runtime);
     } else if (intent.from && intent.from.version !== intent.to.version && intent.from.id === id) {
       const logs = await this.ops.lastLogs(id, 8);
       await this.options.journal.write({ ...intent, step: 'restore' });
@@ -638,6 +715,7 @@ function versionOf(record: AppRecord): IntentVersion {
     version: record.version,
     image: record.image,
     ...(record.runImage !== undefined && { runImage: record.runImage }),
+    ...(record.catalogDigest !== undefined && { catalogDigest: record.catalogDigest }),
   };
 }
 
@@ -646,6 +724,8 @@ function applyVersion(record: AppRecord, side: IntentVersion): void {
   record.image = side.image;
   if (side.runImage !== undefined) record.runImage = side.runImage;
   else delete record.runImage;
+  if (side.catalogDigest !== undefined) record.catalogDigest = side.catalogDigest;
+  else delete record.catalogDigest;
 }
 
 async function exists(path: string): Promise<boolean> {

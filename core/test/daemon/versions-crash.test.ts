@@ -1,13 +1,16 @@
 // Crash safety of set-version: the daemon is SIGKILLed at each step (the test hook
 // ARCHY_TEST_PAUSE_AT makes it stop there and log "paused at <step>"), restarted, and must converge
 // to one consistent version — the old one if the new one never ran, else the new one — with the
-// chain data byte-identical and the intent journal empty. Uses the bitcoind TEST DOUBLE on regtest.
+// chain data byte-identical and the intent journal empty. And a Core ⇄ Knots switch killed once the
+// target started, whose target then never becomes healthy: rolled forward, then rolled back.
+// Uses the bitcoind TEST DOUBLE on regtest.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { tempDataDir, waitFor } from '../support/index.js';
+import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import {
   datadirDigest,
@@ -90,4 +93,64 @@ describe('SIGKILL of the daemon during set-version 28.4 → 31.0', () => {
     },
     180_000,
   );
+});
+
+describe('SIGKILL of the daemon during a Core → Knots switch whose target never becomes healthy', () => {
+  let daemon: TestDaemon | undefined;
+  afterAll(async () => {
+    for (const id of ['bitcoin-core', 'bitcoin-knots']) await daemon?.cli(['remove', id, '--purge', '--yes']);
+    await daemon?.stop();
+  });
+
+  it('rolls the switch forward at restart, then restores Core with the same data and says why', async () => {
+    const knots = '29.3.knots20260508';
+    const env = { ARCHY_APPS_DIR: await writeBitcoinApps({ failHealthOn: knots }) };
+    const dataDir = tempDataDir('crash-switch');
+    daemon = await startDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: 'start-target' } });
+    await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
+    const coreData = join(dataDir, 'bitcoin-core', 'bitcoin');
+    const before = await datadirDigest(coreData);
+
+    const cli = daemon.spawnCli(['switch', 'bitcoin-core', 'bitcoin-knots', '--confirm-switch']);
+    const paused = daemon;
+    await waitFor(() => paused.log().includes('paused at start-target'), {
+      what: 'the daemon to pause at start-target',
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    await daemon.kill();
+    cli.kill('SIGKILL');
+    // Killed with the data under the target and its container created: the switch goes forward.
+    expect(existsSync(join(dataDir, 'bitcoin-knots', 'bitcoin'))).toBe(true);
+    expect(existsSync(coreData)).toBe(false);
+
+    daemon = await startDaemon({ dataDir, env });
+    const restarted = daemon;
+    // The daemon started Knots from the journal (its log says so), saw it unhealthy, and went back.
+    expect(restarted.log()).toContain('finishing an interrupted switch');
+    const status = await waitFor(
+      async () => {
+        const s = await restarted.cliJson<AppStatus>(['status', 'bitcoin-core']);
+        return s.state === 'running' && s.health === 'healthy' ? s : undefined;
+      },
+      { what: 'bitcoin-core to be restored', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(status.version).toBe('28.4');
+    expect(status.message).toContain(`bitcoin-knots ${knots}`);
+    expect(status.message).toContain('did not become healthy');
+    expect(status.message).toContain('bitcoin-core 28.4 was restored');
+    expect(restarted.log()).toContain('an interrupted switch did not become healthy');
+    expect((await daemon.cli(['status', 'bitcoin-knots'])).code).not.toBe(0);
+    expect(await runningBitcoinContainers()).toEqual(['archy-bitcoin-core']);
+    expect(await podman(['ps', '-a', '--format', '{{.Names}}'])).not.toMatch(/^archy-bitcoin-knots$/m);
+    expect(existsSync(join(dataDir, 'bitcoin-knots'))).toBe(false);
+    expect(existsSync(join(dataDir, 'state', 'intents', 'bitcoin-knots.json'))).toBe(false);
+    expect(await datadirDigest(coreData)).toBe(before);
+    // Knots ran on the datadir but never healthy: the marker still says Core 28.4.
+    const marker = JSON.parse(await readAsContainerUser(join(coreData, '.archipelago-version.json'))) as {
+      implementation: string;
+      version: string;
+    };
+    expect(marker).toMatchObject({ implementation: 'core', version: '28.4' });
+  }, 180_000);
 });

@@ -1476,6 +1476,16 @@ static int daemon_main(int argc, char **argv) {
   logf_("bitcoind-double: a test double of bitcoind, not Bitcoin (version from %s)", version_file());
   logf_("Using data directory %s", g_netdir);
   logf_("Config file: %s%s", confpath, exists(confpath) ? "" : " (not found, skipping)");
+  /* ArgsManager::LogArgs: every command-line argument, credentials masked — so a test can tell
+   * from debug.log which flags (e.g. -reindex-chainstate) each start was given. */
+  for (size_t i = 0; i < nsettings; i++) {
+    if (settings[i].source != SRC_CMDLINE) continue;
+    const char *name = settings[i].name;
+    int sensitive = !strcmp(name, "rpcauth") || !strcmp(name, "rpcpassword") || !strcmp(name, "rpcuser");
+    logf_("Command-line arg: %s%s%s=%s%s%s", settings[i].section ? settings[i].section : "",
+          settings[i].section ? "." : "", name, sensitive ? "" : "\"", sensitive ? "****" : settings[i].value,
+          sensitive ? "" : "\"");
+  }
   for (size_t i = 0; i < nsettings; i++)
     if (settings[i].source == SRC_CONF && !settings[i].section && network_only(settings[i].name) && !g_is_main) {
       logf_("Warning: Config setting for -%s only applied on %s network when in [%s] section.", settings[i].name,
