@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { describeFailure } from './cli-error.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerDaemonCommand } from './commands/daemon.js';
+import { registerImageCommands } from './commands/image.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerAuditCommands(program);
   registerResourcesCommand(program);
   registerVersionCommands(program);
+  registerImageCommands(program);
   return program;
 }
 

@@ -245,7 +245,10 @@ export class RegistryClient {
         err,
       );
     const code = e.code ?? e.cause?.code;
-    const reason = [code, e.cause?.message ?? e.message].filter(Boolean).join(': ');
+    // OpenSSL's messages run over several lines ("...:wrong version number:../deps/openssl/..."):
+    // keep the first, on one line, so the hint below survives one-line error output.
+    const detail = (e.cause?.message ?? e.message ?? '').split('\n')[0]!.trim().slice(0, 200);
+    const reason = [code, detail].filter(Boolean).join(': ');
     const tlsHint =
       url.protocol === 'https:' && /EPROTO|SSL|TLS|wrong version/i.test(reason)
         ? `; if ${this.registry} serves plain HTTP, list it in ARCHY_INSECURE_REGISTRIES`

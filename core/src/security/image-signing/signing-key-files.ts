@@ -50,7 +50,7 @@ export async function readSigningKeyFile(path: string): Promise<string> {
     throw new ArchyError(
       RpcErrorCode.InvalidParams,
       `cannot read signing key ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; ` +
-        'create one with: archy image keygen <dir>',
+        'create one with: archy image keygen --out <dir>',
       { cause: err },
     );
   }

@@ -80,8 +80,8 @@ export function loadSigningKey(pem: string, label = 'signing key'): KeyObject {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
     const hint = pem.includes('ENCRYPTED SIGSTORE PRIVATE KEY')
-      ? "; this is cosign's encrypted key format, which archy does not read — create a key with: archy image keygen <dir>"
-      : '; create one with: archy image keygen <dir>';
+      ? "; this is cosign's encrypted key format, which archy does not read — create a key with: archy image keygen --out <dir>"
+      : '; create one with: archy image keygen --out <dir>';
     throw keyError(`${label} is not an unencrypted PEM private key${hint}`, err);
   }
   assertP256(key, label);
