@@ -16,6 +16,7 @@ import { ArchyError, notFound } from '../util/errors.js';
 import { TypedEventBus } from '../util/event-bus.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { removeAppTree } from './app-data-removal.js';
 import { AppRecordStore, type AppRecord } from './app-record.js';
 import { toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
 import { Supervisor } from './supervisor.js';
@@ -469,7 +470,8 @@ export class Orchestrator implements AppLifecycle {
     this.monitor.unwatch(id);
     await this.removeContainerQuietly(id);
     await this.removeNetworkQuietly(id);
-    if (record.createdDataDir) await rm(this.layout.appDataDir(id), { recursive: true, force: true });
+    // removeAppTree: the container may have written files as its own (sub-uid) user.
+    if (record.createdDataDir) await removeAppTree(this.layout.appDataDir(id));
     await this.store.delete(id);
     await this.journal.clear(id);
     this.runtimes.delete(id);
@@ -609,7 +611,7 @@ export class Orchestrator implements AppLifecycle {
       await this.store.delete(id);
       this.runtimes.delete(id);
       if (options.purge) {
-        await rm(this.layout.appDataDir(id), { recursive: true, force: true });
+        await removeAppTree(this.layout.appDataDir(id));
         await rm(this.layout.appConfigFile(id), { force: true });
         await this.options.secrets?.removeApp(id);
       }

@@ -19,9 +19,10 @@ import { parseManifest } from '../../src/manifest/index.js';
 import { DataLayout } from '../../src/orchestrator/data-layout.js';
 import type { DaemonInfo } from '../../src/api/rpc-methods.js';
 import { assertVolumeDirsSafe, detectHostConfinement } from '../../src/security/policy/index.js';
+import { expectNothingLeft } from '../daemon/leftovers.js';
 import { writeHelloManifest } from '../daemon/manifests.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
-import { freePort, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
 import { podman, podmanJson } from '../support/podman-cli.js';
 
 interface Inspect {
@@ -83,6 +84,74 @@ describe('a hardened app container', () => {
     } finally {
       await daemon.cli(['remove', id, '--purge', '--yes']);
     }
+  });
+});
+
+/**
+ * An app running as a non-root user owns its volume as a sub-uid of the daemon's user (`:U`), and
+ * a folder it keeps private (0700) cannot even be listed by the daemon. Purge and rollback must
+ * still delete it all: the daemon removes such trees in the rootless user namespace.
+ */
+describe("a non-root app's private files", () => {
+  let daemon: TestDaemon;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDataDir('policy-subuid');
+    daemon = await startDaemon({ dataDir: dir });
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  /** A hello app running as 1000:1000 that writes a private folder into its volume, then `then`. */
+  function manifest(id: string, then: string, hostPort?: number): string {
+    const file = join(dir, `${id}.yml`);
+    writeFileSync(
+      file,
+      [
+        `id: ${id}`,
+        `name: ${id}`,
+        'version: "1.0.0"',
+        `image: ${helloImage('1.0.0')}`,
+        'command: ["/bin/sh", "-c", "mkdir -p /data/private && echo s > /data/private/secret && ' +
+          `chmod 600 /data/private/secret && chmod 700 /data/private /data && ${then}"]`,
+        ...(hostPort ? ['ports:', `  - { container: 8080, host: ${hostPort} }`] : []),
+        'volumes:',
+        '  - mount: /data',
+        'security:',
+        '  user: "1000:1000"',
+        'stopTimeout: 2s',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  /** The daemon's user cannot list the volume: the test below would pass without the fix otherwise. */
+  const expectNotListable = (id: string) =>
+    expect(() => readdirSync(join(dir, id, 'data'))).toThrow(/EACCES/);
+
+  it('are deleted by remove --purge', async () => {
+    const id = uniqueAppId('subuid-purge');
+    const port = await freePort();
+    await daemon.cliJson(['install', manifest(id, 'exec httpd -f -p 8080 -h /www', port)]);
+    await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/`)).status === 200, {
+      what: 'the non-root app to serve',
+    });
+    expectNotListable(id);
+    const removed = await daemon.cli(['remove', id, '--purge', '--yes']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(existsSync(join(dir, id)), 'data dir left behind').toBe(false);
+  });
+
+  it('are deleted when a failed install rolls back', async () => {
+    const id = uniqueAppId('subuid-rollback');
+    const result = await daemon.cli(['install', manifest(id, 'exit 3')]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/status 3/);
+    await expectNothingLeft(daemon, id);
   });
 });
 
