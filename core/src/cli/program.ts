@@ -8,6 +8,7 @@ import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerManifestCommands } from './commands/manifest.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
 
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerResourcesCommand(program);
   registerVersionCommands(program);
   registerImageCommands(program);
+  registerPipelineCommands(program);
   return program;
 }
 

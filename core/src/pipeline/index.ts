@@ -33,7 +33,10 @@ export {
   DEFAULT_THRESHOLD,
   loadPipelineConfig,
   parsePipelineConfig,
+  registryIsLoopback,
+  requirePublishingConfig,
   type PipelineConfig,
+  type PublishingConfig,
 } from './pipeline-config.js';
 export { refusedStep, releaseRefused, type PipelineStep } from './pipeline-error.js';
 export {
@@ -68,3 +71,27 @@ export {
   type VerifiedRelease,
   type VerifyReleaseOptions,
 } from './verify-release.js';
+export { publishToCatalog, type CatalogEntry, type PublishedCatalog } from './catalog-publish.js';
+export { elfInterpreter } from './elf-interpreter.js';
+export {
+  buildReleaseImage,
+  IMAGE_REPOSITORIES,
+  imageLabels,
+  imageReference,
+  LABELS,
+  removeLocalImage,
+  type BuiltImage,
+} from './image-build.js';
+export { pushImage, signPushedImage, unpublishImage, type PushedImage } from './image-push.js';
+export { ENTRYPOINT_SCRIPT, IMAGE_UID } from './image-rootfs.js';
+export { extractReleaseBinaries, findBinary, RELEASE_BINARIES } from './release-binaries.js';
+export {
+  APP_IDS,
+  PIPELINE_STEPS,
+  runPipeline,
+  type PipelineFailureData,
+  type PipelineOptions,
+  type PipelineResult,
+  type StepTiming,
+  type TimedStep,
+} from './run-pipeline.js';

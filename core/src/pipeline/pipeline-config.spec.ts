@@ -1,7 +1,12 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPipelineConfig, parsePipelineConfig } from './pipeline-config.js';
+import {
+  loadPipelineConfig,
+  parsePipelineConfig,
+  registryIsLoopback,
+  requirePublishingConfig,
+} from './pipeline-config.js';
 import { tempFolder } from './spec-release-fixture.js';
 
 let dir: string;
@@ -83,5 +88,43 @@ describe('loadPipelineConfig', () => {
     const broken = join(dir, 'broken.yml');
     await writeFile(broken, 'sources: [unclosed');
     await expect(loadPipelineConfig(broken)).rejects.toThrow(/broken.yml is not valid YAML/);
+  });
+});
+
+describe('publishing fields', () => {
+  it('resolves signingKey, catalog and catalogKey against the config’s folder', () => {
+    const config = parsePipelineConfig(
+      {
+        ...minimal,
+        signingKey: 'keys/cosign.key',
+        catalog: '/srv/catalog.json',
+        catalogKey: './keys/catalog.key',
+      },
+      '/etc/archy',
+    );
+    expect(config).toMatchObject({
+      signingKey: '/etc/archy/keys/cosign.key',
+      catalog: '/srv/catalog.json',
+      catalogKey: '/etc/archy/keys/catalog.key',
+    });
+    expect(requirePublishingConfig(config)).toBe(config);
+  });
+
+  it('a build without them says which are missing', () => {
+    const config = parsePipelineConfig({ ...minimal, catalog: 'c.json' }, '/x', '/x/p.yml');
+    expect(() => requirePublishingConfig(config)).toThrow(/\/x\/p\.yml lacks signingKey, catalogKey/);
+  });
+
+  it('an empty path is refused with what the field is for', () => {
+    expect(() => parsePipelineConfig({ ...minimal, signingKey: '' }, '/x')).toThrow(
+      /signingKey: name the cosign/,
+    );
+  });
+
+  it('speaks plain HTTP to loopback registries only', () => {
+    expect(registryIsLoopback('127.0.0.1:5000/archipelago')).toBe(true);
+    expect(registryIsLoopback('localhost:5000')).toBe(true);
+    expect(registryIsLoopback('registry.example.org/archipelago')).toBe(false);
+    expect(registryIsLoopback('127.0.0.1.example.org:5000/x')).toBe(false);
   });
 });

@@ -5,6 +5,14 @@
 //   threshold: 3                  # good signatures needed from distinct pinned keys
 //   registry: 127.0.0.1:5000/archipelago
 //   arch: x86_64-linux-gnu
+//   signingKey: ./keys/cosign.key          # cosign P-256 key the image is signed with (mode 0600)
+//   catalog: ./catalog/catalog.json        # the signed catalog the version is added to
+//   catalogKey: ./keys/catalog.key         # Ed25519 catalog key that signs it (mode 0600)
+//
+// The last three are what `archy pipeline build` needs to publish; verifying a release alone
+// (verifyRelease) does not, so they are optional here and checked by the build before any download.
+// The registry is spoken to over plain HTTP only when it is on loopback (a test or a local
+// staging registry); anything else is HTTPS.
 //
 // Relative paths are resolved against the config file's folder, not the working directory, so
 // the same file works wherever the build is started from.
@@ -41,6 +49,12 @@ const configSchema = z.strictObject({
     .regex(/^[a-z0-9_]+-[a-z0-9_-]+$/, 'arch must be a target triplet such as x86_64-linux-gnu')
     .default(DEFAULT_ARCH),
   curatedSet: curatedSetSchema.optional(),
+  signingKey: z
+    .string()
+    .min(1, 'name the cosign private key file (cosign.key) images are signed with')
+    .optional(),
+  catalog: z.string().min(1, 'name the signed catalog file (catalog.json) versions are added to').optional(),
+  catalogKey: z.string().min(1, 'name the Ed25519 catalog key file that signs the catalog').optional(),
 });
 
 export interface PipelineConfig {
@@ -53,6 +67,12 @@ export interface PipelineConfig {
   registry: string;
   arch: string;
   curatedSet?: CuratedSetConfig;
+  /** Absolute path of the cosign private key images are signed with. */
+  signingKey?: string;
+  /** Absolute path of the signed catalog the published version is added to. */
+  catalog?: string;
+  /** Absolute path of the catalog's Ed25519 signing key. */
+  catalogKey?: string;
   /** The file this came from, for messages. */
   file?: string;
 }
@@ -73,11 +93,14 @@ export function parsePipelineConfig(raw: unknown, baseDir: string, file?: string
   const where = file ?? 'pipeline config';
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) throw releaseRefused('config', `${where} is invalid: ${describeIssues(parsed.error)}`);
-  const { curatedSet, ...rest } = parsed.data;
+  const { curatedSet, signingKey, catalog, catalogKey, ...rest } = parsed.data;
   return {
     ...rest,
     builderKeys: resolve(baseDir, rest.builderKeys),
     ...(curatedSet ? { curatedSet } : {}),
+    ...(signingKey ? { signingKey: resolve(baseDir, signingKey) } : {}),
+    ...(catalog ? { catalog: resolve(baseDir, catalog) } : {}),
+    ...(catalogKey ? { catalogKey: resolve(baseDir, catalogKey) } : {}),
     ...(file ? { file } : {}),
   };
 }
@@ -100,4 +123,29 @@ export async function loadPipelineConfig(file: string): Promise<PipelineConfig> 
     throw releaseRefused('config', `${path} is not valid YAML: ${(cause as Error).message}`, { cause });
   }
   return parsePipelineConfig(raw, dirname(path), path);
+}
+
+/** The publishing fields `archy pipeline build` needs, present. */
+export interface PublishingConfig extends PipelineConfig {
+  signingKey: string;
+  catalog: string;
+  catalogKey: string;
+}
+
+/** Checks the config names everything publishing needs; says which fields are missing. */
+export function requirePublishingConfig(config: PipelineConfig): PublishingConfig {
+  const missing = (['signingKey', 'catalog', 'catalogKey'] as const).filter((field) => !config[field]);
+  if (missing.length)
+    throw releaseRefused(
+      'config',
+      `${config.file ?? 'pipeline config'} lacks ${missing.join(', ')}: a build signs the image with signingKey ` +
+        '(cosign.key) and adds it to the catalog file signed with catalogKey; add them (paths relative to the config).',
+    );
+  return config as PublishingConfig;
+}
+
+/** Plain HTTP only for a registry on this machine's loopback; everything else is HTTPS. */
+export function registryIsLoopback(registry: string): boolean {
+  const host = registry.split('/')[0]!.replace(/:\d+$/, '');
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 }

@@ -53,6 +53,8 @@ export interface VerifyReleaseOptions {
   signal?: AbortSignal;
   /** Key validity is judged at this time; now by default. */
   now?: Date;
+  /** Receives the time spent downloading (all files, all sources), for the pipeline's step report. */
+  stopwatch?: { downloadMs: number };
 }
 
 export interface ReleaseReport {
@@ -105,26 +107,40 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
   });
 
+  // Downloads are timed apart from the checks, so the report can say where the time went.
+  const timed = async <T>(work: Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work;
+    } finally {
+      if (options.stopwatch) options.stopwatch.downloadMs += performance.now() - started;
+    }
+  };
+
   const workDir = await mkdtemp(join(options.workRoot ?? tmpdir(), `archy-release-${release.version}-`));
   const downloads: SourceAttempt[] = [];
   try {
-    const sums = await downloadAgreedFile(
-      'SHA256SUMS',
-      layouts.map(({ source, urls }) => ({ source, url: urls.sha256sums })),
-      join(workDir, 'SHA256SUMS'),
-      download(limits.sha256sumsBytes),
-      downloads,
+    const sums = await timed(
+      downloadAgreedFile(
+        'SHA256SUMS',
+        layouts.map(({ source, urls }) => ({ source, url: urls.sha256sums })),
+        join(workDir, 'SHA256SUMS'),
+        download(limits.sha256sumsBytes),
+        downloads,
+      ),
     );
     // The agreed source first: its .asc belongs with the SHA256SUMS we hold.
     const ascCandidates = [...layouts]
       .sort((a, b) => Number(b.source === sums.source) - Number(a.source === sums.source))
       .map(({ source, urls }) => ({ source, url: urls.signatures }));
-    const asc = await downloadFromFirstSource(
-      'SHA256SUMS.asc',
-      ascCandidates,
-      join(workDir, 'SHA256SUMS.asc'),
-      download(limits.signaturesBytes),
-      downloads,
+    const asc = await timed(
+      downloadFromFirstSource(
+        'SHA256SUMS.asc',
+        ascCandidates,
+        join(workDir, 'SHA256SUMS.asc'),
+        download(limits.signaturesBytes),
+        downloads,
+      ),
     );
 
     const sumsBytes = await readFile(sums.path);
@@ -139,12 +155,14 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
 
     const listed = parseSha256Sums(sumsBytes.toString('utf8'));
     expectedSha256(listed, tarballName); // before downloading: an unlisted file can never pass
-    const tarball = await downloadFromFirstSource(
-      tarballName,
-      layouts.map(({ source, urls }) => ({ source, url: urls.tarball })),
-      join(workDir, tarballName),
-      download(limits.tarballBytes),
-      downloads,
+    const tarball = await timed(
+      downloadFromFirstSource(
+        tarballName,
+        layouts.map(({ source, urls }) => ({ source, url: urls.tarball })),
+        join(workDir, tarballName),
+        download(limits.tarballBytes),
+        downloads,
+      ),
     );
     checkSha256(listed, tarballName, tarball.sha256);
 

@@ -1,0 +1,218 @@
+// The image's root filesystem, built here from files on this host because no base-image registry
+// is reachable from the build machine:
+//
+//   /bin/busybox + a few applets   Debian's busybox-static: `sh` and `cat` are what the daemon's
+//                                  rpcauth prelude and the entrypoint need; nothing else is linked
+//   /lib/<triplet>/ + the loader   glibc's runtime (libc, libm, libpthread, libdl, librt, libgcc_s,
+//                                  libatomic): official Bitcoin Core / Knots binaries are
+//                                  glibc-dynamic, and these are the only libraries their release
+//                                  checks (contrib/guix/symbol-check.py) let them link
+//   /usr/local/bin/bitcoind, bitcoin-cli   from the verified tarball
+//   /usr/local/bin/archy-entrypoint        finds bitcoind across layouts (see ENTRYPOINT_SCRIPT)
+//   /etc/passwd, /etc/group        user and group `bitcoin`, 1000:1000
+//   /home/bitcoin, /data           owned by 1000:1000; /tmp 1777
+//
+// A production build starts instead from a pinned, digest-referenced minimal glibc base (see the
+// README); what this folder holds is the same set of files.
+
+import { execFile } from 'node:child_process';
+import { chmod, copyFile, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { elfInterpreter } from './elf-interpreter.js';
+import { releaseRefused } from './pipeline-error.js';
+import { extractReleaseBinaries, type ReleaseBinary } from './release-binaries.js';
+
+const run = promisify(execFile);
+
+export const IMAGE_UID = 1000;
+export const IMAGE_USER = 'bitcoin';
+export const ENTRYPOINT_PATH = '/usr/local/bin/archy-entrypoint';
+const BUSYBOX = '/bin/busybox';
+const APPLETS = ['sh', 'cat', 'ls', 'sleep', 'kill', 'ps', 'id', 'env'];
+const GLIBC_LIBRARIES = [
+  'libc.so.6',
+  'libm.so.6',
+  'libpthread.so.0',
+  'libdl.so.2',
+  'librt.so.1',
+  'libgcc_s.so.1',
+  'libatomic.so.1',
+];
+
+/** The dynamic loader each supported CPU's binaries name, and the Debian multiarch folder. */
+const LOADERS: Record<string, { triplet: string; loader: string; interpreter: string }> = {
+  x86_64: {
+    triplet: 'x86_64-linux-gnu',
+    loader: 'ld-linux-x86-64.so.2',
+    interpreter: '/lib64/ld-linux-x86-64.so.2',
+  },
+  aarch64: {
+    triplet: 'aarch64-linux-gnu',
+    loader: 'ld-linux-aarch64.so.1',
+    interpreter: '/lib/ld-linux-aarch64.so.1',
+  },
+};
+const NODE_ARCH_TO_CPU: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64' };
+
+/**
+ * Finds bitcoind/bitcoin-cli wherever an image of ours keeps them: /usr/local/bin today, /usr/bin
+ * or an unpacked /opt/bitcoin-<v>/bin in other layouts. `bitcoind …`, `bitcoin-cli …` and bare
+ * `-option`s run the binary found; anything else is run as given.
+ */
+export const ENTRYPOINT_SCRIPT = `#!/bin/sh
+# archy-entrypoint: runs bitcoind / bitcoin-cli wherever this image's layout put them.
+find_binary() {
+  for dir in /usr/local/bin /usr/bin /opt/bitcoin/bin /opt/bitcoin-*/bin; do
+    if [ -x "$dir/$1" ]; then echo "$dir/$1"; return 0; fi
+  done
+  echo "archy-entrypoint: $1 not found in /usr/local/bin, /usr/bin or /opt/bitcoin*/bin" >&2
+  return 1
+}
+if [ "$#" -eq 0 ]; then set -- bitcoind; fi
+case "$1" in
+  bitcoind|bitcoin-cli) binary="$(find_binary "$1")" || exit 127; shift; exec "$binary" "$@" ;;
+  -*) binary="$(find_binary bitcoind)" || exit 127; exec "$binary" "$@" ;;
+esac
+exec "$@"
+`;
+
+/** The CPU of an arch triplet (`x86_64-linux-gnu` → `x86_64`). */
+const cpuOf = (arch: string): string => arch.split('-')[0]!;
+
+/**
+ * The base is copied from this host, so the host must run the release's CPU: refuse a cross
+ * build rather than ship an x86-64 libc under an aarch64 bitcoind.
+ */
+export function checkHostArch(arch: string): { triplet: string; loader: string; interpreter: string } {
+  const cpu = cpuOf(arch);
+  const host = NODE_ARCH_TO_CPU[process.arch] ?? process.arch;
+  const loader = LOADERS[cpu];
+  if (!loader)
+    throw releaseRefused(
+      'build',
+      `cannot build an image for ${arch}: the base is made for ${Object.keys(LOADERS).join(' or ')} only`,
+    );
+  if (cpu !== host)
+    throw releaseRefused(
+      'build',
+      `cannot build an ${arch} image on this ${host} host: the image's base (busybox, glibc) is copied ` +
+        `from the host; run the pipeline on an ${cpu} machine`,
+    );
+  return loader;
+}
+
+async function copyHostFile(source: string, destination: string, mode: number): Promise<void> {
+  try {
+    // Sonames are often symlinks to versioned files; the image gets the content under the soname.
+    await copyFile(await realpath(source), destination);
+  } catch (cause) {
+    const hint =
+      source === BUSYBOX
+        ? 'install busybox-static'
+        : 'install libc6 and libgcc-s1 (every Debian host has them)';
+    throw releaseRefused(
+      'build',
+      `the image base needs ${source} from this host, which is missing: ${hint}`,
+      {
+        cause,
+      },
+    );
+  }
+  await chmod(destination, mode);
+}
+
+/** Refuses a binary whose ELF interpreter the image lacks (or any dynamic one, for busybox). */
+async function checkInterpreter(path: string, what: string, available: string | undefined): Promise<void> {
+  let interpreter: string | undefined;
+  try {
+    interpreter = await elfInterpreter(path);
+  } catch (cause) {
+    throw releaseRefused('build', `${what}: ${(cause as Error).message}; refusing to ship it`, { cause });
+  }
+  if (interpreter !== undefined && interpreter !== available)
+    throw releaseRefused(
+      'build',
+      available === undefined
+        ? `${what} is dynamically linked (${interpreter}); install busybox-static, whose busybox needs no libraries`
+        : `${what} needs the loader ${interpreter}, but the image's glibc base provides ${available}; ` +
+            'check arch in the config matches the release',
+    );
+}
+
+export interface RootfsLayout {
+  /** Owned by root in the image. */
+  rootDir: string;
+  /** Owned by IMAGE_UID in the image: home/bitcoin and data. */
+  userDir: string;
+  /** Where bitcoind and bitcoin-cli were in the archive. */
+  members: Record<ReleaseBinary, string>;
+}
+
+/** Builds the two trees under `workDir` (root-owned and user-owned parts). */
+export async function buildRootfs(options: {
+  workDir: string;
+  tarballPath: string;
+  tarballName: string;
+  arch: string;
+}): Promise<RootfsLayout> {
+  const loader = checkHostArch(options.arch);
+  const rootDir = join(options.workDir, 'rootfs');
+  const userDir = join(options.workDir, 'rootfs-user');
+  const libDir = join(rootDir, 'lib', loader.triplet);
+  for (const sub of ['bin', 'usr/local/bin', 'etc', 'tmp', 'home', `lib/${loader.triplet}`])
+    await mkdir(join(rootDir, sub), { recursive: true });
+  for (const sub of ['home/bitcoin', 'data'])
+    await mkdir(join(userDir, sub), { recursive: true, mode: 0o755 });
+  await chmod(join(rootDir, 'tmp'), 0o1777);
+
+  await copyHostFile(BUSYBOX, join(rootDir, 'bin/busybox'), 0o755);
+  await checkInterpreter(join(rootDir, 'bin/busybox'), BUSYBOX, undefined);
+  for (const applet of APPLETS) await symlink('busybox', join(rootDir, 'bin', applet));
+
+  const hostLib = `/lib/${loader.triplet}`;
+  for (const name of [loader.loader, ...GLIBC_LIBRARIES])
+    await copyHostFile(join(hostLib, name), join(libDir, name), 0o755);
+  const interpreterDir = join(rootDir, loader.interpreter, '..');
+  await mkdir(interpreterDir, { recursive: true });
+  await symlink(`/lib/${loader.triplet}/${loader.loader}`, join(rootDir, loader.interpreter));
+
+  const members = await extractReleaseBinaries(
+    options.tarballPath,
+    options.tarballName,
+    join(rootDir, 'usr/local/bin'),
+  );
+  for (const [name, member] of Object.entries(members))
+    await checkInterpreter(
+      join(rootDir, 'usr/local/bin', name),
+      `${options.tarballName}: ${member}`,
+      loader.interpreter,
+    );
+  await writeFile(join(rootDir, ENTRYPOINT_PATH), ENTRYPOINT_SCRIPT, { mode: 0o755 });
+  await writeFile(
+    join(rootDir, 'etc/passwd'),
+    `root:x:0:0:root:/root:/bin/sh\n${IMAGE_USER}:x:${IMAGE_UID}:${IMAGE_UID}:${IMAGE_USER}:/home/${IMAGE_USER}:/bin/sh\n`,
+  );
+  await writeFile(join(rootDir, 'etc/group'), `root:x:0:\n${IMAGE_USER}:x:${IMAGE_UID}:\n`);
+  return { rootDir, userDir, members };
+}
+
+/**
+ * Tars the rootfs reproducibly (sorted names, mtime 0, numeric owners): the same release gives
+ * the same layer digest. The user-owned part is appended with owner 1000.
+ */
+export async function writeRootfsTar(layout: RootfsLayout, tarball: string): Promise<void> {
+  const common = ['--sort=name', '--mtime=@0', '--numeric-owner', '--format=gnu'];
+  await run('tar', [...common, '--owner=0', '--group=0', '-C', layout.rootDir, '-cf', tarball, '.']);
+  await run('tar', [
+    ...common,
+    `--owner=${IMAGE_UID}`,
+    `--group=${IMAGE_UID}`,
+    '-C',
+    layout.userDir,
+    '-rf',
+    tarball,
+    './home/bitcoin',
+    './data',
+  ]);
+}
