@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (bench/) against real rootless Podman, each measured against raw Podman
-# in the same run. Usage: npm run bench [-- name...]   (names: core-lifecycle, supervision)
+# in the same run. Usage: npm run bench [-- name...]
+#   (names: core-lifecycle, supervision, sha256-throughput, pipeline; pipeline needs `npm run build`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
