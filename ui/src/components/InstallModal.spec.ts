@@ -37,7 +37,7 @@ describe('InstallModal', () => {
       versions: [
         versionInfo('29.3.knots20260508', { default: true }),
         versionInfo('29.2.knots20251110', { eol: '2020-01-01' }),
-        versionInfo('29.1.knots20250903', { deprecated: true }),
+        versionInfo('29.1.knots20250903', { deprecated: true, notes: 'Kept for nodes still on 29.1.' }),
       ],
     };
     const wrapper = mountModal({ app });
@@ -51,6 +51,7 @@ describe('InstallModal', () => {
     ]);
     await select.setValue('29.1.knots20250903');
     expect(wrapper.get('[data-test=version-warning]').text()).toContain('deprecated');
+    expect(wrapper.get('[data-test=version-notes]').text()).toBe('Kept for nodes still on 29.1.');
     await wrapper.get('[data-test=install]').trigger('click');
     expect(wrapper.emitted('install')).toEqual([['29.1.knots20250903']]);
     wrapper.unmount();

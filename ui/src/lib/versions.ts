@@ -12,6 +12,8 @@ export interface VersionOption {
   default: boolean;
   deprecated: boolean;
   endOfLife: boolean;
+  /** The publisher's note on this version, e.g. why it is still offered. */
+  notes?: string;
 }
 
 /** How a user sees a running version: Knots "29.3 (2026-05-08)"; anything else as written. */
@@ -42,6 +44,7 @@ export function versionOptions(versions: readonly AppVersionInfo[], today = new 
       default: info.default,
       deprecated: info.deprecated,
       endOfLife,
+      ...(info.notes !== undefined && { notes: info.notes }),
     };
   });
 }
