@@ -1,39 +1,27 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId } from '../support/index.js';
+import { DESKTOP, openBrowser, PASSWORD, PHONE, REPO_ROOT, SCREENSHOTS } from './browser.js';
 
 // The web UI end to end: real headless Chromium against a real daemon on real rootless Podman.
 // Set the password → log in → marketplace → install → app details → live logs → stop → remove,
 // with screenshots of each main screen at desktop and phone widths, and a render measure of the
-// apps page with 100 apps.
-
-const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
-const UI_INDEX = join(REPO_ROOT, 'ui/dist/index.html');
-const SCREENSHOTS = join(REPO_ROOT, 'test-output/screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const PASSWORD = 'correct horse battery staple';
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+// apps page with 100 apps. Versions (install a chosen one, downgrade) are in web-ui-versions.test.ts.
 
 describe('web UI in Chromium against the real daemon', () => {
   let daemon: TestDaemon;
   let context: BrowserContext;
   let page: Page;
+  let problems: string[];
+  let shoot: (name: string) => Promise<void>;
   let appId: string;
   let hostPort: number;
-  const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/host-setup.sh --test (it installs Chromium)`);
-    }
-    if (!existsSync(UI_INDEX)) throw new Error(`${UI_INDEX} is missing: run npm run build first`);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-
     // The marketplace shows the bundled apps: a hello app of our own (unique id and port, so
     // parallel tests don't collide) beside the real Bitcoin manifests, which are never installed.
     appId = uniqueAppId('hello-ui');
@@ -46,30 +34,7 @@ describe('web UI in Chromium against the real daemon', () => {
       copyFileSync(join(REPO_ROOT, 'apps', id, 'manifest.yml'), join(appsDir, id, 'manifest.yml'));
     }
     daemon = await startDaemon({ dataDir: tempDataDir('web-ui'), env: { ARCHY_APPS_DIR: appsDir } });
-
-    context = await chromium.launchPersistentContext(tempDataDir('chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: DESKTOP,
-      acceptDownloads: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // Chromium logs every 4xx as "Failed to load resource"; the wrong-password login is one, on purpose.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    ({ context, page, problems, shoot } = await openBrowser());
   });
 
   afterAll(async () => {
@@ -77,18 +42,6 @@ describe('web UI in Chromium against the real daemon', () => {
     if (daemon && appId) await daemon.cli(['remove', appId, '--purge', '--yes']).catch(() => undefined);
     await daemon?.stop();
   });
-
-  /** Screenshots the current screen at desktop width, then at phone width. */
-  async function shoot(name: string): Promise<void> {
-    await page.waitForLoadState('networkidle').catch(() => undefined);
-    // From the top: a full-page shot of a scrolled page draws the sticky header mid-page.
-    await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
-    await page.setViewportSize(PHONE);
-    await page.waitForTimeout(150);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize(DESKTOP);
-  }
 
   it('sets the password, logs in, installs from the marketplace, follows logs, stops and removes', async () => {
     // ---- first run: choose the admin password ----
@@ -153,6 +106,11 @@ describe('web UI in Chromium against the real daemon', () => {
     const logs = page.locator('[data-test=logs]');
     await expect.poll(() => logs.textContent(), { timeout: 20_000 }).toMatch(/tick \d+/);
     await expect.poll(() => page.locator('[data-test=logs-state]').textContent()).toContain('Live');
+    // Resources: the daemon's measure of the running container and its data dir.
+    await expect
+      .poll(() => page.locator('[data-test=resources-memory]').textContent(), { timeout: 20_000 })
+      .toMatch(/\d+(\.\d)? (B|KB|MB)/);
+    expect(await page.locator('[data-test=resources-cpu]').textContent()).toMatch(/% of one CPU/);
     await shoot('07-app-details');
 
     // Following: new lines arrive without a reload.
