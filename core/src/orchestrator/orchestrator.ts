@@ -515,6 +515,8 @@ export class Orchestrator implements AppLifecycle {
       const runtime = this.runtime(id);
       await this.beginUserOperation(runtime, 'running', 'starting');
       try {
+        // Never start a container again with a reindex that already ran.
+        await this.settleFirstStartArgs(id, { healthy: false });
         if (!runtime.container) {
           await this.recreateContainer(runtime);
         }
@@ -567,6 +569,8 @@ export class Orchestrator implements AppLifecycle {
       }
       await this.beginUserOperation(runtime, 'running', 'starting');
       try {
+        // Never restart a container with a reindex that already ran: recreate it without first.
+        await this.settleFirstStartArgs(id, { healthy: false });
         this.monitor.unwatch(id);
         await this.call(`restart '${id}'`, () =>
           this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
@@ -771,6 +775,8 @@ export class Orchestrator implements AppLifecycle {
       runtime.restartCount += 1;
       this.log.warn({ app: id, attempt: runtime.restartCount }, 'restarting a failed app');
       try {
+        await this.settleFirstStartArgs(id, { healthy: false });
+        await this.refreshContainer(runtime);
         if (!runtime.container) {
           await this.recreateContainer(runtime);
         }
@@ -944,7 +950,8 @@ export class Orchestrator implements AppLifecycle {
       delete record.firstStartArgs;
       await this.store.save(record);
       await this.recreateContainer(runtime);
-      if (wasRunning || (record.desired === 'running' && previous === undefined)) {
+      // Only what ran is started again; a stopped one is started by whoever starts it (reconcile, start).
+      if (wasRunning) {
         await this.call(`start '${id}'`, () => this.podman.startContainer(containerName(id)));
         runtime.health = undefined;
         await this.refreshContainer(runtime);

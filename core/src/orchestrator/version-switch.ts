@@ -276,7 +276,7 @@ export class VersionSwitch {
     if (failure === undefined) {
       await step('commit');
       await this.commit(runtime);
-      await this.ops.dropFirstStartArgs(runtime);
+      await this.dropFirstStartArgs(runtime);
       await this.options.journal.clear(id);
       this.options.log('info', { app: id, version: to.version }, 'version changed');
       return;
@@ -310,6 +310,21 @@ export class VersionSwitch {
       return healthy.ok ? undefined : healthy.why;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /**
+   * The change itself succeeded; recreating without the one-time arguments is housekeeping. If it
+   * fails, the change stands: the record keeps the arguments spent, so the next start (the user's,
+   * or the reconcile's) creates the container without them.
+   */
+  private async dropFirstStartArgs(runtime: AppRuntime): Promise<void> {
+    try {
+      await this.ops.dropFirstStartArgs(runtime);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      runtime.message = `could not restart ${runtime.record.id} without its one-time start arguments: ${why}; 'archy restart ${runtime.record.id}' tries again`;
+      this.options.log('warn', { app: runtime.record.id, err: error }, runtime.message);
     }
   }
 
@@ -490,7 +505,7 @@ export class VersionSwitch {
     if (failure === undefined) {
       await step('commit');
       await this.finishSwitch(from.id, runtime);
-      await this.ops.dropFirstStartArgs(runtime);
+      await this.dropFirstStartArgs(runtime);
       runtime.transition = undefined;
       this.ops.publish(runtime);
       await this.options.journal.clear(to.id);
@@ -608,7 +623,7 @@ export class VersionSwitch {
         const source = this.ops.find(from.id);
         if (healthy.ok) {
           await this.finishSwitch(from.id, target);
-          await this.ops.dropFirstStartArgs(target);
+          await this.dropFirstStartArgs(target);
           await this.options.journal.clear(to.id);
           this.options.log('info', { from: from.id, to: to.id }, 'finished an interrupted switch');
           this.ops.publish(target);
@@ -682,7 +697,7 @@ export class VersionSwitch {
       : ({ ok: false, why: 'it is not running' } as const);
     if (healthy.ok) {
       await this.commit(runtime);
-      await this.ops.dropFirstStartArgs(runtime);
+      await this.dropFirstStartArgs(runtime);
     } else if (intent.from && intent.from.version !== intent.to.version && intent.from.id === id) {
       const logs = await this.ops.lastLogs(id, 8);
       await this.options.journal.write({ ...intent, step: 'restore' });

@@ -91,7 +91,17 @@ describe('-reindex-chainstate after a downgrade runs once', () => {
     expect(restarted.code).toBe(0);
     await healthy(daemon, '28.4 to be healthy after a restart');
     expect(await debugLogCounts(dataDir)).toEqual({ flag: 1, reindexed: 1, starts28: 3 });
-  }, 180_000);
+
+    // A crash: the supervisor restarts the node, again without a reindex.
+    await podman(['kill', 'archy-bitcoin-core']);
+    await waitFor(async () => (await debugLogCounts(dataDir)).starts28 === 4, {
+      what: 'the supervisor to restart the node',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    await healthy(daemon, '28.4 to be healthy after the supervisor restarted it');
+    expect(await debugLogCounts(dataDir)).toEqual({ flag: 1, reindexed: 1, starts28: 4 });
+  }, 240_000);
 });
 
 describe('a daemon killed between "healthy with the flag" and the recreate', () => {
