@@ -5,11 +5,13 @@
 // and it runs healthy. Every bad input fails closed: non-zero exit, the step named, no tag left.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import {
+  createKeyFiles,
   createRoot,
   generateSigningKey,
   parseCatalogEnvelope,
@@ -20,6 +22,7 @@ import {
   type Envelope,
 } from '../../src/catalog/index.js';
 import { RegistryClient } from '../../src/security/image-signing/index.js';
+import { publishToCatalog } from '../../src/pipeline/catalog-publish.js';
 import {
   closedPortUrl,
   startFileServer,
@@ -433,6 +436,79 @@ describe('archy pipeline build: bad input fails closed, names the step, leaves n
       await podman(['image', 'exists', `${down}/${repository('core')}:${version}`]).catch(() => 'gone'),
     ).toBe('gone');
     expect(() => readFileSync(result.catalog)).toThrow();
+  });
+
+  it('a registry that answers but refuses the upload', async () => {
+    // Speaks enough of the registry API for podman to start a push, then denies every write.
+    const refusing: Server = createServer((req, res) => {
+      const json = (status: number, code: string, message: string) =>
+        res
+          .writeHead(status, {
+            'content-type': 'application/json',
+            'docker-distribution-api-version': 'registry/2.0',
+          })
+          .end(JSON.stringify({ errors: [{ code, message }] }));
+      if (req.url === '/v2/') return json(200, 'OK', 'ok');
+      if (req.method === 'GET' || req.method === 'HEAD') return json(404, 'MANIFEST_UNKNOWN', 'unknown');
+      json(403, 'DENIED', 'requested access to the resource is denied');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `127.0.0.1:${(refusing.address() as { port: number }).port}`;
+      const version = nextVersion();
+      const files = await release(version);
+      serveRelease(primary, 'core', files, await signWith(files.sha256sums, goodSigners()));
+      const result = await build('core', version, { registryPath: `${host}/${namespace}` });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain("FAILED at step 'push'");
+      expect(result.stderr).toMatch(/the registry refused .*denied/);
+      expect(result.stderr).toContain('Nothing was published');
+      expect(
+        await podman(['image', 'exists', `${host}/${repository('core')}:${version}`]).catch(() => 'gone'),
+      ).toBe('gone');
+      expect(() => readFileSync(result.catalog)).toThrow();
+    } finally {
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
+  it('a catalog the catalog key did not sign: the pushed tag and its signature are taken back out', async () => {
+    const version = nextVersion();
+    const files = await release(version);
+    serveRelease(primary, 'core', files, await signWith(files.sha256sums, goodSigners()));
+    const foreignKey = (await createKeyFiles(join(dir, 'foreign-keys'), `k${version.replace('.', '-')}`))
+      .privateKeyPath;
+    const catalog = join(dir, `foreign-catalog-${version}.json`);
+    const image = `${registry()}/${namespace}-rollback/bitcoin-core:29.0`;
+    await publishToCatalog(catalog, foreignKey, {
+      appId: 'bitcoin-core',
+      version: '29.0',
+      image,
+      digest: `sha256:${'c'.repeat(64)}`,
+    });
+    const before = readFileSync(catalog, 'utf8');
+
+    const result = await build('core', version, {
+      catalog,
+      registryPath: `${registry()}/${namespace}-rollback`,
+    });
+    expect(result.code).not.toBe(0);
+    // It got as far as pushing and signing: the steps before the failure were printed.
+    expect(result.stderr).toMatch(/ok\s+push/);
+    expect(result.stderr).toMatch(/ok\s+sign/);
+    expect(result.stderr).toContain("FAILED at step 'publish'");
+    expect(result.stderr).toContain('is not signed by the catalog key');
+    expect(result.stderr).toContain('Nothing was published');
+    expect(readFileSync(catalog, 'utf8')).toBe(before);
+    // No tag left: neither the version nor its cosign signature (sha256-<hex>.sig).
+    const tags = await fetch(`http://${registry()}/v2/${namespace}-rollback/bitcoin-core/tags/list`).then(
+      async (res) =>
+        res.status === 404 ? [] : (((await res.json()) as { tags: string[] | null }).tags ?? []),
+    );
+    expect(tags).toEqual([]);
+    await expect(
+      podman(['image', 'exists', `${registry()}/${namespace}-rollback/bitcoin-core:${version}`]),
+    ).rejects.toThrow();
   });
 
   it('a version the curated set drops, saying why (and listing every dropped version)', async () => {
