@@ -724,27 +724,9 @@ export class Orchestrator implements AppLifecycle {
       case 'start':
         runtime.container = { id: event.id, running: true, startedAt: new Date().toISOString() };
         break;
-      case 'died': {
-        const exitCode = event.exitCode ?? Number.NaN;
-        runtime.container = {
-          id: event.id,
-          running: false,
-          ...(Number.isFinite(exitCode) ? { exitCode } : {}),
-          ...(runtime.container?.startedAt ? { startedAt: runtime.container.startedAt } : {}),
-        };
-        this.monitor.unwatch(appId);
-        if (
-          !runtime.transition &&
-          runtime.record.desired === 'running' &&
-          runtime.record.phase === 'installed'
-        ) {
-          this.supervisor.failed(
-            appId,
-            `exited unexpectedly${Number.isFinite(exitCode) ? ` with status ${exitCode}` : ''}`,
-          );
-        }
+      case 'died':
+        this.containerDied(runtime, event.id, event.exitCode);
         break;
-      }
       case 'remove':
         if (runtime.container?.id === event.id) runtime.container = undefined;
         break;
@@ -752,6 +734,28 @@ export class Orchestrator implements AppLifecycle {
         return;
     }
     this.publish(runtime);
+  }
+
+  private containerDied(runtime: AppRuntime, containerId: string, exitCode: number | undefined): void {
+    runtime.container = {
+      id: containerId,
+      running: false,
+      ...(exitCode !== undefined && Number.isFinite(exitCode) ? { exitCode } : {}),
+      ...(runtime.container?.startedAt ? { startedAt: runtime.container.startedAt } : {}),
+    };
+    this.monitor.unwatch(runtime.record.id);
+    this.superviseDeath(runtime);
+  }
+
+  /** A death the user did not ask for goes to the supervisor, which restarts or gives up. */
+  private superviseDeath(runtime: AppRuntime): void {
+    if (runtime.transition || runtime.record.desired !== 'running' || runtime.record.phase !== 'installed')
+      return;
+    const code = runtime.container?.exitCode;
+    this.supervisor.failed(
+      runtime.record.id,
+      `exited unexpectedly${code !== undefined ? ` with status ${code}` : ''}`,
+    );
   }
 
   shutdown(): void {
@@ -788,6 +792,7 @@ export class Orchestrator implements AppLifecycle {
         await this.refreshContainer(runtime);
         this.watchHealth(runtime);
       } catch (error) {
+        this.log.warn({ app: id, err: error }, 'the restart failed');
         runtime.message = `restart failed: ${error instanceof Error ? error.message : String(error)}`;
         this.supervisor.failed(id, 'the restart failed');
       }

@@ -24,21 +24,29 @@ describe('the supervisor restarts failed apps, and leaves stopped ones alone', (
 
   const status = (id: string) => daemon.cliJson<AppStatus>(['status', id]);
 
-  it('restarts an app whose process was killed, keeping its container', async () => {
+  it('restarts an app whose process was killed, once per death, keeping its container', async () => {
     const id = uniqueAppId('killed');
     const port = await freePort();
     await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: port })]);
     const original = await containerId(id);
-    await podman(['kill', '--signal', 'KILL', `archy-${id}`]);
-    const restarted = await waitFor(
-      async () => {
-        const s = await status(id);
-        return s.restartCount >= 1 && s.state === 'running' ? s : undefined;
-      },
-      // Generous: on a loaded 2-core machine Podman's died event and the start can take seconds.
-      { what: `${id} to be restarted and running`, timeoutMs: 45_000 },
-    );
-    expect(restarted.containerId).toBe(original);
+    // Three deaths, three restarts: each is seen twice (conmon's exit file, then the died
+    // event), and counting one twice would also bring on the crash loop sooner.
+    for (let death = 1; death <= 3; death += 1) {
+      await podman(['kill', '--signal', 'KILL', `archy-${id}`]);
+      const restarted = await waitFor(
+        async () => {
+          const s = await status(id);
+          return s.restartCount >= death && s.state === 'running' ? s : undefined;
+        },
+        // Generous: on a loaded 2-core machine Podman's died event and the start can take seconds.
+        { what: `${id} to be restarted and running after death ${death}`, timeoutMs: 45_000 },
+      );
+      expect(restarted.containerId).toBe(original);
+      expect(restarted.restartCount, daemon.log().split('\n').filter((l) => !/request|rpc call/.test(l)).join('\n').slice(-8000)).toBe(death);
+    }
+    // The late died events change nothing.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await status(id)).toMatchObject({ state: 'running', restartCount: 3 });
     expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
     await daemon.cli(['remove', id, '--purge', '--yes']);
   });
