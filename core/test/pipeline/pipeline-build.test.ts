@@ -34,6 +34,7 @@ import { podman } from '../support/podman-cli.js';
 import { runCli, startDaemon, type CliResult, type TestDaemon } from '../support/daemon-harness.js';
 import { lockBitcoinApps, removeStaleBitcoinContainers, writeBitcoinApps } from '../daemon/bitcoin-apps.js';
 import {
+  compileDynamicProgram,
   makePipelineKeys,
   makeReleaseTarball,
   serveRelease,
@@ -67,7 +68,10 @@ afterAll(async () => {
 
 const goodSigners = () => [keys.builders.alice, keys.builders.bob, keys.builders.carol];
 
-async function release(version: string, options: { omit?: 'bitcoind' } = {}): Promise<ReleaseFiles> {
+async function release(
+  version: string,
+  options: { omit?: 'bitcoind'; bitcoind?: string } = {},
+): Promise<ReleaseFiles> {
   const folder = join(dir, 'releases', `${version}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(folder, { recursive: true });
   return makeReleaseTarball(folder, version, options);
@@ -320,6 +324,26 @@ describe('archy pipeline build: the mirror fallback (Knots layout)', () => {
         }
       ).layers.map((layer) => layer.digest);
     expect(await layers('knots', version)).toEqual(await layers('core', VERSION));
+  }, 180_000);
+});
+
+describe('archy pipeline build: the base runs glibc-dynamic binaries, as official releases are', () => {
+  it('a dynamically linked bitcoind (libc, libm, libpthread) runs in the published image', async () => {
+    const version = '29.9';
+    const scratch = join(dir, 'dynamic');
+    mkdirSync(scratch, { recursive: true });
+    const files = await release(version, { bitcoind: await compileDynamicProgram(scratch) });
+    serveRelease(primary, 'core', files, await signWith(files.sha256sums, goodSigners()));
+    const result = await build('core', version);
+    expect(result.code, result.stderr).toBe(0);
+    const ref = `${registry()}/${repository('core')}:${version}`;
+    await podman(['pull', '--quiet', '--tls-verify=false', ref]);
+    try {
+      // Through the entrypoint, which finds bitcoind; the loader comes from the image's glibc.
+      expect((await podman(['run', '--rm', ref, 'bitcoind'])).trim()).toBe('glibc-dynamic ok 4');
+    } finally {
+      await podman(['rmi', '--ignore', ref]);
+    }
   }, 180_000);
 });
 

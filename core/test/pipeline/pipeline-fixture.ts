@@ -42,9 +42,9 @@ export interface ReleaseFiles {
 export async function makeReleaseTarball(
   dir: string,
   version: string,
-  options: { fillerBytes?: number; omit?: 'bitcoind' } = {},
+  options: { fillerBytes?: number; omit?: 'bitcoind'; bitcoind?: string } = {},
 ): Promise<ReleaseFiles> {
-  const double = await compileBitcoindDouble();
+  const double = options.bitcoind ?? (await compileBitcoindDouble());
   const top = join(dir, `bitcoin-${version}`);
   await mkdir(join(top, 'bin'), { recursive: true });
   await mkdir(join(top, 'share/man/man1'), { recursive: true });
@@ -160,4 +160,33 @@ export async function writePipelineConfig(
     }),
   );
   return file;
+}
+
+/**
+ * A glibc-dynamic executable (libc, libm, libpthread), as official release binaries are, that
+ * prints `glibc-dynamic ok` — to show the image's base runs such binaries.
+ */
+export async function compileDynamicProgram(dir: string): Promise<string> {
+  const source = join(dir, 'dynamic.c');
+  await writeFile(
+    source,
+    [
+      '#include <math.h>',
+      '#include <pthread.h>',
+      '#include <stdio.h>',
+      'static void *work(void *arg) { return arg; }',
+      'int main(int argc, char **argv) {',
+      '  pthread_t thread;',
+      '  (void)argv;',
+      '  if (pthread_create(&thread, 0, work, 0) != 0) return 1;',
+      '  pthread_join(thread, 0);',
+      '  printf("glibc-dynamic ok %.0f\\n", sqrt(16.0 * argc));',
+      '  return 0;',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const binary = join(dir, 'dynamic');
+  await run('gcc', ['-O2', '-o', binary, source, '-lm', '-lpthread']);
+  return binary;
 }
