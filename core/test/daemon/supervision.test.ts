@@ -7,6 +7,15 @@ import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { writeHelloManifest } from './manifests.js';
 
+/** The daemon's log without its request lines: what it decided, for a failure message. */
+const daemonEvents = (daemon: TestDaemon): string =>
+  daemon
+    .log()
+    .split('\n')
+    .filter((line) => !/request|rpc call/.test(line))
+    .join('\n')
+    .slice(-8000);
+
 const containerId = async (id: string) =>
   (await podman(['inspect', '--format', '{{.Id}}', `archy-${id}`])).trim();
 
@@ -29,8 +38,8 @@ describe('the supervisor restarts failed apps, and leaves stopped ones alone', (
     const port = await freePort();
     await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: port })]);
     const original = await containerId(id);
-    // Three deaths, three restarts: each is seen twice (conmon's exit file, then the died
-    // event), and counting one twice would also bring on the crash loop sooner.
+    // Three deaths, three restarts: a death counted twice would show here (and would bring on
+    // the crash loop sooner).
     for (let death = 1; death <= 3; death += 1) {
       await podman(['kill', '--signal', 'KILL', `archy-${id}`]);
       const restarted = await waitFor(
@@ -42,9 +51,9 @@ describe('the supervisor restarts failed apps, and leaves stopped ones alone', (
         { what: `${id} to be restarted and running after death ${death}`, timeoutMs: 45_000 },
       );
       expect(restarted.containerId).toBe(original);
-      expect(restarted.restartCount, daemon.log().split('\n').filter((l) => !/request|rpc call/.test(l)).join('\n').slice(-8000)).toBe(death);
+      expect(restarted.restartCount, daemonEvents(daemon)).toBe(death);
     }
-    // The late died events change nothing.
+    // Nothing more happens on its own.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await status(id)).toMatchObject({ state: 'running', restartCount: 3 });
     expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
