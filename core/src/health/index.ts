@@ -9,3 +9,4 @@ export {
 } from './restart-policy.js';
 export { healthCheckFor } from './health-check.js';
 export { bitcoinCliCommand, describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
+export { runInNetns, type CommandOutcome } from './netns-probe.js';

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { get } from 'node:http';
 import type { ProbeResult } from '../api/contract.js';
 import { describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
+import { firstHttpStatus, ncArgv, wgetArgv, type CommandOutcome } from './netns-probe.js';
 
 /** A health check as the manifest declares it, durations in milliseconds. */
 export interface ProbeSpec {
@@ -13,11 +14,16 @@ export interface ProbeSpec {
   timeout: number;
 }
 
-/** How a probe reaches the app: through its published host port, or by exec inside it. */
+/**
+ * How a probe reaches the app: through its published host port; else from inside its network
+ * namespace (a host binary run there, see netns-probe.ts); or by exec inside the container.
+ */
 export interface ProbeTarget {
   /** The host port publishing `containerPort`, if any. */
   hostPortFor(containerPort: number): number | undefined;
   exec(command: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /** Runs a host command in the container's network namespace; absent where that can't be done. */
+  inNetns?(argv: string[], timeoutMs: number): Promise<CommandOutcome>;
 }
 
 export async function runProbe(spec: ProbeSpec, target: ProbeTarget): Promise<ProbeResult> {
@@ -31,15 +37,31 @@ export async function runProbe(spec: ProbeSpec, target: ProbeTarget): Promise<Pr
   try {
     if (spec.http) {
       const { port, path, status } = spec.http;
-      const hostPort = requireHostPort(target, port);
-      const statusCode = await httpStatus(hostPort, path, spec.timeout);
+      const hostPort = target.hostPortFor(port);
+      let statusCode: number;
+      let where = '';
+      if (hostPort !== undefined) {
+        statusCode = await httpStatus(hostPort, path, spec.timeout);
+      } else {
+        const outcome = await insideNetns(target, wgetArgv(port, path), port, spec.timeout);
+        const answered = firstHttpStatus(outcome.output);
+        if (answered === undefined) return finish(false, failureInside(outcome, spec.timeout));
+        statusCode = answered;
+        where = " (inside the app's network)";
+      }
       const ok = status === undefined ? statusCode < 400 : statusCode === status;
-      return finish(ok, `HTTP ${statusCode} from :${port}${path}`);
+      return finish(ok, `HTTP ${statusCode} from :${port}${path}${where}`);
     }
     if (spec.tcp) {
-      const hostPort = requireHostPort(target, spec.tcp.port);
-      await tcpConnect(hostPort, spec.timeout);
-      return finish(true, `TCP connect to :${spec.tcp.port} succeeded`);
+      const { port } = spec.tcp;
+      const hostPort = target.hostPortFor(port);
+      if (hostPort !== undefined) {
+        await tcpConnect(hostPort, spec.timeout);
+        return finish(true, `TCP connect to :${port} succeeded`);
+      }
+      const outcome = await insideNetns(target, ncArgv(port, spec.timeout), port, spec.timeout);
+      if (outcome.exitCode !== 0) return finish(false, failureInside(outcome, spec.timeout));
+      return finish(true, `TCP connect to :${port} succeeded (inside the app's network)`);
     }
     if (spec.exec) {
       const { exitCode, output } = await target.exec(spec.exec.command, spec.timeout);
@@ -69,12 +91,28 @@ function lastLine(output: string): string {
   return (output.trim().split('\n').slice(-1)[0] ?? '').slice(0, 200);
 }
 
-function requireHostPort(target: ProbeTarget, containerPort: number): number {
-  const hostPort = target.hostPortFor(containerPort);
-  if (hostPort === undefined) {
-    throw new Error(`container port ${containerPort} is not published; add it to the manifest's ports`);
+function insideNetns(
+  target: ProbeTarget,
+  argv: string[],
+  containerPort: number,
+  timeoutMs: number,
+): Promise<CommandOutcome> {
+  if (!target.inNetns) {
+    throw new Error(
+      `container port ${containerPort} is not published and this host cannot probe inside the app's network; publish it in the manifest's ports`,
+    );
   }
-  return hostPort;
+  return target.inNetns(argv, timeoutMs);
+}
+
+/** Why a probe run inside the namespace failed, in the words the other probes use. */
+function failureInside(outcome: CommandOutcome, timeoutMs: number): string {
+  if (outcome.timedOut) return `no answer within ${timeoutMs} ms`;
+  if (/connection refused/i.test(outcome.output)) return 'connection refused';
+  if (/failed to execute/.test(outcome.output)) {
+    return `cannot probe inside the app's network (${lastLine(outcome.output)}); run scripts/host-setup.sh, which installs busybox-static`;
+  }
+  return lastLine(outcome.output) || `probe exited ${outcome.exitCode}`;
 }
 
 /**

@@ -8,7 +8,13 @@ import {
   type DaemonEvents,
   type LogLine,
 } from '../api/contract.js';
-import { healthCheckFor, HealthMonitor, HealthTracker, type ProbeTarget } from '../health/index.js';
+import {
+  healthCheckFor,
+  HealthMonitor,
+  HealthTracker,
+  runInNetns,
+  type ProbeTarget,
+} from '../health/index.js';
 import { parseManifest, type AppManifest } from '../manifest/index.js';
 import { PodmanError, type PodmanClient, type PodmanEvent } from '../podman/index.js';
 import { isValidAppId } from '../util/app-id.js';
@@ -1206,11 +1212,23 @@ export class Orchestrator implements AppLifecycle {
 
   private probeTarget(runtime: AppRuntime): ProbeTarget {
     const id = runtime.record.id;
+    // A target serves one start of the container (watchHealth makes a new one each time), so
+    // its process id is looked up once, on the first probe of an unpublished port.
+    let pid: number | undefined;
     return {
       hostPortFor: (containerPort) =>
         (runtime.manifest.ports ?? []).find((p) => p.container === containerPort && p.protocol === 'tcp')
           ?.host,
       exec: (command, timeoutMs) => this.podman.execContainer(containerName(id), command, { timeoutMs }),
+      inNetns: async (argv, timeoutMs) => {
+        pid ??= (await this.podman.inspectContainer(containerName(id)))?.State.Pid || undefined;
+        if (pid === undefined)
+          return { exitCode: -1, output: `'${id}' has no running process`, timedOut: false };
+        const outcome = await runInNetns(pid, argv, timeoutMs);
+        // Restarted under the same container: look the process up again next time.
+        if (/No such process|No such file/.test(outcome.output)) pid = undefined;
+        return outcome;
+      },
     };
   }
 
