@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyFiles, parseCatalogEnvelope } from '../catalog/index.js';
-import { publishToCatalog } from './catalog-publish.js';
+import { checkCatalogUpdate, publishToCatalog } from './catalog-publish.js';
 import { refusedStep } from './pipeline-error.js';
 import { tempFolder } from './spec-release-fixture.js';
 
@@ -66,5 +66,17 @@ describe('publishToCatalog', () => {
       (e: unknown) => e,
     );
     expect(refusedStep(error)).toBe('config');
+  });
+
+  it('checkCatalogUpdate: a pre-flight that refuses, as config errors, a foreign catalog or another repository', async () => {
+    const file = join(dir, 'preflight.json');
+    await expect(checkCatalogUpdate(file, key, entry('31.0'))).resolves.toBeUndefined();
+    await publishToCatalog(file, key, entry('30.0'));
+    const elsewhere = { ...entry('31.0'), image: '127.0.0.1:5000/other/bitcoin-core:31.0' };
+    const error = await checkCatalogUpdate(file, key, elsewhere).catch((e: unknown) => e);
+    expect(refusedStep(error)).toBe('config');
+    expect((error as Error).message).toContain("is not in bitcoin-core's repository");
+    const foreign = await checkCatalogUpdate(file, otherKey, entry('31.0')).catch((e: unknown) => e);
+    expect(refusedStep(foreign)).toBe('config');
   });
 });

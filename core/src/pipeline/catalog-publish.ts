@@ -18,7 +18,7 @@ import {
 } from '../catalog/index.js';
 import { validSigners } from '../catalog/signed-metadata.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { refusedStep, releaseRefused } from './pipeline-error.js';
+import { releaseRefused } from './pipeline-error.js';
 
 export interface CatalogEntry {
   appId: string;
@@ -54,6 +54,56 @@ export async function loadCatalogKey(path: string): ReturnType<typeof readSignin
   }
 }
 
+/** The catalog body with the entry added, checked to be ours; throws a plain Error saying why not. */
+async function updatedBody(
+  file: string,
+  catalogKeyPath: string,
+  key: Awaited<ReturnType<typeof readSigningKeyFile>>,
+  entry: CatalogEntry,
+): Promise<{ body: CatalogSigned; created: boolean }> {
+  const current = await readCatalog(file);
+  if (current) {
+    const signers = validSigners(
+      current,
+      { keyids: [key.keyId], threshold: 1 },
+      { [key.keyId]: key.publicKey },
+    );
+    if (signers.size === 0)
+      throw new Error(
+        `${file} is not signed by the catalog key ${catalogKeyPath} (key id ${key.keyId.slice(0, 12)}); ` +
+          'refusing to re-sign a catalog this key did not sign — check catalog and catalogKey in the config',
+      );
+  }
+  const body = addVersion(current?.signed ?? emptyCatalog(), entry.appId, {
+    version: entry.version,
+    image: entry.image,
+    digest: entry.digest,
+  });
+  return { body, created: current === undefined };
+}
+
+/**
+ * Checks, before anything is downloaded or pushed, that the entry could be added: the catalog
+ * (if any) is signed by our key and accepts this image. A 'config' refusal otherwise. The digest
+ * is not known yet; publishToCatalog checks everything again when it is.
+ */
+export async function checkCatalogUpdate(
+  file: string,
+  catalogKeyPath: string,
+  entry: Omit<CatalogEntry, 'digest'>,
+): Promise<void> {
+  const key = await loadCatalogKey(catalogKeyPath);
+  try {
+    await updatedBody(file, catalogKeyPath, key, { ...entry, digest: `sha256:${'0'.repeat(64)}` });
+  } catch (cause) {
+    throw releaseRefused(
+      'config',
+      `${entry.appId} ${entry.version} could not be added to the catalog ${file}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
 /** Adds the entry and writes the newly signed catalog over `file`. */
 export async function publishToCatalog(
   file: string,
@@ -61,31 +111,13 @@ export async function publishToCatalog(
   entry: CatalogEntry,
   options: { now?: Date } = {},
 ): Promise<PublishedCatalog> {
+  const key = await loadCatalogKey(catalogKeyPath);
   try {
-    const key = await loadCatalogKey(catalogKeyPath);
-    const current = await readCatalog(file);
-    if (current) {
-      const signers = validSigners(
-        current,
-        { keyids: [key.keyId], threshold: 1 },
-        { [key.keyId]: key.publicKey },
-      );
-      if (signers.size === 0)
-        throw new Error(
-          `${file} is not signed by the catalog key ${catalogKeyPath} (key id ${key.keyId.slice(0, 12)}); ` +
-            'refusing to re-sign a catalog this key did not sign — check catalog and catalogKey in the config',
-        );
-    }
-    const body = addVersion(current?.signed ?? emptyCatalog(), entry.appId, {
-      version: entry.version,
-      image: entry.image,
-      digest: entry.digest,
-    });
+    const { body, created } = await updatedBody(file, catalogKeyPath, key, entry);
     const envelope = signCatalog(body, [key], options.now ? { now: options.now } : {});
     await writeFileAtomic(file, `${JSON.stringify(envelope, null, 2)}\n`, 0o644);
-    return { envelope, created: current === undefined };
+    return { envelope, created };
   } catch (cause) {
-    if (refusedStep(cause) === 'config') throw cause;
     throw releaseRefused(
       'publish',
       `adding ${entry.appId} ${entry.version} to the catalog ${file} failed: ${(cause as Error).message}`,

@@ -7,6 +7,8 @@
 //   sign                the pushed digest, cosign key-pair format
 //   publish             {version, image, digest} into the signed catalog (catalog-publish.ts)
 //
+// Before any download: the config's keys are read and the catalog is checked to be ours and to
+// accept this image, so the common mistakes cost nothing and never reach the registry.
 // Fail closed: everything is checked that can be before anything is written; the local image is
 // always removed at the end; a failure after the push takes the tag and its signature back out
 // of the registry. So a failed run leaves no tag a node could pull and no catalog entry.
@@ -16,8 +18,8 @@ import { isFloatingTag } from '../manifest/index.js';
 import { readSigningKeyFile, type SignImageResult } from '../security/image-signing/index.js';
 import type { CatalogSigned, Envelope } from '../catalog/index.js';
 import { ArchyError } from '../util/errors.js';
-import { loadCatalogKey, publishToCatalog } from './catalog-publish.js';
-import { buildReleaseImage, removeLocalImage, type BuiltImage } from './image-build.js';
+import { checkCatalogUpdate, publishToCatalog } from './catalog-publish.js';
+import { buildReleaseImage, imageReference, removeLocalImage, type BuiltImage } from './image-build.js';
 import { checkHostArch } from './image-rootfs.js';
 import { pushImage, signPushedImage, unpublishImage, type PushedImage } from './image-push.js';
 import { registryIsLoopback, requirePublishingConfig, type PipelineConfig } from './pipeline-config.js';
@@ -100,7 +102,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const signingKeyPem = await readSigningKeyFile(config.signingKey).catch((cause: Error) => {
       throw releaseRefused('config', cause.message, { cause });
     });
-    await loadCatalogKey(config.catalogKey);
+    const appId = APP_IDS[options.implementation];
+    const image = imageReference(config.registry, options.implementation, options.version);
+    await checkCatalogUpdate(config.catalog, config.catalogKey, { appId, version: options.version, image });
 
     current = 'download';
     const stopwatch = { downloadMs: 0 };
@@ -148,7 +152,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
       current = 'publish';
       t = performance.now();
-      const appId = APP_IDS[options.implementation];
       const catalog = await publishToCatalog(
         config.catalog,
         config.catalogKey,

@@ -4,7 +4,7 @@
 // catalog keys made here. Then a daemon installs the published version, verifying the signature,
 // and it runs healthy. Every bad input fails closed: non-zero exit, the step named, no tag left.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -496,42 +496,59 @@ describe('archy pipeline build: bad input fails closed, names the step, leaves n
     }
   });
 
-  it('a catalog the catalog key did not sign: the pushed tag and its signature are taken back out', async () => {
+  it('a catalog the catalog key did not sign is refused before anything is downloaded', async () => {
     const version = nextVersion();
     const files = await release(version);
     serveRelease(primary, 'core', files, await signWith(files.sha256sums, goodSigners()));
     const foreignKey = (await createKeyFiles(join(dir, 'foreign-keys'), `k${version.replace('.', '-')}`))
       .privateKeyPath;
     const catalog = join(dir, `foreign-catalog-${version}.json`);
-    const image = `${registry()}/${namespace}-rollback/bitcoin-core:29.0`;
     await publishToCatalog(catalog, foreignKey, {
       appId: 'bitcoin-core',
       version: '29.0',
-      image,
+      image: `${registry()}/${repository('core')}:29.0`,
       digest: `sha256:${'c'.repeat(64)}`,
     });
     const before = readFileSync(catalog, 'utf8');
-
-    const result = await build('core', version, {
-      catalog,
-      registryPath: `${registry()}/${namespace}-rollback`,
-    });
+    const result = await build('core', version, { catalog });
     expect(result.code).not.toBe(0);
-    // It got as far as pushing and signing: the steps before the failure were printed.
-    expect(result.stderr).toMatch(/ok\s+push/);
-    expect(result.stderr).toMatch(/ok\s+sign/);
-    expect(result.stderr).toContain("FAILED at step 'publish'");
+    expect(result.stderr).toContain("FAILED at step 'config'");
     expect(result.stderr).toContain('is not signed by the catalog key');
-    expect(result.stderr).toContain('Nothing was published');
+    expect(primary.requests.some((path) => path.includes(`bitcoin-core-${version}/`))).toBe(false);
     expect(readFileSync(catalog, 'utf8')).toBe(before);
+    expect(await client.getManifest(repository('core'), version)).toBeUndefined();
+  });
+
+  it('a publish failing after push and sign: the tag and its signature are taken back out', async () => {
+    const version = nextVersion();
+    const files = await release(version);
+    serveRelease(primary, 'core', files, await signWith(files.sha256sums, goodSigners()));
+    // The catalog's folder can be read (the pre-flight passes) but not written (the publish fails).
+    const folder = join(dir, `read-only-${version}`);
+    mkdirSync(folder, { mode: 0o555 });
+    const repo = `${namespace}-rollback`;
+    try {
+      const result = await build('core', version, {
+        catalog: join(folder, 'catalog.json'),
+        registryPath: `${registry()}/${repo}`,
+      });
+      expect(result.code).not.toBe(0);
+      // It got as far as pushing and signing: the steps before the failure were printed.
+      expect(result.stderr).toMatch(/ok\s+push/);
+      expect(result.stderr).toMatch(/ok\s+sign/);
+      expect(result.stderr).toContain("FAILED at step 'publish'");
+      expect(result.stderr).toContain('EACCES');
+      expect(result.stderr).toContain('Nothing was published');
+    } finally {
+      chmodSync(folder, 0o755);
+    }
     // No tag left: neither the version nor its cosign signature (sha256-<hex>.sig).
-    const tags = await fetch(`http://${registry()}/v2/${namespace}-rollback/bitcoin-core/tags/list`).then(
-      async (res) =>
-        res.status === 404 ? [] : (((await res.json()) as { tags: string[] | null }).tags ?? []),
+    const tags = await fetch(`http://${registry()}/v2/${repo}/bitcoin-core/tags/list`).then(async (res) =>
+      res.status === 404 ? [] : (((await res.json()) as { tags: string[] | null }).tags ?? []),
     );
     expect(tags).toEqual([]);
     await expect(
-      podman(['image', 'exists', `${registry()}/${namespace}-rollback/bitcoin-core:${version}`]),
+      podman(['image', 'exists', `${registry()}/${repo}/bitcoin-core:${version}`]),
     ).rejects.toThrow();
   });
 
