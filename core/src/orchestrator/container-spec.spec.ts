@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../manifest/index.js';
 import { buildContainerSpec } from './container-spec.js';
 import { DataLayout } from './data-layout.js';
-import { judgeHostConfinement } from '../security/policy/index.js';
+import { DEFAULT_APP_USER, judgeHostConfinement } from '../security/policy/index.js';
 
 const layout = new DataLayout('/srv/archy');
 
@@ -61,7 +61,8 @@ describe('buildContainerSpec', () => {
     // The container policy's defaults: nothing the manifest did not ask for.
     expect(spec).toMatchObject({ cap_drop: ['ALL'], no_new_privileges: true, read_only_filesystem: true });
     expect(spec).not.toHaveProperty('cap_add');
-    expect(spec).not.toHaveProperty('user');
+    // Neither the manifest nor (as far as this call knows) the image names a non-root user.
+    expect(spec.user).toBe(DEFAULT_APP_USER);
     expect(spec).not.toHaveProperty('seccomp_policy');
     expect(spec).not.toHaveProperty('seccomp_profile_path');
     expect(spec).not.toHaveProperty('apparmor_profile');
@@ -91,6 +92,27 @@ describe('buildContainerSpec', () => {
       Options: ['rbind', 'ro', 'U'],
     });
     expect(spec).not.toHaveProperty('resource_limits');
+  });
+
+  it("runs as the image's own user when it is not root, else as the default non-root user", () => {
+    const manifest = parseManifest(
+      'id: users\nname: U\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/users:1.0.0\n',
+      'users.yml',
+    );
+    const userFor = (imageUser: string) =>
+      buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0', imageUser }).user;
+    expect(userFor('bitcoin')).toBeUndefined();
+    expect(userFor('1001:1001')).toBeUndefined();
+    for (const rootish of ['', 'root', '0', '0:0', '1000:0', 'nobody:root']) {
+      expect(userFor(rootish), `image user '${rootish}'`).toBe(DEFAULT_APP_USER);
+    }
+    const asked = parseManifest(
+      'id: users\nname: U\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/users:1.0.0\nsecurity: { user: "2000:2000" }\n',
+      'users.yml',
+    );
+    expect(
+      buildContainerSpec(asked, { layout, image: asked.image, version: '1.0.0', imageUser: 'bitcoin' }).user,
+    ).toBe('2000:2000');
   });
 
   it("applies the manifest's security asks: allowed capabilities, its user, its tmpfs, a writable root", () => {

@@ -28,6 +28,8 @@ export function buildContainerSpec(
     grantedCapabilities?: readonly string[];
     /** AppArmor/SELinux the host can apply (detected at daemon start); absent adds none. */
     confinement?: HostConfinement;
+    /** The image's configured user; when it is root or unset the app gets DEFAULT_APP_USER. */
+    imageUser?: string;
   },
 ): ContainerCreateSpec {
   const { layout, image, version } = options;
@@ -35,6 +37,7 @@ export function buildContainerSpec(
   const hardening = hardenContainer(manifest, {
     grantedCapabilities: options.grantedCapabilities ?? [],
     ...(options.confinement ? { confinement: options.confinement } : {}),
+    ...(options.imageUser !== undefined ? { imageUser: options.imageUser } : {}),
   });
   const networks: NonNullable<ContainerCreateSpec['Networks']> = {
     // Dependents reach the app on its network by its id and by each interface it provides.

@@ -1097,13 +1097,19 @@ export class Orchestrator implements AppLifecycle {
     }
     // The links come from what is installed now, so a recreated container joins the same networks.
     const installed = dependencyLinks(this.installedApps());
+    const image = record.runImage ?? record.image;
+    // Which user the image runs as decides whether the app needs the policy's default user.
+    const imageUser = (
+      await this.call(`inspect the image of '${record.id}'`, () => this.podman.inspectImage(image))
+    )?.Config.User;
     let spec = buildContainerSpec(manifest, {
       layout: this.layout,
-      image: record.runImage ?? record.image,
+      image,
       version: record.version,
       links: installed.links.filter((link) => link.dependent === record.id),
       dependencies: installed.dependencies[record.id] ?? [],
       ...(this.options.confinement && { confinement: this.options.confinement }),
+      ...(imageUser !== undefined && { imageUser }),
     });
     if (manifest.bitcoin && this.options.secrets) {
       spec = await withBitcoinRpcSecrets(

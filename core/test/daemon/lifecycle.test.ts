@@ -86,11 +86,19 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
     // Written from inside the container, through the app's volume.
     await podman(['exec', `archy-${id}`, 'sh', '-c', 'echo precious > /data/wallet.dat']);
     const walletOnHost = join(dataDir, id, 'data', 'wallet.dat');
-    expect(readFileSync(walletOnHost, 'utf8')).toBe('precious\n');
+    // The app runs as a non-root user, which owns its volume as a sub-uid of the daemon's user:
+    // the host side is read in the rootless user namespace.
+    const readWallet = () => podman(['unshare', 'cat', walletOnHost]);
+    const walletKept = () =>
+      podman(['unshare', 'test', '-f', walletOnHost]).then(
+        () => true,
+        () => false,
+      );
+    expect(await readWallet()).toBe('precious\n');
 
     const removed = await daemon.cliJson<{ purged: boolean }>(['remove', id]);
     expect(removed.purged).toBe(false);
-    expect(readFileSync(walletOnHost, 'utf8')).toBe('precious\n');
+    expect(await readWallet()).toBe('precious\n');
     expect(
       (await podman(['ps', '-a', '--filter', `name=^archy-${id}$`, '--format', '{{.Names}}'])).trim(),
     ).toBe('');
@@ -102,7 +110,7 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
     const refused = await daemon.cli(['remove', id, '--purge']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/--yes/);
-    expect(existsSync(walletOnHost)).toBe(true);
+    expect(await walletKept()).toBe(true);
 
     const purged = await daemon.cliJson<{ purged: boolean }>(['remove', id, '--purge', '--yes']);
     expect(purged.purged).toBe(true);
@@ -132,7 +140,8 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
     follower.stdout?.on('data', (chunk: Buffer) => (followed += chunk.toString()));
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      writeFileSync(join(dataDir, id, 'data', 'say'), 'said-later\n');
+      // Into the app's volume as the app's user (the daemon's user cannot write there).
+      await podman(['exec', `archy-${id}`, 'sh', '-c', 'echo said-later > /data/say']);
       await waitFor(() => followed.includes('said-later'), { what: 'a line written after --follow started' });
     } finally {
       follower.kill('SIGINT');

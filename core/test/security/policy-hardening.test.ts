@@ -70,6 +70,9 @@ describe('a hardened app container', () => {
       expect(status).toMatch(/^CapBnd:\s+0+$/m);
       expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
       expect(status).toMatch(/^Seccomp:\s+2$/m);
+      // Neither the manifest nor the hello image names a user: the policy's non-root default.
+      expect(status).toMatch(/^Uid:\s+1000\s+1000\s/m);
+      expect(status).toMatch(/^Gid:\s+1000\s+1000\s/m);
 
       // The image is read-only; the app's volume and scratch tmpfs are not.
       const write = (path: string) =>

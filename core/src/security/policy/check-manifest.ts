@@ -40,6 +40,12 @@ export const MIN_HOST_PORT = 1024;
 // host user: an app that escaped as root would own the daemon's data, cookie and secrets.
 const isRootPart = (part: string | undefined): boolean => part === '0' || part === 'root';
 
+/** Whether `user` ("uid[:gid]", by number or name) is root or in root's group. */
+export function isRootUser(user: string): boolean {
+  const [uid, gid] = user.split(':');
+  return isRootPart(uid) || isRootPart(gid);
+}
+
 export function checkManifestPolicy(manifest: AppManifest, options: PolicyOptions = {}): PolicyVerdict {
   const violations: PolicyViolation[] = [];
   const warnings: string[] = [];
@@ -63,8 +69,7 @@ export function checkManifestPolicy(manifest: AppManifest, options: PolicyOption
 
   const user = manifest.security.user;
   if (user !== undefined) {
-    const [uid, gid] = user.split(':');
-    if (isRootPart(uid) || isRootPart(gid)) {
+    if (isRootUser(user)) {
       refuse(
         'security.user',
         `'${user}' runs the app as root, which rootless Podman maps to the daemon's own host user; ` +

@@ -5,7 +5,7 @@
 
 import type { AppManifest } from '../../manifest/index.js';
 import type { ContainerCreateSpec, TmpfsMount } from '../../podman/index.js';
-import { checkManifestPolicy, type PolicyOptions } from './check-manifest.js';
+import { checkManifestPolicy, isRootUser, type PolicyOptions } from './check-manifest.js';
 import type { HostConfinement } from './host-confinement.js';
 import { PolicyError } from './policy-error.js';
 
@@ -18,6 +18,13 @@ export const DEFAULT_TMPFS = ['/tmp', '/var/tmp', '/run'] as const;
 // World-writable with the sticky bit, as on any Linux host, so an app running as its own
 // non-root user can write there. No device nodes, no setuid programs from scratch space.
 const TMPFS_OPTIONS = ['rw', 'nosuid', 'nodev', 'mode=1777'];
+
+/**
+ * The user an app runs as when neither its manifest nor its image names a non-root one. In
+ * rootless Podman the container's root is the daemon's own host user; any other uid maps to a
+ * sub-uid that owns nothing of the daemon's.
+ */
+export const DEFAULT_APP_USER = '1000:1000';
 
 export type HardenedFields = Required<
   Pick<ContainerCreateSpec, 'cap_drop' | 'no_new_privileges' | 'read_only_filesystem'>
@@ -35,6 +42,8 @@ export interface Hardening {
 export interface HardeningOptions extends PolicyOptions {
   /** What the host can enforce; absent means "nothing beyond Podman's defaults". */
   confinement?: HostConfinement;
+  /** The image's configured user (`Config.User`; '' or absent when it runs as root by default). */
+  imageUser?: string;
 }
 
 /** The security part of the app's container spec. Throws PolicyError for a refused manifest. */
@@ -53,7 +62,11 @@ export function hardenContainer(manifest: AppManifest, options: HardeningOptions
     read_only_filesystem: security.readOnlyRootfs,
   };
   if (verdict.capAdd.length > 0) fields.cap_add = verdict.capAdd;
+  // The manifest's user, else the image's own if it is not root, else DEFAULT_APP_USER: an app
+  // never runs as root unless someone made it so on purpose, which the policy refuses anyway.
+  const imageUser = options.imageUser?.trim() ?? '';
   if (security.user !== undefined) fields.user = security.user;
+  else if (imageUser === '' || isRootUser(imageUser)) fields.user = DEFAULT_APP_USER;
 
   const confinement = options.confinement;
   if (confinement?.apparmor.usable) {

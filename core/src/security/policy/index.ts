@@ -25,6 +25,7 @@ export {
 } from './container-paths.js';
 export {
   hardenContainer,
+  DEFAULT_APP_USER,
   DEFAULT_TMPFS,
   type Hardening,
   type HardenedFields,
