@@ -144,6 +144,18 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
     await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     await shoot('16-apps-update-badge-dark');
 
+    // ---- stop, then remove: the end of the journey, through the same page ----
+    await card.click();
+    await page.locator('[data-test=stop]').click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => status().then((s) => s.state), { timeout: 60_000 }).toBe('stopped');
+    await page.locator('[data-test=remove]').click();
+    const removeDialog = page.getByRole('dialog');
+    await expect.poll(() => removeDialog.textContent()).toContain('Its data is kept');
+    await removeDialog.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('heading', { name: 'No apps yet' }).waitFor({ timeout: 60_000 });
+    expect(await daemon.cliJson<AppStatus[]>(['list'])).toEqual([]);
+
     expect(problems).toEqual([]);
   }, 600_000);
 });
