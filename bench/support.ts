@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(REPO, 'core/dist/cli/main.js');
+/** The node flags scripts/start.sh launches the daemon with (core/daemon-node-flags). */
+const DAEMON_NODE_FLAGS = readFileSync(join(REPO, 'core/daemon-node-flags'), 'utf8').trim().split(/\s+/);
 export const REGISTRY = '127.0.0.1:5000';
 export const HELLO_IMAGE = `${REGISTRY}/apps/hello:1.0.0`;
 /** Everything a benchmark creates carries this label, so cleanup finds only ours. */
@@ -97,7 +99,17 @@ export async function startBenchDaemon(options: { logFile?: string } = {}): Prom
   // Launched as start.sh launches it.
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=1', CLI, 'daemon', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`],
+    [
+      ...DAEMON_NODE_FLAGS,
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the daemon, written there when it stops.
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      CLI,
+      'daemon',
+      '--data-dir',
+      dataDir,
+      '--listen',
+      `127.0.0.1:${port}`,
+    ],
     {
       env,
       stdio: ['ignore', options.logFile ? openSync(options.logFile, 'w') : 'ignore', 'inherit'],
