@@ -24,6 +24,11 @@ export interface AppRuntime {
   health?: HealthTracker;
   message?: string;
   restartCount: number;
+  /**
+   * The container the daemon itself is restarting (an unhealthy app, or repaired port
+   * forwarding): its next `died` event is that restart's, not a failure of the app.
+   */
+  ownRestart?: string;
   /** Set when the supervisor gave up restarting: the app keeps failing. */
   crashLoop?: { since: string; exitCode?: number; lastLogs: string[] };
 }

@@ -45,6 +45,7 @@ import { isHostPortFree } from './host-ports.js';
 import { registryHost } from './image-ref.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { containerName, LABEL, labelsFor, networkName } from './naming.js';
+import { unforwardedPorts } from './port-forwarding.js';
 import { chooseCatalogVersion } from '../catalog/index.js';
 import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
 import {
@@ -731,6 +732,12 @@ export class Orchestrator implements AppLifecycle {
         runtime.container = { id: event.id, running: true, startedAt: new Date().toISOString() };
         break;
       case 'died':
+        if (runtime.ownRestart === event.id) {
+          // The death of a restart the daemon made itself: not a failure, and the start that
+          // follows may already have happened, so leave the state alone.
+          runtime.ownRestart = undefined;
+          return;
+        }
         this.containerDied(runtime, event.id, event.exitCode);
         break;
       case 'remove':
@@ -791,10 +798,12 @@ export class Orchestrator implements AppLifecycle {
           await this.recreateContainer(runtime);
         }
         if (runtime.container?.running) {
+          runtime.ownRestart = runtime.container.id;
           await this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime));
         } else {
           await this.podman.startContainer(containerName(id));
         }
+        await this.repairPortForwarding(runtime);
         await this.refreshContainer(runtime);
         this.watchHealth(runtime);
       } catch (error) {
@@ -804,6 +813,30 @@ export class Orchestrator implements AppLifecycle {
       }
       this.publish(runtime);
     });
+  }
+
+  /**
+   * After restarting a crashed app: if its published ports refuse connections, Podman's cleanup
+   * of the crash took the new port forwarders down (see port-forwarding.ts); one more restart,
+   * now that the cleanup is over, brings them back. Part of the same recovery, not a new failure.
+   */
+  private async repairPortForwarding(runtime: AppRuntime): Promise<void> {
+    const id = runtime.record.id;
+    const refused = await unforwardedPorts(runtime.manifest.ports);
+    if (refused.length === 0) return;
+    // Died again meanwhile: that is the supervisor's to handle (a new failure), not a repair.
+    await this.refreshContainer(runtime);
+    if (!runtime.container?.running) return;
+    this.log.warn(
+      { app: id, ports: refused },
+      'published ports refuse connections after the restart (Podman cleaned up the crash meanwhile); restarting once more',
+    );
+    runtime.ownRestart = runtime.container?.id;
+    await this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime));
+    const still = await unforwardedPorts(runtime.manifest.ports);
+    if (still.length > 0) {
+      runtime.message = `host ports ${still.join(', ')} refuse connections after the restart; see 'archy logs ${id}'`;
+    }
   }
 
   private async enterCrashLoop(id: string, failures: number, why: string): Promise<void> {

@@ -2,13 +2,12 @@
 // own network namespace (nsenter + the host's busybox), so an app need not expose its RPC or
 // admin port on the host just to be health-checked.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppHealth } from '../../src/api/contract.js';
-import { helloImage, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import { writeBreakableManifest } from './manifests.js';
 
 describe('probes of unpublished ports', () => {
   let daemon: TestDaemon;
@@ -22,29 +21,10 @@ describe('probes of unpublished ports', () => {
     await daemon?.stop();
   });
 
-  /** A hello app serving /ok on 8080 (and 7000 when `tcp`), with nothing published. */
+  /** An app serving /ok on 8080 with nothing published, probed by `probe`. */
   const install = async (probe: string): Promise<string> => {
     const id = uniqueAppId('inside');
-    const file = join(dir, `${id}.yml`);
-    writeFileSync(
-      file,
-      [
-        `id: ${id}`,
-        'name: Probed inside',
-        'version: "1.0.0"',
-        `image: ${helloImage('1.0.0')}`,
-        'command: ["/bin/sh", "-c", "mkdir -p /tmp/w && echo ok > /tmp/w/ok && exec httpd -f -p 8080 -h /tmp/w"]',
-        'security: { tmpfs: [/tmp] }',
-        'stopTimeout: 2s',
-        'health:',
-        `  ${probe}`,
-        '  interval: 1s',
-        '  retries: 2',
-        '  startPeriod: 1s',
-        '',
-      ].join('\n'),
-    );
-    await daemon.cliJson(['install', file]);
+    await daemon.cliJson(['install', writeBreakableManifest(dir, { id, probe })]);
     return id;
   };
   const health = (id: string) => daemon.cliJson<AppHealth>(['health', id]);
