@@ -1165,12 +1165,8 @@ export class Orchestrator implements AppLifecycle {
     return id;
   }
 
-  /**
-   * Starts the container and waits until it is past the point of exiting at once — and, for an
-   * install, until its first healthy probe (bounded), so "installed" means "working".
-   */
-  private async startAndWait(runtime: AppRuntime, options: { waitForHealthy: boolean }): Promise<void> {
-    const id = runtime.record.id;
+  /** Starts the app's container; Podman's refusal becomes a StartFailed that quotes it. */
+  private async startContainerOrFail(id: string): Promise<void> {
     try {
       await this.podman.startContainer(containerName(id));
     } catch (error) {
@@ -1180,6 +1176,15 @@ export class Orchestrator implements AppLifecycle {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * Starts the container and waits until it is past the point of exiting at once — and, for an
+   * install, until its first healthy probe (bounded), so "installed" means "working".
+   */
+  private async startAndWait(runtime: AppRuntime, options: { waitForHealthy: boolean }): Promise<void> {
+    const id = runtime.record.id;
+    await this.startContainerOrFail(id);
     this.watchHealth(runtime);
     if (options.waitForHealthy && runtime.manifest.health) {
       await this.waitHealthy(runtime);
@@ -1392,16 +1397,7 @@ export class Orchestrator implements AppLifecycle {
       },
       dropFirstStartArgs: (runtime) => this.settleFirstStartArgs(runtime.record.id, { healthy: true }),
       startContainer: async (runtime) => {
-        const id = runtime.record.id;
-        try {
-          await this.podman.startContainer(containerName(id));
-        } catch (error) {
-          throw new ArchyError(
-            RpcErrorCode.StartFailed,
-            `could not start '${id}': ${error instanceof PodmanError ? error.podmanMessage : (error as Error).message}`,
-            { cause: error },
-          );
-        }
+        await this.startContainerOrFail(runtime.record.id);
         runtime.health = undefined;
         await this.refreshContainer(runtime);
         this.watchHealth(runtime);
