@@ -128,7 +128,11 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
       })
       .toContain('Now running 28.4.');
     await expect.poll(() => page.locator('[data-test=current-version]').textContent()).toContain('28.4');
-    expect(await status()).toMatchObject({ version: '28.4', state: 'running', health: 'healthy' });
+    // After a reindexing change the daemon recreates the container once more, without the
+    // -reindex flag, when the node is first healthy: it may be starting again for a moment.
+    await expect
+      .poll(() => status(), { timeout: 60_000 })
+      .toMatchObject({ version: '28.4', state: 'running', health: 'healthy' });
     // The logs follow the new container: its banner, live.
     await expect
       .poll(() => page.locator('[data-test=logs]').textContent(), { timeout: 20_000 })
