@@ -7,7 +7,7 @@
 // without the keys that signed the committed root starts a new root with `newRoot` (dev only:
 // nodes that stored a newer root keep trusting that one until their data dir is reset). Production signs with the fleet's offline root keys and the pipeline's catalog key.
 
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -32,6 +32,7 @@ import {
   type RootSigned,
   type SigningKey,
 } from './signed-metadata.js';
+import { pathExists } from '../util/path-exists.js';
 
 export const DEFAULT_DEV_KEYS_DIR = join(homedir(), '.archipelago-dev-keys', 'catalog');
 export const RELEASES_FILE = 'releases.json';
@@ -153,7 +154,7 @@ async function loadOrCreateKeys(
   let createdKeys = false;
   const load = async (name: string): Promise<SigningKey> => {
     const path = join(keysDir, `${name}.key`);
-    if (!(await exists(path))) {
+    if (!(await pathExists(path))) {
       await createKeyFiles(keysDir, name);
       createdKeys = true;
     }
@@ -162,15 +163,6 @@ async function loadOrCreateKeys(
   const rootKey = await load(ROOT_KEY);
   const catalogKey = await load(CATALOG_KEY);
   return { rootKey, catalogKey, createdKeys };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function readOptional(path: string): Promise<unknown> {

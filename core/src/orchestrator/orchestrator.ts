@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -63,6 +63,7 @@ import { IntentJournal, type Intent } from './intent-journal.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
 import { AppVersionControl } from './version-control.js';
 import { VersionSwitch, type AppOperations } from './version-switch.js';
+import { pathExists } from '../util/path-exists.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -404,7 +405,7 @@ export class Orchestrator implements AppLifecycle {
       this.log.debug({ app: id, step: name, ms: Date.now() - began }, 'install step');
     try {
       if (record.manifestYaml === '') record.manifestYaml = await readFile(record.manifestFile, 'utf8');
-      record.createdDataDir = !(await exists(this.layout.appDataDir(id)));
+      record.createdDataDir = !(await pathExists(this.layout.appDataDir(id)));
       if (!options.start) record.desired = 'stopped';
       // Written before anything is created: after a crash, boot finds this and rolls back.
       await this.store.save(record);
@@ -1449,7 +1450,7 @@ export class Orchestrator implements AppLifecycle {
 
   private async writeDefaultAppConfig(id: string): Promise<void> {
     const file = this.layout.appConfigFile(id);
-    if (await exists(file)) return; // a reinstall keeps the user's choices
+    if (await pathExists(file)) return; // a reinstall keeps the user's choices
     await writeFileAtomic(file, `${JSON.stringify({ autoUpdate: false }, null, 2)}\n`, 0o644);
   }
 
@@ -1484,15 +1485,6 @@ export class Orchestrator implements AppLifecycle {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Records in the order apps start at boot: dependencies first (the resolver's boot order). A

@@ -39,6 +39,7 @@ import type { DatadirAccess } from './datadir-access.js';
 import type { Intent, IntentJournal, IntentVersion } from './intent-journal.js';
 import type { ChangeActor } from './lifecycle.js';
 import type { PauseHook } from './test-pause.js';
+import { pathExists } from '../util/path-exists.js';
 
 /** What the version switch needs from the orchestrator: its effects, never its decisions. */
 export interface AppOperations {
@@ -552,7 +553,7 @@ export class VersionSwitch {
     await this.ops.removePodmanSecrets(toId);
     await this.ops.deleteRecord(toId);
     this.ops.forget(toId);
-    if ((await exists(this.ops.appDataDir(toId))) && !(await exists(this.ops.appDataDir(fromId)))) {
+    if ((await pathExists(this.ops.appDataDir(toId))) && !(await pathExists(this.ops.appDataDir(fromId)))) {
       await rename(this.ops.appDataDir(toId), this.ops.appDataDir(fromId));
     }
     const source = this.ops.find(fromId);
@@ -588,7 +589,10 @@ export class VersionSwitch {
         await this.ops.removeContainer(toId);
         await this.ops.removeNetwork(toId);
         await this.ops.deleteRecord(toId);
-        if ((await exists(this.ops.appDataDir(toId))) && !(await exists(this.ops.appDataDir(fromId)))) {
+        if (
+          (await pathExists(this.ops.appDataDir(toId))) &&
+          !(await pathExists(this.ops.appDataDir(fromId)))
+        ) {
           await rename(this.ops.appDataDir(toId), this.ops.appDataDir(fromId));
         }
         const source = await records.load(fromId);
@@ -741,15 +745,6 @@ function applyVersion(record: AppRecord, side: IntentVersion): void {
   else delete record.runImage;
   if (side.catalogDigest !== undefined) record.catalogDigest = side.catalogDigest;
   else delete record.catalogDigest;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** True when `dir` is missing or holds only empty folders we can read (a volume made but never used). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { RpcErrorCode } from '../../api/contract.js';
 import { ArchyError } from '../../util/errors.js';
 import { createSigningKeyPair } from './signing-keys.js';
+import { pathExists } from '../../util/path-exists.js';
 
 /** cosign's file names, so publishers' scripts and habits carry over. */
 export const PRIVATE_KEY_FILE = 'cosign.key';
@@ -24,7 +25,7 @@ export async function generateSigningKeyPair(dir: string): Promise<GeneratedKeyP
   const privateKeyPath = join(dir, PRIVATE_KEY_FILE);
   const publicKeyPath = join(dir, PUBLIC_KEY_FILE);
   for (const path of [privateKeyPath, publicKeyPath]) {
-    if (await exists(path))
+    if (await pathExists(path))
       throw new ArchyError(
         RpcErrorCode.Conflict,
         `${path} already exists; it may be the key your catalog trusts, so it is not overwritten. Choose another directory.`,
@@ -60,13 +61,4 @@ export async function readSigningKeyFile(path: string): Promise<string> {
       `signing key ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); fix it with: chmod 600 ${path}`,
     );
   return readFile(path, 'utf8');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
