@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort, tempDataDir } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 
@@ -89,6 +90,20 @@ export async function runningBitcoinContainers(): Promise<string[]> {
 }
 
 const LOCK = join(tmpdir(), 'archy-test-bitcoin-apps.lock');
+
+/**
+ * For a test file that uses the bitcoin-* app ids (container names are per Podman user, so one
+ * file at a time): holds the cross-file lock for the whole file, and first clears containers a
+ * killed run left behind. Call at the file's top level, before its own hooks.
+ */
+export function holdBitcoinAppsForFile(): void {
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = await lockBitcoinApps();
+    await removeStaleBitcoinContainers();
+  }, 900_000);
+  afterAll(() => release?.());
+}
 
 /** Takes the cross-file lock on the bitcoin-* app ids; returns its release. */
 export async function lockBitcoinApps(timeoutMs = 900_000): Promise<() => void> {

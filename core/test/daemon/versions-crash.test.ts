@@ -14,21 +14,17 @@ import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import {
   datadirDigest,
-  lockBitcoinApps,
+  holdBitcoinAppsForFile,
   readAsContainerUser,
-  removeStaleBitcoinContainers,
   runningBitcoinContainers,
   writeBitcoinApps,
 } from './bitcoin-apps.js';
 
-let release: () => void;
+holdBitcoinAppsForFile();
 let apps: string;
 beforeAll(async () => {
-  release = await lockBitcoinApps();
-  await removeStaleBitcoinContainers();
   apps = await writeBitcoinApps();
-}, 900_000);
-afterAll(() => release?.());
+});
 
 /** Where each step leaves the app after a crash there and a restart. */
 const CASES: Array<[step: string, converged: string]> = [

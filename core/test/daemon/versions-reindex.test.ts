@@ -11,21 +11,13 @@ import type { AppStatus, VersionChangeResult } from '../../src/api/contract.js';
 import { tempDataDir, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
-import {
-  lockBitcoinApps,
-  readAsContainerUser,
-  removeStaleBitcoinContainers,
-  writeBitcoinApps,
-} from './bitcoin-apps.js';
+import { holdBitcoinAppsForFile, readAsContainerUser, writeBitcoinApps } from './bitcoin-apps.js';
 
-let release: () => void;
+holdBitcoinAppsForFile();
 let apps: string;
 beforeAll(async () => {
-  release = await lockBitcoinApps();
-  await removeStaleBitcoinContainers();
   apps = await writeBitcoinApps();
-}, 900_000);
-afterAll(() => release?.());
+});
 
 const REINDEX_ARG = 'Command-line arg: reindex-chainstate=""';
 const REINDEX_WORK = 'Wiping LevelDB in';

@@ -10,19 +10,13 @@ import { tempDataDir } from '../support/index.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import {
   datadirDigest,
-  lockBitcoinApps,
+  holdBitcoinAppsForFile,
   readAsContainerUser,
-  removeStaleBitcoinContainers,
   runningBitcoinContainers,
   writeBitcoinApps,
 } from './bitcoin-apps.js';
 
-let release: () => void;
-beforeAll(async () => {
-  release = await lockBitcoinApps();
-  await removeStaleBitcoinContainers();
-}, 900_000);
-afterAll(() => release?.());
+holdBitcoinAppsForFile();
 
 /** Polls podman ps until stopped; returns the largest number of Bitcoin nodes seen running at once. */
 function watchRunningNodes(): { stop(): Promise<{ most: number; seen: Set<string> }> } {

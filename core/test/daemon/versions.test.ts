@@ -20,20 +20,14 @@ import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import {
   datadirDigest,
-  lockBitcoinApps,
+  holdBitcoinAppsForFile,
   readAsContainerUser,
-  removeStaleBitcoinContainers,
   writeBitcoinApps,
 } from './bitcoin-apps.js';
 
 const CATALOG_DIR = fileURLToPath(new URL('../../../catalog/', import.meta.url));
 
-let release: () => void;
-beforeAll(async () => {
-  release = await lockBitcoinApps();
-  await removeStaleBitcoinContainers();
-}, 900_000);
-afterAll(() => release?.());
+holdBitcoinAppsForFile();
 
 const marker = async (dataDir: string, id = 'bitcoin-core') =>
   JSON.parse(await readAsContainerUser(join(dataDir, id, 'bitcoin', '.archipelago-version.json'))) as {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { tempDataDir } from '../support/index.js';
-import { lockBitcoinApps, removeStaleBitcoinContainers, writeBitcoinApps } from '../daemon/bitcoin-apps.js';
+import { holdBitcoinAppsForFile, writeBitcoinApps } from '../daemon/bitcoin-apps.js';
 import { openBrowser, PASSWORD } from './browser.js';
 
 // Versions through the web UI, end to end: real headless Chromium, the real daemon with the repo's
@@ -13,8 +13,9 @@ import { openBrowser, PASSWORD } from './browser.js';
 // switch to an older version in the Version & Updates card: the downgrade warning explains the
 // reindex and blocks until confirmed → the older version runs.
 
+holdBitcoinAppsForFile();
+
 describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () => {
-  let release: () => void;
   let daemon: TestDaemon;
   let context: BrowserContext;
   let page: Page;
@@ -22,9 +23,6 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
   let shoot: (name: string) => Promise<void>;
 
   beforeAll(async () => {
-    // Container names are per Podman user: one test file at a time uses the bitcoin-* app ids.
-    release = await lockBitcoinApps();
-    await removeStaleBitcoinContainers();
     const appsDir = await writeBitcoinApps();
     daemon = await startDaemon({
       dataDir: tempDataDir('web-ui-versions'),
@@ -37,7 +35,6 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
     await context?.close();
     await daemon?.cli(['remove', 'bitcoin-core', '--purge', '--yes']).catch(() => undefined);
     await daemon?.stop();
-    release?.();
   });
 
   const status = () => daemon.cliJson<AppStatus>(['status', 'bitcoin-core']);
