@@ -7,6 +7,7 @@ import { RpcDispatcher, type JsonRpcResponse } from './rpc-dispatcher.js';
 import type { ResourceManager } from '../resources/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { auditObserver } from './audit-observer.js';
+import { zodOnlySchemaController } from './zod-only-schema-controller.js';
 import { createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
 import { AUTH_PATH_PREFIX, webAuthRoutes, type WebAuth } from './web-auth/index.js';
@@ -63,7 +64,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
   // Credentials never reach the log, even if a serializer or a debug line ever includes headers.
   const logger = options.logger.child({}, { redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
-  const app = Fastify({ loggerInstance: logger, bodyLimit });
+  const app = Fastify({ loggerInstance: logger, bodyLimit, schemaController: zodOnlySchemaController });
   // Client messages are small JSON commands; the cap keeps a client from making us buffer much.
   void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
