@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { ArchyError } from '../util/errors.js';
 import { catalogRefusalReason, catalogRefused, type CatalogRefusalReason } from './catalog-error.js';
 import type { Catalog, DroppedEntry } from './catalog-schema.js';
+import { fetchMetadata } from './fetch-metadata.js';
 import { parseRoot, type CatalogSigned, type Envelope, type RootSigned } from './signed-metadata.js';
 import { verifyCatalog, verifyCatalogMetadata, type VerifiedCatalog } from './trust.js';
 
@@ -256,26 +257,8 @@ export class CatalogStore {
     }
   }
 
-  async #fetchJson(url: string, options: { missingOk: boolean }): Promise<unknown> {
-    const response = await fetch(url, { signal: AbortSignal.timeout(this.#fetchTimeoutMs) });
-    if (response.status === 404 && options.missingOk) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new Error(`${url} answered HTTP ${response.status}`);
-    }
-    const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > MAX_METADATA_BYTES) throw new Error(`${url} is larger than ${MAX_METADATA_BYTES} bytes`);
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > MAX_METADATA_BYTES)
-      throw new Error(`${url} is larger than ${MAX_METADATA_BYTES} bytes`);
-    try {
-      return JSON.parse(body.toString('utf8'));
-    } catch {
-      throw catalogRefused('malformed', `${url} is not JSON`);
-    }
+  #fetchJson(url: string, options: { missingOk: boolean }): Promise<unknown> {
+    return fetchMetadata(url, { timeoutMs: this.#fetchTimeoutMs, maxBytes: MAX_METADATA_BYTES, ...options });
   }
 }
 

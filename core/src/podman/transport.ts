@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from '../util/http-client.js';
 import { PodmanError, podmanErrorFromBody } from './errors.js';
 
 /** Every libpod path is served under this version prefix; 4.3 accepts it for compat paths too. */

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../../util/http-client.js';
 import { RpcErrorCode } from '../../api/contract.js';
 import { ArchyError } from '../../util/errors.js';
 import { isDigest, sha256Digest, type Digest } from './digest.js';
@@ -14,7 +14,7 @@ export interface RegistryClientOptions {
   insecure: boolean;
   /** Per request; a registry that stalls must not hang an install. Default 30 s. */
   timeoutMs?: number;
-  /** An undici dispatcher (connection pool); the global one by default. */
+  /** An undici dispatcher (connection pool); a shared one by default. */
   dispatcher?: Dispatcher;
 }
 
