@@ -6,6 +6,7 @@ import { RpcErrorCode, type AppVersionsReport, type CatalogEntry } from './contr
 import type { AppManifest } from '../manifest/index.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { displayVersion } from '../orchestrator/version-control.js';
+import { byCodeUnits } from '../util/compare.js';
 import { ArchyError } from '../util/errors.js';
 
 export async function listCatalog(lifecycle: AppLifecycle): Promise<{ apps: CatalogEntry[] }> {
@@ -23,7 +24,11 @@ export async function listCatalog(lifecycle: AppLifecycle): Promise<{ apps: Cata
       ),
     ),
   );
-  return { apps: apps.sort((a, b) => a.name.localeCompare(b.name)) };
+  return {
+    apps: apps.sort(
+      (a, b) => byCodeUnits(a.name.toLowerCase(), b.name.toLowerCase()) || byCodeUnits(a.id, b.id),
+    ),
+  };
 }
 
 /** The catalog's report for one app; undefined when the daemon has no catalog or it lists no such app. */

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { CatalogStatusReport } from '../api/contract.js';
 import { CatalogStore, type CatalogApp, type RefreshResult } from '../catalog/index.js';
+import { byCodeUnits } from '../util/compare.js';
 
 export const DEFAULT_CATALOG_REFRESH_MS = 60 * 60 * 1000;
 
@@ -98,7 +99,7 @@ export class CatalogService {
         refreshIntervalSeconds: Math.round(this.refreshIntervalMs / 1000),
       }),
       apps: Object.values(snapshot.catalog.apps)
-        .sort((a, b) => a.id.localeCompare(b.id))
+        .sort((a, b) => byCodeUnits(a.id, b.id))
         .map((app) => ({
           id: app.id,
           defaultVersion: app.version,

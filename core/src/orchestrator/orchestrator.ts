@@ -64,6 +64,7 @@ import { testPauseHook, type PauseHook } from './test-pause.js';
 import { AppVersionControl } from './version-control.js';
 import { VersionSwitch, type AppOperations } from './version-switch.js';
 import { pathExists } from '../util/path-exists.js';
+import { byCodeUnits } from '../util/compare.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -198,7 +199,7 @@ export class Orchestrator implements AppLifecycle {
   // ---- queries ------------------------------------------------------------------------------
 
   async list(): Promise<AppStatus[]> {
-    return [...this.runtimes.values()].sort((a, b) => a.record.id.localeCompare(b.record.id)).map(toStatus);
+    return [...this.runtimes.values()].sort((a, b) => byCodeUnits(a.record.id, b.record.id)).map(toStatus);
   }
 
   async status(id: string): Promise<AppStatus> {

@@ -3,14 +3,13 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client, errorMessage } from '../api/container-client';
 import type { DaemonSocket } from '../api/daemon-socket';
+import { byName } from '../lib/by-name';
 import { useToasts } from './toasts';
 
 export type AppAction = 'start' | 'stop' | 'restart' | 'remove';
 
 /** While /ws is down the list is refreshed this often; while it is up, never (events suffice). */
 export const FALLBACK_POLL_MS = 15_000;
-
-const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 /** Installed apps, kept current by /ws events. */
 export const useApps = defineStore('apps', () => {
@@ -26,9 +25,7 @@ export const useApps = defineStore('apps', () => {
   const live = ref(false);
   let pollTimer: ReturnType<typeof setInterval> | undefined;
 
-  const list = computed(() =>
-    Object.values(byId.value).sort((a, b) => byName.compare(a.name, b.name) || a.id.localeCompare(b.id)),
-  );
+  const list = computed(() => Object.values(byId.value).sort(byName));
 
   function replaceAll(apps: AppStatus[]): void {
     const next: Record<string, AppStatus> = {};

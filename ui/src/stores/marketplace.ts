@@ -2,6 +2,7 @@ import type { AppStatus, CatalogEntry } from '@archipelago/core/contract';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { client, errorMessage } from '../api/container-client';
+import { byName } from '../lib/by-name';
 import { CATEGORY_ORDER, categoryLabel } from '../lib/format';
 import { useApps } from './apps';
 
@@ -66,7 +67,8 @@ export const useMarketplace = defineStore('marketplace', () => {
   async function fetch(): Promise<void> {
     loading.value = true;
     try {
-      apps.value = await client.catalog();
+      // The daemon's order is by code unit; shown, names follow the reader's locale.
+      apps.value = (await client.catalog()).sort(byName);
       loaded.value = true;
       error.value = undefined;
     } catch (cause) {
