@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = join(REPO, 'core/dist/cli/main.js');
+export const CLI = join(REPO, 'core/dist/bundle/archy.mjs');
 /** The node flags scripts/start.sh launches the daemon with (core/daemon-node-flags). */
 const DAEMON_NODE_FLAGS = readFileSync(join(REPO, 'core/daemon-node-flags'), 'utf8').trim().split(/\s+/);
 export const REGISTRY = '127.0.0.1:5000';

@@ -26,12 +26,14 @@ scripts/as-archy.sh scripts/local-registry.sh "$state"
 
 listen="${ARCHY_LISTEN:-127.0.0.1:5959}"
 echo "[start] Archipelago at http://$listen — data in $data"
-echo "[start] try: ARCHY_DATA_DIR=$data node core/dist/cli/main.js install hello"
+echo "[start] try: ARCHY_DATA_DIR=$data node core/dist/bundle/archy.mjs install hello"
 export ARCHY_INSECURE_REGISTRIES="${ARCHY_INSECURE_REGISTRIES:-127.0.0.1:5000}"
 # The bundled demo images are built on this machine and not signed yet: dev mode, logged loudly.
 export ARCHY_ALLOW_UNSIGNED="${ARCHY_ALLOW_UNSIGNED:-1}"
 # V8 sizes itself for throughput; a long-lived daemon that mostly waits wants memory instead:
 # core/daemon-node-flags (a 1 MiB young generation, optimise for size, one GC/compile helper
-# thread) keeps idle RSS ~20 MB lower. They only work as launch flags; the bench uses the same file.
+# thread, WebAssembly (undici's HTTP parser) on the baseline compiler only, no eager compilation,
+# no Sparkplug tier) keeps idle RSS ~30 MB lower. They only work as launch flags; the tests and
+# the bench launch the daemon with the same file.
 # shellcheck disable=SC2046 # one flag per word, on purpose
-exec scripts/as-archy.sh node $(cat core/daemon-node-flags) core/dist/cli/main.js daemon --data-dir "$data" --listen "$listen"
+exec scripts/as-archy.sh node $(cat core/daemon-node-flags) core/dist/bundle/archy.mjs daemon --data-dir "$data" --listen "$listen"

@@ -1,11 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, registry, waitFor } from './index.js';
 
-/** The built CLI; `npm test` builds before running the suite. */
-export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/**
+ * The built, bundled CLI + daemon, as `npm start` and the `archy` bin run it
+ * (core/rolldown.config.mjs); `npm test` builds before running the suite.
+ */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/bundle/archy.mjs', import.meta.url));
+/** The daemon starts with the launch flags npm start uses, plus source-mapped stack traces. */
+const DAEMON_NODE_FLAGS = [
+  ...readFileSync(new URL('../../daemon-node-flags', import.meta.url), 'utf8')
+    .trim()
+    .split(/\s+/),
+  '--enable-source-maps',
+];
 
 export interface CliResult {
   code: number;
@@ -52,7 +63,7 @@ export async function startDaemon(options: {
   };
   const child = spawn(
     process.execPath,
-    [CLI_PATH, 'daemon', '--data-dir', options.dataDir, '--listen', listen],
+    [...DAEMON_NODE_FLAGS, CLI_PATH, 'daemon', '--data-dir', options.dataDir, '--listen', listen],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
