@@ -5,7 +5,7 @@ function refuseSchema(kind: string): (routeDefinition: unknown) => never {
   return (routeDefinition) => {
     const { method, url } = (routeDefinition ?? {}) as { method?: string; url?: string };
     throw new Error(
-      `route ${method ?? '?'} ${url ?? '?'} declares a ${kind} schema; this server validates with zod inside its handlers`,
+      `route ${method ?? '?'} ${url ?? '?'} declares a ${kind} schema; this server takes none: parse with zod inside the handler instead`,
     );
   };
 }

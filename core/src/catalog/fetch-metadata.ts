@@ -1,4 +1,4 @@
-import { request } from '../util/http-client.js';
+import { readLimited, request } from '../util/http-client.js';
 import { catalogRefused } from './catalog-error.js';
 
 /** Static hosting hands files on (HTTP → HTTPS, a CDN); more hops than this is a loop. */
@@ -41,7 +41,7 @@ export async function fetchMetadata(url: string, options: FetchMetadataOptions):
       await response.body.dump();
       throw new Error(`${url} answered HTTP ${response.statusCode}`);
     }
-    const body = await readAtMost(response.body, options.maxBytes);
+    const body = await readLimited(response.body, options.maxBytes, true);
     if (!body) throw new Error(`${url} is larger than ${options.maxBytes} bytes`);
     try {
       return JSON.parse(body.toString('utf8'));
@@ -49,22 +49,4 @@ export async function fetchMetadata(url: string, options: FetchMetadataOptions):
       throw catalogRefused('malformed', `${url} is not JSON`);
     }
   }
-}
-
-/** The whole body, or undefined (and the stream destroyed) once it passes `maxBytes`. */
-async function readAtMost(
-  body: AsyncIterable<Buffer> & { destroy(): void },
-  maxBytes: number,
-): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

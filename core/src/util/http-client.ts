@@ -30,3 +30,26 @@ export function request(url: string | URL, options: RequestOptions = {}): Promis
     method: options.method ?? 'GET',
   });
 }
+
+/**
+ * Reads a response body up to `limit` bytes. Past it the stream is destroyed and the answer is
+ * undefined when `strict`, else what was read so far (enough of an error body to quote).
+ */
+export async function readLimited(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  strict: boolean,
+): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    total += buf.length;
+    if (total > limit) {
+      body.destroy();
+      return strict ? undefined : Buffer.concat(chunks);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}

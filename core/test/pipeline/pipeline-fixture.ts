@@ -1,4 +1,5 @@
-// Fixtures for the image pipeline's integration tests and bench: an upstream-shaped release whose
+// Fixtures for the image pipeline's integration tests (bench/pipeline.ts makes its own release: the
+// bench compiles on its own and cannot import test code): an upstream-shaped release whose
 // bitcoind is the bitcoind TEST DOUBLE (static C, see test/support/bitcoind-double), served from
 // loopback HTTP with SHA256SUMS signed by builder keys made here, plus the cosign and catalog keys
 // and a pipeline config pointing at all of it. Nothing leaves 127.0.0.1.
@@ -22,6 +23,7 @@ import {
   type FileServer,
 } from '../../src/pipeline/spec-release-fixture.js';
 import { compileBitcoindDouble } from '../support/bitcoind-double-images.js';
+import { writeReproducibleTar } from '../support/test-images.js';
 
 const run = promisify(execFile);
 export const ARCH = 'x86_64-linux-gnu';
@@ -60,18 +62,7 @@ export async function makeReleaseTarball(
   }
   const tarballName = `bitcoin-${version}-${ARCH}.tar.gz`;
   const path = join(dir, tarballName);
-  await run('tar', [
-    '--sort=name',
-    '--mtime=@0',
-    '--owner=0',
-    '--group=0',
-    '--numeric-owner',
-    '-C',
-    dir,
-    '-czf',
-    path,
-    `bitcoin-${version}`,
-  ]);
+  await writeReproducibleTar(dir, path, { entry: `bitcoin-${version}`, gzip: true });
   const tarball = await readFile(path);
   const others = ['aarch64-linux-gnu', 'arm-linux-gnueabihf', 'riscv64-linux-gnu'].map(
     (arch) => `${sha256Hex(randomBytes(32))}  bitcoin-${version}-${arch}.tar.gz`,

@@ -146,8 +146,16 @@ async function buildImage(image: TestImage, content: string, workDir: string): P
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Tars a rootfs reproducibly: the same content gives the same layer digest, so pushes dedupe. */
-export async function writeReproducibleTar(rootfs: string, tarball: string): Promise<void> {
+/**
+ * Tars a folder reproducibly: the same content gives the same bytes (so the same layer digest,
+ * and pushes dedupe). `entry` is what to take from the folder (all of it by default); `gzip`
+ * compresses, as release tarballs are.
+ */
+export async function writeReproducibleTar(
+  folder: string,
+  tarball: string,
+  options: { entry?: string; gzip?: boolean } = {},
+): Promise<void> {
   await run('tar', [
     '--sort=name',
     '--mtime=@0',
@@ -155,10 +163,10 @@ export async function writeReproducibleTar(rootfs: string, tarball: string): Pro
     '--group=0',
     '--numeric-owner',
     '-C',
-    rootfs,
-    '-cf',
+    folder,
+    options.gzip ? '-czf' : '-cf',
     tarball,
-    '.',
+    options.entry ?? '.',
   ]);
 }
 

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from '../../util/http-client.js';
+import { readLimited, request, type Dispatcher } from '../../util/http-client.js';
 import { RpcErrorCode } from '../../api/contract.js';
 import { ArchyError } from '../../util/errors.js';
 import { isDigest, sha256Digest, type Digest } from './digest.js';
@@ -274,26 +274,6 @@ function manifestMediaType(res: Response): string {
     // Not JSON: the caller rejects the type below or the parser later.
   }
   return (header(res, 'content-type') ?? '').split(';')[0]!.trim();
-}
-
-/** Reads a body up to `limit` bytes; undefined when it is longer (and `strict`), truncated otherwise. */
-async function readLimited(
-  body: Dispatcher.ResponseData['body'],
-  limit: number,
-  strict: boolean,
-): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    total += buf.length;
-    if (total > limit) {
-      body.destroy();
-      return strict ? undefined : Buffer.concat(chunks);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The first `errors[].message` of a distribution error body, if there is one. */
