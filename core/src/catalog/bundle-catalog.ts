@@ -41,13 +41,16 @@ export const BUNDLED_CATALOG_VALID_DAYS = 365;
 const ROOT_KEY = 'root';
 const CATALOG_KEY = 'catalog';
 
+// What a curator writes: per app its image repository, the default, the app-wide release facts
+// (sources, key sources, pinned builders, threshold) and per version the official file's SHA-256
+// for each CPU. The catalog spells the file names out (official-release.ts checks them).
 const releasesSchema = z.strictObject({
-  registry: z.string().min(1),
   apps: z.record(
     z.string(),
     z.strictObject({
       repository: z.string().min(1),
       default: z.string().min(1),
+      release: z.record(z.string(), z.unknown()).optional(),
       versions: z.array(
         z.strictObject({
           version: z.string().min(1),
@@ -55,6 +58,8 @@ const releasesSchema = z.strictObject({
           deprecated: z.boolean().optional(),
           eol: z.string().optional(),
           notes: z.string().optional(),
+          /** SHA-256 of the official tarball per CPU target triplet. */
+          sha256: z.record(z.string(), z.string()).optional(),
         }),
       ),
     }),
@@ -81,14 +86,27 @@ export interface BundleResult {
 export function curatedCatalog(releases: CuratedReleases, previousVersion: number): CatalogSigned {
   let catalog: CatalogSigned = { ...emptyCatalog(), version: previousVersion };
   for (const [appId, app] of Object.entries(releases.apps)) {
-    const image = (version: string) => `${releases.registry}/${app.repository}:${version}`;
-    for (const entry of app.versions) {
+    for (const { sha256, ...entry } of app.versions) {
+      const files =
+        sha256 &&
+        Object.fromEntries(
+          Object.entries(sha256).map(([arch, hash]) => [
+            arch,
+            { name: `bitcoin-${entry.version}-${arch}.tar.gz`, sha256: hash },
+          ]),
+        );
       catalog = addVersion(
         catalog,
         appId,
-        { ...entry, image: image(entry.version) },
+        { ...entry, image: `${app.repository}:${entry.version}`, ...(files && { release: { files } }) },
         { makeDefault: entry.version === app.default },
       );
+    }
+    if (app.release) {
+      catalog = {
+        ...catalog,
+        apps: { ...catalog.apps, [appId]: { ...(catalog.apps[appId] as object), release: app.release } },
+      };
     }
   }
   return catalog;

@@ -26,12 +26,27 @@ describe('the committed bundled catalog', () => {
     // The signed catalog says what releases.json says: nobody edited one without re-signing.
     const expected = curatedCatalog(releases, 0).apps;
     expect(verified.metadata.signed.apps).toEqual(expected);
-    expect(verified.catalog.apps['bitcoin-core']!.version).toBe('31.0');
-    expect(verified.catalog.apps['bitcoin-knots']!.version).toBe('29.3.knots20260508');
-    // Digests are filled in by the image pipeline, never invented here.
+    const core = verified.catalog.apps['bitcoin-core']!;
+    expect(core.version).toBe('31.1');
+    expect(core.versions.map((v) => v.version)).toEqual(['31.1', '30.3', '29.4', '28.4', '27.2']);
+    expect(verified.catalog.apps['bitcoin-knots']!.version).toBe('29.4.2.knots20260508');
     for (const app of Object.values(verified.catalog.apps)) {
-      for (const version of app.versions) expect(version.digest).toBeUndefined();
+      for (const version of app.versions) {
+        // Digests are filled in by the image pipeline, never invented here.
+        expect(version.digest).toBeUndefined();
+        // Every version is built on the node from its official release, for both CPUs we support.
+        expect(version.image).toBe(`localhost/archipelago/${app.id}:${version.version}`);
+        expect(Object.keys(version.release!.files).sort()).toEqual(['aarch64-linux-gnu', 'x86_64-linux-gnu']);
+        expect(version.release!.sources.every((source) => source.startsWith('https://'))).toBe(true);
+        expect(version.release!.threshold).toBeLessThanOrEqual(version.release!.builders.length);
+      }
     }
+    // The facts checked against bitcoin-core/guix.sigs (31.1/<builder>/noncodesigned.SHA256SUMS).
+    expect(core.versions[0]!.release!.files['x86_64-linux-gnu']).toEqual({
+      name: 'bitcoin-31.1-x86_64-linux-gnu.tar.gz',
+      sha256: 'b80d9c3e04da78fb6f0569685673418cf686fadba9042d926d13fb87ff503f9e',
+    });
+    expect(core.versions[0]!.release!.threshold).toBe(3);
     expect(parseRoot(await readJson(join(BUNDLED_CATALOG_DIR, '1.root.json'))).signed.version).toBe(1);
   });
 

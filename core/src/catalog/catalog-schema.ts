@@ -10,6 +10,12 @@ import { z } from 'zod';
 import { compareAppVersions } from '../resolver/index.js';
 import { isFloatingTag, parseImageReference } from '../manifest/index.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
+import {
+  parseAppRelease,
+  parseVersionRelease,
+  type AppReleaseDefaults,
+  type OfficialRelease,
+} from './official-release.js';
 
 export interface CatalogVersion {
   version: string;
@@ -21,6 +27,11 @@ export interface CatalogVersion {
   /** End of life, as the publisher wrote it (e.g. "2026-10-01"). */
   eol?: string;
   notes?: string;
+  /**
+   * The official release this version is built from on the node (Bitcoin Core/Knots): files per
+   * CPU with their SHA-256, sources, pinned builders. Absent: the image is pulled and verified.
+   */
+  release?: OfficialRelease;
 }
 
 export interface CatalogApp {
@@ -61,12 +72,14 @@ const versionEntrySchema = z.object({
   deprecated: z.boolean().optional(),
   eol: z.string().optional(),
   notes: z.string().optional(),
+  release: z.unknown().optional(),
 });
 
 const appEntrySchema = z.object({
   version: z.string(),
   image: z.string(),
   versions: z.array(z.unknown()).optional(),
+  release: z.unknown().optional(),
 });
 
 /** Registry and path of an image, without tag or digest; tolerant of floating tags. */
@@ -134,6 +147,11 @@ function parseApp(id: string, raw: unknown, drop: (entry: DroppedEntry) => void)
     return undefined;
   }
   const entry = parsed.data;
+  const releaseDefaults = parseAppRelease(entry.release);
+  if (!releaseDefaults.ok) {
+    drop({ app: id, reason: `release: ${releaseDefaults.reason}` });
+    return undefined;
+  }
   const candidates: unknown[] = [...(entry.versions ?? [])];
   // Catalogs from before versions[] carry only version + image: that is the one version offered.
   const listed = (entry.versions ?? []).some(
@@ -143,7 +161,7 @@ function parseApp(id: string, raw: unknown, drop: (entry: DroppedEntry) => void)
 
   const versions: CatalogVersion[] = [];
   for (const candidate of candidates) {
-    const version = parseVersion(id, entry.image, candidate, drop);
+    const version = parseVersion(id, entry.image, releaseDefaults.value, candidate, drop);
     if (!version) continue;
     if (versions.some((known) => known.version === version.version)) {
       drop({ app: id, version: version.version, reason: 'listed twice; the first entry is kept' });
@@ -173,6 +191,7 @@ function parseApp(id: string, raw: unknown, drop: (entry: DroppedEntry) => void)
 function parseVersion(
   id: string,
   appImage: string,
+  releaseDefaults: AppReleaseDefaults,
   raw: unknown,
   drop: (entry: DroppedEntry) => void,
 ): CatalogVersion | undefined {
@@ -210,6 +229,15 @@ function parseVersion(
     });
     return undefined;
   }
+  let release: OfficialRelease | undefined;
+  if (entry.release !== undefined) {
+    const parsedRelease = parseVersionRelease(entry.version, releaseDefaults, entry.release);
+    if (!parsedRelease.ok) {
+      drop({ app: id, version: entry.version, reason: parsedRelease.reason });
+      return undefined;
+    }
+    release = parsedRelease.value;
+  }
   return {
     version: entry.version,
     image: entry.image,
@@ -218,5 +246,6 @@ function parseVersion(
     deprecated: entry.deprecated ?? false,
     ...(entry.eol !== undefined && { eol: entry.eol }),
     ...(entry.notes !== undefined && { notes: entry.notes }),
+    ...(release !== undefined && { release }),
   };
 }

@@ -11,6 +11,13 @@ export {
   type DroppedEntry,
   type ParsedCatalog,
 } from './catalog-schema.js';
+export {
+  keySourceUrl,
+  type OfficialRelease,
+  type PinnedBuilder,
+  type ReleaseFile,
+  type ReleaseImplementation,
+} from './official-release.js';
 export { verifyCatalog, type VerifyCatalogInput, type VerifiedCatalog } from './trust.js';
 export {
   catalogRefused,

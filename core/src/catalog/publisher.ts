@@ -188,6 +188,8 @@ export interface NewVersion {
   deprecated?: boolean;
   eol?: string;
   notes?: string;
+  /** A version's official release (files per CPU and their SHA-256); see official-release.ts. */
+  release?: Record<string, unknown>;
 }
 
 /**
@@ -226,6 +228,7 @@ export function addVersion(
     ...(entry.deprecated && { deprecated: true }),
     ...(entry.eol !== undefined && { eol: entry.eol }),
     ...(entry.notes !== undefined && { notes: entry.notes }),
+    ...(entry.release !== undefined && { release: entry.release }),
   };
   const makeDefault = options.makeDefault === true || existing === undefined;
   const others = (existing?.versions ?? []).filter((item) => item['version'] !== entry.version);
