@@ -1,6 +1,19 @@
 // Public surface of cosign-compatible image signing and verification: import from here.
 export { verifyImage, type VerifyImageOptions, type VerifiedImage } from './verify-image.js';
 export { signImage, type SignImageOptions, type SignImageResult } from './sign-image.js';
+export { attestImage, type AttestImageOptions, type AttestImageResult } from './attest-image.js';
+export {
+  verifyAttestation,
+  type VerifyAttestationOptions,
+  type VerifiedAttestation,
+} from './verify-attestation.js';
+export {
+  attestationRefusalReason,
+  type AttestationRefusalReason,
+  type AttestationRefusalData,
+} from './attestation-refusal.js';
+export { attestationTag } from './attestation-manifest.js';
+export { CYCLONEDX_PREDICATE_TYPE } from './media-types.js';
 export {
   generateSigningKeyPair,
   readSigningKeyFile,

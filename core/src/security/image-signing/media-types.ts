@@ -15,3 +15,15 @@ export const SIMPLE_SIGNING_LAYER = 'application/vnd.dev.cosign.simplesigning.v1
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 /** The `critical.type` that marks a cosign image signature payload. */
 export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
+
+/** The layer media type of a cosign attestation: the layer's blob is a DSSE envelope. */
+export const DSSE_ENVELOPE_LAYER = 'application/vnd.dsse.envelope.v1+json';
+/** The DSSE payloadType of an in-toto Statement (in-toto attestation spec, envelope layer). */
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+/**
+ * The layer annotation `cosign attest` writes with the statement's predicate type. It is not
+ * signed: readers may use it to skip other kinds of attestation, never to trust one.
+ */
+export const PREDICATE_TYPE_ANNOTATION = 'predicateType';
+/** The predicate type `cosign attest --type cyclonedx` gives a CycloneDX SBOM. */
+export const CYCLONEDX_PREDICATE_TYPE = 'https://cyclonedx.org/bom';
