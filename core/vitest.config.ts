@@ -17,10 +17,17 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/**/*.test.ts'],
+          // Fixtures (test/fixtures/*.fixture.ts, e.g. a deliberately failing file) only run inside a
+          // nested `vitest run` a test starts with ARCHY_TEST_FIXTURES=1, never in the suite itself.
+          include: [
+            'test/**/*.test.ts',
+            ...(process.env.ARCHY_TEST_FIXTURES === '1' ? ['test/fixtures/**/*.fixture.ts'] : []),
+          ],
           testTimeout: 90_000,
           hookTimeout: 120_000,
           globalSetup: ['test/support/global-setup.ts'],
+          // Ends what a test file started and left running, even when its tests failed.
+          setupFiles: ['test/support/file-teardown.ts'],
         },
       },
       '../ui/vitest.config.ts',

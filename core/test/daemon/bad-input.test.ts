@@ -51,7 +51,7 @@ describe('bad input is refused cleanly', () => {
       const file = join(dir, 'badid.yml');
       writeFileSync(
         file,
-        `id: "${badId}"\nname: Bad\nversion: "1.0.0"\nimage: ${registry()}/apps/hello:1.0.0\n`,
+        `id: "${badId}"\nname: Bad\nversion: "1.0.0"\nimage: ${registry()}/archy-test/hello:1.0.0\n`,
       );
       await expectRefused(['install', file], /id/);
     }
@@ -64,7 +64,7 @@ describe('bad input is refused cleanly', () => {
     const file = join(dir, 'reserved.yml');
     writeFileSync(
       file,
-      `id: secrets\nname: Sneaky\nversion: "1.0.0"\nimage: ${registry()}/apps/hello:1.0.0\n`,
+      `id: secrets\nname: Sneaky\nversion: "1.0.0"\nimage: ${registry()}/archy-test/hello:1.0.0\n`,
     );
     await expectRefused(['install', file], /reserved/);
   });
@@ -74,7 +74,7 @@ describe('bad input is refused cleanly', () => {
     const file = writeHelloManifest(dir, {
       id,
       hostPort: await freePort(),
-      image: `${registry()}/apps/does-not-exist:9.9.9`,
+      image: `${registry()}/archy-test/does-not-exist:9.9.9`,
       version: '9.9.9',
     });
     await expectRefused(['install', file], /could not pull .*does-not-exist/);
@@ -87,7 +87,7 @@ describe('bad input is refused cleanly', () => {
     const file = writeHelloManifest(dir, {
       id,
       hostPort: await freePort(),
-      image: `127.0.0.1:${closedPort}/apps/hello:1.0.0`,
+      image: `127.0.0.1:${closedPort}/archy-test/hello:1.0.0`,
     });
     const refused = await daemon.cli(['install', file]);
     expect(refused.code).not.toBe(0);

@@ -1,6 +1,7 @@
-// Helpers for the version tests: Bitcoin app manifests for regtest with the bitcoind TEST DOUBLE,
-// the datadir read through `podman unshare`, and a lock so only one test file at a time uses the
-// app ids bitcoin-core / bitcoin-knots (container names are per Podman user, not per daemon).
+// Helpers for the version tests: Bitcoin app manifests for regtest with the bitcoind TEST DOUBLE
+// (their images in the test repository 127.0.0.1:5000/archy-test/, as the tests' catalog lists
+// them), the datadir read through `podman unshare`, and a lock so only one test file at a time uses
+// the app ids bitcoin-core / bitcoin-knots (container names are per Podman user, not per daemon).
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort, tempDataDir } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
+import { testDefaultVersion, testReleaseImage } from '../support/test-catalog.js';
 
 const run = promisify(execFile);
 const REPO_APPS = fileURLToPath(new URL('../../../apps/', import.meta.url));
@@ -31,10 +33,7 @@ export async function writeBitcoinApps(
   let p2pPort = await freePort();
   while (p2pPort === rpcPort) p2pPort = await freePort();
   for (const id of BITCOIN_APPS) {
-    const manifest = parse(readFileSync(join(REPO_APPS, id, 'manifest.yml'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const manifest = testBitcoinManifest(id);
     const command = manifest.command as string[];
     manifest.command = [...command, '-regtest', ...(options.prune ? [`-prune=${options.prune}`] : [])];
     manifest.ports = [
@@ -59,6 +58,22 @@ export async function writeBitcoinApps(
     writeFileSync(join(dir, id, 'manifest.yml'), stringify(manifest));
   }
   return dir;
+}
+
+/**
+ * The repo's manifest of a Bitcoin app with its image in the test repository at the tests'
+ * default version (127.0.0.1:5000/archy-test/bitcoin-core:31.0): the production manifest names
+ * the product's own image, which a test must never build, pull or run.
+ */
+export function testBitcoinManifest(id: (typeof BITCOIN_APPS)[number]): Record<string, unknown> {
+  const manifest = parse(readFileSync(join(REPO_APPS, id, 'manifest.yml'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const version = testDefaultVersion(id);
+  manifest.version = version;
+  manifest.image = testReleaseImage(id, version);
+  return manifest;
 }
 
 /** `cat` of a file in a container-owned datadir. */

@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppHealth } from '../../src/api/contract.js';
-import { registry, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { bitcoindDoubleImage } from '../support/bitcoind-double-images.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 
@@ -32,7 +33,7 @@ describe('the bitcoin probe reports sync progress', () => {
         `id: ${id}`,
         'name: Sync probe node',
         'version: "31.0"',
-        `image: ${registry()}/archipelago/bitcoin-core:31.0`,
+        `image: ${bitcoindDoubleImage('core', '31.0')}`,
         'command: ["bitcoind", "-datadir=/data", "-printtoconsole=1", "-server=1", "-regtest"]',
         'volumes: [{ mount: /data, name: bitcoin }]',
         'resources: { memory: 128M }',

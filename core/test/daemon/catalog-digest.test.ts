@@ -17,7 +17,7 @@ import {
   signImage,
   type Digest,
 } from '../../src/security/image-signing/index.js';
-import { freePort, registry, tempDataDir, uniqueAppId } from '../support/index.js';
+import { freePort, HELLO_REPOSITORY, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { expectNothingLeft } from './leftovers.js';
@@ -27,14 +27,17 @@ const client = new RegistryClient({ registry: registry(), insecure: true });
 
 /** Puts the hello image of `helloVersion` byte for byte at `repository:tag`; returns its digest. */
 async function pushCopy(repository: string, tag: string, helloVersion: string): Promise<Digest> {
-  const manifest = (await client.getManifest('apps/hello', helloVersion))!;
+  const manifest = (await client.getManifest(HELLO_REPOSITORY, helloVersion))!;
   const parsed = JSON.parse(manifest.bytes.toString()) as {
     config: { digest: Digest };
     layers: { digest: Digest }[];
   };
   for (const { digest } of [parsed.config, ...parsed.layers]) {
     if (!(await client.blobExists(repository, digest)))
-      await client.pushBlob(repository, await client.getBlob('apps/hello', digest, { maxBytes: 64 << 20 }));
+      await client.pushBlob(
+        repository,
+        await client.getBlob(HELLO_REPOSITORY, digest, { maxBytes: 64 << 20 }),
+      );
   }
   return client.putManifest(repository, tag, manifest.bytes, manifest.mediaType);
 }
@@ -48,7 +51,7 @@ async function daemonWithPinnedApp(
   env: Record<string, string>,
 ): Promise<{ daemon: TestDaemon; id: string; repo: string; digests: Record<string, Digest> }> {
   const id = uniqueAppId(name);
-  const repository = `test-pins/${id}`;
+  const repository = `archy-test/pins/${id}`;
   const repo = `${registry()}/${repository}`;
   const digests = {
     '1.0.0': await pushCopy(repository, '1.0.0', '1.0.0'),
@@ -105,7 +108,7 @@ describe('catalog digests pin images (ARCHY_ALLOW_UNSIGNED=1: no signatures, the
     expect(await imageOf(id)).toBe(`${repo}@${digests['1.0.0']}`);
 
     // Someone re-pushes 1.1.0 with other content (hello 2.0.0's image).
-    const moved = await pushCopy(`test-pins/${id}`, '1.1.0', '2.0.0');
+    const moved = await pushCopy(`archy-test/pins/${id}`, '1.1.0', '2.0.0');
     expect(moved).not.toBe(digests['1.1.0']);
     const refused = await daemon.cli(['set-version', id, '1.1.0']);
     expect(refused.code).not.toBe(0);
@@ -119,7 +122,7 @@ describe('catalog digests pin images (ARCHY_ALLOW_UNSIGNED=1: no signatures, the
 
     // And an install of a moved tag: refused, and nothing of the app is left.
     await daemon.cli(['remove', id, '--purge', '--yes']);
-    const movedToo = await pushCopy(`test-pins/${id}`, '1.0.0', '2.0.0');
+    const movedToo = await pushCopy(`archy-test/pins/${id}`, '1.0.0', '2.0.0');
     const install = await daemon.cli(['install', id, '--version', '1.0.0']);
     expect(install.code).not.toBe(0);
     expect(install.stderr).toContain(digests['1.0.0']);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AppHealth, AppStatus } from '../../src/api/contract.js';
 import { freePort, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
@@ -21,8 +22,19 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
     await daemon?.stop();
   });
 
-  it('installs the contract example exactly as written and it answers on its port', async () => {
+  it('installs the bundled example app as written: the node builds its image, and it answers on its port', async () => {
+    // apps/hello names no registry: this node builds its image (build:) under a production name,
+    // localhost/archipelago/hello. Made here, it goes again when the test ends, passed or failed.
     const manifest = join(REPO_ROOT, 'apps/hello/manifest.yml');
+    const { image } = parse(readFileSync(manifest, 'utf8')) as { image: string };
+    const existed = await podman(['image', 'exists', image]).then(
+      () => true,
+      () => false,
+    );
+    onTestFinished(async () => {
+      await daemon.cli(['remove', 'hello', '--purge', '--yes']);
+      if (!existed) await podman(['rmi', image]).catch(() => undefined);
+    });
     const install = await daemon.cli(['install', manifest, '--json']);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);

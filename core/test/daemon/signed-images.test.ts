@@ -9,7 +9,7 @@ import {
   signImage,
   type Digest,
 } from '../../src/security/image-signing/index.js';
-import { freePort, registry, tempDataDir, uniqueAppId } from '../support/index.js';
+import { freePort, HELLO_REPOSITORY, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { expectNothingLeft } from './leftovers.js';
@@ -25,8 +25,8 @@ describe('the daemon runs only images signed by a trusted key (real registry, re
 
   /** A byte-for-byte copy of the hello image in a repository of its own. */
   async function privateCopy(name: string): Promise<string> {
-    const repository = `test-signing/${uniqueAppId(name)}`;
-    const manifest = (await client.getManifest('apps/hello', '1.0.0'))!;
+    const repository = `archy-test/signing/${uniqueAppId(name)}`;
+    const manifest = (await client.getManifest(HELLO_REPOSITORY, '1.0.0'))!;
     const parsed = JSON.parse(manifest.bytes.toString()) as {
       config: { digest: Digest };
       layers: { digest: Digest }[];
@@ -34,7 +34,7 @@ describe('the daemon runs only images signed by a trusted key (real registry, re
     for (const { digest } of [parsed.config, ...parsed.layers]) {
       await client.pushBlob(
         repository,
-        await client.getBlob('apps/hello', digest, { maxBytes: 64 * 1024 * 1024 }),
+        await client.getBlob(HELLO_REPOSITORY, digest, { maxBytes: 64 * 1024 * 1024 }),
       );
     }
     await client.putManifest(repository, '1.0.0', manifest.bytes, manifest.mediaType);

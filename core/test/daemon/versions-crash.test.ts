@@ -7,7 +7,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { tempDataDir, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
@@ -16,6 +16,7 @@ import {
   datadirDigest,
   holdBitcoinAppsForFile,
   readAsContainerUser,
+  removeStaleBitcoinContainers,
   runningBitcoinContainers,
   writeBitcoinApps,
 } from './bitcoin-apps.js';
@@ -24,6 +25,22 @@ holdBitcoinAppsForFile();
 let apps: string;
 beforeAll(async () => {
   apps = await writeBitcoinApps();
+});
+
+/**
+ * Each test starts, kills and restarts daemons: every one it started is stopped when the test ends,
+ * passed or failed (the SIGKILLed ones' Podman services go with the file's teardown), and a failed
+ * test's bitcoin-* container does not stand in the next one's way.
+ */
+const started: TestDaemon[] = [];
+async function startTestDaemon(options: Parameters<typeof startDaemon>[0]): Promise<TestDaemon> {
+  const daemon = await startDaemon(options);
+  started.push(daemon);
+  return daemon;
+}
+afterEach(async () => {
+  for (const daemon of started.splice(0)) await daemon.stop();
+  await removeStaleBitcoinContainers();
 });
 
 /** Where each step leaves the app after a crash there and a restart. */
@@ -36,17 +53,12 @@ const CASES: Array<[step: string, converged: string]> = [
 ];
 
 describe('SIGKILL of the daemon during set-version 28.4 → 31.0', () => {
-  let daemon: TestDaemon | undefined;
-  afterAll(async () => {
-    await daemon?.stop();
-  });
-
   it.each(CASES)(
     'killed at %s, it converges to %s with the chain data unchanged',
     async (step, converged) => {
       const dataDir = tempDataDir(`crash-${step}`);
       const env = { ARCHY_APPS_DIR: apps };
-      daemon = await startDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: step } });
+      let daemon = await startTestDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: step } });
       await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
       const datadir = join(dataDir, 'bitcoin-core', 'bitcoin');
       const before = await datadirDigest(datadir);
@@ -62,7 +74,7 @@ describe('SIGKILL of the daemon during set-version 28.4 → 31.0', () => {
       cli.kill('SIGKILL');
       expect(existsSync(join(dataDir, 'state', 'intents', 'bitcoin-core.json'))).toBe(true);
 
-      daemon = await startDaemon({ dataDir, env });
+      daemon = await startTestDaemon({ dataDir, env });
       const restarted = daemon;
       const status = await waitFor(
         async () => {
@@ -84,25 +96,17 @@ describe('SIGKILL of the daemon during set-version 28.4 → 31.0', () => {
       expect(marker.version).toBe(converged);
 
       await daemon.cli(['remove', 'bitcoin-core', '--purge', '--yes']);
-      await daemon.stop();
-      daemon = undefined;
     },
     180_000,
   );
 });
 
 describe('SIGKILL of the daemon during a Core → Knots switch whose target never becomes healthy', () => {
-  let daemon: TestDaemon | undefined;
-  afterAll(async () => {
-    for (const id of ['bitcoin-core', 'bitcoin-knots']) await daemon?.cli(['remove', id, '--purge', '--yes']);
-    await daemon?.stop();
-  });
-
   it('rolls the switch forward at restart, then restores Core with the same data and says why', async () => {
     const knots = '29.3.knots20260508';
     const env = { ARCHY_APPS_DIR: await writeBitcoinApps({ failHealthOn: knots }) };
     const dataDir = tempDataDir('crash-switch');
-    daemon = await startDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: 'start-target' } });
+    let daemon = await startTestDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: 'start-target' } });
     await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
     const coreData = join(dataDir, 'bitcoin-core', 'bitcoin');
     const before = await datadirDigest(coreData);
@@ -120,7 +124,7 @@ describe('SIGKILL of the daemon during a Core → Knots switch whose target neve
     expect(existsSync(join(dataDir, 'bitcoin-knots', 'bitcoin'))).toBe(true);
     expect(existsSync(coreData)).toBe(false);
 
-    daemon = await startDaemon({ dataDir, env });
+    daemon = await startTestDaemon({ dataDir, env });
     const restarted = daemon;
     // The daemon started Knots from the journal (its log says so), saw it unhealthy, and went back.
     expect(restarted.log()).toContain('finishing an interrupted switch');
@@ -148,5 +152,6 @@ describe('SIGKILL of the daemon during a Core → Knots switch whose target neve
       version: string;
     };
     expect(marker).toMatchObject({ implementation: 'core', version: '28.4' });
+    for (const id of ['bitcoin-core', 'bitcoin-knots']) await daemon.cli(['remove', id, '--purge', '--yes']);
   }, 180_000);
 });

@@ -1,12 +1,11 @@
 // Versions, catalog and updates through a real daemon, real rootless Podman and the bitcoind TEST
-// DOUBLE (127.0.0.1:5000/archipelago/bitcoin-core:<v>, regtest): install at a chosen version,
+// DOUBLE (127.0.0.1:5000/archy-test/bitcoin-core:<v>, regtest, the tests' own signed catalog): install at a chosen version,
 // upgrade, guarded downgrades, a failed upgrade that restores the previous version, pins and
 // auto-update, and a tampered catalog refresh.
 
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   AppConfigReport,
@@ -15,7 +14,7 @@ import type {
   CatalogStatusReport,
   VersionChangeResult,
 } from '../../src/api/contract.js';
-import { tempDataDir, waitFor } from '../support/index.js';
+import { tempDataDir, testCatalogDir, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import {
@@ -24,8 +23,6 @@ import {
   readAsContainerUser,
   writeBitcoinApps,
 } from './bitcoin-apps.js';
-
-const CATALOG_DIR = fileURLToPath(new URL('../../../catalog/', import.meta.url));
 
 holdBitcoinAppsForFile();
 
@@ -238,7 +235,7 @@ describe('catalog refresh', () => {
   let daemon: TestDaemon;
   beforeAll(async () => {
     // A loopback catalog server whose catalog.json was altered after signing.
-    const tampered = readFileSync(join(CATALOG_DIR, 'catalog.json'), 'utf8').replace('"30.0"', '"30.9"');
+    const tampered = readFileSync(join(testCatalogDir(), 'catalog.json'), 'utf8').replace('"30.0"', '"30.9"');
     server = createServer((req, res) => {
       if (req.url?.endsWith('/catalog.json'))
         res.writeHead(200, { 'content-type': 'application/json' }).end(tampered);

@@ -1,6 +1,7 @@
 // `archy pipeline build` end to end, through the CLI: a loopback "bitcoincore.org" serving a
 // release whose bitcoind is the bitcoind TEST DOUBLE, SHA256SUMS signed by builder keys made here,
-// the real registry on 127.0.0.1:5000 (under pipeline-test-<run>/, never archipelago/), cosign and
+// the real registry on 127.0.0.1:5000 (under archy-test-pipeline/<run>/, a test namespace: never a
+// production name such as archipelago/, and apart from the images other tests install), cosign and
 // catalog keys made here. Then a daemon installs the published version, verifying the signature,
 // and it runs healthy. Every bad input fails closed: non-zero exit, the step named, no tag left.
 
@@ -58,8 +59,9 @@ beforeAll(async () => {
   keys = await makePipelineKeys(join(dir, 'keys'));
   primary = await startFileServer();
   mirror = await startFileServer();
-  // Never archipelago/: the doubles other tests install live there.
-  namespace = `pipeline-test-${testRunId().toLowerCase()}`;
+  // A test namespace of its own: never a production name (archipelago/), and not archy-test/,
+  // where the doubles other tests install live.
+  namespace = `archy-test-pipeline/${testRunId().toLowerCase()}`;
   client = new RegistryClient({ registry: registry(), insecure: true });
 }, 120_000);
 afterAll(async () => {
@@ -281,6 +283,12 @@ describe('archy pipeline build: a good release', () => {
       await daemon?.cli(['remove', 'bitcoin-core', '--purge', '--yes']);
       await daemon?.stop();
       releaseLock?.();
+      // The daemon pulled the published image by digest into this storage: it goes too.
+      const published = await client.getManifest(repository('core'), VERSION).catch(() => undefined);
+      if (published)
+        await podman(['rmi', '--ignore', `${registry()}/${repository('core')}@${published.digest}`]).catch(
+          () => undefined,
+        );
     });
 
     it('lists the published version and installs it: signature verified, run by digest, healthy', async () => {

@@ -58,8 +58,8 @@ describe('image pulls', () => {
   });
 
   it('reports byte-level progress that grows to the layer size', async () => {
-    const ref = `${registry()}/test/big-${testRunId()}:1`;
-    const slowRef = `${throttle!.host}/test/big-${testRunId()}:1`;
+    const ref = `${registry()}/archy-test/pull/big-${testRunId()}:1`;
+    const slowRef = `${throttle!.host}/archy-test/pull/big-${testRunId()}:1`;
     await buildBigImage(ref, 12_000_000);
     await pm.client.removeImage(slowRef, { force: true });
     const updates: PullProgressUpdate[] = [];
@@ -79,7 +79,7 @@ describe('image pulls', () => {
 
   it('throws a PodmanError with the registry message when the image does not exist', async () => {
     const err = await pm.client
-      .pullImage(`${registry()}/apps/does-not-exist:9.9.9`, { tlsVerify: false })
+      .pullImage(`${registry()}/archy-test/does-not-exist:9.9.9`, { tlsVerify: false })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PodmanError);
     const pe = err as PodmanError;
@@ -116,7 +116,7 @@ describe('image pulls', () => {
  * so a test can pull it without removing images other test files rely on.
  */
 async function privateCopy(source: string, name: string): Promise<string> {
-  const ref = `${registry()}/test/${name}-${testRunId()}:1`;
+  const ref = `${registry()}/archy-test/pull/${name}-${testRunId()}:1`;
   await podman(['tag', source, ref]);
   await podman(['push', '--quiet', '--tls-verify=false', ref]);
   await podman(['untag', source, ref]);

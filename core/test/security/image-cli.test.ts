@@ -11,7 +11,8 @@ import { RegistryClient, signatureTag, type Digest } from '../../src/security/im
 import { expectNothingLeft } from '../daemon/leftovers.js';
 import { writeHelloManifest } from '../daemon/manifests.js';
 import { runCli, startDaemon, type CliResult, type TestDaemon } from '../support/daemon-harness.js';
-import { freePort, registry, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { freePort, HELLO_REPOSITORY, registry, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { trackProcess } from '../support/test-processes.js';
 import { podman } from '../support/podman-cli.js';
 
 /** The CLI with no daemon and no insecure registries in its environment: --insecure-registry says it. */
@@ -35,20 +36,20 @@ const sharedRegistry = (): RegistryClient => new RegistryClient({ registry: regi
 /** Copies hello:`tag` byte for byte into `repository` of `client`'s registry, under `tag`; returns its digest. */
 async function copyHello(client: RegistryClient, repository: string, tag = '1.0.0'): Promise<Digest> {
   const source = sharedRegistry();
-  const manifest = (await source.getManifest('apps/hello', tag))!;
+  const manifest = (await source.getManifest(HELLO_REPOSITORY, tag))!;
   const parsed = JSON.parse(manifest.bytes.toString()) as {
     config: { digest: Digest };
     layers: { digest: Digest }[];
   };
   for (const { digest } of [parsed.config, ...parsed.layers]) {
-    await client.pushBlob(repository, await source.getBlob('apps/hello', digest, { maxBytes: 64 << 20 }));
+    await client.pushBlob(repository, await source.getBlob(HELLO_REPOSITORY, digest, { maxBytes: 64 << 20 }));
   }
   return client.putManifest(repository, '1.0.0', manifest.bytes, manifest.mediaType);
 }
 
-/** A test image of its own, pushed by this test: `registry/test-signing/<unique>:1.0.0`. */
+/** A test image of its own, pushed by this test: `registry/archy-test/signing/<unique>:1.0.0`. */
 async function pushedImage(name: string): Promise<{ ref: string; digest: Digest }> {
-  const repository = `test-signing/${uniqueAppId(name)}`;
+  const repository = `archy-test/signing/${uniqueAppId(name)}`;
   const digest = await copyHello(sharedRegistry(), repository);
   return { ref: `${registry()}/${repository}:1.0.0`, digest };
 }
@@ -213,12 +214,12 @@ describe('archy image sign refuses bad input with one line and writes nothing', 
       archy(['image', 'sign', ref, '--key', key, '--insecure-registry', ...more]);
     expectRefused(await sign('Not A Reference'), /is not a valid image reference/);
     expectRefused(
-      await sign(`${registry()}/test-signing/never-pushed-${uniqueAppId('x')}:1.0.0`),
+      await sign(`${registry()}/archy-test/signing/never-pushed-${uniqueAppId('x')}:1.0.0`),
       /does not exist; check the image name and tag/,
     );
     const closed = await freePort();
     expectRefused(
-      await sign(`127.0.0.1:${closed}/apps/hello:1.0.0`),
+      await sign(`127.0.0.1:${closed}/archy-test/hello:1.0.0`),
       /could not reach the registry 127\.0\.0\.1:\d+/,
     );
     // Without --insecure-registry (and not listed in ARCHY_INSECURE_REGISTRIES) it speaks HTTPS.
@@ -233,13 +234,13 @@ describe('archy image sign refuses bad input with one line and writes nothing', 
     const readOnly = await startReadOnlyRegistry(tempDataDir('read-only-registry'));
     try {
       const key = join(keys, 'good', 'cosign.key');
-      const ref = `${readOnly.host}/apps/mirrored:1.0.0`;
+      const ref = `${readOnly.host}/archy-test/mirrored:1.0.0`;
       expectRefused(
         await archy(['image', 'sign', ref, '--key', key, '--insecure-registry']),
-        /POST \/v2\/apps\/mirrored\/blobs\/uploads\/ on 127\.0\.0\.1:\d+ failed: the registry does not allow this operation/,
+        /POST \/v2\/archy-test\/mirrored\/blobs\/uploads\/ on 127\.0\.0\.1:\d+ failed: the registry does not allow this operation/,
       );
       const client = new RegistryClient({ registry: readOnly.host, insecure: true });
-      expect(await client.getManifest('apps/mirrored', signatureTag(readOnly.digest))).toBeUndefined();
+      expect(await client.getManifest('archy-test/mirrored', signatureTag(readOnly.digest))).toBeUndefined();
     } finally {
       await readOnly.stop();
     }
@@ -268,7 +269,10 @@ async function startReadOnlyRegistry(
         '',
       ].join('\n'),
     );
-    return spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
+    const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
+    // Ended at file end even when a test fails before its finally, and on the worker's exit.
+    trackProcess(child, `docker-registry on ${host}`);
+    return child;
   };
   const stop = async (child: ChildProcess): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -286,7 +290,7 @@ async function startReadOnlyRegistry(
   let digest: Digest;
   try {
     await waitFor(answers, { what: `a docker-registry on ${host}`, timeoutMs: 15_000 });
-    digest = await copyHello(new RegistryClient({ registry: host, insecure: true }), 'apps/mirrored');
+    digest = await copyHello(new RegistryClient({ registry: host, insecure: true }), 'archy-test/mirrored');
   } finally {
     await stop(writable);
   }

@@ -35,7 +35,7 @@ import { freePort, helloImage, registry, tempDataDir, uniqueAppId } from '../sup
 
 /**
  * Signing and verification against the real test registry. Every test signs its own copy of a
- * test image in a repository only it uses (test-signing/<unique id>), never the shared images
+ * test image in a repository only it uses (archy-test/signing/<unique id>), never the shared images
  * other test files pull.
  */
 
@@ -59,7 +59,7 @@ async function privateCopy(
   name: string,
   tag = '1.0.0',
 ): Promise<{ ref: string; digest: Digest }> {
-  const repository = `test-signing/${uniqueAppId(name)}`;
+  const repository = `archy-test/signing/${uniqueAppId(name)}`;
   const digest = await copyManifest(source, repository, tag);
   return { ref: `${registry()}/${repository}:${tag}`, digest };
 }
@@ -92,7 +92,7 @@ async function removePulledCopy(imageId: string, ref: string): Promise<void> {
     ]).catch(() => '[["unknown"],[]]'),
   ) as [string[] | null, string[] | null];
   const all = [...(names[0] ?? []), ...(names[1] ?? [])];
-  if (!all.every((name) => name.startsWith(`${registry()}/test-signing/`))) return;
+  if (!all.every((name) => name.startsWith(`${registry()}/archy-test/signing/`))) return;
   // --force only because our own digest names count as "more than one tag"; never under a container.
   const users = await podman(['ps', '--all', '--quiet', '--filter', `ancestor=${imageId}`]).catch(
     () => 'unknown',
@@ -389,7 +389,7 @@ describe('refused images (fail closed)', () => {
   });
 
   it('a missing image or an unreachable registry, with what to check', async () => {
-    const missing = `${registry()}/test-signing/${uniqueAppId('missing')}:1.0.0`;
+    const missing = `${registry()}/archy-test/signing/${uniqueAppId('missing')}:1.0.0`;
     const err = await refusal(
       verifyImage({ imageRef: missing, trustedKeys: [publisher.publicKeyPem], insecure: true }),
     );
@@ -397,7 +397,7 @@ describe('refused images (fail closed)', () => {
     const port = await freePort();
     const err2 = await refusal(
       verifyImage({
-        imageRef: `127.0.0.1:${port}/apps/x:1`,
+        imageRef: `127.0.0.1:${port}/archy-test/x:1`,
         trustedKeys: [publisher.publicKeyPem],
         insecure: true,
       }),

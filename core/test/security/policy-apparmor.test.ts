@@ -31,7 +31,7 @@ async function compile(profilePath: string): Promise<{ ok: boolean; stderr: stri
 }
 
 const base = (id: string, body: string) =>
-  `id: ${id}\nname: P\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/hello:1.0.0\n${body}`;
+  `id: ${id}\nname: P\nversion: "1.0.0"\nimage: 127.0.0.1:5000/archy-test/hello:1.0.0\n${body}`;
 
 const CASES: Array<[string, AppManifest, string[]]> = [
   ['the hello app', parseManifest(readFileSync(join(REPO, 'apps/hello/manifest.yml'), 'utf8'), 'hello'), []],

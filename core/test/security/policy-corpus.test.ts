@@ -66,7 +66,7 @@ describe('hostile manifests are refused in-process', () => {
   });
 
   it('a manifest over the size cap is refused before it is parsed', () => {
-    const huge = `id: huge\nname: Huge\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/hello:1.0.0\ndescription: "${'x'.repeat(MAX_MANIFEST_BYTES)}"\n`;
+    const huge = `id: huge\nname: Huge\nversion: "1.0.0"\nimage: 127.0.0.1:5000/archy-test/hello:1.0.0\ndescription: "${'x'.repeat(MAX_MANIFEST_BYTES)}"\n`;
     const error = judge(huge, 'huge.yml');
     expect(error).toBeInstanceOf(ArchyError);
     expect((error as Error).message).toMatch(/limited to 256 KiB/);
@@ -140,7 +140,7 @@ describe('the policy refuses before anything is pulled or created', () => {
     await daemon?.stop();
   });
 
-  const neverPushed = (id: string): string => `${registry()}/apps/hello:never-pushed-${id}`;
+  const neverPushed = (id: string): string => `${registry()}/archy-test/hello:never-pushed-${id}`;
 
   /** Corpus `file` with its id and image replaced, plus `extra` lines. */
   const hostile = (file: string, id: string, extra: string[] = []): string =>

@@ -68,7 +68,12 @@ function expectHardened(manifest: AppManifest): void {
 
 // ---- arbitraries ----------------------------------------------------------------------------
 
-const VALID_HEAD = { id: 'fuzz', name: 'Fuzz', version: '1.0.0', image: '127.0.0.1:5000/apps/fuzz:1.0.0' };
+const VALID_HEAD = {
+  id: 'fuzz',
+  name: 'Fuzz',
+  version: '1.0.0',
+  image: '127.0.0.1:5000/archy-test/fuzz:1.0.0',
+};
 
 /** Strings a hostile manifest might carry: paths, traversal, names, numbers-as-text, junk. */
 const hostileString = fc.oneof(
@@ -221,7 +226,7 @@ const yamlish = fc
         'id: fuzz\n',
         'name: Fuzz\n',
         'version: "1.0.0"\n',
-        'image: 127.0.0.1:5000/apps/fuzz:1.0.0\n',
+        'image: 127.0.0.1:5000/archy-test/fuzz:1.0.0\n',
         'volumes:\n',
         '  - mount: /data\n',
         '  - mount: ../etc\n',

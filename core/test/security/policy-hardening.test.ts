@@ -163,7 +163,7 @@ describe('assertVolumeDirsSafe', () => {
   const layout = new DataLayout(root);
   const manifestFor = (id: string) =>
     parseManifest(
-      `id: ${id}\nname: V\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/hello:1.0.0\nvolumes:\n  - mount: /data\n  - { mount: /config, name: conf }\n`,
+      `id: ${id}\nname: V\nversion: "1.0.0"\nimage: 127.0.0.1:5000/archy-test/hello:1.0.0\nvolumes:\n  - mount: /data\n  - { mount: /config, name: conf }\n`,
       `${id}.yml`,
     );
 

@@ -1,6 +1,8 @@
 // Builds the bitcoind TEST DOUBLE (bitcoind-double/, a static C program imitating Bitcoin Core and
-// Knots where Archipelago depends on them) and publishes one image per catalog version to the test
-// registry: 127.0.0.1:5000/archipelago/bitcoin-core:<version> and .../bitcoin-knots:<version>.
+// Knots where Archipelago depends on them) and publishes one image per version of the tests' own
+// catalog (test-releases.json) to the test registry, under the test namespace only:
+// 127.0.0.1:5000/archy-test/bitcoin-core:<version> and .../bitcoin-knots:<version>. Never under a
+// production name: a node sharing this container storage must not run the double as Bitcoin Core.
 //
 // One binary serves every version; each image says which version it is in
 // /etc/bitcoind-double/version. The downgrade refusals are compiled from VERSION_CHANGE_RULES, so
@@ -32,19 +34,16 @@ import {
   type XorKeyState,
 } from '../../src/bitcoin/downgrade-rules.js';
 import type { BitcoinImplementation } from '../../src/bitcoin/version.js';
-import { REGISTRY_HOST } from './constants.js';
-import { pushIfMissing, writeReproducibleTar } from './test-images.js';
+import { testReleaseImage, testReleases } from './test-catalog.js';
+import { CONTENT_LABEL, pushIfMissing, writeReproducibleTar } from './test-images.js';
 import { podman } from './podman-cli.js';
 
 const run = promisify(execFile);
 
 export const BITCOIND_DOUBLE_SOURCE_DIR = fileURLToPath(new URL('./bitcoind-double/', import.meta.url));
 const SOURCE = join(BITCOIND_DOUBLE_SOURCE_DIR, 'bitcoind-double.c');
-const RELEASES = fileURLToPath(new URL('../../../catalog/releases.json', import.meta.url));
 /** Compiled binaries, one folder per content hash; shared by test runs of the same user. */
 const BINARY_CACHE = join(tmpdir(), 'archy-bitcoind-double');
-/** Not under io.archipelago.*: image labels are copied onto every container made from the image. */
-const CONTENT_LABEL = 'test.archipelago.image-content';
 export const TEST_DOUBLE_LABEL = 'test.archipelago.test-double';
 /** The unprivileged user the image runs as (the manifests ask for 1000:1000 too). */
 export const BITCOIND_DOUBLE_UID = 1000;
@@ -62,31 +61,19 @@ const REPOSITORIES: Record<BitcoinImplementation, string> = {
   knots: 'bitcoin-knots',
 };
 
-interface Releases {
-  registry: string;
-  apps: Record<string, { repository: string; versions: { version: string }[] }>;
-}
-
-/** The image of the double for one version: the catalog's repository, e.g. 127.0.0.1:5000/archipelago/bitcoin-core:28.4. */
+/** The image of the double for one version, e.g. 127.0.0.1:5000/archy-test/bitcoin-core:28.4. */
 export function bitcoindDoubleImage(implementation: BitcoinImplementation, version: string): string {
-  const releases = JSON.parse(readFileSync(RELEASES, 'utf8')) as Releases;
-  return `${releases.registry}/${REPOSITORIES[implementation]}:${version}`;
+  return testReleaseImage(REPOSITORIES[implementation], version);
 }
 
-/** Every Core and Knots version in catalog/releases.json: one image of the double each. */
+/** Every Core and Knots version of the tests' catalog (test-releases.json): one image of the double each. */
 export function bitcoindDoubleVersions(): BitcoindDoubleVersion[] {
-  const releases = JSON.parse(readFileSync(RELEASES, 'utf8')) as Releases;
-  if (!releases.registry.startsWith(`${REGISTRY_HOST}/`)) {
-    throw new Error(
-      `catalog/releases.json publishes to ${releases.registry}, not the test registry ${REGISTRY_HOST}; ` +
-        'the bitcoind test double can only be pushed to the test registry',
-    );
-  }
+  const releases = testReleases();
   return (Object.keys(REPOSITORIES) as BitcoinImplementation[]).flatMap((implementation) =>
     (releases.apps[REPOSITORIES[implementation]]?.versions ?? []).map(({ version }) => ({
       implementation,
       version,
-      image: `${releases.registry}/${REPOSITORIES[implementation]}:${version}`,
+      image: bitcoindDoubleImage(implementation, version),
     })),
   );
 }
@@ -194,7 +181,7 @@ export async function compileBitcoindDouble(): Promise<string> {
 // Images
 
 /**
- * Builds and pushes one image of the double per Core/Knots version in catalog/releases.json.
+ * Builds and pushes one image of the double per Core/Knots version in test-releases.json.
  * Returns the image references.
  */
 export async function buildAndPushBitcoindDoubles(workDir: string): Promise<string[]> {

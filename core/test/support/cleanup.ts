@@ -2,49 +2,37 @@ import { DATA_DIR_LABEL, TEST_RUN_LABEL } from './constants.js';
 import { podman, podmanJson } from './podman-cli.js';
 
 type Labels = Record<string, string> | null | undefined;
+type Kind = 'containers' | 'pods' | 'networks' | 'secrets';
 
-/**
- * Removes every container, pod, network and secret of one test run: those labelled with its run
- * id, and those the daemon labelled with a data dir under the run's temp root. Best effort: a
- * failure is reported, the rest still goes.
- */
-export async function removeTestResources(runId: string, testRoot: string): Promise<string[]> {
-  const ours = (labels: Labels): boolean =>
-    labels?.[TEST_RUN_LABEL] === runId || (labels?.[DATA_DIR_LABEL]?.startsWith(testRoot) ?? false);
-  const problems: string[] = [];
-  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      problems.push(`${what}: ${(err as Error).message}`);
-    }
-  };
+const isInside = (path: string | undefined, dir: string): boolean =>
+  path !== undefined && (path === dir || path.startsWith(`${dir}/`));
 
-  await attempt('containers', async () => {
-    const list = await podmanJson<{ Id: string; Labels: Labels }[]>(['ps', '-a', '--format', 'json']);
-    const ids = list.filter((c) => ours(c.Labels)).map((c) => c.Id);
-    if (ids.length) await podman(['rm', '--force', '--time', '0', ...ids]);
-  });
-  await attempt('pods', async () => {
-    const list = await podmanJson<{ Id: string; Labels: Labels }[]>(['pod', 'ps', '--format', 'json']);
-    const ids = list.filter((p) => ours(p.Labels)).map((p) => p.Id);
-    if (ids.length) await podman(['pod', 'rm', '--force', ...ids]);
-  });
-  await attempt('networks', async () => {
-    const list = await podmanJson<{ name: string; labels: Labels }[]>(['network', 'ls', '--format', 'json']);
-    const names = list.filter((n) => ours(n.labels)).map((n) => n.name);
-    if (names.length) await podman(['network', 'rm', '--force', ...names]);
-  });
-  await attempt('secrets', async () => {
+/** What of one test run is in Podman: ids (names for networks) per kind. */
+export type TestResources = Record<Kind, string[]>;
+
+const LISTERS: Record<Kind, (ours: (labels: Labels) => boolean) => Promise<string[]>> = {
+  containers: async (ours) =>
+    (await podmanJson<{ Id: string; Labels: Labels }[]>(['ps', '-a', '--format', 'json']))
+      .filter((c) => ours(c.Labels))
+      .map((c) => c.Id),
+  pods: async (ours) =>
+    (await podmanJson<{ Id: string; Labels: Labels }[]>(['pod', 'ps', '--format', 'json']))
+      .filter((p) => ours(p.Labels))
+      .map((p) => p.Id),
+  networks: async (ours) =>
+    (await podmanJson<{ name: string; labels: Labels }[]>(['network', 'ls', '--format', 'json']))
+      .filter((n) => ours(n.labels))
+      .map((n) => n.name),
+  secrets: async (ours) => {
     // 4.3's `secret ls` has no JSON output; inspect gives the labels.
     const ids = (await podman(['secret', 'ls', '--noheading', '--format', '{{.ID}}']))
       .split('\n')
       .filter(Boolean);
     // One at a time: another run may remove its secrets between our list and our inspect, and a
-    // secret that is already gone is not a problem for a cleanup.
-    const ours_: string[] = [];
+    // secret that is already gone is not ours to worry about.
+    const found: string[] = [];
     for (const id of ids) {
-      const found = await podmanJson<{ ID: string; Spec: { Labels: Labels } }[]>([
+      const inspected = await podmanJson<{ ID: string; Spec: { Labels: Labels } }[]>([
         'secret',
         'inspect',
         id,
@@ -52,12 +40,55 @@ export async function removeTestResources(runId: string, testRoot: string): Prom
         if (/no such secret/.test(error.message)) return [];
         throw error;
       });
-      ours_.push(...found.filter((s) => ours(s.Spec.Labels)).map((s) => s.ID));
+      found.push(...inspected.filter((s) => ours(s.Spec.Labels)).map((s) => s.ID));
     }
-    if (ours_.length)
-      await podman(['secret', 'rm', ...ours_]).catch((error: Error) => {
-        if (!/no such secret/.test(error.message)) throw error;
-      });
-  });
+    return found;
+  },
+};
+
+const REMOVERS: Record<Kind, (ids: string[]) => Promise<unknown>> = {
+  containers: (ids) => podman(['rm', '--force', '--time', '0', ...ids]),
+  pods: (ids) => podman(['pod', 'rm', '--force', ...ids]),
+  networks: (ids) => podman(['network', 'rm', '--force', ...ids]),
+  secrets: (ids) =>
+    podman(['secret', 'rm', ...ids]).catch((error: Error) => {
+      if (!/no such secret/.test(error.message)) throw error;
+    }),
+};
+
+/** Containers before pods (a pod's containers go with it anyway), networks and secrets last. */
+const ORDER: Kind[] = ['containers', 'pods', 'networks', 'secrets'];
+
+const ownedBy =
+  (runId: string, testRoot: string) =>
+  (labels: Labels): boolean =>
+    labels?.[TEST_RUN_LABEL] === runId || isInside(labels?.[DATA_DIR_LABEL], testRoot);
+
+/**
+ * Everything of one test run in Podman: what is labelled with its run id, and what the daemon
+ * labelled with a data dir under the run's temp root.
+ */
+export async function findTestResources(runId: string, testRoot: string): Promise<TestResources> {
+  const ours = ownedBy(runId, testRoot);
+  const found = {} as TestResources;
+  for (const kind of ORDER) found[kind] = await LISTERS[kind](ours);
+  return found;
+}
+
+/**
+ * Removes every container, pod, network and secret of one test run (see findTestResources). Best
+ * effort: a failure is reported, the rest still goes.
+ */
+export async function removeTestResources(runId: string, testRoot: string): Promise<string[]> {
+  const ours = ownedBy(runId, testRoot);
+  const problems: string[] = [];
+  for (const kind of ORDER) {
+    try {
+      const ids = await LISTERS[kind](ours);
+      if (ids.length) await REMOVERS[kind](ids);
+    } catch (err) {
+      problems.push(`${kind}: ${(err as Error).message}`);
+    }
+  }
   return problems;
 }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, registry, waitFor } from './index.js';
+import { freePort, registry, testCatalogDir, waitFor } from './index.js';
+import { trackDataDir, trackProcess } from './test-processes.js';
 
 /**
  * The built, bundled CLI + daemon, as `npm start` and the `archy` bin run it
@@ -44,7 +45,9 @@ export interface TestDaemon {
 
 /**
  * Starts a real `archy daemon` as a child process on a free loopback port, with the test
- * registry trusted as plain HTTP. Resolves once the API answers.
+ * registry trusted as plain HTTP and the tests' own signed catalog (ARCHY_CATALOG_DIR; a test's
+ * env overrides it). Resolves once the API answers. The daemon is registered to be ended when the
+ * test file ends, and the Podman service it may leave when killed with it (test-processes.ts).
  */
 export async function startDaemon(options: {
   dataDir: string;
@@ -59,6 +62,8 @@ export async function startDaemon(options: {
     // The test images are unsigned; the signed-image tests turn this off (ARCHY_ALLOW_UNSIGNED=0).
     ARCHY_ALLOW_UNSIGNED: '1',
     ARCHY_LOG_LEVEL: 'debug',
+    // Never the production catalog (repo catalog/): the tests' versions in the test repository.
+    ARCHY_CATALOG_DIR: testCatalogDir(),
     ...options.env,
   };
   const child = spawn(
@@ -69,6 +74,8 @@ export async function startDaemon(options: {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  trackProcess(child, `archy daemon --data-dir ${options.dataDir}`);
+  trackDataDir(options.dataDir);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -97,8 +104,14 @@ export async function startDaemon(options: {
     url,
     process: child,
     cli,
-    spawnCli: (args) =>
-      spawn(process.execPath, [CLI_PATH, ...args], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawnCli: (args) => {
+      const cliChild = spawn(process.execPath, [CLI_PATH, ...args], {
+        env: cliEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      trackProcess(cliChild, `archy ${args.join(' ')}`);
+      return cliChild;
+    },
     cliJson: async <T>(args: string[]): Promise<T> => {
       const result = await cli([...args, '--json']);
       if (result.code !== 0)
@@ -106,11 +119,11 @@ export async function startDaemon(options: {
       return JSON.parse(result.stdout) as T;
     },
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
     kill: async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
     log: () => output,
@@ -121,6 +134,7 @@ export async function startDaemon(options: {
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackProcess(child, `archy ${args.join(' ')}`);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,15 +5,23 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { PodmanClient, startPodmanService, type PodmanService } from '../../src/podman/index.js';
 import { TEST_RUN_LABEL } from './constants.js';
+import { trackDataDir } from './test-processes.js';
 
 export { TEST_RUN_LABEL, DATA_DIR_LABEL } from './constants.js';
-export { helloImage, crashImage } from './test-images.js';
+export { helloImage, crashImage, HELLO_REPOSITORY } from './test-images.js';
 
 /** This `vitest run`'s id; everything a test creates in Podman is labelled with it. */
 export const testRunId = (): string => process.env.ARCHY_TEST_RUN_ID ?? inject('archyTestRunId');
 
 /** The run's temp root (`os.tmpdir()/archy-test-<runId>`), removed at teardown. */
 export const testRoot = (): string => process.env.ARCHY_TEST_ROOT ?? inject('archyTestRoot');
+
+/**
+ * The run's signed test catalog folder (root.json, catalog.json; made by the global setup from
+ * test-releases.json with keys made there): what daemons get as ARCHY_CATALOG_DIR.
+ */
+export const testCatalogDir = (): string =>
+  process.env.ARCHY_TEST_CATALOG_DIR ?? inject('archyTestCatalogDir');
 
 /** The test registry, `127.0.0.1:5000`; plain HTTP. */
 export const registry = (): string => process.env.ARCHY_TEST_REGISTRY ?? inject('archyTestRegistry');
@@ -98,6 +106,8 @@ export interface TestPodman {
  */
 export async function startTestPodman(options: { insecureRegistries?: string[] } = {}): Promise<TestPodman> {
   const dir = tempDataDir('podman');
+  // Ended at file end even if the file's own afterAll never gets to stop it.
+  trackDataDir(dir);
   const socketPath = join(dir, 'podman.sock');
   const service = await startPodmanService({
     socketPath,

@@ -12,8 +12,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REGISTRY_HOST } from './constants.js';
-import { podman } from './podman-cli.js';
+import { PRODUCTION_IMAGE_NAMESPACES, REGISTRY_HOST, TEST_IMAGE_NAMESPACE } from './constants.js';
+import { podman, podmanJson } from './podman-cli.js';
 
 const run = promisify(execFile);
 
@@ -69,8 +69,10 @@ interface TestImage {
 
 const HELLO_VERSIONS = ['1.0.0', '1.1.0', '2.0.0'];
 
-export const helloImage = (version: string): string => `${REGISTRY_HOST}/apps/hello:${version}`;
-export const crashImage = (): string => `${REGISTRY_HOST}/apps/crash:1.0.0`;
+/** The hello test image's repository in the test registry (tests copy its blobs from there). */
+export const HELLO_REPOSITORY = `${TEST_IMAGE_NAMESPACE}/hello`;
+export const helloImage = (version: string): string => `${REGISTRY_HOST}/${HELLO_REPOSITORY}:${version}`;
+export const crashImage = (): string => `${REGISTRY_HOST}/${TEST_IMAGE_NAMESPACE}/crash:1.0.0`;
 
 function definitions(): TestImage[] {
   const hello = HELLO_VERSIONS.map((version) => ({
@@ -88,8 +90,12 @@ function definitions(): TestImage[] {
   return [...hello, crash];
 }
 
+/** Every image the test setup builds from busybox (the bitcoind double's images are listed apart). */
+export const testImageRefs = (): string[] => definitions().map((image) => image.ref);
+
 // Not under io.archipelago.*: image labels are copied onto every container made from the image.
-const CONTENT_LABEL = 'test.archipelago.image-content';
+// The bitcoind double's images carry it too: it marks every image the test setup built.
+export const CONTENT_LABEL = 'test.archipelago.image-content';
 
 /**
  * Builds the test images from busybox-static with `podman import` and pushes them to the test
@@ -192,4 +198,47 @@ export async function pushIfMissing(ref: string): Promise<void> {
     // Unknown state: push.
   }
   await podman(['push', '--quiet', '--tls-verify=false', ref]);
+}
+
+/**
+ * Whether an image name is in a namespace the product uses, on any registry:
+ * `127.0.0.1:5000/archipelago/...`, `localhost/archipelago/...`, `127.0.0.1:5000/apps/...`.
+ */
+export function isProductionImageName(name: string): boolean {
+  const first = name.split('/')[0]!;
+  // A first component with a dot or a port, or localhost, is a registry host (as Docker reads it).
+  const hasHost = name.includes('/') && (/[.:]/.test(first) || first === 'localhost');
+  const path = hasHost ? name.slice(first.length + 1) : name;
+  return PRODUCTION_IMAGE_NAMESPACES.some((namespace) => path.startsWith(`${namespace}/`));
+}
+
+/**
+ * Takes production names off images an earlier test run built (they carry CONTENT_LABEL): before
+ * the tests had a namespace of their own, the bitcoind TEST DOUBLE was tagged
+ * 127.0.0.1:5000/archipelago/bitcoin-core:<v>, and a node sharing this storage ran it as Bitcoin
+ * Core. Only labelled images are touched; the image itself stays when a container still uses it.
+ */
+export async function untagTestImagesUnderProductionNames(): Promise<string[]> {
+  const images = await podmanJson<{ Id: string; Names?: string[] | null }[]>([
+    'images',
+    '--filter',
+    `label=${CONTENT_LABEL}`,
+    '--format',
+    'json',
+  ]);
+  const untagged: string[] = [];
+  for (const image of images) {
+    const names = image.Names ?? [];
+    const production = names.filter(isProductionImageName);
+    for (const name of production) {
+      await podman(['untag', image.Id, name]).catch((error: Error) => {
+        if (!/image not known|no such image/i.test(error.message)) throw error;
+      });
+      untagged.push(name);
+    }
+    // Left with no name at all: remove it unless a container still uses it.
+    if (production.length > 0 && production.length === names.length)
+      await podman(['rmi', image.Id]).catch(() => undefined);
+  }
+  return untagged;
 }

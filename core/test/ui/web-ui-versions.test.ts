@@ -6,9 +6,9 @@ import { tempDataDir } from '../support/index.js';
 import { holdBitcoinAppsForFile, writeBitcoinApps } from '../daemon/bitcoin-apps.js';
 import { openBrowser, PASSWORD } from './browser.js';
 
-// Versions through the web UI, end to end: real headless Chromium, the real daemon with the repo's
-// signed catalog, real rootless Podman and the bitcoind TEST DOUBLE images
-// (127.0.0.1:5000/archipelago/bitcoin-core:<v>, regtest, free ports). Install Bitcoin Core at a
+// Versions through the web UI, end to end: real headless Chromium, the real daemon with the tests'
+// signed catalog (test/support/test-releases.json), real rootless Podman and the bitcoind TEST
+// DOUBLE images (127.0.0.1:5000/archy-test/bitcoin-core:<v>, regtest, free ports). Install Bitcoin Core at a
 // non-default version chosen in the install dialog → healthy on its card with an update badge →
 // switch to an older version in the Version & Updates card: the downgrade warning explains the
 // reindex and blocks until confirmed → the older version runs.

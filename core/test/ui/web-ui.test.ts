@@ -1,10 +1,12 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId } from '../support/index.js';
+import { BITCOIN_APPS, testBitcoinManifest } from '../daemon/bitcoin-apps.js';
 import { DESKTOP, openBrowser, PASSWORD, PHONE, REPO_ROOT, SCREENSHOTS } from './browser.js';
 
 // The web UI end to end: real headless Chromium against a real daemon on real rootless Podman.
@@ -23,15 +25,16 @@ describe('web UI in Chromium against the real daemon', () => {
 
   beforeAll(async () => {
     // The marketplace shows the bundled apps: a hello app of our own (unique id and port, so
-    // parallel tests don't collide) beside the real Bitcoin manifests, which are never installed.
+    // parallel tests don't collide) beside the real Bitcoin manifests (their images in the test
+    // repository, as the tests' catalog lists them), which are never installed.
     appId = uniqueAppId('hello-ui');
     hostPort = await freePort();
     const appsDir = tempDataDir('ui-apps');
     mkdirSync(join(appsDir, appId));
     writeFileSync(join(appsDir, appId, 'manifest.yml'), helloManifest(appId, hostPort));
-    for (const id of ['bitcoin-core', 'bitcoin-knots']) {
+    for (const id of BITCOIN_APPS) {
       mkdirSync(join(appsDir, id));
-      copyFileSync(join(REPO_ROOT, 'apps', id, 'manifest.yml'), join(appsDir, id, 'manifest.yml'));
+      writeFileSync(join(appsDir, id, 'manifest.yml'), stringify(testBitcoinManifest(id)));
     }
     daemon = await startDaemon({ dataDir: tempDataDir('web-ui'), env: { ARCHY_APPS_DIR: appsDir } });
     ({ context, page, problems, shoot } = await openBrowser());
@@ -194,7 +197,7 @@ describe('web UI in Chromium against the real daemon', () => {
         id: i === 0 ? 'bitcoin-core' : `app-${String(i).padStart(3, '0')}`,
         name: i === 0 ? 'Bitcoin Core' : `App ${i}`,
         version: i === 0 ? '31.0' : `1.${i}.0`,
-        image: `127.0.0.1:5000/apps/app-${i}:1.0.0`,
+        image: `127.0.0.1:5000/archy-test/app-${i}:1.0.0`,
         state: states[i % states.length],
         health: i % 3 === 0 ? 'healthy' : 'none',
         containerName: `archy-app-${i}`,
