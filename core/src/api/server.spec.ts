@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RpcErrorCode, type AppStatus, type DaemonEvents } from './contract.js';
@@ -9,6 +8,7 @@ import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { TypedEventBus } from '../util/event-bus.js';
 import { UNAUTHORIZED_MESSAGE } from './auth.js';
 import { listen } from './listen-address.js';
+import { request } from '../util/http-client.js';
 import { createApiServer } from './server.js';
 import type { DaemonInfo } from './rpc-methods.js';
 

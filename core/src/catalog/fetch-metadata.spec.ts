@@ -8,6 +8,12 @@ const routes: Record<string, Route> = {
   '/catalog.json': (_, response) => response.writeHead(200).end('{"version":3}'),
   '/moved': (_, response) => response.writeHead(302, { location: '/catalog.json' }).end(),
   '/loop': (_, response) => response.writeHead(302, { location: '/loop' }).end(),
+  ...Object.fromEntries(
+    Array.from({ length: 9 }, (_, i): [string, Route] => [
+      `/hop/${i + 1}`,
+      (_request, response) => response.writeHead(301, { location: `/hop/${i + 2}` }).end(),
+    ]),
+  ),
   '/big': (_, response) => response.writeHead(200).end(`"${'x'.repeat(2048)}"`),
   '/garbage': (_, response) => response.writeHead(200).end('<html>'),
   '/broken': (_, response) => response.writeHead(500).end(),
@@ -49,7 +55,12 @@ describe('fetchMetadata', () => {
   });
 
   it('refuses a redirect loop, an oversized file and a file that is not JSON', async () => {
-    await expect(fetchMetadata(`${base}/loop`, options)).rejects.toThrow(/redirects more than 5 times/);
+    await expect(fetchMetadata(`${base}/loop`, options)).rejects.toThrow(
+      `${base}/loop redirects in a loop: ${base}/loop → ${base}/loop`,
+    );
+    await expect(fetchMetadata(`${base}/hop/1`, options)).rejects.toThrow(
+      new RegExp(`^${base}/hop/1 redirects more than 5 times \\(${base}/hop/1 → ${base}/hop/2 → `),
+    );
     await expect(fetchMetadata(`${base}/big`, options)).rejects.toThrow(/larger than 1024 bytes/);
     await expect(fetchMetadata(`${base}/garbage`, options)).rejects.toThrow(/is not JSON/);
   });

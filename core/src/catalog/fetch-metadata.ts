@@ -1,8 +1,5 @@
-import { readLimited, request } from '../util/http-client.js';
+import { readLimited, redirectTarget, request } from '../util/http-client.js';
 import { catalogRefused } from './catalog-error.js';
-
-/** Static hosting hands files on (HTTP → HTTPS, a CDN); more hops than this is a loop. */
-const MAX_REDIRECTS = 5;
 
 export interface FetchMetadataOptions {
   timeoutMs: number;
@@ -18,19 +15,19 @@ export interface FetchMetadataOptions {
  */
 export async function fetchMetadata(url: string, options: FetchMetadataOptions): Promise<unknown> {
   let target = new URL(url);
+  const visited = [target.href];
   const signal = AbortSignal.timeout(options.timeoutMs);
-  for (let hop = 0; ; hop += 1) {
+  for (;;) {
     const response = await request(target, { signal }).catch((err: unknown) => {
       throw signal.aborted ? new Error(`${url} did not answer within ${options.timeoutMs} ms`) : err;
     });
-    const location = response.headers.location;
-    if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
+    if (response.statusCode >= 300 && response.statusCode < 400 && response.statusCode !== 304) {
       await response.body.dump();
-      const next = new URL(location, target);
-      if (hop >= MAX_REDIRECTS) throw new Error(`${url} redirects more than ${MAX_REDIRECTS} times`);
-      if (target.protocol === 'https:' && next.protocol !== 'https:')
-        throw new Error(`${url} redirects from HTTPS to ${next.protocol}; refusing the downgrade`);
-      target = next;
+      const location = response.headers.location;
+      const hop = redirectTarget(target, typeof location === 'string' ? location : undefined, visited);
+      if ('refused' in hop) throw new Error(`${url} ${hop.refused}`);
+      target = hop.next;
+      visited.push(target.href);
       continue;
     }
     if (response.statusCode === 404 && options.missingOk) {

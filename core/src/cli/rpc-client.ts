@@ -25,8 +25,6 @@ const UNREACHABLE_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
 ]);
 
 /**
@@ -138,7 +136,7 @@ export function unauthorizedError(endpoint: DaemonEndpoint): CliError {
   );
 }
 
-// undici puts the socket error's code on the error itself or on its cause, depending on the path.
+// node:http puts the socket error's code on the error itself; a wrapper may carry it as its cause.
 function errorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
     const code = (current as NodeJS.ErrnoException).code;

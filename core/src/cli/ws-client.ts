@@ -27,35 +27,43 @@ export function eventStreamUrl(daemonUrl: string): string {
  */
 export async function openEventStream(endpoint: DaemonEndpoint): Promise<DaemonEventStream> {
   const url = eventStreamUrl(endpoint.url);
-  // Loaded only by the commands that stream (install's progress, logs --follow): undici is the
-  // heaviest import the CLI has, and most commands never need it.
-  const { WebSocket } = await import('undici');
+  // Loaded only by the commands that stream (install's progress, logs --follow): `ws` brings TLS
+  // and zlib along, and most commands never need them.
+  const { default: WebSocket } = await import('ws');
   const socket = new WebSocket(url, { headers: { authorization: `Bearer ${endpoint.token}` } });
   const listeners: ((message: DaemonMessage) => void)[] = [];
 
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.addEventListener('close', (event) => resolve({ code: event.code, reason: event.reason }));
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
   });
 
   await new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve(), { once: true });
-    // The browser-style API hides the HTTP status of a refused upgrade; callers make an RPC
-    // call first when they need to tell "unauthorized" from "not running".
-    socket.addEventListener(
-      'error',
-      () =>
-        reject(
-          new CliError(`cannot open the event stream at ${url}: is the daemon running and the token valid?`),
+    const onError = (error: Error): void => {
+      socket.off('open', onOpen);
+      // A refused upgrade reads "Unexpected server response: 401"; callers make an RPC call first
+      // when they need to tell "unauthorized" from "not running" in their own words.
+      reject(
+        new CliError(
+          `cannot open the event stream at ${url} (${error.message}): is the daemon running and the token valid?`,
+          { cause: error },
         ),
-      { once: true },
-    );
+      );
+    };
+    const onOpen = (): void => {
+      socket.off('error', onError);
+      resolve();
+    };
+    socket.once('open', onOpen);
+    socket.once('error', onError);
   });
+  // Once open, failures end the connection and settle `closed`; without a listener they would throw.
+  socket.on('error', () => undefined);
 
-  socket.addEventListener('message', (event) => {
-    if (typeof event.data !== 'string') return;
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return;
     let message: DaemonMessage;
     try {
-      message = JSON.parse(event.data) as DaemonMessage;
+      message = JSON.parse(data.toString()) as DaemonMessage;
     } catch {
       return; // not ours to interpret; the daemon only sends JSON text
     }

@@ -1,29 +1,73 @@
-// Downloads a release file from the first source that serves it.
+// Downloads a release file from the first source that serves it, resuming where an earlier try
+// stopped: release tarballs are 50–200 MB, fetched over home internet.
 //
 // Two kinds of failure, treated differently on purpose:
-// - the source did not serve the file at all (refused connection, timeout before an answer,
-//   404, 5xx): that source is *unavailable*, recorded, and the next one is tried;
-// - the source served it badly (cut short, longer than announced, over the size cap): that is a
-//   hard failure. Nothing half-downloaded is ever passed on, and no checksum is trusted over a
-//   file we did not receive whole.
-// Bodies stream to a file while being hashed, so memory stays flat whatever the file size.
+// - the source did not serve the file at all (refused connection, DNS, no answer before the
+//   headers timeout, 404, 5xx, a redirect we won't follow): that source is *unavailable*,
+//   recorded, and the next one is tried;
+// - the source served it badly (over the size cap, a range answer that doesn't fit) or kept
+//   breaking off mid-body after every retry: that is a hard failure. Nothing half-downloaded is
+//   ever passed on, and no checksum is trusted over a file we did not receive whole.
+//
+// The body streams into `<destination>.part` while being hashed, so memory stays flat whatever
+// the file size. A body that breaks off (reset, cut short, stalled) is asked for again from where
+// it stopped (`Range`), a bounded number of times; a server that ignores ranges answers with the
+// whole file, and the download starts over. When the last retry fails too, the `.part` stays and
+// the next call resumes it. Only a whole file is renamed (atomically) to `destination`; it is not
+// fsynced first, because every caller hashes it before trusting it. A close-delimited body
+// (HTTP/1.0, no Content-Length) that is cut short looks complete to any client: that same
+// SHA-256 check catches it.
 
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError } from '../util/errors.js';
+import {
+  redirectTarget,
+  request,
+  type Agent,
+  type IncomingHttpHeaders,
+  type ResponseData,
+} from '../util/http-client.js';
 import { releaseRefused } from './pipeline-error.js';
 import { HashingMeter, SizeCapExceeded } from './sha256-stream.js';
 
 export interface DownloadOptions {
   /** Refuse anything larger (announced or received). */
   maxBytes: number;
-  /** Until the response headers arrive. Default 30 s. */
+  /** Until the response headers arrive (connecting included). Default 30 s. */
   headersTimeoutMs?: number;
-  /** Longest silence while the body streams. Default 60 s. */
+  /** Longest silence while the body streams; past it the body counts as broken off. Default 60 s. */
   idleTimeoutMs?: number;
-  dispatcher?: Dispatcher;
+  /** Connection pool; the shared one by default. */
+  agent?: Agent;
   signal?: AbortSignal;
+  /** Continue a `.part` an earlier call left. Default true; false starts from zero. */
+  resume?: boolean;
+  /** Tries again after the body breaks off, this many times. Default 3. */
+  retries?: number;
+  /** The first wait before trying again; doubled each time. Default 500 ms. */
+  retryDelayMs?: number;
+  /** After the last retry: keep the `.part` for the next call to resume (default), or remove it. */
+  keepPartial?: boolean;
+  /** Progress while the body streams (at most every `progressIntervalMs`), and once at the end. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Default 250 ms. */
+  progressIntervalMs?: number;
+}
+
+export interface DownloadProgress {
+  url: string;
+  /** On disk so far, including what an earlier try left. */
+  bytes: number;
+  /** The whole file's size, when the server said. */
+  total?: number;
+  /** Over the last few seconds. */
+  rateBytesPerSecond: number;
+  etaSeconds?: number;
 }
 
 export interface DownloadedFile {
@@ -49,17 +93,40 @@ export class SourceUnavailable extends Error {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${url}: ${detail}`, options);
+    super(`${url}: ${detail}; check the address and that the server is up, or list another source`, options);
     this.name = 'SourceUnavailable';
   }
 }
 
-/** A connection pool that follows redirects (release mirrors often redirect to a CDN). Close it after use. */
-export function createDownloadAgent(connectTimeoutMs = 15_000): Dispatcher {
-  return new Agent({ connect: { timeout: connectTimeoutMs } }).compose(
-    interceptors.redirect({ maxRedirections: 5 }),
-  );
+/** The source served the file in a way we refuse (over the cap, a range answer that doesn't fit). */
+export class DownloadRefused extends ArchyError {
+  constructor(message: string, url: string, options: { cause?: unknown } = {}) {
+    super(RpcErrorCode.ImageUnavailable, message, { cause: options.cause, data: { step: 'download', url } });
+    this.name = 'DownloadRefused';
+  }
 }
+
+/** The body kept breaking off, every retry included. `partPath` holds what arrived, unless discarded. */
+export class DownloadInterrupted extends ArchyError {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly bytes: number,
+    readonly partPath: string | undefined,
+    options: { cause?: unknown } = {},
+  ) {
+    super(RpcErrorCode.ImageUnavailable, message, {
+      cause: options.cause,
+      data: { step: 'download', url, bytes, ...(partPath ? { partPath } : {}) },
+    });
+    this.name = 'DownloadInterrupted';
+  }
+}
+
+const PART_SUFFIX = '.part';
+
+/** Where a download in progress lives. */
+export const partialPath = (destination: string): string => destination + PART_SUFFIX;
 
 const describe = (error: unknown): string => {
   const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -68,83 +135,403 @@ const describe = (error: unknown): string => {
   return code && !message.includes(code) ? `${message} (${code})` : message;
 };
 
-function contentLength(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const value = headers['content-length'];
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
+/** Why a body broke off, in words. */
+function describeBreak(error: unknown): string {
+  const err = error as { code?: string; message?: string };
+  if (err.code === 'BODY_TIMEOUT') return `stalled: ${err.message ?? 'no data'}`;
+  if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || (err.code === 'ECONNRESET' && err.message === 'aborted'))
+    return 'the server closed the connection early';
+  if (err.code === 'ECONNRESET') return 'the connection was reset (ECONNRESET)';
+  return describe(error);
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function contentLength(headers: IncomingHttpHeaders): number | undefined {
+  const value = header(headers, 'content-length');
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** `bytes <first>-<last>/<total|*>` */
+function contentRange(headers: IncomingHttpHeaders): { first: number; total?: number } | undefined {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(headers, 'content-range')?.trim() ?? '');
+  if (!match) return undefined;
+  return { first: Number(match[1]), ...(match[3] !== '*' ? { total: Number(match[3]) } : {}) };
+}
+
+/** A validator that pins the exact file for `If-Range`: a strong ETag, else Last-Modified. */
+function validatorOf(headers: IncomingHttpHeaders): string | undefined {
+  const etag = header(headers, 'etag');
+  if (etag && !etag.startsWith('W/')) return etag;
+  return header(headers, 'last-modified');
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/** Drops the first `count` bytes: on a resume, the part already on disk goes through the hash only. */
+class SkipBytes extends Transform {
+  constructor(private remaining: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.remaining >= chunk.length) {
+      this.remaining -= chunk.length;
+      callback();
+      return;
+    }
+    const rest = this.remaining > 0 ? chunk.subarray(this.remaining) : chunk;
+    this.remaining = 0;
+    callback(null, rest);
+  }
 }
 
 /**
- * Streams `url` into `destination` (created new; never overwritten) while hashing it. Throws
- * SourceUnavailable when the source didn't serve it, a pipeline 'download' error when it served
- * it badly; the partial file is removed in both cases.
+ * The part already on disk (when resuming), then the body: one stream for the hash, so the
+ * SHA-256 covers the whole file. A body that breaks off ends this stream instead of failing it,
+ * so everything received still reaches the disk (a failed pipeline would drop what the file
+ * stream holds in memory); `broke.error` says why it ended.
+ */
+async function* partThenBody(
+  partPath: string,
+  offset: number,
+  body: Readable,
+  broke: { error?: unknown },
+): AsyncGenerator<Buffer> {
+  try {
+    if (offset > 0)
+      for await (const chunk of createReadStream(partPath, { end: offset - 1, highWaterMark: 1024 * 1024 }))
+        yield chunk as Buffer;
+    try {
+      for await (const chunk of body) yield chunk as Buffer;
+    } catch (error) {
+      broke.error = error;
+    }
+  } finally {
+    body.destroy();
+  }
+}
+
+/** Reports progress on a clock (not per chunk), with the rate over a sliding window. */
+class ProgressClock {
+  private readonly samples: { at: number; bytes: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly url: string,
+    private readonly onProgress: ((progress: DownloadProgress) => void) | undefined,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Ticks while a body streams; `read` says where it stands. */
+  run(read: () => { bytes: number; total: number | undefined }): void {
+    if (!this.onProgress) return;
+    this.stop();
+    this.timer = setInterval(() => this.report(read()), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The last report: the whole file, at the average rate of this call. */
+  finish(bytes: number, receivedThisCall: number): void {
+    this.stop();
+    const seconds = (performance.now() - this.started) / 1000;
+    this.onProgress?.({
+      url: this.url,
+      bytes,
+      total: bytes,
+      rateBytesPerSecond: seconds > 0 ? Math.round(receivedThisCall / seconds) : 0,
+      etaSeconds: 0,
+    });
+  }
+
+  private report({ bytes, total }: { bytes: number; total: number | undefined }): void {
+    const at = performance.now();
+    const last = this.samples.at(-1);
+    if (last && bytes < last.bytes) this.samples.length = 0; // started over from zero
+    this.samples.push({ at, bytes });
+    while (this.samples.length > 2 && at - this.samples[0]!.at > 5000) this.samples.shift();
+    const first = this.samples[0]!;
+    const rate = at > first.at ? ((bytes - first.bytes) * 1000) / (at - first.at) : 0;
+    this.onProgress!({
+      url: this.url,
+      bytes,
+      ...(total !== undefined ? { total } : {}),
+      rateBytesPerSecond: Math.round(rate),
+      ...(total !== undefined && rate > 0 ? { etaSeconds: Math.ceil((total - bytes) / rate) } : {}),
+    });
+  }
+}
+
+/** A body that broke off (reset, cut short, stalled, closed early): worth asking again. */
+class BodyBroke extends Error {
+  constructor(
+    readonly reason: string,
+    readonly bytes: number,
+    readonly total: number | undefined,
+    options: { cause?: unknown } = {},
+  ) {
+    super(reason, options);
+  }
+}
+
+interface AttemptState {
+  url: string;
+  partPath: string;
+  options: DownloadOptions;
+  /** Stop asking for ranges (the server answered one wrongly). */
+  rangesDistrusted: boolean;
+  validator: string | undefined;
+  /** Whether an earlier try in this call reached the server: then a failure to reach it is a break. */
+  reached: boolean;
+  receivedThisCall: number;
+  progress: ProgressClock;
+}
+
+/**
+ * Streams `url` into `destination` while hashing it, through `<destination>.part`. Throws
+ * SourceUnavailable when the source didn't serve it, DownloadRefused when it served it badly,
+ * DownloadInterrupted when the body kept breaking off, and a caller's abort as its reason.
  */
 export async function downloadFile(
   url: string,
   destination: string,
   options: DownloadOptions,
 ): Promise<DownloadedFile> {
-  let response: Dispatcher.ResponseData;
+  const partPath = partialPath(destination);
+  if (options.resume === false) await rm(partPath, { force: true });
+  const state: AttemptState = {
+    url,
+    partPath,
+    options,
+    rangesDistrusted: false,
+    validator: undefined,
+    reached: false,
+    receivedThisCall: 0,
+    progress: new ProgressClock(url, options.onProgress, options.progressIntervalMs ?? 250),
+  };
+  const retries = options.retries ?? 3;
   try {
-    response = await request(url, {
-      method: 'GET',
-      dispatcher: options.dispatcher,
-      signal: options.signal,
-      headersTimeout: options.headersTimeoutMs ?? 30_000,
-      bodyTimeout: options.idleTimeoutMs ?? 60_000,
-      // Byte-exact files: no content coding may change what we hash.
-      headers: { 'accept-encoding': 'identity', 'user-agent': 'archipelago-pipeline' },
-    });
-  } catch (cause) {
-    throw new SourceUnavailable(url, describe(cause), { cause });
+    for (let retry = 0; ; retry += 1) {
+      try {
+        const file = await attempt(state);
+        await rename(partPath, destination);
+        state.progress.finish(file.bytes, state.receivedThisCall);
+        return { url, path: destination, bytes: file.bytes, sha256: file.sha256 };
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!(error instanceof BodyBroke)) throw error;
+        if (retry < retries) {
+          await sleep((options.retryDelayMs ?? 500) * 2 ** retry, undefined, {
+            signal: options.signal,
+          }).catch(() => undefined);
+          if (options.signal?.aborted) throw options.signal.reason;
+          continue;
+        }
+        throw await interrupted(state, error, retries);
+      }
+    }
+  } finally {
+    state.progress.stop();
+  }
+}
+
+async function interrupted(
+  state: AttemptState,
+  error: BodyBroke,
+  retries: number,
+): Promise<DownloadInterrupted> {
+  const keep = state.options.keepPartial !== false;
+  if (!keep) await rm(state.partPath, { force: true });
+  const kept = keep ? await sizeOf(state.partPath) : 0;
+  const of = error.total === undefined ? '' : ` of ${error.total}`;
+  const tries = `${retries + 1} ${retries === 0 ? 'try' : 'tries'}`;
+  const next =
+    kept > 0
+      ? `the ${kept} bytes received are kept in ${state.partPath}, and the next try resumes from there: run it again`
+      : 'run it again, or list a mirror that serves the file whole';
+  return new DownloadInterrupted(
+    `download of ${state.url} was cut short after ${error.bytes}${of} bytes (${error.reason}; ${tries}); ` +
+      `nothing was verified. Check this machine's connection; ${next}.`,
+    state.url,
+    error.bytes,
+    kept > 0 ? state.partPath : undefined,
+    { cause: error.cause },
+  );
+}
+
+/** GET, following redirects ourselves; returns the final answer (not a redirect). */
+async function open(state: AttemptState, headers: Record<string, string>): Promise<ResponseData> {
+  const { options } = state;
+  let target = new URL(state.url);
+  const visited = [target.href];
+  for (;;) {
+    let response: ResponseData;
+    try {
+      response = await request(target, {
+        method: 'GET',
+        headers,
+        agent: options.agent,
+        signal: options.signal,
+        headersTimeout: options.headersTimeoutMs ?? 30_000,
+        bodyTimeout: options.idleTimeoutMs ?? 60_000,
+      });
+    } catch (cause) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const detail =
+        (cause as { code?: string }).code === 'HEADERS_TIMEOUT'
+          ? `no answer within ${options.headersTimeoutMs ?? 30_000} ms`
+          : describe(cause);
+      throw new SourceUnavailable(state.url, visited.length === 1 ? detail : `${target.href}: ${detail}`, {
+        cause,
+      });
+    }
+    if (response.statusCode < 300 || response.statusCode >= 400 || response.statusCode === 304)
+      return response;
+    await response.body.dump();
+    const hop = redirectTarget(target, header(response.headers, 'location'), visited);
+    if ('refused' in hop)
+      throw new SourceUnavailable(state.url, `HTTP ${response.statusCode}, ${hop.refused}`);
+    target = hop.next;
+    visited.push(target.href);
+  }
+}
+
+/** One request and its body into the `.part`; resolves with the whole file's size and hash. */
+async function attempt(state: AttemptState): Promise<{ bytes: number; sha256: string }> {
+  const { url, partPath, options } = state;
+  let offset = state.rangesDistrusted ? 0 : await sizeOf(partPath);
+  const headers: Record<string, string> = {
+    // Byte-exact files: no content coding may change what we hash.
+    'accept-encoding': 'identity',
+    'user-agent': 'archipelago-downloader',
+  };
+  if (offset > 0) {
+    headers.range = `bytes=${offset}-`;
+    if (state.validator) headers['if-range'] = state.validator;
   }
 
-  if (response.statusCode !== 200) {
-    await response.body.dump().catch(() => undefined);
-    const detail = response.statusCode === 404 ? 'not found (HTTP 404)' : `HTTP ${response.statusCode}`;
-    throw new SourceUnavailable(url, detail);
+  let response: ResponseData;
+  try {
+    response = await open(state, headers);
+  } catch (error) {
+    // The server answered an earlier try: not reaching it now is a break in the download, not
+    // a source that never served it.
+    if (error instanceof SourceUnavailable && state.reached)
+      throw new BodyBroke(error.detail, offset, undefined, { cause: error });
+    throw error;
+  }
+  const status = response.statusCode;
+  if (status === 416 && offset > 0) {
+    // The part is as long as the file or longer (it changed, or it was complete): start over.
+    await response.body.dump();
+    await rm(partPath, { force: true });
+    return attempt(state);
+  }
+  if (status !== 200 && status !== 206) {
+    await response.body.dump();
+    if (state.reached) throw new BodyBroke(`HTTP ${status}`, offset, undefined);
+    throw new SourceUnavailable(url, status === 404 ? 'not found (HTTP 404)' : `HTTP ${status}`);
+  }
+  state.reached = true;
+
+  let total: number | undefined;
+  if (status === 206) {
+    const range = contentRange(response.headers);
+    if (offset === 0 || range?.first !== offset) {
+      // A range we did not ask for: ask again for the whole file, without ranges.
+      await response.body.dump();
+      if (state.rangesDistrusted)
+        throw new DownloadRefused(
+          `${url} answered a plain request with a partial file (HTTP 206, Content-Range ` +
+            `${header(response.headers, 'content-range') ?? 'missing'}); refusing it. Use another source.`,
+          url,
+        );
+      state.rangesDistrusted = true;
+      await rm(partPath, { force: true });
+      return attempt(state);
+    }
+    const length = contentLength(response.headers);
+    total = range.total ?? (length === undefined ? undefined : offset + length);
+  } else {
+    // 200: the whole file, whether or not we asked for a range (a server may ignore it).
+    offset = 0;
+    state.validator = validatorOf(response.headers);
+    total = contentLength(response.headers);
   }
 
-  const announced = contentLength(response.headers);
-  if (announced !== undefined && announced > options.maxBytes) {
+  if (total !== undefined && total > options.maxBytes) {
     response.body.destroy();
-    throw releaseRefused(
-      'download',
-      `${url} announces ${announced} bytes, more than the ${options.maxBytes}-byte cap for this file; ` +
-        `refusing it. Check the source serves the right file.`,
+    await rm(partPath, { force: true });
+    throw new DownloadRefused(
+      `${url} announces ${total} bytes, more than the ${options.maxBytes}-byte cap for this file; ` +
+        'refusing it. Check the source serves the right file.',
+      url,
     );
   }
 
   const meter = new HashingMeter(options.maxBytes);
+  const file: WriteStream = createWriteStream(partPath, {
+    flags: offset > 0 ? 'a' : 'w',
+    mode: 0o600,
+    // One socket read's worth (64 KiB) before backpressure, so a chunk doesn't pause the body
+    // each time: ~15% less CPU per byte than the default 16 KiB, with no more memory (measured
+    // with bench/download.ts; 256 KiB and 1 MiB saved no more and added 4–7 MB of peak RSS).
+    highWaterMark: 64 * 1024,
+  });
+  let fileError: unknown;
+  file.once('error', (error) => (fileError = error));
+  const onDisk = (): number => offset + file.bytesWritten;
+  const broke: { error?: unknown } = {};
+  const source = partThenBody(partPath, offset, response.body, broke);
+  state.progress.run(() => ({ bytes: onDisk(), total }));
   try {
-    await pipeline(response.body, meter, createWriteStream(destination, { flags: 'wx', mode: 0o600 }));
+    if (offset > 0) await pipeline(source, meter, new SkipBytes(offset), file);
+    else await pipeline(source, meter, file);
   } catch (cause) {
-    await rm(destination, { force: true });
-    if (cause instanceof SizeCapExceeded)
-      throw releaseRefused(
-        'download',
-        `${url} sent more than the ${options.maxBytes}-byte cap for this file; refusing it.`,
+    state.progress.stop();
+    state.receivedThisCall += file.bytesWritten;
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (cause instanceof SizeCapExceeded) {
+      await rm(partPath, { force: true });
+      throw new DownloadRefused(
+        `${url} sent more than the ${options.maxBytes}-byte cap for this file; refusing it. ` +
+          'Check the source serves the right file.',
+        url,
         { cause },
       );
-    const expected = announced === undefined ? '' : ` of ${announced}`;
-    throw releaseRefused(
-      'download',
-      `download of ${url} was cut short after ${meter.bytes}${expected} bytes (${describe(cause)}); ` +
-        'nothing was verified. Run the build again, or list a mirror that serves the file whole.',
-      { cause },
-    );
+    }
+    if (fileError !== undefined)
+      throw releaseRefused(
+        'download',
+        `cannot write ${partPath} while downloading ${url} (${describe(fileError)}); ` +
+          'free some disk space or fix the folder, then run it again: it resumes from what was written.',
+        { cause: fileError },
+      );
+    throw new BodyBroke(describeBreak(cause), onDisk(), total, { cause });
   }
-
-  // undici checks Content-Length itself; checked again here because a half file must never pass.
-  if (announced !== undefined && meter.bytes !== announced) {
-    await rm(destination, { force: true });
-    throw releaseRefused(
-      'download',
-      `download of ${url} was cut short: received ${meter.bytes} of ${announced} announced bytes; ` +
-        'nothing was verified. Run the build again.',
-    );
-  }
-  return { url, path: destination, bytes: meter.bytes, sha256: meter.digest() };
+  state.progress.stop();
+  state.receivedThisCall += file.bytesWritten;
+  if (options.signal?.aborted) throw options.signal.reason;
+  if (broke.error !== undefined)
+    throw new BodyBroke(describeBreak(broke.error), onDisk(), total, { cause: broke.error });
+  if (total !== undefined && meter.bytes !== total)
+    throw new BodyBroke(`received ${meter.bytes} of ${total} announced bytes`, onDisk(), total);
+  return { bytes: meter.bytes, sha256: meter.digest() };
 }
 
 /** A file's location on one source. */

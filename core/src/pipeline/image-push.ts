@@ -8,7 +8,7 @@
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { request } from '../util/http-client.js';
 import {
   parseImageReference,
   RegistryClient,

@@ -18,12 +18,15 @@ export {
   type WarnLogger,
 } from './curated-set.js';
 export {
-  createDownloadAgent,
+  DownloadInterrupted,
+  DownloadRefused,
   downloadFile,
   downloadFromFirstSource,
+  partialPath,
   SourceUnavailable,
   type DownloadedFile,
   type DownloadOptions,
+  type DownloadProgress,
   type SourceAttempt,
   type SourceUrl,
 } from './download.js';
@@ -81,9 +84,20 @@ export {
   LABELS,
   removeLocalImage,
   type BuiltImage,
+  type ReleaseForBuild,
 } from './image-build.js';
+export { podmanCommand, PodmanCommandError } from './podman-command.js';
 export { pushImage, signPushedImage, unpublishImage, type PushedImage } from './image-push.js';
-export { ENTRYPOINT_SCRIPT, IMAGE_UID } from './image-rootfs.js';
+export {
+  addBusyboxBase,
+  checkHostArch,
+  ENTRYPOINT_SCRIPT,
+  IMAGE_UID,
+  writeRootOwnedTar,
+  type RootfsFileSource,
+  type RootfsLayout,
+  type RootfsSources,
+} from './image-rootfs.js';
 export { extractReleaseBinaries, findBinary, RELEASE_BINARIES } from './release-binaries.js';
 export {
   APP_IDS,

@@ -13,14 +13,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Dispatcher } from 'undici';
 import { loadPinnedKeys } from './builder-keys.js';
-import {
-  createDownloadAgent,
-  downloadFromFirstSource,
-  type DownloadOptions,
-  type SourceAttempt,
-} from './download.js';
+import { Agent } from '../util/http-client.js';
+import { downloadFromFirstSource, type DownloadOptions, type SourceAttempt } from './download.js';
 import { downloadAgreedFile } from './mirror-agreement.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { releaseRefused } from './pipeline-error.js';
@@ -48,8 +43,8 @@ export interface VerifyReleaseOptions {
   limits?: Partial<typeof DEFAULT_LIMITS>;
   headersTimeoutMs?: number;
   idleTimeoutMs?: number;
-  /** A connection pool to use; by default one is made (following redirects) and closed after. */
-  dispatcher?: Dispatcher;
+  /** A connection pool to use; by default one is made and closed after. */
+  agent?: Agent;
   signal?: AbortSignal;
   /** Key validity is judged at this time; now by default. */
   now?: Date;
@@ -98,10 +93,12 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     urls: releaseUrls(source, release, config.arch),
   }));
   const tarballName = layouts[0]!.urls.tarballName;
-  const dispatcher = options.dispatcher ?? createDownloadAgent();
+  const agent = options.agent ?? new Agent();
   const download = (maxBytes: number): DownloadOptions => ({
     maxBytes,
-    dispatcher,
+    agent,
+    // The working folder goes when this fails, so a partial download is no use to keep.
+    keepPartial: false,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
@@ -180,7 +177,7 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     await rm(workDir, { recursive: true, force: true });
     throw error;
   } finally {
-    if (!options.dispatcher) await dispatcher.close();
+    if (!options.agent) await agent.close();
   }
 }
 

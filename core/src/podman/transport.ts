@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from '../util/http-client.js';
+import { Agent, request, type HttpMethod, type ResponseBody } from '../util/http-client.js';
 import { PodmanError, podmanErrorFromBody } from './errors.js';
 
 /** Every libpod path is served under this version prefix; 4.3 accepts it for compat paths too. */
@@ -22,7 +22,7 @@ export interface CallOptions {
 
 export interface RawResponse {
   status: number;
-  body: Dispatcher.ResponseData['body'];
+  body: ResponseBody;
 }
 
 /** Encodes libpod's `filters` query parameter: a JSON object of string lists. */
@@ -47,7 +47,7 @@ export class PodmanTransport {
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
-    this.agent = new Agent({ connect: { socketPath } });
+    this.agent = new Agent({ socketPath });
   }
 
   async close(): Promise<void> {
@@ -55,7 +55,7 @@ export class PodmanTransport {
   }
 
   /** A call whose answer is JSON (or empty); returns the parsed body. */
-  async json<T>(method: Dispatcher.HttpMethod, path: string, options: CallOptions = {}): Promise<T> {
+  async json<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<T> {
     const response = await this.send(method, path, options, false);
     const text = await response.body.text();
     if (!text) return undefined as T;
@@ -74,7 +74,7 @@ export class PodmanTransport {
   }
 
   /** A call whose answer is a status only (body ignored). Returns the status. */
-  async call(method: Dispatcher.HttpMethod, path: string, options: CallOptions = {}): Promise<number> {
+  async call(method: HttpMethod, path: string, options: CallOptions = {}): Promise<number> {
     const response = await this.send(method, path, options, false);
     await response.body.dump();
     return response.status;
@@ -85,12 +85,12 @@ export class PodmanTransport {
    * timeout, if any, covers only the wait for the headers. The caller must consume or destroy
    * the body.
    */
-  async stream(method: Dispatcher.HttpMethod, path: string, options: CallOptions = {}): Promise<RawResponse> {
+  async stream(method: HttpMethod, path: string, options: CallOptions = {}): Promise<RawResponse> {
     return this.send(method, path, options, true);
   }
 
   private async send(
-    method: Dispatcher.HttpMethod,
+    method: HttpMethod,
     path: string,
     options: CallOptions,
     streaming: boolean,
@@ -105,7 +105,7 @@ export class PodmanTransport {
     const { body, contentType } = encodeBody(options.body);
     try {
       const response = await request(`http://podman${API_PREFIX}${path}${encodeQuery(options.query)}`, {
-        dispatcher: this.agent,
+        agent: this.agent,
         method,
         headers: contentType ? { 'content-type': contentType } : {},
         body,

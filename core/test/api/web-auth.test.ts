@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { DaemonEvents, WebAuthSession, WebAuthStatus } from '../../src/api/contract.js';
@@ -11,6 +10,7 @@ import { listen } from '../../src/api/listen-address.js';
 import { WebAuth, webAuthFilePath, type LoginThrottleOptions } from '../../src/api/web-auth/index.js';
 import type { AppLifecycle } from '../../src/orchestrator/lifecycle.js';
 import { TypedEventBus } from '../../src/util/event-bus.js';
+import { request } from '../../src/util/http-client.js';
 import { tempDataDir } from '../support/index.js';
 
 // The web login over real HTTP against createApiServer on 127.0.0.1:0. No Podman: the lifecycle
@@ -36,6 +36,7 @@ function lifecycleWithOnlyEvents(): AppLifecycle {
     list: notHere,
     logs: notHere,
     health: notHere,
+    sbom: notHere,
   };
 }
 

@@ -1,4 +1,10 @@
-import { readLimited, request, type Dispatcher } from '../../util/http-client.js';
+import {
+  readLimited,
+  request,
+  type Agent,
+  type HttpMethod,
+  type ResponseData,
+} from '../../util/http-client.js';
 import { RpcErrorCode } from '../../api/contract.js';
 import { ArchyError } from '../../util/errors.js';
 import { isDigest, sha256Digest, type Digest } from './digest.js';
@@ -14,8 +20,8 @@ export interface RegistryClientOptions {
   insecure: boolean;
   /** Per request; a registry that stalls must not hang an install. Default 30 s. */
   timeoutMs?: number;
-  /** An undici dispatcher (connection pool); a shared one by default. */
-  dispatcher?: Dispatcher;
+  /** A connection pool; the shared one by default. */
+  agent?: Agent;
 }
 
 /** A manifest exactly as served, with the digest we computed over its bytes. */
@@ -48,13 +54,13 @@ export class RegistryClient {
   readonly registry: string;
   private readonly origin: string;
   private readonly timeoutMs: number;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly agent: Agent | undefined;
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.origin = `${options.insecure ? 'http' : 'https'}://${options.registry}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.dispatcher = options.dispatcher;
+    this.agent = options.agent;
   }
 
   /**
@@ -186,18 +192,18 @@ export class RegistryClient {
   }
 
   private async send(
-    method: Dispatcher.HttpMethod,
+    method: HttpMethod,
     url: URL,
     options: { headers?: Record<string, string>; body?: Buffer; maxBytes?: number },
   ): Promise<Response> {
-    let res: Dispatcher.ResponseData;
+    let res: ResponseData;
     try {
       res = await request(url, {
         method,
         headers: options.headers,
         body: options.body,
         signal: AbortSignal.timeout(this.timeoutMs),
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        ...(this.agent ? { agent: this.agent } : {}),
       });
     } catch (err) {
       throw this.networkError(err, method, url);
