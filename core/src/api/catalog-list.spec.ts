@@ -80,7 +80,7 @@ describe('catalog-list RPC method', () => {
     ]);
     expect(apps[0]).toMatchObject({
       name: 'Bitcoin Knots',
-      version: '29.3.knots20260508',
+      version: '29.4.2.knots20260508',
       category: 'bitcoin',
       provides: ['bitcoin-node'],
       conflicts: ['bitcoin-core'],
@@ -92,15 +92,15 @@ describe('catalog-list RPC method', () => {
   it("carries the signed catalog's versions[], newest first, with default, deprecation, notes and Knots labels", async () => {
     const apps = await list(await nodeWith({}, ['bitcoin-core', 'bitcoin-knots']));
     const core = apps.find((app) => app.id === 'bitcoin-core')!;
-    expect(core.versions.map((v) => v.version)).toEqual(['31.0', '30.0', '29.3', '28.4', '27.2']);
-    expect(core.defaultVersion).toBe('31.0');
-    expect(core.versions.filter((v) => v.default).map((v) => v.version)).toEqual(['31.0']);
+    expect(core.versions.map((v) => v.version)).toEqual(['31.1', '30.3', '29.4', '28.4', '27.2']);
+    expect(core.defaultVersion).toBe('31.1');
+    expect(core.versions.filter((v) => v.default).map((v) => v.version)).toEqual(['31.1']);
     expect(core.versions.every((v) => v.image.endsWith(`/archipelago/bitcoin-core:${v.version}`))).toBe(true);
 
     const knots = apps.find((app) => app.id === 'bitcoin-knots')!;
     expect(knots.versions[0]).toMatchObject({
-      version: '29.3.knots20260508',
-      display: '29.3 (2026-05-08)',
+      version: '29.4.2.knots20260508',
+      display: '29.4.2 (2026-05-08)',
       default: true,
       deprecated: false,
     });
@@ -121,7 +121,7 @@ describe('catalog-list RPC method', () => {
     expect(running).toMatchObject({
       installed: true,
       installedVersion: '28.4',
-      update: { version: '31.0', display: '31.0' },
+      update: { version: '31.1', display: '31.1' },
       autoUpdate: false,
     });
     expect(running!.versions.filter((v) => v.installed).map((v) => v.version)).toEqual(['28.4']);
@@ -133,8 +133,8 @@ describe('catalog-list RPC method', () => {
   });
 
   it('offers no update when the default already runs', async () => {
-    const [current] = await list(await nodeWith({ 'bitcoin-core': '31.0' }, ['bitcoin-core']));
-    expect(current).toMatchObject({ installedVersion: '31.0' });
+    const [current] = await list(await nodeWith({ 'bitcoin-core': '31.1' }, ['bitcoin-core']));
+    expect(current).toMatchObject({ installedVersion: '31.1' });
     expect(current).not.toHaveProperty('update');
   });
 

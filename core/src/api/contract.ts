@@ -1,6 +1,7 @@
 // The shapes that cross the wire between the daemon and its clients (CLI, web UI). One source
-// of truth: the UI imports these types rather than copying them. Types only — no runtime code —
-// so importing this file costs a browser bundle nothing.
+// of truth: the UI imports these types rather than copying them. Types and a few constants the
+// wire relies on (error codes, the chains offered) — nothing that pulls in other code, so
+// importing this file costs a browser bundle next to nothing.
 
 /** Lifecycle state of an installed app, as `archy status` and the UI show it. */
 export type AppState =
@@ -44,6 +45,70 @@ export interface AppStatus {
   restartCount: number;
   /** Present in the `crash-loop` state: the supervisor stopped restarting the app. */
   crashLoop?: { since: string; exitCode?: number; lastLogs: string[] };
+  /** Present when this node built the image it runs: what went in, and its SBOM. */
+  provenance?: ImageProvenanceReport;
+  /** A Bitcoin node's chain and pruning, as chosen at install (and pruning changed since). */
+  bitcoin?: BitcoinSettings;
+}
+
+/** The chains a node can be installed on (testnet3 is not offered: it is being retired). */
+export const BITCOIN_NETWORKS = ['mainnet', 'testnet4', 'signet', 'regtest'] as const;
+export type BitcoinNetwork = (typeof BITCOIN_NETWORKS)[number];
+
+/** The smallest prune target bitcoind accepts is 550 MiB; we offer whole GB from 1. */
+export const MIN_PRUNE_GB = 1;
+
+export interface BitcoinSettings {
+  network: BitcoinNetwork;
+  /** Prune target in GB (10^9 bytes); absent: a full node that keeps every block. */
+  prune?: number;
+}
+
+/** A signer whose signature over a release's SHA256SUMS was good. */
+export interface ReleaseSigner {
+  /** The primary key's OpenPGP fingerprint, as the catalog pins it. */
+  fingerprint: string;
+  userId: string;
+}
+
+/**
+ * Why a node trusts an image it built itself: the verified official release (or the bundled
+ * recipe) it came from, when, the image ID it runs, and its SBOM's digest.
+ */
+export interface ImageProvenanceReport {
+  builtBy: 'node';
+  imageId: string;
+  reference: string;
+  builtAt: string;
+  origin:
+    | {
+        kind: 'release';
+        implementation: 'core' | 'knots';
+        arch: string;
+        tarball: string;
+        /** The tarball's SHA-256, as the signed catalog and the signed SHA256SUMS name it. */
+        sha256: string;
+        /** Where the tarball came from: a URL, or file://… for a release the user brought. */
+        source: string;
+        signers: ReleaseSigner[];
+        threshold: number;
+      }
+    | { kind: 'recipe'; manifestFile: string; inputsSha256: string };
+  sbom: { format: string; sha256: string };
+}
+
+/** Progress while a node makes an app version's image available (a build from a release, say). */
+export interface ImageProgress {
+  id: string;
+  version: string;
+  /** `ready`: the image is available (the container is created and started next). */
+  phase: 'keys' | 'signatures' | 'download' | 'verify' | 'build' | 'sbom' | 'ready';
+  detail: string;
+  file?: string;
+  bytes?: number;
+  total?: number;
+  rateBytesPerSecond?: number;
+  etaSeconds?: number;
 }
 
 export interface ProbeResult {
@@ -99,6 +164,7 @@ export interface DaemonEvents {
   'app-state': AppStatus;
   'app-removed': { id: string };
   'pull-progress': PullProgress;
+  'image-progress': ImageProgress;
   log: { id: string } & LogLine;
 }
 export type DaemonEventName = keyof DaemonEvents;
@@ -111,6 +177,15 @@ export interface WsSubscribeLogs {
   subscribe: 'logs';
   id: string;
   tail?: number;
+}
+
+/**
+ * The `data` of an ImageUnavailable error when a node refused or could not get an official
+ * release: which check (download, signatures, checksum) and every source it tried.
+ */
+export interface ReleaseRefusalData {
+  check?: 'download' | 'signatures' | 'checksum';
+  attempts?: { source: string; url: string; outcome: 'served' | 'unavailable'; detail?: string }[];
 }
 
 /** JSON-RPC error codes. Stable: clients switch on them. */
@@ -143,7 +218,15 @@ export interface RpcMethods {
       manifest?: string;
       /** The file name to cite in manifest errors. */
       manifestFile?: string;
+      /** The manifest's folder, absolute: a `build:` recipe copies files from it. */
+      manifestDir?: string;
       version?: string;
+      /** An official release the user brought (the tarball, or its folder), absolute; no download. */
+      from?: string;
+      /** A Bitcoin node's chain (default mainnet); fixed for the life of its data. */
+      network?: BitcoinNetwork;
+      /** A Bitcoin node's prune target in GB; 0 or absent: keep every block. */
+      prune?: number;
     };
     result: AppStatus;
   };
@@ -185,10 +268,28 @@ export interface RpcMethods {
   /** The versions the catalog offers for an app, which one runs, and whether an update is due. */
   'package.versions': { params: { id: string }; result: AppVersionsReport };
   /** Installs a bundled app at a catalog version (default: the catalog's default). */
-  'package.install': { params: { id: string; version?: string }; result: AppStatus };
+  'package.install': {
+    params: { id: string; version?: string; from?: string; network?: BitcoinNetwork; prune?: number };
+    result: AppStatus;
+  };
+  /** The SBOM of the image an installed app runs, when this node built it (CycloneDX JSON text). */
+  'package.sbom': {
+    params: { id: string };
+    result: { id: string; version: string; format: string; sha256: string; sbom: string };
+  };
   /** Pins a version (null unpins) and turns auto-update on or off. */
   'package.set-config': {
-    params: { id: string; pinnedVersion?: string | null; autoUpdate?: boolean };
+    params: {
+      id: string;
+      pinnedVersion?: string | null;
+      autoUpdate?: boolean;
+      /**
+       * A Bitcoin node's prune target in GB, 0 to keep every block again. Pruning on, or to another
+       * size, restarts the node; off needs a full re-download and `confirmResync` (the app id).
+       */
+      prune?: number;
+      confirmResync?: string;
+    };
     result: AppConfigReport;
   };
   /**
@@ -270,6 +371,10 @@ export interface AppConfigReport {
   id: string;
   pinnedVersion?: string;
   autoUpdate: boolean;
+  /** A Bitcoin node's prune target in GB; absent: keeps every block (or not a Bitcoin node). */
+  prune?: number;
+  /** What a settings change meant (e.g. "restarted with -prune=9536"). */
+  message?: string;
 }
 
 /** What a version change or implementation switch did. */

@@ -33,13 +33,33 @@ export function createRpcMethods({
   resources,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
-    'container-install': async ({ id, manifest, manifestFile, version }) => {
+    'container-install': async ({
+      id,
+      manifest,
+      manifestFile,
+      manifestDir,
+      version,
+      from,
+      network,
+      prune,
+    }) => {
       // The params schema guarantees exactly one of id / manifest.
       const source =
         manifest !== undefined
-          ? { kind: 'manifest' as const, yaml: manifest, file: manifestFile ?? 'manifest.yml' }
+          ? {
+              kind: 'manifest' as const,
+              yaml: manifest,
+              file: manifestFile ?? 'manifest.yml',
+              ...(manifestDir !== undefined && { dir: manifestDir }),
+            }
           : { kind: 'bundled' as const, id: id! };
-      return lifecycle.install(version === undefined ? { source } : { source, version });
+      return lifecycle.install({
+        source,
+        ...(version !== undefined && { version }),
+        ...(from !== undefined && { from }),
+        ...(network !== undefined && { network }),
+        ...(prune !== undefined && { prune }),
+      });
     },
     'container-start': ({ id }) => lifecycle.start(id),
     'container-stop': ({ id, cascade }) => lifecycle.stop(id, { cascade: cascade ?? false }),
@@ -67,8 +87,15 @@ export function createRpcMethods({
     },
     'catalog.status': async () => versionControl(lifecycle).catalogStatus(),
     'package.versions': ({ id }) => versionControl(lifecycle).versions(id),
-    'package.install': ({ id, version }) =>
-      lifecycle.install({ source: { kind: 'bundled', id }, ...(version !== undefined && { version }) }),
+    'package.install': ({ id, version, from, network, prune }) =>
+      lifecycle.install({
+        source: { kind: 'bundled', id },
+        ...(version !== undefined && { version }),
+        ...(from !== undefined && { from }),
+        ...(network !== undefined && { network }),
+        ...(prune !== undefined && { prune }),
+      }),
+    'package.sbom': ({ id }) => lifecycle.sbom(id),
     'package.set-config': (params) => versionControl(lifecycle).setConfig(params),
     'package.set-version': (params) => versionControl(lifecycle).setVersion(params),
     'package.update': ({ id }) => versionControl(lifecycle).update(id),

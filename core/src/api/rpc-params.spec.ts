@@ -90,6 +90,7 @@ describe('rpcParamSchemas', () => {
       'daemon-info',
       'manifest-lint',
       'package.install',
+      'package.sbom',
       'package.set-config',
       'package.set-version',
       'package.switch-implementation',

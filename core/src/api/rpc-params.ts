@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RpcMethodName, RpcMethods } from './contract.js';
+import { BITCOIN_NETWORKS, MIN_PRUNE_GB, type RpcMethodName, type RpcMethods } from './contract.js';
 
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { MAX_LOG_TAIL } from './limits.js';
@@ -29,6 +29,23 @@ const versionText = z
 const manifestText = z.string(expecting('the manifest YAML as a string'));
 const manifestFileName = z.string(expecting('the manifest file name as a string'));
 
+/** A path on the daemon's machine; relative paths mean nothing to a daemon with another cwd. */
+const absolutePath = (what: string) =>
+  z
+    .string(expecting(`${what}, as an absolute path`))
+    .refine((path) => path.startsWith('/'), { error: `expected ${what} as an absolute path` });
+
+const bitcoinNetwork = z.enum(BITCOIN_NETWORKS, {
+  error: `expected one of ${BITCOIN_NETWORKS.join(', ')}`,
+});
+/** GB; 0 means keep every block. */
+const pruneGb = z
+  .number(expecting('a prune target in GB (a whole number), or 0 to keep every block'))
+  .int({ error: 'expected a whole number of GB' })
+  .refine((gb) => gb === 0 || gb >= MIN_PRUNE_GB, {
+    error: `expected 0 (keep every block) or at least ${MIN_PRUNE_GB} GB`,
+  });
+
 const idOnly = z.strictObject({ id: appIdSchema });
 const noParams = z.strictObject({});
 
@@ -42,7 +59,11 @@ export const rpcParamSchemas = {
       id: appIdSchema.optional(),
       manifest: manifestText.optional(),
       manifestFile: manifestFileName.optional(),
+      manifestDir: absolutePath("the manifest's folder").optional(),
       version: versionText.optional(),
+      from: absolutePath('the release tarball or its folder').optional(),
+      network: bitcoinNetwork.optional(),
+      prune: pruneGb.optional(),
     })
     .superRefine((params, ctx) => {
       const hasId = params.id !== undefined;
@@ -85,16 +106,30 @@ export const rpcParamSchemas = {
   'catalog-list': noParams,
   'catalog.status': noParams,
   'package.versions': idOnly,
-  'package.install': z.strictObject({ id: appIdSchema, version: versionText.optional() }),
+  'package.install': z.strictObject({
+    id: appIdSchema,
+    version: versionText.optional(),
+    from: absolutePath('the release tarball or its folder').optional(),
+    network: bitcoinNetwork.optional(),
+    prune: pruneGb.optional(),
+  }),
+  'package.sbom': idOnly,
   'package.set-config': z
     .strictObject({
       id: appIdSchema,
       pinnedVersion: versionText.nullable().optional(),
       autoUpdate: z.boolean(expecting('true or false')).optional(),
+      prune: pruneGb.optional(),
+      confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
     })
-    .refine((params) => params.pinnedVersion !== undefined || params.autoUpdate !== undefined, {
-      message: "send 'pinnedVersion' (a version, or null to unpin) and/or 'autoUpdate' (true or false)",
-    }),
+    .refine(
+      (params) =>
+        params.pinnedVersion !== undefined || params.autoUpdate !== undefined || params.prune !== undefined,
+      {
+        message:
+          "send 'pinnedVersion' (a version, or null to unpin), 'autoUpdate' (true or false) and/or 'prune' (GB, 0 for off)",
+      },
+    ),
   'package.set-version': z.strictObject({
     id: appIdSchema,
     version: versionText,
@@ -135,6 +170,7 @@ const schemasMatchContract: SchemasMatchContract = {
   'catalog.status': true,
   'package.versions': true,
   'package.install': true,
+  'package.sbom': true,
   'package.set-config': true,
   'package.set-version': true,
   'package.update': true,

@@ -8,7 +8,12 @@ import { DEFAULT_LOG_TAIL } from './rpc-methods.js';
 import { parseWsClientMessage, type WsServerMessage } from './ws-protocol.js';
 
 /** Bus events every /ws client receives. `log` is not among them: logs flow only on request. */
-const BROADCAST_EVENTS = ['app-state', 'app-removed', 'pull-progress'] as const satisfies DaemonEventName[];
+const BROADCAST_EVENTS = [
+  'app-state',
+  'app-removed',
+  'pull-progress',
+  'image-progress',
+] as const satisfies DaemonEventName[];
 
 export interface WsSessionOptions {
   lifecycle: AppLifecycle;

@@ -18,7 +18,7 @@ describe('the Bitcoin Core and Knots manifests', () => {
     const knots = await load('bitcoin-knots');
     expect(core).toMatchObject({
       id: 'bitcoin-core',
-      version: '31.0',
+      version: '31.1',
       provides: ['bitcoin-node'],
       conflicts: ['bitcoin-knots'],
       volumes: [{ mount: '/data', name: 'bitcoin', readOnly: false }],
@@ -37,7 +37,7 @@ describe('the Bitcoin Core and Knots manifests', () => {
     ]);
     expect(knots).toMatchObject({
       id: 'bitcoin-knots',
-      version: '29.3.knots20260508',
+      version: '29.4.2.knots20260508',
       provides: ['bitcoin-node'],
       conflicts: ['bitcoin-core'],
       bitcoin: { implementation: 'knots', rpcPort: 8332, p2pPort: 8333, datadir: '/data' },

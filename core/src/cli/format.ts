@@ -63,6 +63,11 @@ export function formatAppStatus(app: AppStatus): string {
     ['health', app.health],
     ['message', app.message],
     ['image', app.image],
+    [
+      'chain',
+      app.bitcoin &&
+        `${app.bitcoin.network}, ${app.bitcoin.prune ? `pruned to ${app.bitcoin.prune} GB` : 'every block kept (not pruned)'}`,
+    ],
     ['ports', formatPorts(app.ports)],
     [
       'container',
@@ -74,9 +79,42 @@ export function formatAppStatus(app: AppStatus): string {
     ['restarts', app.restartCount],
     ['crash loop', app.crashLoop?.since],
   ]);
+  const provenance = app.provenance ? `\n${formatProvenance(app.provenance, app.id)}` : '';
   const lastLogs = app.crashLoop?.lastLogs ?? [];
-  if (lastLogs.length === 0) return summary;
-  return `${summary}\nlast output:\n${lastLogs.map((line) => `  ${line}`).join('\n')}`;
+  if (lastLogs.length === 0) return `${summary}${provenance}`;
+  return `${summary}${provenance}\nlast output:\n${lastLogs.map((line) => `  ${line}`).join('\n')}`;
+}
+
+/**
+ * Where an image this node built came from, in the words an operator checks: the official
+ * tarball, its SHA-256, where it was fetched, who signed SHA256SUMS, the image ID and the SBOM.
+ */
+export function formatProvenance(provenance: NonNullable<AppStatus['provenance']>, appId: string): string {
+  const { origin } = provenance;
+  const rows: [string, string | number | undefined][] =
+    origin.kind === 'release'
+      ? [
+          [
+            'built here',
+            `from the official ${origin.implementation === 'core' ? 'Bitcoin Core' : 'Bitcoin Knots'} release, ${provenance.builtAt}`,
+          ],
+          ['release', `${origin.tarball} (${origin.arch})`],
+          ['sha256', origin.sha256],
+          ['from', origin.source],
+          [
+            'signed by',
+            `${origin.signers.length} of ${origin.threshold} needed: ${origin.signers.map((s) => `${s.userId} ${s.fingerprint}`).join('; ')}`,
+          ],
+        ]
+      : [
+          ['built here', `from the recipe in ${origin.manifestFile}, ${provenance.builtAt}`],
+          ['inputs', `sha256 ${origin.inputsSha256}`],
+        ];
+  return formatKeyValues([
+    ...rows,
+    ['image id', provenance.imageId],
+    ['sbom', `${provenance.sbom.format}, sha256 ${provenance.sbom.sha256} (archy status ${appId} --sbom)`],
+  ]);
 }
 
 export function formatAppHealth(health: AppHealth): string {

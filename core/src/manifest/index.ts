@@ -22,4 +22,6 @@ export type {
   BitcoinSpec,
   LightningSpec,
   Web5Spec,
+  BuildSpec,
+  BuildFileSpec,
 } from './types.js';

@@ -78,13 +78,37 @@ describe('parseManifest: valid manifests', () => {
     expect(parseManifest(CONTRACT_EXAMPLE, 'hello.yml')).toStrictEqual(CONTRACT_EXAMPLE_NORMALIZED);
   });
 
-  it('loads apps/hello/manifest.yml, which is the contract example plus display fields', async () => {
+  it('loads apps/hello/manifest.yml: the contract example plus display fields, its image built here', async () => {
     const path = fileURLToPath(new URL('../../../apps/hello/manifest.yml', import.meta.url));
     const manifest = await loadManifestFile(path);
     expect(manifest).toStrictEqual({
       ...CONTRACT_EXAMPLE_NORMALIZED,
       description: expect.any(String),
+      image: 'localhost/archipelago/hello:1.0.0',
+      build: {
+        base: 'busybox',
+        applets: ['sh', 'httpd', 'cat', 'echo', 'ls', 'sleep'],
+        files: [{ from: 'www', to: '/www' }],
+      },
     });
+  });
+
+  it('refuses a build: recipe whose image is not a local name, and paths that leave the app folder', () => {
+    const refused = (lines: string[]) => {
+      try {
+        parseManifest(withBase(...lines), 'manifest.yml');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused(['build: { base: busybox, files: [{ from: www, to: /www }] }'])).toContain(
+      'an image this node builds (build:) is named localhost/<name>:<tag>',
+    );
+    expect(
+      refused(['build: { base: busybox, files: [{ from: ../../etc, to: /www }] }']).replace(/\s+/g, ' '),
+    ).toContain("must be a path inside the app's folder");
+    expect(refused(['build: { base: alpine }'])).toContain('busybox');
   });
 
   it('normalizes every optional section', () => {

@@ -359,6 +359,44 @@ const web5 = z.strictObject(
   expected('a mapping such as { protocols: [...] }'),
 );
 
+/** A path inside the app's folder: relative, no `..`, nothing hidden behind a backslash. */
+const appFolderPath = z
+  .string(expected('a path relative to the manifest’s folder, such as "www"'))
+  .check((ctx) => {
+    const value = ctx.value;
+    const parts = value.split('/');
+    if (
+      value === '' ||
+      value.startsWith('/') ||
+      value.includes('\\') ||
+      parts.some((part) => part === '..' || part === '')
+    )
+      ctx.issues.push({
+        code: 'custom',
+        message: `'${value}' must be a path inside the app's folder (relative, no '..', no empty parts)`,
+        input: value,
+      });
+  });
+
+/** Applets a recipe gets when it names none: enough for a shell, a web server and the health probes. */
+export const DEFAULT_BUILD_APPLETS = ['sh', 'cat', 'echo', 'ls', 'sleep', 'httpd', 'wget', 'nc'];
+
+const build = z.strictObject(
+  {
+    base: z.literal('busybox', expected('busybox (Debian busybox-static, the only base a node builds)')),
+    applets: z
+      .array(
+        z.string().regex(/^[a-z0-9_[.-]{1,32}$/, 'an applet name such as httpd'),
+        expected('a list of busybox applets'),
+      )
+      .default(DEFAULT_BUILD_APPLETS),
+    files: z
+      .array(z.strictObject({ from: appFolderPath, to: containerPath }, expected('a mapping { from, to }')))
+      .default([]),
+  },
+  expected('a mapping such as { base: busybox, files: [{ from: www, to: /www }] }'),
+);
+
 // ---------------------------------------------------------------------------------------------
 // The manifest
 
@@ -378,6 +416,7 @@ export const appManifestSchema = z
         const result = parseImageReference(ctx.value);
         if (!result.ok) ctx.issues.push({ code: 'custom', message: result.reason, input: ctx.value });
       }),
+      build: build.optional(),
       command: commandLine.optional(),
       entrypoint: commandLine.optional(),
       env: env.default({}),
@@ -429,6 +468,13 @@ export const appManifestSchema = z
         });
       }
     });
+    if (manifest.build && !/^localhost\/[^:@]+:[^:@/]+$/.test(manifest.image)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: `an image this node builds (build:) is named localhost/<name>:<tag>, not '${manifest.image}'; e.g. localhost/apps/${manifest.id}:${manifest.version}`,
+      });
+    }
     if (manifest.health?.bitcoin && !manifest.bitcoin) {
       ctx.addIssue({
         code: 'custom',

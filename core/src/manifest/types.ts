@@ -112,6 +112,26 @@ export interface Web5Spec {
   protocols: string[];
 }
 
+/** A file or folder of the app's own folder copied into an image the node builds. */
+export interface BuildFileSpec {
+  /** Relative to the manifest's folder; never leaves it. */
+  from: string;
+  /** Absolute path inside the image. */
+  to: string;
+}
+
+/**
+ * An image the node builds itself instead of pulling one (the demo app): a base made from this
+ * host's Debian packages plus files of the app's folder. Its `image` names the local result.
+ */
+export interface BuildSpec {
+  /** `busybox`: Debian busybox-static's static /bin/busybox and its applets. */
+  base: 'busybox';
+  /** The busybox applets linked into /bin. */
+  applets: string[];
+  files: BuildFileSpec[];
+}
+
 export interface AppManifest {
   id: string;
   name: string;
@@ -122,6 +142,8 @@ export interface AppManifest {
   homepage?: string;
   /** A pinned OCI reference: a non-floating tag and/or a sha256 digest. */
   image: string;
+  /** Present: the node builds `image` itself from this recipe (it must be a localhost/ name). */
+  build?: BuildSpec;
   /** Absent means the image's own CMD / ENTRYPOINT. */
   command?: string[];
   entrypoint?: string[];

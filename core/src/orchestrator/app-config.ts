@@ -12,12 +12,16 @@ import type { DataLayout } from './data-layout.js';
 export interface AppConfig {
   pinnedVersion?: string;
   autoUpdate: boolean;
+  /** A Bitcoin node's prune target in GB (what the node runs with is in its app record). */
+  prune?: number;
 }
 
 export interface AppConfigChange {
   /** A version pins it; null unpins; undefined leaves it as it is. */
   pinnedVersion?: string | null;
   autoUpdate?: boolean;
+  /** GB; null: not pruning. */
+  prune?: number | null;
 }
 
 export class AppConfigStore {
@@ -36,6 +40,8 @@ export class AppConfigStore {
       if (change.pinnedVersion === null) delete raw.pinnedVersion;
       else if (change.pinnedVersion !== undefined) raw.pinnedVersion = change.pinnedVersion;
       if (change.autoUpdate !== undefined) raw.autoUpdate = change.autoUpdate;
+      if (change.prune === null) delete raw.prune;
+      else if (change.prune !== undefined) raw.prune = change.prune;
       raw.autoUpdate ??= false;
       await writeFileAtomic(this.layout.appConfigFile(id), `${JSON.stringify(raw, null, 2)}\n`, 0o644);
       return toConfig(raw);
@@ -61,5 +67,6 @@ function toConfig(raw: Record<string, unknown>): AppConfig {
     autoUpdate: raw.autoUpdate === true,
     ...(typeof raw.pinnedVersion === 'string' &&
       raw.pinnedVersion !== '' && { pinnedVersion: raw.pinnedVersion }),
+    ...(typeof raw.prune === 'number' && raw.prune > 0 && { prune: raw.prune }),
   };
 }

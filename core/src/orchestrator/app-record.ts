@@ -1,4 +1,5 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
+import type { BitcoinSettings } from '../api/contract.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { DataLayout } from './data-layout.js';
 import type { FirstStartArgs } from './first-start-args.js';
@@ -38,6 +39,11 @@ export interface AppRecord {
   firstStartArgs?: FirstStartArgs;
   /** The manifest digest the signed catalog pins for this version: the only content it may run. */
   catalogDigest?: string;
+  /**
+   * A Bitcoin node's chain and pruning as the user chose them (install, later `config --prune`);
+   * applied over the manifest's own on every load. Absent: the manifest's settings.
+   */
+  bitcoin?: BitcoinSettings;
 }
 
 /** One JSON file per app, written atomically, so apps never contend for one global file. */

@@ -13,6 +13,8 @@ export const RESERVED_APP_IDS: ReadonlySet<string> = new Set([
   'run',
   'catalog',
   'audit',
+  'releases',
+  'images',
 ]);
 
 /** Where everything lives under the data dir (the layout is part of the external contract). */
@@ -38,6 +40,16 @@ export class DataLayout {
 
   get appRecordsDir(): string {
     return join(this.root, 'state', 'apps');
+  }
+
+  /** Official releases this node fetched and verified (tarballs, SHA256SUMS, signatures, builder keys). */
+  get releasesDir(): string {
+    return join(this.root, 'releases');
+  }
+
+  /** What this node knows about the images it built itself: provenance and SBOM per app version. */
+  get imagesDir(): string {
+    return join(this.root, 'images');
   }
 
   get runDir(): string {

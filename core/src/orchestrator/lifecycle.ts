@@ -3,6 +3,7 @@ import type {
   AppHealth,
   AppStatus,
   AppVersionsReport,
+  BitcoinNetwork,
   CatalogStatusReport,
   DaemonEvents,
   LogLine,
@@ -14,13 +15,21 @@ import type { TypedEventBus } from '../util/event-bus.js';
 
 /** Where an install's manifest comes from. */
 export type InstallSource =
-  { kind: 'bundled'; id: string } | { kind: 'manifest'; yaml: string; file: string };
+  | { kind: 'bundled'; id: string }
+  /** `dir`: the manifest's folder, absolute (a `build:` recipe copies files from it). */
+  | { kind: 'manifest'; yaml: string; file: string; dir?: string };
 
 export interface InstallRequest {
   source: InstallSource;
   version?: string;
   /** Interface → the app the user wants to provide it, e.g. `{ 'bitcoin-node': 'bitcoin-knots' }`. */
   choices?: Record<string, string>;
+  /** An official release the user brought (tarball or its folder, absolute), used instead of downloading. */
+  from?: string;
+  /** A Bitcoin node's chain; the manifest's (mainnet) when absent. */
+  network?: BitcoinNetwork;
+  /** A Bitcoin node's prune target in GB; 0 keeps every block. */
+  prune?: number;
 }
 
 export interface LogOptions {
@@ -48,6 +57,8 @@ export interface AppLifecycle {
   list(): Promise<AppStatus[]>;
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
   health(id: string): Promise<AppHealth>;
+  /** The SBOM of the image an app runs, when this node built it (`package.sbom`). */
+  sbom(id: string): Promise<RpcMethods['package.sbom']['result']>;
   /** The bundled apps a user may install (`catalog-list`); absent means none. */
   availableManifests?(): Promise<AppManifest[]>;
   /** Versions, catalog and updates (`catalog.status`, `package.*`); absent on a daemon without a catalog. */

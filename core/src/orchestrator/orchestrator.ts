@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   RpcErrorCode,
@@ -65,6 +65,24 @@ import { AppVersionControl } from './version-control.js';
 import { VersionSwitch, type AppOperations } from './version-switch.js';
 import { pathExists } from '../util/path-exists.js';
 import { byCodeUnits } from '../util/compare.js';
+import type { CatalogVersion } from '../catalog/index.js';
+import type { BitcoinSettings } from '../api/contract.js';
+import {
+  applyBitcoinSettings,
+  checkChainMatchesData,
+  planPruneChange,
+  requestedSettings,
+  settingsOfManifest,
+} from '../bitcoin/chain-settings.js';
+import {
+  ImageProvisioner,
+  LocalImages,
+  NodeImageBuilder,
+  ReleaseCache,
+  releaseArchOf,
+  type ImageProvenance,
+  type ProvisionProgress,
+} from '../provisioning/index.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -90,6 +108,8 @@ export interface OrchestratorOptions {
   pause?: PauseHook;
   /** AppArmor/SELinux the host can apply, detected once at daemon start; absent adds none. */
   confinement?: HostConfinement;
+  /** The official release build this node runs (default: this machine's CPU, e.g. x86_64-linux-gnu). */
+  releaseArch?: string;
 }
 
 /** A container that lives at least this long after starting didn't "exit at once". */
@@ -122,6 +142,13 @@ export class Orchestrator implements AppLifecycle {
   private readonly pause: PauseHook;
   private readonly datadirs: DatadirAccess;
   private readonly versionSwitch: VersionSwitch | undefined;
+  private readonly provisioner: ImageProvisioner;
+  /** Provenance of the images this node built, by image ID (what records' runImage names). */
+  private readonly builtImages = new Map<string, ImageProvenance>();
+  /** What an install in flight needs to make its image (the release, a brought file, the recipe's folder). */
+  private readonly pendingImages = new Map<string, PendingImage>();
+  /** The images this node built itself: provenance and SBOM per app version. */
+  readonly localImages: LocalImages;
   /** Versions, catalog and updates; present when the daemon has a catalog. */
   readonly versions: AppVersionControl | undefined;
 
@@ -135,6 +162,22 @@ export class Orchestrator implements AppLifecycle {
     this.pause = options.pause ?? testPauseHook(options.logger);
     this.datadirs =
       options.datadirs ?? new UnshareDatadirAccess({ scratchDir: join(this.layout.runDir, 'scratch') });
+    this.localImages = new LocalImages(this.layout.imagesDir);
+    this.provisioner = new ImageProvisioner({
+      trust: options.imageTrust,
+      images: this.localImages,
+      cache: new ReleaseCache(this.layout.releasesDir),
+      builder: new NodeImageBuilder({
+        images: this.localImages,
+        // Inside the data dir: the same disk as the result, and removed after every build.
+        workRoot: join(this.layout.releasesDir, 'build'),
+        podmanUrl: `unix://${this.podman.socketPath}`,
+      }),
+      arch: options.releaseArch ?? releaseArchOf(),
+      imageExists: (reference) => this.podman.imageExists(reference),
+      pull: (appId, reference) => this.pullImage(appId, reference),
+      logger: this.log,
+    });
     if (options.catalog) {
       const log = (level: 'info' | 'warn' | 'error', details: object, message: string) =>
         this.log[level](details, message);
@@ -157,6 +200,7 @@ export class Orchestrator implements AppLifecycle {
           return { manifest: parseManifest(await this.readBundled(id), this.bundledPath(id)) };
         },
         installedIds: () => [...this.runtimes.keys()].sort(),
+        changeBitcoinPrune: (id, prune, confirmResync) => this.changeBitcoinPrune(id, prune, confirmResync),
         ...(options.audit && { audit: options.audit }),
         log,
       });
@@ -199,11 +243,61 @@ export class Orchestrator implements AppLifecycle {
   // ---- queries ------------------------------------------------------------------------------
 
   async list(): Promise<AppStatus[]> {
-    return [...this.runtimes.values()].sort((a, b) => byCodeUnits(a.record.id, b.record.id)).map(toStatus);
+    return [...this.runtimes.values()]
+      .sort((a, b) => byCodeUnits(a.record.id, b.record.id))
+      .map((runtime) => this.statusOf(runtime));
   }
 
   async status(id: string): Promise<AppStatus> {
-    return toStatus(this.runtime(id));
+    return this.statusOf(this.runtime(id));
+  }
+
+  /** The SBOM of the image an app runs, when this node built it. */
+  async sbom(
+    id: string,
+  ): Promise<{ id: string; version: string; format: string; sha256: string; sbom: string }> {
+    const runtime = this.runtime(id);
+    const provenance = this.provenanceOf(runtime);
+    const sbom = provenance && (await this.localImages.sbom(id, runtime.record.version));
+    if (!provenance || sbom === undefined) {
+      throw new ArchyError(
+        RpcErrorCode.NotFound,
+        `'${id}' runs ${runtime.record.runImage ?? runtime.record.image}, which this node did not build, so it holds no SBOM ` +
+          'for it; an image from a registry carries its publisher’s SBOM as a cosign attestation',
+      );
+    }
+    return {
+      id,
+      version: runtime.record.version,
+      format: provenance.sbom.format,
+      sha256: provenance.sbom.sha256,
+      sbom,
+    };
+  }
+
+  /** What the API shows for an app: its state, plus the provenance of an image this node built. */
+  private statusOf(runtime: AppRuntime): AppStatus {
+    const status = toStatus(runtime);
+    const provenance = this.provenanceOf(runtime);
+    const bitcoin = runtime.record.bitcoin ?? settingsOfManifest(runtime.manifest);
+    return {
+      ...status,
+      ...(provenance && { provenance: provenanceReport(provenance) }),
+      ...(bitcoin && { bitcoin }),
+    };
+  }
+
+  private provenanceOf(runtime: AppRuntime): ImageProvenance | undefined {
+    const runImage = runtime.record.runImage;
+    const known = runImage === undefined ? undefined : this.builtImages.get(runImage);
+    return known && known.appId === runtime.record.id && known.version === runtime.record.version
+      ? known
+      : undefined;
+  }
+
+  /** Remembers the provenance of an image this node built (read back at boot from DATA_DIR/images). */
+  private rememberBuilt(provenance: ImageProvenance | undefined): void {
+    if (provenance) this.builtImages.set(provenance.imageId, provenance);
   }
 
   async health(id: string): Promise<AppHealth> {
@@ -240,7 +334,9 @@ export class Orchestrator implements AppLifecycle {
   // ---- install ------------------------------------------------------------------------------
 
   async install(request: InstallRequest): Promise<AppStatus> {
-    const manifest = await this.loadManifest(request);
+    const loaded = await this.loadManifest(request);
+    const settings = requestedSettings(loaded, request);
+    const manifest = settings ? applyBitcoinSettings(loaded, settings) : loaded;
     if (RESERVED_APP_IDS.has(manifest.id)) {
       throw new ArchyError(
         RpcErrorCode.InvalidManifest,
@@ -279,6 +375,13 @@ export class Orchestrator implements AppLifecycle {
       reserved.push(
         this.reserveInstall(stepManifest, {
           ...(isTarget && { selected }),
+          ...(isTarget && settings && { bitcoin: settings }),
+          ...(isTarget && request.from !== undefined && { from: request.from }),
+          ...(isTarget &&
+            request.source.kind === 'manifest' &&
+            request.source.dir !== undefined && {
+              manifestDir: request.source.dir,
+            }),
           yaml: isTarget ? targetYaml : undefined,
           file:
             isTarget && request.source.kind === 'manifest' ? request.source.file : this.bundledPath(step.id),
@@ -324,10 +427,7 @@ export class Orchestrator implements AppLifecycle {
    * (the one asked for, else the default) whose image is in the manifest's repository; any other
    * app only at its manifest's version.
    */
-  private selectInstallVersion(
-    manifest: AppManifest,
-    request: InstallRequest,
-  ): { version: string; image: string; digest?: string } {
+  private selectInstallVersion(manifest: AppManifest, request: InstallRequest): SelectedVersion {
     const entry = request.source.kind === 'bundled' ? this.options.catalog?.entry(manifest.id) : undefined;
     if (entry) {
       const chosen = chooseCatalogVersion(entry, manifest.image, request.version);
@@ -335,6 +435,7 @@ export class Orchestrator implements AppLifecycle {
         version: chosen.version,
         image: chosen.image,
         ...(chosen.digest !== undefined && { digest: chosen.digest }),
+        ...(chosen.release !== undefined && { release: chosen.release }),
       };
     }
     if (request.version !== undefined && request.version !== manifest.version) {
@@ -365,7 +466,12 @@ export class Orchestrator implements AppLifecycle {
       yaml: string | undefined;
       file: string;
       bindings: Record<string, string>;
-      selected?: { version: string; image: string; digest?: string };
+      selected?: SelectedVersion;
+      /** A release the user brought (--from). */
+      from?: string;
+      /** The manifest's folder, absolute: where a `build:` recipe's files are. */
+      manifestDir?: string;
+      bitcoin?: BitcoinSettings;
     },
   ): AppRuntime {
     const id = manifest.id;
@@ -388,9 +494,15 @@ export class Orchestrator implements AppLifecycle {
       createdDataDir: false,
       ...(Object.keys(source.bindings).length > 0 ? { bindings: source.bindings } : {}),
       ...(source.selected?.digest !== undefined && { catalogDigest: source.selected.digest }),
+      ...(source.bitcoin && { bitcoin: source.bitcoin }),
     };
     const runtime: AppRuntime = { record, manifest, transition: 'installing', restartCount: 0 };
     this.runtimes.set(id, runtime);
+    this.pendingImages.set(id, {
+      ...(source.selected?.release && { release: source.selected.release }),
+      ...(source.from !== undefined && { from: source.from }),
+      ...(source.manifestDir !== undefined && { manifestDir: source.manifestDir }),
+    });
     this.publish(runtime);
     return runtime;
   }
@@ -418,14 +530,12 @@ export class Orchestrator implements AppLifecycle {
       });
       await this.pause('install-create', id);
       await this.checkPortsAvailable(manifest);
+      await this.checkChainOfKeptData(runtime);
       await this.prepareDataDirs(manifest);
-      // Verified before anything is pulled; the container then runs exactly that digest.
-      record.runImage = await this.options.imageTrust.runnableReference(
-        id,
-        record.image,
-        record.catalogDigest,
-      );
-      await this.pullImage(id, record.runImage);
+      // Verified (or built here from verified inputs) before anything runs; the container then
+      // runs exactly that digest or image ID.
+      const provided = await this.provideImage(runtime, this.pendingImages.get(id) ?? {});
+      record.runImage = provided.runImage;
       step('image');
       await this.ensureNetwork(id, record.version);
       step('network');
@@ -438,7 +548,9 @@ export class Orchestrator implements AppLifecycle {
       await this.store.save(record);
       await this.journal.clear(id);
       await this.writeDefaultAppConfig(id);
+      if (record.bitcoin) await this.configs.update(id, { prune: record.bitcoin.prune ?? null });
       await this.markVersionIfHealthy(runtime);
+      this.pendingImages.delete(id);
       runtime.transition = undefined;
       this.publish(runtime);
       this.log.info({ app: id, version: record.version }, 'installed');
@@ -476,6 +588,7 @@ export class Orchestrator implements AppLifecycle {
   /** Removes everything an install created, leaving the host as it was before it. */
   private async rollBackInstall(record: AppRecord): Promise<void> {
     const id = record.id;
+    this.pendingImages.delete(id);
     this.monitor.unwatch(id);
     await this.removeContainerQuietly(id);
     await this.removeNetworkQuietly(id);
@@ -485,6 +598,77 @@ export class Orchestrator implements AppLifecycle {
     await this.journal.clear(id);
     this.runtimes.delete(id);
     this.events.emit('app-removed', { id });
+  }
+
+  /**
+   * Turns a Bitcoin node's pruning on, resizes it, or (confirmed) off: the container is recreated
+   * with the new flags — same data, name, ports and secrets — and started again if it was running.
+   */
+  changeBitcoinPrune(
+    id: string,
+    prune: number,
+    confirmResync?: string,
+  ): Promise<{ settings: BitcoinSettings; message: string }> {
+    return this.queue.run(id, async () => {
+      const runtime = this.runtime(id);
+      const current = runtime.record.bitcoin ?? settingsOfManifest(runtime.manifest);
+      const bitcoin = runtime.manifest.bitcoin;
+      if (!current || !bitcoin)
+        throw new ArchyError(
+          RpcErrorCode.InvalidParams,
+          `'${id}' is not a Bitcoin node; pruning applies to bitcoin-core and bitcoin-knots`,
+        );
+      const volume = runtime.manifest.volumes.find((v) => v.mount === (bitcoin.datadir ?? '/data'));
+      const facts = volume
+        ? await this.datadirs.inspect(this.layout.volumeDir(id, volume.name), {
+            network: bitcoin.network,
+            args: runtime.manifest.command ?? [],
+          })
+        : undefined;
+      const change = planPruneChange(id, current, prune, {
+        prunedData: facts?.prune.pruned ?? false,
+        ...(confirmResync !== undefined && { confirmResync }),
+      });
+      if (change.settings.prune === current.prune && change.firstStartArgs.length === 0)
+        return { settings: current, message: change.message };
+
+      const ops = this.appOperations();
+      const wasRunning = runtime.container?.running ?? false;
+      const previous = runtime.transition;
+      runtime.transition = 'updating';
+      this.publish(runtime);
+      try {
+        if (wasRunning) await ops.stopContainer(runtime);
+        runtime.record.bitcoin = change.settings;
+        runtime.manifest = manifestOfRecord(runtime.record);
+        await ops.createContainer(runtime, change.firstStartArgs);
+        if (wasRunning) await ops.startContainer(runtime);
+      } finally {
+        runtime.transition = previous;
+        this.publish(runtime);
+      }
+      this.log.info({ app: id, settings: change.settings, args: change.firstStartArgs }, change.message);
+      return { settings: change.settings, message: change.message };
+    });
+  }
+
+  /** Data kept from an earlier install must be for the chain this install follows. */
+  private async checkChainOfKeptData(runtime: AppRuntime): Promise<void> {
+    const bitcoin = runtime.manifest.bitcoin;
+    if (!bitcoin || bitcoin.network === 'testnet' || runtime.record.createdDataDir) return;
+    const volume = runtime.manifest.volumes.find((v) => v.mount === (bitcoin.datadir ?? '/data'));
+    if (!volume) return;
+    const datadir = this.layout.volumeDir(runtime.record.id, volume.name);
+    const facts = await this.datadirs.inspect(datadir, {
+      network: bitcoin.network,
+      args: runtime.manifest.command ?? [],
+    });
+    checkChainMatchesData(runtime.record.id, datadir, bitcoin.network, [
+      ...facts.networksPresent,
+      ...(facts.marker && !facts.networksPresent.includes(facts.marker.network)
+        ? [facts.marker.network]
+        : []),
+    ]);
   }
 
   /** A Bitcoin node's datadir records the version that ran on it, once it answered healthy. */
@@ -534,7 +718,7 @@ export class Orchestrator implements AppLifecycle {
         runtime.transition = undefined;
         this.publish(runtime);
       }
-      return toStatus(runtime);
+      return this.statusOf(runtime);
     });
   }
 
@@ -563,7 +747,7 @@ export class Orchestrator implements AppLifecycle {
         runtime.transition = undefined;
         this.publish(runtime);
       }
-      return toStatus(runtime);
+      return this.statusOf(runtime);
     });
   }
 
@@ -590,7 +774,7 @@ export class Orchestrator implements AppLifecycle {
         runtime.transition = undefined;
         this.publish(runtime);
       }
-      return toStatus(runtime);
+      return this.statusOf(runtime);
     });
   }
 
@@ -680,7 +864,7 @@ export class Orchestrator implements AppLifecycle {
     const id = record.id;
     let manifest: AppManifest;
     try {
-      manifest = parseManifest(record.manifestYaml, record.manifestFile);
+      manifest = manifestOfRecord(record);
     } catch (error) {
       this.log.error({ app: id, err: error }, 'the stored manifest no longer parses; leaving the app alone');
       return;
@@ -692,6 +876,8 @@ export class Orchestrator implements AppLifecycle {
     }
     const runtime: AppRuntime = { record, manifest, restartCount: 0 };
     this.runtimes.set(id, runtime);
+    if (record.runImage?.startsWith('sha256:'))
+      this.rememberBuilt(await this.localImages.findByImageId(id, record.version, record.runImage));
     await this.refreshContainer(runtime);
     if (runtime.container && runtime.record.containerId !== runtime.container.id) {
       runtime.record.containerId = runtime.container.id;
@@ -1008,6 +1194,48 @@ export class Orchestrator implements AppLifecycle {
       runtime.transition = previous;
       this.publish(runtime);
     }
+  }
+
+  /**
+   * Makes the image of the app's record version available (built here, or verified and pulled)
+   * and reports progress as `image-progress` events.
+   */
+  private async provideImage(
+    runtime: Pick<AppRuntime, 'record' | 'manifest'>,
+    inputs: PendingImage & { catalogDigest?: string },
+  ): Promise<{ runImage: string; provenance?: ImageProvenance }> {
+    const { record, manifest } = runtime;
+    const id = record.id;
+    const onProgress = (progress: ProvisionProgress): void =>
+      this.events.emit('image-progress', { id, version: record.version, ...progress });
+    const digest = inputs.catalogDigest ?? record.catalogDigest;
+    const provided = await this.provisioner.provide({
+      appId: id,
+      title: manifest.name,
+      version: record.version,
+      image: record.image,
+      ...(digest !== undefined && { catalogDigest: digest }),
+      ...(inputs.release && { release: inputs.release }),
+      ...(inputs.from !== undefined && { from: inputs.from }),
+      ...(manifest.build && {
+        recipe: { manifestFile: this.recipeManifestFile(record, inputs.manifestDir), spec: manifest.build },
+      }),
+      onProgress,
+    });
+    this.rememberBuilt(provided.provenance);
+    onProgress({ phase: 'ready', detail: `image ready: ${provided.runImage}` });
+    return provided;
+  }
+
+  /** The manifest file whose folder holds a recipe's files: absolute, or refused. */
+  private recipeManifestFile(record: AppRecord, manifestDir: string | undefined): string {
+    if (manifestDir !== undefined) return join(manifestDir, basename(record.manifestFile));
+    if (isAbsolute(record.manifestFile)) return record.manifestFile;
+    throw new ArchyError(
+      RpcErrorCode.InvalidParams,
+      `'${record.id}' builds its image from files beside its manifest, but the daemon was not told where ` +
+        `${record.manifestFile} is; install it with the CLI (which sends the folder) or give an absolute path`,
+    );
   }
 
   private async loadManifest(request: InstallRequest): Promise<AppManifest> {
@@ -1406,10 +1634,18 @@ export class Orchestrator implements AppLifecycle {
       },
       waitUntilHealthy: (runtime) => this.waitUntilHealthy(runtime),
       lastLogs: (id, lines) => this.lastLogLines(id, lines),
-      pullVerified: async (id, image, catalogDigest) => {
-        const runImage = await this.options.imageTrust.runnableReference(id, image, catalogDigest);
-        await this.pullImage(id, runImage);
-        return runImage;
+      provideImage: async (runtime, target) => {
+        const provided = await this.provideImage(
+          {
+            record: { ...runtime.record, version: target.version, image: target.image },
+            manifest: runtime.manifest,
+          },
+          {
+            ...(target.release && { release: target.release }),
+            ...(target.digest !== undefined && { catalogDigest: target.digest }),
+          },
+        );
+        return provided.runImage;
       },
       containerVersion: async (id) => {
         const inspect = await this.podman.inspectContainer(containerName(id));
@@ -1466,7 +1702,7 @@ export class Orchestrator implements AppLifecycle {
   }
 
   private publish(runtime: AppRuntime): void {
-    this.events.emit('app-state', toStatus(runtime));
+    this.events.emit('app-state', this.statusOf(runtime));
   }
 
   /** Runs a Podman call, turning its failure into an error that says what we were doing. */
@@ -1486,6 +1722,34 @@ export class Orchestrator implements AppLifecycle {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The API's view of a provenance record. */
+function provenanceReport(provenance: ImageProvenance): NonNullable<AppStatus['provenance']> {
+  return {
+    builtBy: 'node',
+    imageId: provenance.imageId,
+    reference: provenance.reference,
+    builtAt: provenance.builtAt,
+    origin: provenance.origin,
+    sbom: { format: provenance.sbom.format, sha256: provenance.sbom.sha256 },
+  };
+}
+
+/** The manifest an installed app runs: the one it was installed with, with the user's Bitcoin settings. */
+export function manifestOfRecord(record: AppRecord): AppManifest {
+  const manifest = parseManifest(record.manifestYaml, record.manifestFile);
+  return record.bitcoin ? applyBitcoinSettings(manifest, record.bitcoin) : manifest;
+}
+
+/** The catalog version an install runs. */
+type SelectedVersion = Pick<CatalogVersion, 'version' | 'image' | 'digest' | 'release'>;
+
+/** What making an install's image needs beyond its record. */
+interface PendingImage {
+  release?: CatalogVersion['release'];
+  from?: string;
+  manifestDir?: string;
+}
 
 /**
  * Records in the order apps start at boot: dependencies first (the resolver's boot order). A

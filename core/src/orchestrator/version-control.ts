@@ -29,6 +29,12 @@ export interface VersionControlOptions {
   /** The installed app's version and manifest, or the bundled manifest when not installed. */
   appInfo(id: string): Promise<{ installedVersion?: string; manifest: AppManifest }>;
   installedIds(): string[];
+  /** Changes a Bitcoin node's pruning (recreating its container); see Orchestrator.changeBitcoinPrune. */
+  changeBitcoinPrune?(
+    id: string,
+    prune: number,
+    confirmResync?: string,
+  ): Promise<{ settings: { prune?: number }; message: string }>;
   audit?: { append(record: AuditRecord): Promise<unknown> };
   log: (level: 'info' | 'warn' | 'error', details: object, message: string) => void;
 }
@@ -93,7 +99,7 @@ export class AppVersionControl implements VersionControl {
   }
 
   async setConfig(params: RpcMethods['package.set-config']['params']): Promise<AppConfigReport> {
-    const { id, pinnedVersion, autoUpdate } = params;
+    const { id, pinnedVersion, autoUpdate, prune, confirmResync } = params;
     const { manifest } = await this.options.appInfo(id);
     if (typeof pinnedVersion === 'string') {
       const entry = this.options.catalog.entry(id);
@@ -107,11 +113,21 @@ export class AppVersionControl implements VersionControl {
         );
       }
     }
+    let pruned: { settings: { prune?: number }; message: string } | undefined;
+    if (prune !== undefined) {
+      if (!this.options.changeBitcoinPrune || !this.options.installedIds().includes(id))
+        throw new ArchyError(
+          RpcErrorCode.NotFound,
+          `'${id}' is not installed; choose pruning when installing it: archy install ${id} --prune <GB>`,
+        );
+      pruned = await this.options.changeBitcoinPrune(id, prune, confirmResync);
+    }
     const config = await this.options.configs.update(id, {
       ...(pinnedVersion !== undefined && { pinnedVersion }),
       ...(autoUpdate !== undefined && { autoUpdate }),
+      ...(pruned && { prune: pruned.settings.prune ?? null }),
     });
-    return { id, ...config };
+    return { id, ...config, ...(pruned && { message: pruned.message }) };
   }
 
   setVersion(

@@ -27,7 +27,13 @@ import {
   type BitcoinImplementation,
   type VersionChangePlan,
 } from '../bitcoin/index.js';
-import { availableUpdate, chooseCatalogVersion, type CatalogApp } from '../catalog/index.js';
+import { applyBitcoinSettings } from '../bitcoin/chain-settings.js';
+import {
+  availableUpdate,
+  chooseCatalogVersion,
+  type CatalogApp,
+  type CatalogVersion,
+} from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import { compareAppVersions, parseAppVersion } from '../resolver/index.js';
 import { ArchyError, notFound } from '../util/errors.js';
@@ -64,10 +70,10 @@ export interface AppOperations {
   waitUntilHealthy(runtime: AppRuntime): Promise<{ ok: true } | { ok: false; why: string }>;
   lastLogs(id: string, lines: number): Promise<string[]>;
   /**
-   * Verifies the image (its signature, and the digest the signed catalog pins, if any) and pulls
-   * it; returns the reference to run.
+   * Makes the target version's image available — built here from its verified official release,
+   * or verified (signature, the digest the signed catalog pins) and pulled; returns what to run.
    */
-  pullVerified(id: string, image: string, catalogDigest?: string): Promise<string>;
+  provideImage(runtime: AppRuntime, target: CatalogVersion): Promise<string>;
   /** The version label of the app's current container, if one exists. */
   containerVersion(id: string): Promise<string | undefined>;
   bundledManifest(id: string): Promise<{ manifest: AppManifest; yaml: string; file: string }>;
@@ -129,7 +135,7 @@ export class VersionSwitch {
       runtime.message = plan.warning;
       this.ops.publish(runtime);
       try {
-        const runImage = await this.ops.pullVerified(id, target.image, target.digest);
+        const runImage = await this.ops.provideImage(runtime, target);
         const to: IntentVersion = {
           id,
           version: target.version,
@@ -380,7 +386,11 @@ export class VersionSwitch {
             `'${toId}' is installed already; a switch moves ${fromId}'s datadir to a new install of ${toId}. Remove ${toId} first (its data is kept)`,
           );
         }
-        const target = await this.ops.bundledManifest(toId);
+        const bundled = await this.ops.bundledManifest(toId);
+        // The node keeps its chain and pruning across the switch: the same datadir, the same settings.
+        const target = source.record.bitcoin
+          ? { ...bundled, manifest: applyBitcoinSettings(bundled.manifest, source.record.bitcoin) }
+          : bundled;
         const targetBitcoin = target.manifest.bitcoin;
         if (!targetBitcoin || targetBitcoin.implementation === sourceBitcoin.implementation) {
           throw new ArchyError(
@@ -412,7 +422,10 @@ export class VersionSwitch {
             ...(params.confirmResync !== undefined && { confirmResync: params.confirmResync }),
           }),
         );
-        const runImage = await this.ops.pullVerified(toId, chosen.image, chosen.digest);
+        const runImage = await this.ops.provideImage(
+          { ...source, record: { ...source.record, id: toId }, manifest: target.manifest },
+          chosen,
+        );
         const from = versionOf(source.record);
         const to: IntentVersion = {
           id: toId,
@@ -487,6 +500,7 @@ export class VersionSwitch {
       image: to.image,
       ...(to.runImage !== undefined && { runImage: to.runImage }),
       ...(to.catalogDigest !== undefined && { catalogDigest: to.catalogDigest }),
+      ...(source.record.bitcoin && { bitcoin: source.record.bitcoin }),
       phase: 'installed',
       desired: 'running',
       installedAt: new Date().toISOString(),

@@ -4,7 +4,14 @@
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildRootfs, ENTRYPOINT_PATH, IMAGE_UID, IMAGE_USER, writeRootfsTar } from './image-rootfs.js';
+import {
+  buildRootfs,
+  ENTRYPOINT_PATH,
+  IMAGE_UID,
+  IMAGE_USER,
+  writeRootfsTar,
+  type RootfsLayout,
+} from './image-rootfs.js';
 import { releaseRefused } from './pipeline-error.js';
 import { podmanCommand, PodmanCommandError } from './podman-command.js';
 import type { Implementation } from './release-layout.js';
@@ -39,7 +46,7 @@ export interface BuiltImage {
   members: Record<ReleaseBinary, string>;
 }
 
-export function imageLabels(release: VerifiedRelease): Record<string, string> {
+export function imageLabels(release: ReleaseForBuild): Record<string, string> {
   const name = release.implementation === 'core' ? 'Bitcoin Core' : 'Bitcoin Knots';
   return {
     [LABELS.version]: release.version,
@@ -50,16 +57,31 @@ export function imageLabels(release: VerifiedRelease): Record<string, string> {
   };
 }
 
+/** What the image is built from: the parts of a verified release the build reads. */
+export type ReleaseForBuild = Pick<
+  VerifiedRelease,
+  'implementation' | 'version' | 'tarballPath' | 'tarballName' | 'sha256' | 'sourceUrl'
+>;
+
 /** Builds and tags the image locally; on any failure nothing is left (no image, no files). */
 export async function buildReleaseImage(options: {
-  release: VerifiedRelease;
+  release: ReleaseForBuild;
+  /** `<registry>/bitcoin-core:<version>` is the tag, unless `reference` names it outright. */
   registry: string;
+  reference?: string;
   arch: string;
   workRoot: string;
+  /** `unix://<socket>`: import through that Podman service (the daemon's) instead of the local CLI. */
+  podmanUrl?: string;
+  /** Extra labels (e.g. who built it). */
+  labels?: Record<string, string>;
+  /** Sees the finished rootfs before it is tarred and removed (the SBOM is made from it). */
+  onRootfs?: (layout: RootfsLayout) => Promise<void>;
 }): Promise<BuiltImage> {
   const { release } = options;
-  const reference = imageReference(options.registry, release.implementation, release.version);
-  const labels = imageLabels(release);
+  const reference =
+    options.reference ?? imageReference(options.registry, release.implementation, release.version);
+  const labels = { ...imageLabels(release), ...options.labels };
   const workDir = await mkdtemp(join(options.workRoot, 'archy-image-'));
   try {
     const layout = await buildRootfs({
@@ -68,6 +90,7 @@ export async function buildReleaseImage(options: {
       tarballName: release.tarballName,
       arch: options.arch,
     });
+    await options.onRootfs?.(layout);
     const tarball = join(workDir, 'rootfs.tar');
     await writeRootfsTar(layout, tarball);
     const changes = [
@@ -83,10 +106,13 @@ export async function buildReleaseImage(options: {
     ].flatMap((change) => ['--change', change]);
     let imageId: string;
     try {
-      imageId = (await podmanCommand(['import', '--quiet', ...changes, tarball, reference])).trim();
+      const remote = options.podmanUrl ? ['--url', options.podmanUrl] : [];
+      // Remote podman prints progress lines even with --quiet; the ID is the last line.
+      const output = await podmanCommand([...remote, 'import', '--quiet', ...changes, tarball, reference]);
+      imageId = output.trim().split('\n').at(-1)!.trim();
     } catch (cause) {
       // podman import may have stored the image before failing to tag it; drop whatever exists.
-      await removeLocalImage(reference);
+      await removeLocalImage(reference, options.podmanUrl);
       const detail = cause instanceof PodmanCommandError ? cause.stderr : (cause as Error).message;
       throw releaseRefused('build', `podman import of ${reference} failed: ${detail}`, { cause });
     }
@@ -97,6 +123,7 @@ export async function buildReleaseImage(options: {
 }
 
 /** Removes the local tag (and the image, when no other tag holds it); absent is fine. */
-export async function removeLocalImage(reference: string): Promise<void> {
-  await podmanCommand(['rmi', '--ignore', reference]).catch(() => undefined);
+export async function removeLocalImage(reference: string, podmanUrl?: string): Promise<void> {
+  const remote = podmanUrl ? ['--url', podmanUrl] : [];
+  await podmanCommand([...remote, 'rmi', '--ignore', reference]).catch(() => undefined);
 }

@@ -102,6 +102,33 @@ export function checkHostArch(arch: string): { triplet: string; loader: string; 
   return loader;
 }
 
+/** Copies a host file into the image and records it under its image path. */
+export async function addHostFile(
+  rootDir: string,
+  hostPath: string,
+  imagePath: string,
+  mode: number,
+  sources: RootfsSources,
+): Promise<void> {
+  await copyHostFile(hostPath, join(rootDir, imagePath), mode);
+  sources.set(imagePath, { kind: 'host', hostPath });
+}
+
+/**
+ * The smallest base: Debian busybox-static's `/bin/busybox` (static, so no libraries) and a
+ * symlink per applet. Refuses a dynamically linked busybox.
+ */
+export async function addBusyboxBase(
+  rootDir: string,
+  applets: readonly string[],
+  sources: RootfsSources,
+): Promise<void> {
+  await mkdir(join(rootDir, 'bin'), { recursive: true });
+  await addHostFile(rootDir, BUSYBOX, '/bin/busybox', 0o755, sources);
+  await checkInterpreter(join(rootDir, 'bin/busybox'), BUSYBOX, undefined);
+  for (const applet of applets) await symlink('busybox', join(rootDir, 'bin', applet));
+}
+
 async function copyHostFile(source: string, destination: string, mode: number): Promise<void> {
   try {
     // Sonames are often symlinks to versioned files; the image gets the content under the soname.
@@ -140,6 +167,20 @@ async function checkInterpreter(path: string, what: string, available: string | 
     );
 }
 
+/** Where a file in the image came from: what its SBOM entry says. */
+export type RootfsFileSource =
+  /** Copied from this host: a file some Debian package installed. */
+  | { kind: 'host'; hostPath: string }
+  /** Taken from the verified release tarball. */
+  | { kind: 'release'; member: string }
+  /** From an app's own folder (a bundled app's recipe). */
+  | { kind: 'app'; source: string }
+  /** Written by the build itself. */
+  | { kind: 'generated'; by: string };
+
+/** Image path (e.g. `/usr/local/bin/bitcoind`) → where the file came from. */
+export type RootfsSources = Map<string, RootfsFileSource>;
+
 export interface RootfsLayout {
   /** Owned by root in the image. */
   rootDir: string;
@@ -147,6 +188,8 @@ export interface RootfsLayout {
   userDir: string;
   /** Where bitcoind and bitcoin-cli were in the archive. */
   members: Record<ReleaseBinary, string>;
+  /** Every regular file of the image and where it came from. */
+  sources: RootfsSources;
 }
 
 /** Builds the two trees under `workDir` (root-owned and user-owned parts). */
@@ -159,20 +202,18 @@ export async function buildRootfs(options: {
   const loader = checkHostArch(options.arch);
   const rootDir = join(options.workDir, 'rootfs');
   const userDir = join(options.workDir, 'rootfs-user');
-  const libDir = join(rootDir, 'lib', loader.triplet);
   for (const sub of ['bin', 'usr/local/bin', 'etc', 'tmp', 'home', `lib/${loader.triplet}`])
     await mkdir(join(rootDir, sub), { recursive: true });
   for (const sub of ['home/bitcoin', 'data'])
     await mkdir(join(userDir, sub), { recursive: true, mode: 0o755 });
   await chmod(join(rootDir, 'tmp'), 0o1777);
 
-  await copyHostFile(BUSYBOX, join(rootDir, 'bin/busybox'), 0o755);
-  await checkInterpreter(join(rootDir, 'bin/busybox'), BUSYBOX, undefined);
-  for (const applet of APPLETS) await symlink('busybox', join(rootDir, 'bin', applet));
+  const sources: RootfsSources = new Map();
+  await addBusyboxBase(rootDir, APPLETS, sources);
 
   const hostLib = `/lib/${loader.triplet}`;
   for (const name of [loader.loader, ...GLIBC_LIBRARIES])
-    await copyHostFile(join(hostLib, name), join(libDir, name), 0o755);
+    await addHostFile(rootDir, join(hostLib, name), `/lib/${loader.triplet}/${name}`, 0o755, sources);
   const interpreterDir = join(rootDir, loader.interpreter, '..');
   await mkdir(interpreterDir, { recursive: true });
   await symlink(`/lib/${loader.triplet}/${loader.loader}`, join(rootDir, loader.interpreter));
@@ -182,19 +223,30 @@ export async function buildRootfs(options: {
     options.tarballName,
     join(rootDir, 'usr/local/bin'),
   );
-  for (const [name, member] of Object.entries(members))
+  for (const [name, member] of Object.entries(members)) {
+    sources.set(`/usr/local/bin/${name}`, { kind: 'release', member });
     await checkInterpreter(
       join(rootDir, 'usr/local/bin', name),
       `${options.tarballName}: ${member}`,
       loader.interpreter,
     );
+  }
   await writeFile(join(rootDir, ENTRYPOINT_PATH), ENTRYPOINT_SCRIPT, { mode: 0o755 });
+  sources.set(ENTRYPOINT_PATH, {
+    kind: 'generated',
+    by: 'archipelago (finds bitcoind across release layouts)',
+  });
   await writeFile(
     join(rootDir, 'etc/passwd'),
     `root:x:0:0:root:/root:/bin/sh\n${IMAGE_USER}:x:${IMAGE_UID}:${IMAGE_UID}:${IMAGE_USER}:/home/${IMAGE_USER}:/bin/sh\n`,
   );
   await writeFile(join(rootDir, 'etc/group'), `root:x:0:\n${IMAGE_USER}:x:${IMAGE_UID}:\n`);
-  return { rootDir, userDir, members };
+  for (const file of ['/etc/passwd', '/etc/group'])
+    sources.set(file, {
+      kind: 'generated',
+      by: `archipelago (user ${IMAGE_USER}, ${IMAGE_UID}:${IMAGE_UID})`,
+    });
+  return { rootDir, userDir, members, sources };
 }
 
 /**
@@ -202,10 +254,9 @@ export async function buildRootfs(options: {
  * the same layer digest. The user-owned part is appended with owner 1000.
  */
 export async function writeRootfsTar(layout: RootfsLayout, tarball: string): Promise<void> {
-  const common = ['--sort=name', '--mtime=@0', '--numeric-owner', '--format=gnu'];
-  await run('tar', [...common, '--owner=0', '--group=0', '-C', layout.rootDir, '-cf', tarball, '.']);
+  await writeRootOwnedTar(layout.rootDir, tarball);
   await run('tar', [
-    ...common,
+    ...REPRODUCIBLE_TAR,
     `--owner=${IMAGE_UID}`,
     `--group=${IMAGE_UID}`,
     '-C',
@@ -215,4 +266,12 @@ export async function writeRootfsTar(layout: RootfsLayout, tarball: string): Pro
     './home/bitcoin',
     './data',
   ]);
+}
+
+/** Sorted names, mtime 0, numeric owners: the same tree always gives the same layer digest. */
+const REPRODUCIBLE_TAR = ['--sort=name', '--mtime=@0', '--numeric-owner', '--format=gnu'];
+
+/** Tars `rootDir` reproducibly with every entry owned by root. */
+export async function writeRootOwnedTar(rootDir: string, tarball: string): Promise<void> {
+  await run('tar', [...REPRODUCIBLE_TAR, '--owner=0', '--group=0', '-C', rootDir, '-cf', tarball, '.']);
 }

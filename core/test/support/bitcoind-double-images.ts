@@ -137,8 +137,16 @@ const sha256 = (...parts: (string | Buffer)[]): string => {
  * Compiles the double statically (gcc -static -O2; glibc's static libc is enough: it resolves no
  * names) and returns the binary's path. Cached by the hash of source, rules table and compiler.
  */
-export async function compileBitcoindDouble(): Promise<string> {
+export async function compileBitcoindDouble(options: { defaultVersion?: string } = {}): Promise<string> {
   const source = readFileSync(SOURCE);
+  // A double inside an image built from a release tarball (as a node builds Bitcoin Core) has no
+  // /etc/bitcoind-double/version: it claims the version compiled into it, as a real bitcoind does.
+  if (options.defaultVersion !== undefined && !/^[0-9A-Za-z.]+$/.test(options.defaultVersion))
+    throw new Error(`'${options.defaultVersion}' is not a version the double can be compiled to claim`);
+  const define =
+    options.defaultVersion === undefined
+      ? []
+      : [`-DBITCOIND_DOUBLE_DEFAULT_VERSION="${options.defaultVersion}"`];
   const header = rulesHeader();
   let compiler: string;
   try {
@@ -149,7 +157,7 @@ export async function compileBitcoindDouble(): Promise<string> {
         '(scripts/host-setup.sh --test does)',
     );
   }
-  const hash = sha256(source, header, compiler).slice(0, 24);
+  const hash = sha256(source, header, compiler, define.join(' ')).slice(0, 24);
   const dir = join(BINARY_CACHE, hash);
   const binary = join(dir, 'bitcoind');
   if (existsSync(binary)) return binary;
@@ -160,10 +168,14 @@ export async function compileBitcoindDouble(): Promise<string> {
     copyFileSync(SOURCE, join(work, 'bitcoind-double.c'));
     writeFileSync(join(work, 'rules.generated.h'), header);
     try {
-      await run('gcc', ['-static', '-O2', '-std=gnu11', '-Wall', '-o', 'bitcoind', 'bitcoind-double.c'], {
-        cwd: work,
-        maxBuffer: 8 * 1024 * 1024,
-      });
+      await run(
+        'gcc',
+        ['-static', '-O2', '-std=gnu11', '-Wall', ...define, '-o', 'bitcoind', 'bitcoind-double.c'],
+        {
+          cwd: work,
+          maxBuffer: 8 * 1024 * 1024,
+        },
+      );
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(`compiling the bitcoind test double failed:\n${e.stderr ?? e.message}`, { cause: err });

@@ -15,8 +15,23 @@ export function registerAppCommands(program: Command): void {
   );
 
   addClientOptions(
-    program.command('status').description("show an app's state").argument('<id>', 'the app id', parseAppId),
-  ).action(async (id: string, options: ClientOptions) => {
+    program
+      .command('status')
+      .description("show an app's state, and where its image came from")
+      .argument('<id>', 'the app id', parseAppId)
+      .addOption(
+        new Option(
+          '--sbom',
+          'print the software bill of materials (CycloneDX JSON) of the image this node built',
+        ),
+      ),
+  ).action(async (id: string, options: ClientOptions & { sbom?: boolean }) => {
+    if (options.sbom) {
+      // The SBOM is JSON already: printed as is, for a file or a tool (`> sbom.json`).
+      const sbom = await withDaemon(options, (client) => client.call('package.sbom', { id }));
+      process.stdout.write(sbom.sbom.endsWith('\n') ? sbom.sbom : `${sbom.sbom}\n`);
+      return;
+    }
     const status = await withDaemon(options, (client) => client.call('container-status', { id }));
     if (options.json) printJson(status);
     else printText(formatAppStatus(status));

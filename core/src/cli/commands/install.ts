@@ -1,12 +1,15 @@
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { RpcMethods } from '../../api/contract.js';
+import { BITCOIN_NETWORKS, type BitcoinNetwork, type RpcMethods } from '../../api/contract.js';
 import { APP_ID_PATTERN } from '../../util/app-id.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine } from '../format.js';
 import { manifestIdHint, manifestRefusal, readManifestText } from '../local-manifest.js';
 import { printJson, printText } from '../output.js';
+import { ImageProgressView } from '../image-progress.js';
 import { PullProgressView } from '../progress-bar.js';
+import { parsePrune } from './versions.js';
 import type { DaemonEndpoint } from '../rpc-client.js';
 import { openEventStream, type DaemonEventStream } from '../ws-client.js';
 
@@ -21,32 +24,58 @@ export function registerInstallCommand(program: Command): void {
       .command('install')
       .description('install an app: a bundled app by id, or your own manifest file')
       .argument('<id|manifest>', 'an app id, or a path to a manifest.yml')
+      .addOption(new Option('--version <version>', "the version to install (default: the catalog's default)"))
       .addOption(
-        new Option('--version <version>', "the version to install (default: the catalog's default)"),
+        new Option('--network <chain>', "a Bitcoin node's chain (fixed for the life of its data)")
+          .choices([...BITCOIN_NETWORKS])
+          .default(undefined, 'mainnet'),
+      )
+      .addOption(
+        new Option(
+          '--prune <GB>',
+          'a Bitcoin node keeps only the last GB of blocks (default: every block)',
+        ).argParser(parsePrune),
+      )
+      .addOption(
+        new Option(
+          '--from <file|dir>',
+          'install from an official release you brought (the tarball, with SHA256SUMS and SHA256SUMS.asc beside it), verified like a download',
+        ),
       ),
-  ).action(async (target: string, options: ClientOptions & { version?: string }) => {
-    const { params, appId } = await installParams(target, options.version);
-    const status = await withDaemon(options, async (client, endpoint) => {
-      const progress = options.json ? undefined : await showPullProgress(endpoint, appId);
-      try {
-        // An image pull can take many minutes on a slow link: no client-side timeout.
-        return await client.call('container-install', params, { noTimeout: true });
-      } catch (error) {
-        throw await manifestRefusal(error);
-      } finally {
-        progress?.stop();
-      }
-    });
-    if (options.json) printJson(status);
-    else printText(`installed ${formatAppStateLine(status)}`);
-  });
+  ).action(
+    async (
+      target: string,
+      options: ClientOptions & { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
+    ) => {
+      const { params, appId } = await installParams(target, options);
+      const status = await withDaemon(options, async (client, endpoint) => {
+        const progress = options.json ? undefined : await showImageProgress(endpoint, appId);
+        try {
+          // An image pull can take many minutes on a slow link: no client-side timeout.
+          return await client.call('container-install', params, { noTimeout: true });
+        } catch (error) {
+          throw await manifestRefusal(error);
+        } finally {
+          progress?.stop();
+        }
+      });
+      if (options.json) printJson(status);
+      else printText(`installed ${formatAppStateLine(status)}`);
+    },
+  );
 }
 
 async function installParams(
   target: string,
-  version: string | undefined,
+  options: { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
 ): Promise<{ params: RpcMethods['container-install']['params']; appId: string | undefined }> {
-  const withVersion = version === undefined ? {} : { version };
+  // The daemon reads these paths itself: make them absolute here, where the user's cwd is known.
+  const withVersion = {
+    ...(options.version !== undefined && { version: options.version }),
+    ...(options.from !== undefined && { from: resolve(options.from) }),
+    ...(options.network !== undefined && { network: options.network }),
+    ...(options.prune !== undefined && { prune: options.prune }),
+  };
   if (!isManifestPath(target)) {
     if (!APP_ID_PATTERN.test(target)) {
       throw new CliError(
@@ -58,14 +87,18 @@ async function installParams(
   // The daemon validates it (and names this path in every issue): parsing it here too would make
   // every install load the YAML parser and schema, the CLI's slowest import, for nothing.
   const text = await readManifestText(target);
-  return { params: { manifest: text, manifestFile: target, ...withVersion }, appId: manifestIdHint(text) };
+  return {
+    params: { manifest: text, manifestFile: target, manifestDir: dirname(resolve(target)), ...withVersion },
+    appId: manifestIdHint(text),
+  };
 }
 
 /**
- * Follows /ws for this app's pull progress and draws it on stderr. Best effort: without the
- * stream the install still works, the user just sees no bar.
+ * Follows /ws for this app's image progress — a registry pull, or a build on the node from a
+ * verified release (keys, signatures, download with rate and ETA, verify, build, SBOM) — and
+ * draws it on stderr. Best effort: without the stream the install still works, just silently.
  */
-async function showPullProgress(
+async function showImageProgress(
   endpoint: DaemonEndpoint,
   appId: string | undefined,
 ): Promise<{ stop(): void }> {
@@ -75,19 +108,20 @@ async function showPullProgress(
   } catch {
     return { stop: () => undefined };
   }
-  const view = new PullProgressView(process.stderr);
+  const pulls = new PullProgressView(process.stderr);
+  const builds = new ImageProgressView(process.stderr);
   stream.onMessage((message) => {
-    if (
-      'event' in message &&
-      message.event === 'pull-progress' &&
-      (appId === undefined || message.data.id === appId)
-    ) {
-      view.update(message.data);
+    if (!('event' in message)) return;
+    if (message.event === 'pull-progress' && (appId === undefined || message.data.id === appId)) {
+      pulls.update(message.data);
+    } else if (message.event === 'image-progress' && (appId === undefined || message.data.id === appId)) {
+      builds.update(message.data);
     }
   });
   return {
     stop: () => {
-      view.finish();
+      pulls.finish();
+      builds.finish();
       stream.close();
     },
   };

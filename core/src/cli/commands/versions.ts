@@ -2,7 +2,12 @@
 // `archy set-version <id> <version>`, `archy update <id>`, `archy switch <from> <to>`.
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { AppVersionsReport, CatalogStatusReport, VersionChangeResult } from '../../api/contract.js';
+import {
+  MIN_PRUNE_GB,
+  type AppVersionsReport,
+  type CatalogStatusReport,
+  type VersionChangeResult,
+} from '../../api/contract.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine, formatKeyValues, formatTable } from '../format.js';
@@ -31,7 +36,9 @@ export function registerVersionCommands(program: Command): void {
   addClientOptions(
     program
       .command('config')
-      .description("pin an app's version or turn auto-update on/off (auto-update is off by default)")
+      .description(
+        "pin an app's version, turn auto-update on/off (off by default), or change a Bitcoin node's pruning",
+      )
       .argument('<id>', 'the app id', parseAppId)
       .addOption(new Option('--pin <version>', 'stay on this version: no update badge, no auto-update'))
       .addOption(new Option('--unpin', 'remove the pin').conflicts('pin'))
@@ -39,27 +46,62 @@ export function registerVersionCommands(program: Command): void {
         new Option('--auto-update <on|off>', 'update to the catalog default when it changes').argParser(
           onOff,
         ),
+      )
+      .addOption(
+        new Option(
+          '--prune <GB|off>',
+          'a Bitcoin node keeps only the last GB of blocks (restarts it); off re-downloads the whole chain',
+        ).argParser(parsePrune),
+      )
+      .addOption(
+        new Option(
+          '--confirm-resync <id>',
+          'accept a full re-download (turning pruning off): type the app id',
+        ),
       ),
   ).action(
-    async (id: string, options: ClientOptions & { pin?: string; unpin?: boolean; autoUpdate?: boolean }) => {
-      if (options.pin === undefined && !options.unpin && options.autoUpdate === undefined) {
+    async (
+      id: string,
+      options: ClientOptions & {
+        pin?: string;
+        unpin?: boolean;
+        autoUpdate?: boolean;
+        prune?: number;
+        confirmResync?: string;
+      },
+    ) => {
+      if (
+        options.pin === undefined &&
+        !options.unpin &&
+        options.autoUpdate === undefined &&
+        options.prune === undefined
+      ) {
         throw new CliError(
-          `say what to change: archy config ${id} [--pin V | --unpin] [--auto-update on|off]`,
+          `say what to change: archy config ${id} [--pin V | --unpin] [--auto-update on|off] [--prune GB|off]`,
         );
       }
       const config = await withDaemon(options, (client) =>
-        client.call('package.set-config', {
-          id,
-          ...(options.pin !== undefined && { pinnedVersion: options.pin }),
-          ...(options.unpin && { pinnedVersion: null }),
-          ...(options.autoUpdate !== undefined && { autoUpdate: options.autoUpdate }),
-        }),
+        client.call(
+          'package.set-config',
+          {
+            id,
+            ...(options.pin !== undefined && { pinnedVersion: options.pin }),
+            ...(options.unpin && { pinnedVersion: null }),
+            ...(options.autoUpdate !== undefined && { autoUpdate: options.autoUpdate }),
+            ...(options.prune !== undefined && { prune: options.prune }),
+            ...(options.confirmResync !== undefined && { confirmResync: options.confirmResync }),
+          },
+          // A prune change stops and restarts the node, which may take minutes to flush.
+          { noTimeout: options.prune !== undefined },
+        ),
       );
       if (options.json) printJson(config);
       else
         printText(
           `${config.id}: ${config.pinnedVersion !== undefined ? `pinned to ${config.pinnedVersion}` : 'not pinned'}, ` +
-            `auto-update ${config.autoUpdate ? 'on' : 'off'}`,
+            `auto-update ${config.autoUpdate ? 'on' : 'off'}` +
+            (config.prune !== undefined ? `, pruning to ${config.prune} GB` : '') +
+            (config.message ? `\n${config.message}` : ''),
         );
     },
   );
@@ -158,6 +200,14 @@ export function registerVersionCommands(program: Command): void {
       else printText(formatChange(result));
     },
   );
+}
+
+/** `--prune 10` (GB) or `--prune off` (0). */
+export function parsePrune(value: string): number {
+  if (/^(off|no|0)$/i.test(value)) return 0;
+  if (!/^\d+$/.test(value) || Number(value) < MIN_PRUNE_GB)
+    throw new InvalidArgumentError(`expected a whole number of GB (at least ${MIN_PRUNE_GB}) or 'off'`);
+  return Number(value);
 }
 
 function onOff(value: string): boolean {

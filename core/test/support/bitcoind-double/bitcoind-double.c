@@ -1345,6 +1345,10 @@ static const char *version_file(void) {
 
 static void load_version(void) {
   char *text = read_file(version_file(), NULL);
+#ifdef BITCOIND_DOUBLE_DEFAULT_VERSION
+  /* Built into a release tarball (no version file in its image): the version compiled in. */
+  if (!text) text = xstrdup(BITCOIND_DOUBLE_DEFAULT_VERSION);
+#endif
   if (!text || parse_version(trim(text), &g_version) != 0) {
     fprintf(stderr, "bitcoind-double: %s is missing or holds no Bitcoin Core/Knots version\n", version_file());
     exit(1);

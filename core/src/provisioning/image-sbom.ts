@@ -1,0 +1,89 @@
+// The SBOM of an image this node builds, made from the finished root filesystem: every regular
+// file is listed and hashed as it is in the image, and each must have a recorded origin (a Debian
+// package's file, a member of the verified release, a file of the app's folder, or one the build
+// wrote) — a file nobody accounts for stops the build rather than ship unexplained bytes.
+
+import type { RootfsSources } from '../pipeline/index.js';
+import {
+  buildSbom,
+  debianOriginOf,
+  listRootfsFiles,
+  type BuiltSbom,
+  type FileOrigin,
+  type SbomFile,
+} from '../security/sbom/index.js';
+import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError } from '../util/errors.js';
+
+/** The verified release an image's release files came from. */
+export interface SbomRelease {
+  implementation: 'core' | 'knots';
+  version: string;
+  tarball: string;
+  sha256: string;
+  source: string;
+  signers: string[];
+}
+
+export const SBOM_FORMAT = 'CycloneDX 1.6 JSON';
+
+export async function sbomForRootfs(options: {
+  subject: { name: string; version: string; imageId?: string };
+  rootDir: string;
+  sources: RootfsSources;
+  createdAt: Date;
+  appId: string;
+  release?: SbomRelease;
+}): Promise<BuiltSbom> {
+  const listing = await listRootfsFiles(options.rootDir);
+  const hostPaths = [...options.sources.values()].flatMap((s) => (s.kind === 'host' ? [s.hostPath] : []));
+  const debian = await debianOriginOf(hostPaths);
+  const files: SbomFile[] = listing.files.map((file) => ({
+    ...file,
+    origin: originOf(file.path, options, debian),
+  }));
+  return buildSbom({
+    subject: options.subject,
+    createdAt: options.createdAt,
+    files,
+    symlinks: listing.symlinks,
+  });
+}
+
+function originOf(
+  path: string,
+  options: { sources: RootfsSources; appId: string; release?: SbomRelease },
+  debian: Map<string, Extract<FileOrigin, { kind: 'debian' }>>,
+): FileOrigin {
+  const source = options.sources.get(path);
+  switch (source?.kind) {
+    case 'host': {
+      const origin = debian.get(source.hostPath);
+      if (origin) return origin;
+      break;
+    }
+    case 'release':
+      if (options.release)
+        return {
+          kind: 'release',
+          implementation: options.release.implementation,
+          version: options.release.version,
+          tarball: options.release.tarball,
+          tarballSha256: options.release.sha256,
+          url: options.release.source,
+          member: source.member,
+          signers: options.release.signers,
+        };
+      break;
+    case 'app':
+      return { kind: 'app', appId: options.appId, source: source.source };
+    case 'generated':
+      return { kind: 'generated', by: source.by };
+    case undefined:
+      break;
+  }
+  throw new ArchyError(
+    RpcErrorCode.InternalError,
+    `the image being built holds ${path}, whose origin was not recorded; the build is stopped rather than ship a file its SBOM cannot account for`,
+  );
+}
