@@ -140,8 +140,12 @@ export class ContainerClient {
   async catalog(): Promise<CatalogEntry[]> {
     return (await this.call('catalog-list', {})).apps;
   }
-  install(id: string, version?: string): Promise<AppStatus> {
-    return this.call('container-install', version === undefined ? { id } : { id, version });
+  /** A bundled app at a catalog version (default: the catalog's), with a Bitcoin node's chain and pruning. */
+  install(id: string, options: Omit<Params<'package.install'>, 'id'> = {}): Promise<AppStatus> {
+    return this.call('package.install', { id, ...options });
+  }
+  sbom(id: string): Promise<Result<'package.sbom'>> {
+    return this.call('package.sbom', { id });
   }
   start(id: string): Promise<AppStatus> {
     return this.call('container-start', { id });

@@ -1,3 +1,4 @@
+import { MIN_PRUNE_GB, type ImageProgress } from '@archipelago/core/contract';
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { appStatus, catalogEntry, versionInfo } from '../test/fixtures';
@@ -27,7 +28,7 @@ describe('InstallModal', () => {
     expect(wrapper.find('[data-test=version-select]').exists()).toBe(false);
     expect(wrapper.get('[data-test=version-single]').text()).toContain('29.3 (2026-05-08)');
     await wrapper.get('[data-test=install]').trigger('click');
-    expect(wrapper.emitted('install')).toEqual([['29.3.knots20260508']]);
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508', network: 'mainnet' }]]);
     wrapper.unmount();
   });
 
@@ -53,7 +54,7 @@ describe('InstallModal', () => {
     expect(wrapper.get('[data-test=version-warning]').text()).toContain('deprecated');
     expect(wrapper.get('[data-test=version-notes]').text()).toBe('Kept for nodes still on 29.1.');
     await wrapper.get('[data-test=install]').trigger('click');
-    expect(wrapper.emitted('install')).toEqual([['29.1.knots20250903']]);
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.1.knots20250903', network: 'mainnet' }]]);
     wrapper.unmount();
   });
 
@@ -120,6 +121,206 @@ describe('InstallModal', () => {
     expect(wrapper.get('[data-test=installed]').text()).toContain('Running · healthy');
     await wrapper.findAll('button').at(-1)!.trigger('click');
     expect(wrapper.emitted('open')).toHaveLength(1);
+    wrapper.unmount();
+  });
+
+  it('for a Bitcoin node: the chain (mainnet by default, each said what it is for) and pruning, off by default', async () => {
+    const wrapper = mountModal({});
+    const chain = wrapper.get('[data-test=network-choice]');
+    expect(chain.get('legend').text()).toBe('Chain');
+    const radios = chain.findAll<HTMLInputElement>('input[type=radio]');
+    expect(radios.map((radio) => radio.element.value)).toEqual(['mainnet', 'testnet4', 'signet', 'regtest']);
+    expect(wrapper.get<HTMLInputElement>('[data-test=network-mainnet]').element.checked).toBe(true);
+    // Each choice is a label around its radio, with its purpose.
+    expect(chain.text()).toContain('Testnet4The public test network: coins are worthless');
+    expect(chain.text()).toMatch(/chain is fixed once the node has data/);
+
+    const prune = wrapper.get('[data-test=prune-choice]');
+    expect(wrapper.get<HTMLInputElement>('[data-test=prune-toggle]').element.checked).toBe(false);
+    expect(wrapper.find('[data-test=prune-gb]').exists()).toBe(false);
+    expect(prune.text()).toMatch(/keeps every block/);
+    wrapper.unmount();
+  });
+
+  it('sends the chosen chain and prune size with the install', async () => {
+    const wrapper = mountModal({});
+    await wrapper.get('[data-test=network-signet]').setValue(true);
+    await wrapper.get('[data-test=prune-toggle]').setValue(true);
+    const size = wrapper.get<HTMLInputElement>('[data-test=prune-gb]');
+    expect(size.element.value).toBe('10');
+    expect(size.attributes('min')).toBe(String(MIN_PRUNE_GB));
+    // Its label names it, for screen readers and for clicks.
+    expect(wrapper.get(`label[for="${size.attributes('id')}"]`).text()).toMatch(/Keep at most \(GB/);
+    // What pruning costs, said where it is chosen.
+    expect(wrapper.get('[data-test=prune-choice]').text()).toMatch(
+      /cannot serve the old blocks.*downloading and verifying the whole chain again/s,
+    );
+    await size.setValue('25');
+    await wrapper.get('[data-test=install]').trigger('click');
+    expect(wrapper.emitted('install')).toEqual([
+      [{ version: '29.3.knots20260508', network: 'signet', prune: 25 }],
+    ]);
+    wrapper.unmount();
+  });
+
+  it('will not install with a prune size the node would refuse', async () => {
+    const wrapper = mountModal({});
+    await wrapper.get('[data-test=prune-toggle]').setValue(true);
+    const install = wrapper.get<HTMLButtonElement>('[data-test=install]');
+    for (const [typed, error] of [
+      ['0', `Enter at least ${MIN_PRUNE_GB} GB.`],
+      ['2.5', 'Enter a whole number of GB.'],
+      ['', 'Enter a size in GB.'],
+    ] as const) {
+      await wrapper.get('[data-test=prune-gb]').setValue(typed);
+      expect(wrapper.get('[data-test=prune-error]').text()).toBe(error);
+      expect(wrapper.get('[data-test=prune-gb]').attributes('aria-invalid')).toBe('true');
+      expect(install.element.disabled).toBe(true);
+    }
+    // Turning pruning off again makes the size irrelevant.
+    await wrapper.get('[data-test=prune-toggle]').setValue(false);
+    expect(install.element.disabled).toBe(false);
+    await install.trigger('click');
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508', network: 'mainnet' }]]);
+    wrapper.unmount();
+  });
+
+  it('offers no chain or pruning for an app that is not a node, and sends only the version', async () => {
+    const wrapper = mountModal({ app: lnd });
+    expect(wrapper.find('[data-test=network-choice]').exists()).toBe(false);
+    expect(wrapper.find('[data-test=prune-choice]').exists()).toBe(false);
+    await wrapper.get('[data-test=install]').trigger('click');
+    expect(wrapper.emitted('install')).toEqual([[{ version: '1.0.0' }]]);
+    wrapper.unmount();
+  });
+
+  it("shows the node's image work while it installs, with what was asked for", () => {
+    const image: ImageProgress = {
+      id: 'bitcoin-knots',
+      version: '29.3.knots20260508',
+      phase: 'download',
+      detail: 'bitcoin-29.3.knots20260508-x86_64-linux-gnu.tar.gz',
+      file: 'bitcoin-29.3.knots20260508-x86_64-linux-gnu.tar.gz',
+      bytes: 30_000_000,
+      total: 120_000_000,
+      rateBytesPerSecond: 4_000_000,
+      etaSeconds: 23,
+    };
+    const wrapper = mountModal({
+      state: {
+        phase: 'installing',
+        version: '29.3.knots20260508',
+        choices: { version: '29.3.knots20260508', network: 'testnet4', prune: 10 },
+      },
+      imageProgress: image,
+      status: appStatus('bitcoin-knots', { state: 'installing', health: 'starting' }),
+    });
+    const progress = wrapper.get('[data-test=progress]');
+    expect(progress.get('[data-test=image-step]').text()).toBe('Downloading the official release');
+    expect(progress.get('[role=progressbar]').attributes('aria-valuenow')).toBe('25');
+    expect(progress.text()).toContain('30.0 MB of 120 MB');
+    expect(progress.text()).toContain('4.0 MB/s');
+    expect(progress.text()).toContain('23 s left');
+    // The choices give way to what was asked for, so the progress is in view on a phone.
+    expect(wrapper.find('[data-test=network-choice]').exists()).toBe(false);
+    expect(wrapper.find('[data-test=prune-choice]').exists()).toBe(false);
+    expect(wrapper.get('[data-test=install-summary]').text()).toBe(
+      '29.3 (2026-05-08) · Testnet4 · pruned to 10 GB',
+    );
+    // A long download: the user may close the dialog; the node carries on.
+    expect(wrapper.get('[data-test=cancel]').text()).toBe('Close');
+    expect(wrapper.get<HTMLButtonElement>('[data-test=cancel]').element.disabled).toBe(false);
+    wrapper.unmount();
+
+    // Once the container exists the image work is over: the dialog says it waits for the app.
+    const starting = mountModal({
+      state: { phase: 'installing' },
+      imageProgress: { ...image, phase: 'sbom', detail: 'listing and hashing every file of the image' },
+      status: appStatus('bitcoin-knots', { state: 'starting', health: 'starting', containerId: 'c1' }),
+    });
+    expect(starting.find('[data-test=image-progress]').exists()).toBe(false);
+    expect(starting.get('[data-test=progress]').text()).toContain('waiting for the first health check');
+    starting.unmount();
+    // The daemon says installing until the app is up: the container alone says the image is done.
+    const created = mountModal({
+      state: { phase: 'installing' },
+      imageProgress: { ...image, phase: 'sbom', detail: 'listing and hashing every file of the image' },
+      status: appStatus('bitcoin-knots', { state: 'installing', health: 'starting', containerId: 'c1' }),
+    });
+    expect(created.find('[data-test=image-progress]').exists()).toBe(false);
+    expect(created.get('[data-test=progress]').text()).toContain(
+      'Starting Bitcoin Knots: waiting for the first health check…',
+    );
+    created.unmount();
+  });
+
+  it('shows a refusal to get the release in full, with each source the node tried', () => {
+    const error =
+      'could not get Bitcoin Knots: no source served SHA256SUMS: https://bitcoinknots.org/files/29.x/29.3.knots20260508/SHA256SUMS: ' +
+      "HTTP 404; https://mirror.example/SHA256SUMS: connection refused. Check the version and the sources in the config.. Check this node's internet connection";
+    const wrapper = mountModal({
+      state: {
+        phase: 'failed',
+        error,
+        sources: [
+          {
+            url: 'https://bitcoinknots.org/files/29.x/29.3.knots20260508/SHA256SUMS',
+            served: false,
+            detail: 'HTTP 404',
+          },
+          { url: 'https://mirror.example/SHA256SUMS', served: false, detail: 'connection refused' },
+        ],
+      },
+    });
+    const refusal = wrapper.get('[data-test=refusal]');
+    expect(refusal.attributes('role')).toBe('alert');
+    // In full, with the sentence's capital.
+    expect(wrapper.get('[data-test=refusal-text]').text()).toBe(`C${error.slice(1)}`);
+    const sources = wrapper.findAll('[data-test=sources-tried] li').map((li) => li.text());
+    expect(sources).toEqual([
+      'https://bitcoinknots.org/files/29.x/29.3.knots20260508/SHA256SUMSHTTP 404',
+      'https://mirror.example/SHA256SUMSconnection refused',
+    ]);
+    wrapper.unmount();
+
+    const signatures = mountModal({
+      state: {
+        phase: 'failed',
+        error:
+          'refused: only 2 good signatures from distinct pinned builders on SHA256SUMS, 3 needed (no key for fanquake E777299FC265DD04793070EB944D35F9AC3DB76A: HTTP 404)',
+      },
+    });
+    expect(signatures.get('[data-test=refusal-text]').text()).toMatch(
+      /only 2 good signatures .* 3 needed \(no key for fanquake/,
+    );
+    expect(signatures.find('[data-test=sources-tried]').exists()).toBe(false);
+    signatures.unmount();
+  });
+
+  it('opened again after a refusal, keeps what the install asked for', () => {
+    const wrapper = mountModal({
+      state: {
+        phase: 'failed',
+        error: 'refused',
+        choices: { version: '29.3.knots20260508', network: 'signet', prune: 7 },
+      },
+    });
+    expect(wrapper.get<HTMLInputElement>('[data-test=network-signet]').element.checked).toBe(true);
+    expect(wrapper.get<HTMLInputElement>('[data-test=prune-toggle]').element.checked).toBe(true);
+    expect(wrapper.get<HTMLInputElement>('[data-test=prune-gb]').element.value).toBe('7');
+    wrapper.unmount();
+  });
+
+  it('says which chain a node was installed on', () => {
+    const wrapper = mountModal({
+      state: { phase: 'done', version: '29.3.knots20260508' },
+      status: appStatus('bitcoin-knots', {
+        name: 'Bitcoin Knots',
+        version: '29.3.knots20260508',
+        bitcoin: { network: 'testnet4', prune: 10 },
+      }),
+    });
+    expect(wrapper.get('[data-test=installed-chain]').text()).toBe('Chain: Testnet4, pruned to 10 GB.');
     wrapper.unmount();
   });
 });

@@ -57,6 +57,40 @@ describe('apps store', () => {
     expect(apps.list.map((app) => app.id)).toEqual(['bitcoin-core', 'nostr']);
   });
 
+  it('keeps the latest image-progress per app while it installs or changes version, then drops it', () => {
+    vi.spyOn(client, 'list').mockResolvedValue([]);
+    const apps = useApps();
+    const socket = socketWithFake();
+    const disconnect = apps.connectLive(socket);
+    FakeWebSocket.last.open();
+    const progress = {
+      id: 'bitcoin-core',
+      version: '31.1',
+      phase: 'download',
+      detail: 'bitcoin-31.1-x86_64-linux-gnu.tar.gz',
+      bytes: 1_000_000,
+      total: 4_000_000,
+    };
+    FakeWebSocket.last.receive({
+      event: 'app-state',
+      data: appStatus('bitcoin-core', { state: 'installing' }),
+    });
+    FakeWebSocket.last.receive({ event: 'image-progress', data: progress });
+    FakeWebSocket.last.receive({ event: 'image-progress', data: { ...progress, bytes: 3_000_000 } });
+    expect(apps.images['bitcoin-core']).toMatchObject({ phase: 'download', bytes: 3_000_000 });
+    // Other apps' progress is their own.
+    FakeWebSocket.last.receive({ event: 'image-progress', data: { ...progress, id: 'bitcoin-knots' } });
+    expect(apps.images['bitcoin-core']?.bytes).toBe(3_000_000);
+
+    FakeWebSocket.last.receive({ event: 'app-state', data: appStatus('bitcoin-core', { state: 'running' }) });
+    expect(apps.images['bitcoin-core']).toBeUndefined();
+    // A failed install is rolled back: the app is removed, and so is its progress.
+    FakeWebSocket.last.receive({ event: 'app-removed', data: { id: 'bitcoin-knots' } });
+    expect(apps.images['bitcoin-knots']).toBeUndefined();
+    disconnect();
+    socket.close();
+  });
+
   it('follows /ws: fetches the list on open and after every reconnect, polls only while disconnected', async () => {
     vi.useFakeTimers();
     const list = vi.spyOn(client, 'list').mockResolvedValue([appStatus('hello')]);

@@ -1,4 +1,10 @@
-import type { AppHealth, AppStatus, PullProgress, WsEventMessage } from '@archipelago/core/contract';
+import type {
+  AppHealth,
+  AppStatus,
+  ImageProgress,
+  PullProgress,
+  WsEventMessage,
+} from '@archipelago/core/contract';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { client, errorMessage } from '../api/container-client';
@@ -16,6 +22,8 @@ export const useApps = defineStore('apps', () => {
   const byId = ref<Record<string, AppStatus>>({});
   const health = ref<Record<string, AppHealth>>({});
   const pulls = ref<Record<string, PullProgress>>({});
+  /** The latest image-progress of each app being installed or changing version (a build, a download). */
+  const images = ref<Record<string, ImageProgress>>({});
   /** The action running on each app, for spinners and disabled buttons. */
   const busy = ref<Record<string, AppAction>>({});
   const loaded = ref(false);
@@ -36,10 +44,8 @@ export const useApps = defineStore('apps', () => {
 
   function upsert(app: AppStatus): void {
     byId.value = { ...byId.value, [app.id]: app };
-    if (app.state !== 'installing' && app.state !== 'updating' && pulls.value[app.id]) {
-      const { [app.id]: _done, ...rest } = pulls.value;
-      pulls.value = rest;
-    }
+    // Once the app is past installing or changing version, its image is there: the progress is over.
+    if (app.state !== 'installing' && app.state !== 'updating') clearProgress(app.id);
   }
 
   function forget(id: string): void {
@@ -47,6 +53,19 @@ export const useApps = defineStore('apps', () => {
     byId.value = rest;
     const { [id]: _health, ...otherHealth } = health.value;
     health.value = otherHealth;
+    clearProgress(id);
+  }
+
+  /** Drops an app's pull and image progress (done, failed, or about to start again). */
+  function clearProgress(id: string): void {
+    if (pulls.value[id]) {
+      const { [id]: _done, ...rest } = pulls.value;
+      pulls.value = rest;
+    }
+    if (images.value[id]) {
+      const { [id]: _done, ...rest } = images.value;
+      images.value = rest;
+    }
   }
 
   async function fetchAll(): Promise<void> {
@@ -92,6 +111,11 @@ export const useApps = defineStore('apps', () => {
       case 'pull-progress': {
         const progress = message.data as PullProgress;
         pulls.value = { ...pulls.value, [progress.id]: progress };
+        break;
+      }
+      case 'image-progress': {
+        const progress = message.data as ImageProgress;
+        images.value = { ...images.value, [progress.id]: progress };
         break;
       }
       default:
@@ -156,6 +180,7 @@ export const useApps = defineStore('apps', () => {
     byId,
     health,
     pulls,
+    images,
     busy,
     loaded,
     loading,
@@ -164,6 +189,7 @@ export const useApps = defineStore('apps', () => {
     list,
     replaceAll,
     upsert,
+    clearProgress,
     fetchAll,
     fetchOne,
     fetchHealth,

@@ -1,9 +1,10 @@
 import type { AppStatus, CatalogEntry } from '@archipelago/core/contract';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import { client, errorMessage } from '../api/container-client';
+import { client, errorMessage, type Params } from '../api/container-client';
 import { byName } from '../lib/by-name';
 import { CATEGORY_ORDER, categoryLabel } from '../lib/format';
+import { sourcesTried, type SourceTried } from '../lib/refusal';
 import { useApps } from './apps';
 
 export interface InstallState {
@@ -11,7 +12,14 @@ export interface InstallState {
   version?: string;
   /** The daemon's refusal, in its own words. */
   error?: string;
+  /** With a refusal to download a release: each source the node tried and what it answered. */
+  sources?: SourceTried[];
+  /** What the install asked for: a dialog opened again shows it, not its defaults. */
+  choices?: InstallChoices;
 }
+
+/** What the install dialog asks for: a version, and a Bitcoin node's chain and pruning. */
+export type InstallChoices = Omit<Params<'package.install'>, 'id' | 'from'>;
 
 /** The bundled apps a user may install, and the installs under way. */
 export const useMarketplace = defineStore('marketplace', () => {
@@ -83,16 +91,31 @@ export const useMarketplace = defineStore('marketplace', () => {
   }
 
   /** Installs and waits for the daemon's answer (it returns once the app is up, or refuses). */
-  async function install(id: string, version?: string): Promise<boolean> {
-    installs.value = { ...installs.value, [id]: { phase: 'installing', ...(version && { version }) } };
+  async function install(id: string, choices: InstallChoices = {}): Promise<boolean> {
+    const { version } = choices;
+    installs.value = {
+      ...installs.value,
+      [id]: { phase: 'installing', ...(version && { version }), choices },
+    };
+    // A try again must not show the last attempt's download until the new one reports.
+    useApps().clearProgress(id);
     try {
-      const status = await client.install(id, version);
+      const status = await client.install(id, choices);
       useApps().upsert(status);
       setInstalled(id, true);
       installs.value = { ...installs.value, [id]: { phase: 'done', version: status.version } };
       return true;
     } catch (cause) {
-      installs.value = { ...installs.value, [id]: { phase: 'failed', error: errorMessage(cause) } };
+      const sources = sourcesTried(cause);
+      installs.value = {
+        ...installs.value,
+        [id]: {
+          phase: 'failed',
+          error: errorMessage(cause),
+          ...(sources.length > 0 && { sources }),
+          choices,
+        },
+      };
       return false;
     }
   }

@@ -116,3 +116,39 @@ describe('ContainerApps update badge', () => {
     expect(badgeOf(wrapper, 'bitcoin-core').text()).toBe('Update to 31.0');
   });
 });
+
+describe('ContainerApps image progress', () => {
+  it("says on an installing app's card what the node is doing for its image", async () => {
+    const installing = appStatus('bitcoin-core', {
+      name: 'Bitcoin Core',
+      version: '31.0',
+      state: 'installing',
+    });
+    const { wrapper } = await mountPage([coreEntry('31.0')], [installing, appStatus('hello')]);
+    const line = () => wrapper.find('[data-app="bitcoin-core"] [data-test=card-image-progress]');
+    expect(line().exists()).toBe(false);
+
+    const download = {
+      id: 'bitcoin-core',
+      version: '31.0',
+      phase: 'download' as const,
+      detail: 'bitcoin-31.0-x86_64-linux-gnu.tar.gz',
+      bytes: 30_000_000,
+      total: 120_000_000,
+    };
+    useApps().applyEvent({ event: 'image-progress', data: download });
+    await flushPromises();
+    expect(line().text()).toBe('Downloading the official release · 25 %');
+    useApps().applyEvent({
+      event: 'image-progress',
+      data: { ...download, phase: 'verify', detail: 'SHA-256' },
+    });
+    await flushPromises();
+    expect(line().text()).toBe('Verifying the download');
+    expect(wrapper.find('[data-app="hello"] [data-test=card-image-progress]').exists()).toBe(false);
+
+    useApps().applyEvent({ event: 'app-state', data: { ...installing, state: 'running' } });
+    await flushPromises();
+    expect(line().exists()).toBe(false);
+  });
+});
