@@ -10,7 +10,14 @@ export default defineConfig({
   platform: 'node',
   // Fastify requires these only when a route declares a JSON Schema (ours never do: see
   // api/zod-only-schema-controller.ts) or in tests (inject); left out, they cost nothing.
-  external: ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request'],
+  // xmlbuilder2: the CycloneDX library's optional XML writer (we write JSON only; it requires
+  // it inside a try and copes with its absence).
+  external: [
+    '@fastify/ajv-compiler',
+    '@fastify/fast-json-stringify-compiler',
+    'light-my-request',
+    'xmlbuilder2',
+  ],
   output: {
     // Same depth below the repo as dist/cli/ and dist/daemon/: the paths the code computes from
     // import.meta.url (apps/, catalog/, ui/dist/, package.json) hold in the bundle too.

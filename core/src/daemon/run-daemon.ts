@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { logDestination, logFormat } from './log-destination.js';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
@@ -33,7 +34,11 @@ const BUILT_UI_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url)
  * while the daemon is down; the next start adopts them.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const logger = pino({ name: 'archipelagod', level: process.env.ARCHY_LOG_LEVEL ?? 'info' });
+  const destination = await logDestination(logFormat(process.env, process.stdout));
+  const logger = pino(
+    { name: 'archipelagod', level: process.env.ARCHY_LOG_LEVEL ?? 'info' },
+    ...(destination ? [destination] : []),
+  );
   const dataDir = resolve(options.dataDir);
   const layout = new DataLayout(dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
