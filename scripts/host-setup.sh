@@ -4,11 +4,19 @@
 # itself never does.
 #
 # Usage: scripts/host-setup.sh [--test]
-#   --test   also install what the test suite needs (registry, Chromium, AppArmor tools, Tor)
-# Env:    ARCHY_USER (default: archy) — the unprivileged user that owns Podman and the data.
+#   --test   also install what the test suite needs (registry, Chromium, AppArmor tools, Tor,
+#            a C compiler, mmdebstrap) and set up a second rootless user that runs the tests
+# Env:    ARCHY_USER (default: archy) — the unprivileged user that owns Podman and the node's data.
+#         ARCHY_TEST_USER (default: archy-test) — with --test: the user the tests run as, so their
+#         images, containers, networks and volumes live in a rootless storage of their own and
+#         never in the node's.
+#
+# scripts/check-fresh-debian.sh proves on a minimal Debian root (mmdebstrap --variant=minbase)
+# that this list is complete: extend the list, then run that check.
 set -euo pipefail
 
 ARCHY_USER="${ARCHY_USER:-archy}"
+ARCHY_TEST_USER="${ARCHY_TEST_USER:-archy-test}"
 WITH_TEST=0
 [ "${1:-}" = "--test" ] && WITH_TEST=1
 
@@ -18,11 +26,37 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "host-setup must run as root (it installs packages and creates the '$ARCHY_USER' user); re-run with sudo" >&2
   exit 1
 fi
+if [ "$WITH_TEST" -eq 1 ] && [ "$ARCHY_TEST_USER" = "$ARCHY_USER" ]; then
+  echo "ARCHY_TEST_USER and ARCHY_USER are both '$ARCHY_USER': the tests need a user of their own, or they share the node's containers and images" >&2
+  exit 1
+fi
 
 # --- packages --------------------------------------------------------------------------------
-packages=(podman runc uidmap slirp4netns fuse-overlayfs netavark aardvark-dns busybox-static catatonit)
+# Installed with --no-install-recommends, so everything used at run time is named here, even
+# what a full Debian install happens to have. Who needs what:
+#   podman runc conmon*    the container engine (*a dependency); crun fails on hybrid-cgroup hosts
+#   uidmap                 newuidmap/newgidmap: the rootless user's subordinate id ranges
+#   slirp4netns            rootless networking for containers not on a bridge network
+#   netavark aardvark-dns  bridge networks with DNS by container name and `isolate`
+#   iptables               netavark's firewall driver (without it no container starts on a bridge
+#                          network: "netavark: No such file or directory (os error 2)", or
+#                          "Permission denied (os error 13)") and the daemon's isolation guard
+#                          (`podman unshare --rootless-netns iptables`)
+#   fuse-overlayfs         overlay storage where the kernel cannot do rootless overlay
+#   catatonit              Podman's init for the rootless pause process and `--init`
+#   busybox-static         /bin/busybox: the demo app's image, health probes run in an app's
+#                          network namespace, and the base of the images the node builds
+#   util-linux             nsenter (those probes), setpriv (scripts/as-archy.sh), runuser (below)
+#   tar gzip               unpacking release tarballs and writing image layers
+#   dpkg                   dpkg-query: which Debian package each base file of a built image came from
+#   passwd                 useradd (below)
+# Node's HTTPS uses Node's own CA store, so ca-certificates is not needed. The image's libc
+# comes from the host's libc6, which every Debian has.
+packages=(podman runc uidmap slirp4netns netavark aardvark-dns iptables fuse-overlayfs catatonit
+  busybox-static util-linux tar gzip dpkg passwd)
 # gcc + libc6-dev: the tests compile their bitcoind test double statically (core/test/support/bitcoind-double).
-[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor gcc libc6-dev)
+# mmdebstrap: scripts/check-fresh-debian.sh builds a minimal Debian root with it.
+[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor gcc libc6-dev mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -36,28 +70,6 @@ fi
 # Debian starts docker-registry as a system service on :5000 when it can; tests run their own
 # registries on free loopback ports, so a system one is neither needed nor wanted.
 
-# --- the rootless user -----------------------------------------------------------------------
-if ! id -u "$ARCHY_USER" >/dev/null 2>&1; then
-  log "creating user $ARCHY_USER"
-  useradd --create-home --shell /bin/bash "$ARCHY_USER"
-fi
-uid="$(id -u "$ARCHY_USER")"
-home="$(getent passwd "$ARCHY_USER" | cut -d: -f6)"
-
-# Rootless Podman maps container uids onto a subordinate range; without one, pulls of any
-# image with files owned by non-root users fail.
-ranges_added=0
-for f in /etc/subuid /etc/subgid; do
-  touch "$f"
-  if ! grep -q "^$ARCHY_USER:" "$f"; then
-    ranges_added=1
-    # Pick a 65536-wide range above every range already handed out.
-    start=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' /etc/subuid /etc/subgid)
-    log "adding $f range $start:65536 for $ARCHY_USER"
-    echo "$ARCHY_USER:$start:65536" >>"$f"
-  fi
-done
-
 # slirp4netns and rootless bridge networks open /dev/net/tun, which is 0600 on these hosts.
 if [ -e /dev/net/tun ]; then
   chmod 666 /dev/net/tun
@@ -65,33 +77,59 @@ else
   mkdir -p /dev/net && mknod -m 666 /dev/net/tun c 10 200
 fi
 
-# No systemd-logind here, so nobody creates the user's runtime dir; Podman keeps its socket,
-# locks and network state there.
-runtime_dir="/run/user/$uid"
-install -d -m 0700 -o "$ARCHY_USER" -g "$(id -gn "$ARCHY_USER")" "$runtime_dir"
+# --- a rootless user -------------------------------------------------------------------------
 
-conf_dir="$home/.config/containers"
-install -d -o "$ARCHY_USER" -g "$(id -gn "$ARCHY_USER")" "$home/.config" "$conf_dir"
-
-# write_conf FILE: replaces FILE with stdin when it differs, owned by the rootless user.
+# write_conf USER FILE: replaces FILE with stdin when it differs, owned by USER.
 write_conf() {
-  local target="$1" tmp
+  local user="$1" target="$2" tmp
   tmp="$(mktemp)"
   cat >"$tmp"
   if cmp -s "$tmp" "$target"; then
     rm -f "$tmp"
   else
-    install -m 0644 -o "$ARCHY_USER" -g "$(id -gn "$ARCHY_USER")" "$tmp" "$target"
+    install -m 0644 -o "$user" -g "$(id -gn "$user")" "$tmp" "$target"
     rm -f "$tmp"
     log "wrote $target"
   fi
 }
 
-# crun fails on these hybrid-cgroup hosts ("cgroups in hybrid mode not supported"); the
-# default RLIMIT_NOFILE/NPROC exceed the hard limits here, so every container start would
-# fail; and netavark (with aardvark-dns) gives per-network DNS by container name plus the
-# `isolate` option that keeps app networks apart — CNI, Podman 4.3's fallback, has neither.
-write_conf "$conf_dir/containers.conf" <<'CONF'
+# setup_rootless_user USER: creates USER if needed and gives it a working rootless Podman.
+setup_rootless_user() {
+  local user="$1" uid home group ranges_added=0 f start runtime_dir conf_dir
+  if ! id -u "$user" >/dev/null 2>&1; then
+    log "creating user $user"
+    useradd --create-home --shell /bin/bash "$user"
+  fi
+  uid="$(id -u "$user")"
+  group="$(id -gn "$user")"
+  home="$(getent passwd "$user" | cut -d: -f6)"
+
+  # Rootless Podman maps container uids onto a subordinate range; without one, pulls of any
+  # image with files owned by non-root users fail. (useradd may have added one already.)
+  for f in /etc/subuid /etc/subgid; do
+    touch "$f"
+    if ! grep -q "^$user:" "$f"; then
+      ranges_added=1
+      # A 65536-wide range above every range already handed out, so no two users overlap.
+      start=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' /etc/subuid /etc/subgid)
+      log "adding $f range $start:65536 for $user"
+      echo "$user:$start:65536" >>"$f"
+    fi
+  done
+
+  # No systemd-logind here, so nobody creates the user's runtime dir; Podman keeps its socket,
+  # locks and network state there.
+  runtime_dir="/run/user/$uid"
+  install -d -m 0700 -o "$user" -g "$group" "$runtime_dir"
+
+  conf_dir="$home/.config/containers"
+  install -d -o "$user" -g "$group" "$home/.config" "$conf_dir"
+
+  # crun fails on these hybrid-cgroup hosts ("cgroups in hybrid mode not supported"); the
+  # default RLIMIT_NOFILE/NPROC exceed the hard limits here, so every container start would
+  # fail; and netavark (with aardvark-dns) gives per-network DNS by container name plus the
+  # `isolate` option that keeps app networks apart — CNI, Podman 4.3's fallback, has neither.
+  write_conf "$user" "$conf_dir/containers.conf" <<'CONF'
 # Written by Archipelago's scripts/host-setup.sh
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
@@ -103,23 +141,29 @@ runtime = "runc"
 network_backend = "netavark"
 CONF
 
-# Podman 4.3 falls back to the vfs driver, which copies every layer in full: slow pulls and
-# gigabytes of disk on a Pi. The kernel's native rootless overlay is fast and shares layers.
-# (Set before Podman first touches storage; an existing vfs store needs `podman system reset`.)
-write_conf "$conf_dir/storage.conf" <<'CONF'
+  # Podman 4.3 falls back to the vfs driver, which copies every layer in full: slow pulls and
+  # gigabytes of disk on a Pi. The kernel's native rootless overlay is fast and shares layers.
+  # (Set before Podman first touches storage; an existing vfs store needs `podman system reset`.)
+  write_conf "$user" "$conf_dir/storage.conf" <<'CONF'
 # Written by Archipelago's scripts/host-setup.sh
 [storage]
 driver = "overlay"
 CONF
 
-# Apply a new subuid range to existing storage. Only then: `podman system migrate` stops the
-# rootless pause process, which takes every running container's namespaces with it.
-if [ "$ranges_added" -eq 1 ]; then
-  runuser -u "$ARCHY_USER" -- env XDG_RUNTIME_DIR="$runtime_dir" podman system migrate >/dev/null 2>&1 || true
-fi
+  # Apply a new subuid range to existing storage. Only then: `podman system migrate` stops the
+  # rootless pause process, which takes every running container's namespaces with it.
+  if [ "$ranges_added" -eq 1 ]; then
+    runuser -u "$user" -- env XDG_RUNTIME_DIR="$runtime_dir" podman system migrate >/dev/null 2>&1 || true
+  fi
 
-if ! runuser -u "$ARCHY_USER" -- env XDG_RUNTIME_DIR="$runtime_dir" podman info --format '{{.Host.Security.Rootless}}' | grep -q true; then
-  echo "podman info does not report rootless for $ARCHY_USER; see the output of: runuser -u $ARCHY_USER -- podman info" >&2
-  exit 1
-fi
-log "ready: rootless Podman for user $ARCHY_USER (uid $uid, XDG_RUNTIME_DIR=$runtime_dir)"
+  if ! runuser -u "$user" -- env XDG_RUNTIME_DIR="$runtime_dir" podman info --format '{{.Host.Security.Rootless}}' | grep -q true; then
+    echo "podman info does not report rootless for $user; see the output of: runuser -u $user -- podman info" >&2
+    exit 1
+  fi
+  log "ready: rootless Podman for user $user (uid $uid, XDG_RUNTIME_DIR=$runtime_dir)"
+}
+
+setup_rootless_user "$ARCHY_USER"
+# The tests' own user: `npm test` runs the suite as this user (scripts/test.sh), so nothing a
+# test builds or starts ever lands in the storage of the node that `npm start` runs.
+if [ "$WITH_TEST" -eq 1 ]; then setup_rootless_user "$ARCHY_TEST_USER"; fi
