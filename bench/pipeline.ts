@@ -1,24 +1,29 @@
 // Issue 6's end-to-end benchmark: `archy pipeline build`'s steps timed one by one (download,
 // verify, build, push, sign, publish) on a release-sized fixture — 40 MB of incompressible data
 // plus the bitcoind TEST DOUBLE as bitcoind/bitcoin-cli, SHA256SUMS signed by three builder keys
-// made here, served from loopback HTTP — and, in the same run, the build+push of the same content
+// made here, served from loopback HTTP (release-fixture.ts) — and, in the same run, the build+push of the same content
 // done by hand with raw `podman build` (FROM scratch) and `podman push`. Reports medians and the
 // ratio of ours to raw. Needs core built (npm run build) and the registry on 127.0.0.1:5000.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createMessage, generateKey, sign } from 'openpgp';
+import {
+  ARCH,
+  compileBitcoindDouble,
+  makeBuilders,
+  makeRelease,
+  runId,
+  serveFiles,
+  type Release,
+} from './release-fixture.js';
 import { REGISTRY, REPO, median, now, sh } from './support.js';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 3);
 const FILLER_MB = Number(process.env.BENCH_PIPELINE_MB ?? 40);
-const ARCH = 'x86_64-linux-gnu';
 const STEPS = ['download', 'verify', 'build', 'push', 'sign', 'publish'] as const;
 
 // Typed here rather than imported: bench/ compiles on its own and loads core's build at run time.
@@ -55,71 +60,7 @@ interface CatalogModule {
 const load = async <T>(path: string): Promise<T> =>
   (await import(pathToFileURL(join(REPO, 'core/dist', path)).href)) as T;
 
-const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-
-/**
- * The double as compiled by the test suite (cached per content in the temp folder); compiled
- * here with an empty rules table when no test run has built it yet — the bench never starts it.
- */
-async function bitcoindDouble(dir: string): Promise<string> {
-  const cache = join(tmpdir(), 'archy-bitcoind-double');
-  for (const entry of await readdir(cache).catch(() => [] as string[])) {
-    const binary = join(cache, entry, 'bitcoind');
-    if (
-      await stat(binary)
-        .then((s) => s.isFile())
-        .catch(() => false)
-    )
-      return binary;
-  }
-  const source = join(REPO, 'core/test/support/bitcoind-double/bitcoind-double.c');
-  await copyFile(source, join(dir, 'bitcoind-double.c'));
-  await writeFile(join(dir, 'rules.generated.h'), 'static const struct rule RULES[] = {\n};\n');
-  await run('gcc', ['-static', '-O2', '-std=gnu11', '-o', 'bitcoind', 'bitcoind-double.c'], { cwd: dir });
-  return join(dir, 'bitcoind');
-}
-
-interface Fixture {
-  files: Map<string, Buffer>;
-  tarballPath: string;
-  tarballName: string;
-}
-
-async function makeRelease(
-  dir: string,
-  version: string,
-  double: string,
-  asc: (sums: Buffer) => Promise<string>,
-): Promise<Fixture> {
-  const top = join(dir, `bitcoin-${version}`);
-  await mkdir(join(top, 'bin'), { recursive: true });
-  await mkdir(join(top, 'lib'), { recursive: true });
-  await copyFile(double, join(top, 'bin/bitcoind'));
-  await copyFile(double, join(top, 'bin/bitcoin-cli'));
-  await writeFile(join(top, 'lib/libbitcoinkernel.so'), randomBytes(FILLER_MB * 1024 * 1024));
-  const tarballName = `bitcoin-${version}-${ARCH}.tar.gz`;
-  const tarballPath = join(dir, tarballName);
-  await run('tar', [
-    '--sort=name',
-    '--mtime=@0',
-    '--owner=0',
-    '--group=0',
-    '-C',
-    dir,
-    '-czf',
-    tarballPath,
-    `bitcoin-${version}`,
-  ]);
-  const tarball = await readFile(tarballPath);
-  const sums = Buffer.from(`${sha256Hex(tarball)}  ${tarballName}\n`);
-  const folder = `/bin/bitcoin-core-${version}/`;
-  const files = new Map<string, Buffer>([
-    [`${folder}${tarballName}`, tarball],
-    [`${folder}SHA256SUMS`, sums],
-    [`${folder}SHA256SUMS.asc`, Buffer.from(await asc(sums))],
-  ]);
-  return { files, tarballPath, tarballName };
-}
+type Fixture = Release;
 
 /** Build + push by hand: extract the two binaries, `podman build` FROM scratch on the same base tar, push. */
 async function buildAndPushByHand(
@@ -170,40 +111,18 @@ async function main(): Promise<void> {
   const signing = await load<SigningModule>('security/image-signing/index.js');
   const catalog = await load<CatalogModule>('catalog/index.js');
   const work = await mkdtemp(join(tmpdir(), 'archy-bench-pipeline-'));
-  const id = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-  const routes = new Map<string, Buffer>();
-  const server = createServer((req, res) => {
-    const body = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': body.length }).end(body);
-  });
+  const id = runId();
+  const server = await serveFiles();
+  const routes = server.routes;
   try {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const source = `http://127.0.0.1:${(server.address() as { port: number }).port}/bin/`;
-
-    const builders = await Promise.all(
-      ['alice', 'bob', 'carol'].map((name) =>
-        generateKey({
-          type: 'curve25519',
-          userIDs: [{ name, email: `${name}@bench.test` }],
-          format: 'object',
-        }),
-      ),
-    );
+    const source = `${server.url}bin/`;
+    const builders = await makeBuilders(['alice', 'bob', 'carol']);
     await mkdir(join(work, 'builder-keys'));
-    for (const [i, { publicKey }] of builders.entries())
-      await writeFile(join(work, 'builder-keys', `b${i}.asc`), publicKey.armor());
-    const asc = async (sums: Buffer): Promise<string> => {
-      const blocks = await Promise.all(
-        builders.map(async ({ privateKey }) =>
-          sign({ message: await createMessage({ binary: sums }), signingKeys: privateKey, detached: true }),
-        ),
-      );
-      return blocks.join('');
-    };
+    for (const [i, { armoredPublicKey }] of builders.entries())
+      await writeFile(join(work, 'builder-keys', `b${i}.asc`), armoredPublicKey);
     const cosign = await signing.generateSigningKeyPair(join(work, 'cosign'));
     const catalogKey = await catalog.createKeyFiles(join(work, 'catalog-keys'), 'catalog');
-    const double = await bitcoindDouble(await mkdtemp(join(work, 'double-')));
+    const double = await compileBitcoindDouble(await mkdtemp(join(work, 'double-')));
 
     const ours: Record<string, number[]> = Object.fromEntries(STEPS.map((step) => [step, []]));
     const oursBuildPush: number[] = [];
@@ -214,7 +133,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round += 1) {
       const version = `90.${round}`;
       const releaseDir = await mkdtemp(join(work, 'release-'));
-      const fixture = await makeRelease(releaseDir, version, double, asc);
+      const fixture = await makeRelease(releaseDir, version, double, builders, FILLER_MB);
       tarballBytes = fixture.files.get(`/bin/bitcoin-core-${version}/${fixture.tarballName}`)!.length;
       for (const [path, body] of fixture.files) routes.set(path, body);
 
@@ -296,7 +215,7 @@ async function main(): Promise<void> {
         `build ${(median(ours.build!) / median(rawBuild)).toFixed(2)}×, push ${(median(ours.push!) / median(rawPush)).toFixed(2)}×`,
     );
   } finally {
-    server.close();
+    await server.close();
     await rm(work, { recursive: true, force: true }).catch(() =>
       sh('podman', ['unshare', 'rm', '-rf', work]),
     );

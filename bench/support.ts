@@ -1,7 +1,7 @@
 // Shared by the benchmarks: timing, statistics, processes and a daemon to measure.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,10 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(REPO, 'core/dist/bundle/archy.mjs');
 /** The node flags scripts/start.sh launches the daemon with (core/daemon-node-flags). */
 const DAEMON_NODE_FLAGS = readFileSync(join(REPO, 'core/daemon-node-flags'), 'utf8').trim().split(/\s+/);
+/** The pipeline bench pushes here; scripts/bench.sh runs a registry for it. */
 export const REGISTRY = '127.0.0.1:5000';
-export const HELLO_IMAGE = `${REGISTRY}/apps/hello:1.0.0`;
+/** Built locally from Debian's busybox-static (ensureImage); never a production name. */
+export const HELLO_IMAGE = 'localhost/archy-bench/hello:1.0.0';
 /** Everything a benchmark creates carries this label, so cleanup finds only ours. */
 export const BENCH_LABEL = 'io.archipelago.bench=1';
 
@@ -84,15 +86,19 @@ export interface BenchDaemon {
   stop(): Promise<void>;
 }
 
-export async function startBenchDaemon(options: { logFile?: string } = {}): Promise<BenchDaemon> {
+export async function startBenchDaemon(
+  options: { logFile?: string; env?: Record<string, string> } = {},
+): Promise<BenchDaemon> {
   const dataDir = await mkdtemp(join(tmpdir(), 'archy-bench-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
     ARCHY_INSECURE_REGISTRIES: REGISTRY,
-    // The locally built hello image is unsigned (dev mode, logged by the daemon).
+    // The bench's hello image is built by ensureImage, outside the daemon: unsigned (dev mode,
+    // logged by the daemon), so both contenders run the very same local image.
     ARCHY_ALLOW_UNSIGNED: '1',
+    ...options.env,
     ARCHY_DATA_DIR: dataDir,
     ARCHY_URL: url,
   };
@@ -177,11 +183,27 @@ export function helloManifest(id: string, hostPort: number): string {
   ].join('\n');
 }
 
-/** The hello image in local storage: pulled once, when missing (the registry may be gone later). */
+/**
+ * The hello image in local storage, built here when missing: Debian's busybox-static and one page,
+ * imported with podman (no registry).
+ */
 export async function ensureImage(): Promise<void> {
   try {
     await sh('podman', ['image', 'exists', HELLO_IMAGE]);
+    return;
   } catch {
-    await sh('podman', ['pull', '-q', '--tls-verify=false', HELLO_IMAGE]);
+    // build it
+  }
+  const work = await mkdtemp(join(tmpdir(), 'archy-bench-hello-'));
+  try {
+    await mkdir(join(work, 'bin'), { recursive: true });
+    await mkdir(join(work, 'www'), { recursive: true });
+    await copyFile('/bin/busybox', join(work, 'bin/busybox'));
+    for (const applet of ['sh', 'httpd', 'cat', 'sleep']) await symlink('busybox', join(work, 'bin', applet));
+    await writeFile(join(work, 'www/index.html'), '<!doctype html><title>bench</title>hello\n');
+    await sh('tar', ['-C', work, '-cf', join(work, 'rootfs.tar'), 'bin', 'www']);
+    await sh('podman', ['import', '-q', join(work, 'rootfs.tar'), HELLO_IMAGE]);
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
 }

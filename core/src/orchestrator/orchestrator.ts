@@ -1206,8 +1206,10 @@ export class Orchestrator implements AppLifecycle {
   ): Promise<{ runImage: string; provenance?: ImageProvenance }> {
     const { record, manifest } = runtime;
     const id = record.id;
-    const onProgress = (progress: ProvisionProgress): void =>
+    const onProgress = (progress: ProvisionProgress): void => {
+      if (progress.phase !== 'download') this.log.debug({ app: id, ...progress }, 'image progress');
       this.events.emit('image-progress', { id, version: record.version, ...progress });
+    };
     const digest = inputs.catalogDigest ?? record.catalogDigest;
     const provided = await this.provisioner.provide({
       appId: id,

@@ -75,8 +75,15 @@ export async function buildReleaseImage(options: {
   podmanUrl?: string;
   /** Extra labels (e.g. who built it). */
   labels?: Record<string, string>;
-  /** Sees the finished rootfs before it is tarred and removed (the SBOM is made from it). */
+  /** Sees the finished rootfs before it is tarred and removed. */
   onRootfs?: (layout: RootfsLayout) => Promise<void>;
+  /**
+   * Work on the finished rootfs that runs while it is tarred and imported (the SBOM is made so),
+   * awaited before the rootfs is removed; its failure removes the image again.
+   */
+  alongside?: (layout: RootfsLayout) => Promise<void>;
+  /** bitcoind and bitcoin-cli already taken out of this release (see buildRootfs). */
+  binaries?: Record<ReleaseBinary, { path: string; member: string }>;
 }): Promise<BuiltImage> {
   const { release } = options;
   const reference =
@@ -89,34 +96,48 @@ export async function buildReleaseImage(options: {
       tarballPath: release.tarballPath,
       tarballName: release.tarballName,
       arch: options.arch,
+      ...(options.binaries && { binaries: options.binaries }),
     });
     await options.onRootfs?.(layout);
-    const tarball = join(workDir, 'rootfs.tar');
-    await writeRootfsTar(layout, tarball);
-    const changes = [
-      `USER ${IMAGE_UID}:${IMAGE_UID}`,
-      'ENV PATH=/usr/local/bin:/usr/bin:/bin',
-      `ENV HOME=/home/${IMAGE_USER}`,
-      `WORKDIR /home/${IMAGE_USER}`,
-      // bitcoind flushes its caches on SIGTERM; the daemon's stop timeout gives it the time.
-      'STOPSIGNAL SIGTERM',
-      `ENTRYPOINT ["${ENTRYPOINT_PATH}"]`,
-      'CMD ["bitcoind", "-datadir=/data", "-printtoconsole=1"]',
-      ...Object.entries(labels).map(([key, value]) => `LABEL ${key}=${JSON.stringify(value)}`),
-    ].flatMap((change) => ['--change', change]);
-    let imageId: string;
+    // Started now, settled (never left running) before the rootfs goes: see the finally below.
+    const besides = options.alongside?.(layout);
+    besides?.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
     try {
-      const remote = options.podmanUrl ? ['--url', options.podmanUrl] : [];
-      // Remote podman prints progress lines even with --quiet; the ID is the last line.
-      const output = await podmanCommand([...remote, 'import', '--quiet', ...changes, tarball, reference]);
-      imageId = output.trim().split('\n').at(-1)!.trim();
-    } catch (cause) {
-      // podman import may have stored the image before failing to tag it; drop whatever exists.
-      await removeLocalImage(reference, options.podmanUrl);
-      const detail = cause instanceof PodmanCommandError ? cause.stderr : (cause as Error).message;
-      throw releaseRefused('build', `podman import of ${reference} failed: ${detail}`, { cause });
+      const tarball = join(workDir, 'rootfs.tar');
+      await writeRootfsTar(layout, tarball);
+      const changes = [
+        `USER ${IMAGE_UID}:${IMAGE_UID}`,
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+        `ENV HOME=/home/${IMAGE_USER}`,
+        `WORKDIR /home/${IMAGE_USER}`,
+        // bitcoind flushes its caches on SIGTERM; the daemon's stop timeout gives it the time.
+        'STOPSIGNAL SIGTERM',
+        `ENTRYPOINT ["${ENTRYPOINT_PATH}"]`,
+        'CMD ["bitcoind", "-datadir=/data", "-printtoconsole=1"]',
+        ...Object.entries(labels).map(([key, value]) => `LABEL ${key}=${JSON.stringify(value)}`),
+      ].flatMap((change) => ['--change', change]);
+      let imageId: string;
+      try {
+        const remote = options.podmanUrl ? ['--url', options.podmanUrl] : [];
+        // Remote podman prints progress lines even with --quiet; the ID is the last line.
+        const output = await podmanCommand([...remote, 'import', '--quiet', ...changes, tarball, reference]);
+        imageId = output.trim().split('\n').at(-1)!.trim();
+      } catch (cause) {
+        // podman import may have stored the image before failing to tag it; drop whatever exists.
+        await removeLocalImage(reference, options.podmanUrl);
+        const detail = cause instanceof PodmanCommandError ? cause.stderr : (cause as Error).message;
+        throw releaseRefused('build', `podman import of ${reference} failed: ${detail}`, { cause });
+      }
+      try {
+        await besides;
+      } catch (error) {
+        await removeLocalImage(reference, options.podmanUrl);
+        throw error;
+      }
+      return { reference, imageId, labels, members: layout.members };
+    } finally {
+      await besides?.catch(() => undefined);
     }
-    return { reference, imageId, labels, members: layout.members };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

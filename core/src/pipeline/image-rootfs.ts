@@ -198,6 +198,11 @@ export async function buildRootfs(options: {
   tarballPath: string;
   tarballName: string;
   arch: string;
+  /**
+   * bitcoind and bitcoin-cli taken out of this tarball before (and checked since against the
+   * hashes recorded then): copied in, so a rebuild need not decompress the tarball again.
+   */
+  binaries?: Record<ReleaseBinary, { path: string; member: string }>;
 }): Promise<RootfsLayout> {
   const loader = checkHostArch(options.arch);
   const rootDir = join(options.workDir, 'rootfs');
@@ -218,11 +223,9 @@ export async function buildRootfs(options: {
   await mkdir(interpreterDir, { recursive: true });
   await symlink(`/lib/${loader.triplet}/${loader.loader}`, join(rootDir, loader.interpreter));
 
-  const members = await extractReleaseBinaries(
-    options.tarballPath,
-    options.tarballName,
-    join(rootDir, 'usr/local/bin'),
-  );
+  const members = options.binaries
+    ? await copyKeptBinaries(options.binaries, join(rootDir, 'usr/local/bin'))
+    : await extractReleaseBinaries(options.tarballPath, options.tarballName, join(rootDir, 'usr/local/bin'));
   for (const [name, member] of Object.entries(members)) {
     sources.set(`/usr/local/bin/${name}`, { kind: 'release', member });
     await checkInterpreter(
@@ -247,6 +250,22 @@ export async function buildRootfs(options: {
       by: `archipelago (user ${IMAGE_USER}, ${IMAGE_UID}:${IMAGE_UID})`,
     });
   return { rootDir, userDir, members, sources };
+}
+
+async function copyKeptBinaries(
+  binaries: Record<ReleaseBinary, { path: string; member: string }>,
+  destination: string,
+): Promise<Record<ReleaseBinary, string>> {
+  const members = {} as Record<ReleaseBinary, string>;
+  for (const [name, { path, member }] of Object.entries(binaries) as [
+    ReleaseBinary,
+    { path: string; member: string },
+  ][]) {
+    await copyFile(path, join(destination, name));
+    await chmod(join(destination, name), 0o755);
+    members[name] = member;
+  }
+  return members;
 }
 
 /**

@@ -154,6 +154,10 @@ export class ImageProvisioner {
       obtained,
       threshold: release.threshold,
       ...(request.onProgress && { onProgress: request.onProgress }),
+      ...(obtained.kept && {
+        keepBinaries: (files: Record<string, { path: string; member: string }>) =>
+          this.options.cache.keepBinaries(obtained.kept!, files),
+      }),
     });
     this.options.logger.info(
       {
@@ -163,6 +167,13 @@ export class ImageProvisioner {
         tarball: obtained.tarballName,
         sha256: obtained.sha256,
         via: obtained.via,
+        ...(obtained.transfer && {
+          downloadBytes: obtained.transfer.bytes,
+          downloadMs: obtained.transfer.ms,
+          downloadMiBps: Number(
+            (obtained.transfer.bytes / 2 ** 20 / (obtained.transfer.ms / 1000)).toFixed(1),
+          ),
+        }),
         signers: provenance.origin.kind === 'release' ? provenance.origin.signers.map((s) => s.userId) : [],
       },
       'built the image from the verified official release',

@@ -3,12 +3,14 @@
 // package's file, a member of the verified release, a file of the app's folder, or one the build
 // wrote) — a file nobody accounts for stops the build rather than ship unexplained bytes.
 
+import { stat } from 'node:fs/promises';
 import type { RootfsSources } from '../pipeline/index.js';
 import {
   buildSbom,
   debianOriginOf,
   listRootfsFiles,
   type BuiltSbom,
+  type DebianFileOrigin,
   type FileOrigin,
   type SbomFile,
 } from '../security/sbom/index.js';
@@ -37,7 +39,7 @@ export async function sbomForRootfs(options: {
 }): Promise<BuiltSbom> {
   const listing = await listRootfsFiles(options.rootDir);
   const hostPaths = [...options.sources.values()].flatMap((s) => (s.kind === 'host' ? [s.hostPath] : []));
-  const debian = await debianOriginOf(hostPaths);
+  const debian = await debianOrigins(hostPaths);
   const files: SbomFile[] = listing.files.map((file) => ({
     ...file,
     origin: originOf(file.path, options, debian),
@@ -50,10 +52,46 @@ export async function sbomForRootfs(options: {
   });
 }
 
+/**
+ * debianOriginOf, remembered for the daemon's lifetime: asking dpkg costs ~0.2 s per build (it
+ * reads every package's file list), and the base files rarely change. An answer holds while the
+ * file (its inode, size, mtime) and dpkg's status file (any install or upgrade) are unchanged.
+ */
+const knownOrigins = new Map<string, { stamp: string; origin: DebianFileOrigin }>();
+
+async function stampOf(path: string): Promise<string> {
+  const [file, status] = await Promise.all([stat(path), stat(DPKG_STATUS).catch(() => undefined)]);
+  return `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${status?.mtimeMs ?? 0}`;
+}
+
+async function debianOrigins(hostPaths: readonly string[]): Promise<Map<string, DebianFileOrigin>> {
+  const result = new Map<string, DebianFileOrigin>();
+  const stamps = new Map<string, string>();
+  const unknown: string[] = [];
+  for (const path of new Set(hostPaths)) {
+    const stamp = await stampOf(path);
+    const known = knownOrigins.get(path);
+    if (known?.stamp === stamp) result.set(path, known.origin);
+    else {
+      unknown.push(path);
+      stamps.set(path, stamp);
+    }
+  }
+  if (unknown.length > 0) {
+    for (const [path, origin] of await debianOriginOf(unknown)) {
+      result.set(path, origin);
+      knownOrigins.set(path, { stamp: stamps.get(path)!, origin });
+    }
+  }
+  return result;
+}
+
+const DPKG_STATUS = '/var/lib/dpkg/status';
+
 function originOf(
   path: string,
   options: { sources: RootfsSources; appId: string; release?: SbomRelease },
-  debian: Map<string, Extract<FileOrigin, { kind: 'debian' }>>,
+  debian: Map<string, DebianFileOrigin>,
 ): FileOrigin {
   const source = options.sources.get(path);
   switch (source?.kind) {

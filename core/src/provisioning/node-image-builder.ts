@@ -42,6 +42,8 @@ export interface ReleaseBuildRequest {
   obtained: ObtainedRelease;
   threshold: number;
   onProgress?: (progress: ProvisionProgress) => void;
+  /** Keeps bitcoind and bitcoin-cli beside the kept release after they were first taken out of it. */
+  keepBinaries?: (files: Record<string, { path: string; member: string }>) => Promise<void>;
 }
 
 export interface RecipeBuildRequest {
@@ -95,7 +97,20 @@ export class NodeImageBuilder {
       workRoot: this.options.workRoot,
       ...(this.options.podmanUrl && { podmanUrl: this.options.podmanUrl }),
       labels: { [NODE_BUILT_LABEL]: 'node' },
+      ...(obtained.binaries && { binaries: obtained.binaries }),
       onRootfs: async (layout) => {
+        if (!obtained.binaries && request.keepBinaries)
+          await request.keepBinaries(
+            Object.fromEntries(
+              Object.entries(layout.members).map(([name, member]) => [
+                name,
+                { path: join(layout.rootDir, 'usr/local/bin', name), member },
+              ]),
+            ),
+          );
+      },
+      // The SBOM reads the rootfs while it is tarred and imported.
+      alongside: async (layout) => {
         request.onProgress?.({ phase: 'sbom', detail: 'listing and hashing every file of the image' });
         sbom = await sbomForRootfs({
           subject: subjectOf(request.reference),

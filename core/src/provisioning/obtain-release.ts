@@ -61,6 +61,12 @@ export interface ObtainedRelease {
   via: 'kept' | 'brought' | 'download';
   signatures: SignatureReport;
   downloads: SourceAttempt[];
+  /** Binaries taken out of this release before, checked against the hashes recorded then. */
+  binaries?: Record<'bitcoind' | 'bitcoin-cli', { path: string; member: string }>;
+  /** Where the release is kept, so its binaries can be kept beside it after a first build. */
+  kept?: CachedRelease;
+  /** For a download: the file's bytes (a resumed one counts the part kept from before) and how long this call took. */
+  transfer?: { bytes: number; ms: number };
 }
 
 const refused = (message: string, data: object = {}, cause?: unknown): ArchyError =>
@@ -105,16 +111,23 @@ async function recheckKept(
   request.onProgress?.({ phase: 'verify', detail: `checking the kept ${file.name}` });
   try {
     const signatures = await verifySums(request, file, keys, kept.sumsPath, kept.signaturesPath, []);
-    const sha256 = await sha256OfFile(kept.tarballPath);
-    if (sha256 !== file.sha256) throw refused(`the kept ${file.name} no longer hashes to ${file.sha256}`);
+    if (kept.record.sha256 !== file.sha256)
+      throw refused(`the kept ${file.name} is not the one the catalog names (${file.sha256})`);
+    // The binaries taken out of it at its first build, when they are still what they were then:
+    // what goes into the image is checked without decompressing the tarball again.
+    const binaries = await checkedBinaries(request, kept);
+    if (!binaries && (await sha256OfFile(kept.tarballPath)) !== file.sha256)
+      throw refused(`the kept ${file.name} no longer hashes to ${file.sha256}`);
     return {
       tarballPath: kept.tarballPath,
       tarballName: file.name,
-      sha256,
+      sha256: file.sha256,
       source: kept.record.source,
       via: 'kept',
       signatures,
       downloads: [],
+      kept,
+      ...(binaries && { binaries }),
     };
   } catch (error) {
     // Damaged or no longer trusted: forget it and fetch the release again (the reason is shown).
@@ -125,6 +138,23 @@ async function recheckKept(
     await request.cache.discard(request.release.implementation, request.version, request.arch);
     return undefined;
   }
+}
+
+/** The kept binaries, if all are there and hash as recorded; undefined otherwise (rebuilt from the tarball). */
+async function checkedBinaries(
+  request: ObtainReleaseRequest,
+  kept: CachedRelease,
+): Promise<ObtainedRelease['binaries']> {
+  const recorded = kept.record.binaries;
+  if (!recorded) return undefined;
+  const found: Partial<NonNullable<ObtainedRelease['binaries']>> = {};
+  for (const name of ['bitcoind', 'bitcoin-cli'] as const) {
+    const entry = recorded[name];
+    const path = request.cache.binaryPath(kept, name);
+    if (!entry || (await sha256OfFile(path).catch(() => '')) !== entry.sha256) return undefined;
+    found[name] = { path, member: entry.member };
+  }
+  return found as NonNullable<ObtainedRelease['binaries']>;
 }
 
 async function download(
@@ -172,6 +202,8 @@ async function download(
     const signatures = await verifySums(request, file, keys, sumsPath, signaturesPath, attempts);
 
     request.onProgress?.({ phase: 'download', detail: file.name, file: file.name, bytes: 0 });
+    const started = performance.now();
+    let fetchedBytes = 0;
     const tarball = await fetchFirst(
       request,
       file.name,
@@ -180,7 +212,8 @@ async function download(
       {
         maxBytes: LIMITS.tarball,
         resume: true,
-        onProgress: (p) =>
+        onProgress: (p) => {
+          fetchedBytes = p.bytes;
           request.onProgress?.({
             phase: 'download',
             detail: file.name,
@@ -189,11 +222,13 @@ async function download(
             ...(p.total !== undefined && { total: p.total }),
             rateBytesPerSecond: p.rateBytesPerSecond,
             ...(p.etaSeconds !== undefined && { etaSeconds: p.etaSeconds }),
-          }),
+          });
+        },
         ...common,
       },
       attempts,
     );
+    const transfer = { bytes: fetchedBytes, ms: Math.round(performance.now() - started) };
     request.onProgress?.({ phase: 'verify', detail: `SHA-256 of ${file.name}` });
     if (tarball.sha256 !== file.sha256) {
       await rm(scratch, { force: true });
@@ -215,6 +250,8 @@ async function download(
       via: 'download',
       signatures,
       downloads: attempts,
+      transfer,
+      kept,
     };
   } finally {
     await rm(sumsPath, { force: true });
@@ -289,6 +326,7 @@ async function bring(
     via: 'brought',
     signatures,
     downloads: [],
+    kept,
   };
 }
 

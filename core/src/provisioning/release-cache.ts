@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { sha256OfFile } from '../pipeline/sha256-stream.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
 const verifiedSchema = z.object({
@@ -26,6 +27,13 @@ const verifiedSchema = z.object({
   /** Fingerprints of the builders whose signatures over SHA256SUMS were good. */
   signers: z.array(z.string()),
   verifiedAt: z.string(),
+  /**
+   * bitcoind and bitcoin-cli as first taken out of the verified tarball, kept under bin/ with
+   * their hashes, so rebuilding the image needs no decompression of the tarball again.
+   */
+  binaries: z
+    .record(z.string(), z.object({ member: z.string(), sha256: z.string().regex(/^[a-f0-9]{64}$/) }))
+    .optional(),
 });
 export type VerifiedReleaseRecord = z.infer<typeof verifiedSchema>;
 
@@ -103,6 +111,32 @@ export class ReleaseCache {
       throw error;
     }
     return (await this.find(record.implementation, record.version, record.arch))!;
+  }
+
+  /** Keeps the binaries first taken out of a kept release (see VerifiedReleaseRecord.binaries). */
+  async keepBinaries(
+    kept: CachedRelease,
+    files: Record<string, { path: string; member: string }>,
+  ): Promise<void> {
+    const bin = join(kept.dir, 'bin');
+    await mkdir(bin, { recursive: true, mode: 0o700 });
+    const binaries: NonNullable<VerifiedReleaseRecord['binaries']> = {};
+    for (const [name, { path, member }] of Object.entries(files)) {
+      const staged = join(bin, `.${name}.new`);
+      await copyFile(path, staged);
+      await rename(staged, join(bin, name));
+      binaries[name] = { member, sha256: await sha256OfFile(join(bin, name)) };
+    }
+    await writeFileAtomic(
+      join(kept.dir, RECORD_FILE),
+      `${JSON.stringify({ ...kept.record, binaries }, null, 2)}\n`,
+      0o600,
+    );
+  }
+
+  /** Where a kept binary is (see keepBinaries). */
+  binaryPath(kept: CachedRelease, name: string): string {
+    return join(kept.dir, 'bin', name);
   }
 
   /** Forgets a kept release that no longer verifies (it is fetched again). */
