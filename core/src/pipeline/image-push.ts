@@ -140,12 +140,15 @@ export async function signPushedImage(
 export async function unpublishImage(image: PushedImage, options: { insecure: boolean }): Promise<string[]> {
   const to = target(image.reference, options.insecure);
   const problems: string[] = [];
-  const signatureTag = image.digest.replace(':', '-') + '.sig';
-  try {
-    const signature = await to.client.getManifest(to.repository, signatureTag);
-    if (signature) await deleteManifest(to, signature.digest);
-  } catch (error) {
-    problems.push(`${to.registry}/${to.repository}:${signatureTag}: ${messageOf(error)}`);
+  // The image's signature and attestation (its SBOM) go with it.
+  for (const suffix of ['.sig', '.att']) {
+    const tag = image.digest.replace(':', '-') + suffix;
+    try {
+      const manifest = await to.client.getManifest(to.repository, tag);
+      if (manifest) await deleteManifest(to, manifest.digest);
+    } catch (error) {
+      problems.push(`${to.registry}/${to.repository}:${tag}: ${messageOf(error)}`);
+    }
   }
   try {
     await deleteManifest(to, image.digest);

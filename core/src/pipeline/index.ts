@@ -87,6 +87,7 @@ export {
   type ReleaseForBuild,
 } from './image-build.js';
 export { podmanCommand, PodmanCommandError } from './podman-command.js';
+export { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from './image-sbom.js';
 export { pushImage, signPushedImage, unpublishImage, type PushedImage } from './image-push.js';
 export {
   addBusyboxBase,

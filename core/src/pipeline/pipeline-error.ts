@@ -3,7 +3,16 @@ import { ArchyError } from '../util/errors.js';
 
 /** Which check refused a release; carried in the error's `data` so tools can switch on it. */
 export type PipelineStep =
-  'config' | 'download' | 'mirror-check' | 'checksum' | 'signatures' | 'build' | 'push' | 'sign' | 'publish';
+  | 'config'
+  | 'download'
+  | 'mirror-check'
+  | 'checksum'
+  | 'signatures'
+  | 'build'
+  | 'push'
+  | 'sign'
+  | 'attest'
+  | 'publish';
 
 /**
  * A release the pipeline refuses. The message says what failed and what to do; `data.step`

@@ -5,6 +5,8 @@
 //   build               bitcoind + bitcoin-cli on the minimal base, labelled (image-build.ts)
 //   push                the full version's tag, never overwriting one (image-push.ts)
 //   sign                the pushed digest, cosign key-pair format
+//   attest              the image's SBOM (CycloneDX, every file and its origin), as a cosign
+//                       attestation (sha256-<hex>.att): the same SBOM a node makes when it builds
 //   publish             {version, image, digest} into the signed catalog (catalog-publish.ts)
 //
 // Before any download: the config's keys are read and the catalog is checked to be ours and to
@@ -15,7 +17,14 @@
 
 import { tmpdir } from 'node:os';
 import { isFloatingTag } from '../manifest/index.js';
-import { readSigningKeyFile, type SignImageResult } from '../security/image-signing/index.js';
+import {
+  attestImage,
+  CYCLONEDX_PREDICATE_TYPE,
+  readSigningKeyFile,
+  type SignImageResult,
+} from '../security/image-signing/index.js';
+import type { BuiltSbom } from '../security/sbom/index.js';
+import { SBOM_FORMAT, sbomForRootfs } from './image-sbom.js';
 import type { CatalogSigned, Envelope } from '../catalog/index.js';
 import { ArchyError } from '../util/errors.js';
 import { checkCatalogUpdate, publishToCatalog } from './catalog-publish.js';
@@ -28,7 +37,7 @@ import { parseReleaseVersion, type Implementation } from './release-layout.js';
 import { disposeVerifiedRelease, verifyRelease, type ReleaseReport } from './verify-release.js';
 
 /** The steps as reported and timed. */
-export const PIPELINE_STEPS = ['download', 'verify', 'build', 'push', 'sign', 'publish'] as const;
+export const PIPELINE_STEPS = ['download', 'verify', 'build', 'push', 'sign', 'attest', 'publish'] as const;
 export type TimedStep = (typeof PIPELINE_STEPS)[number];
 
 export interface StepTiming {
@@ -59,6 +68,8 @@ export interface PipelineResult {
   /** Where bitcoind and bitcoin-cli were in the release archive. */
   members: Record<string, string>;
   signature: Pick<SignImageResult, 'signatureRef' | 'keyId'>;
+  /** The SBOM attached as a cosign attestation. */
+  sbom: { sha256: string; attestationRef: string; format: string };
   catalog: { file: string; version: number; expires: string; created: boolean };
   release: ReleaseReport & { sha256: string; sourceUrl: string };
   steps: StepTiming[];
@@ -133,7 +144,31 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     try {
       current = 'build';
       let t = performance.now();
-      built = await buildReleaseImage({ release, registry: config.registry, arch: config.arch, workRoot });
+      let sbom: BuiltSbom | undefined;
+      const createdAt = options.now ?? new Date();
+      built = await buildReleaseImage({
+        release,
+        registry: config.registry,
+        arch: config.arch,
+        workRoot,
+        alongside: async (layout) => {
+          sbom = await sbomForRootfs({
+            subject: { name: imageName(image), version: release.version },
+            rootDir: layout.rootDir,
+            sources: layout.sources,
+            createdAt,
+            appId,
+            release: {
+              implementation: options.implementation,
+              version: release.version,
+              tarball: release.tarballName,
+              sha256: release.sha256,
+              source: release.sourceUrl,
+              signers: release.report.signatures.good.map((signer) => signer.fingerprint),
+            },
+          });
+        },
+      });
       record('build', performance.now() - t, `${built.reference} (bitcoind from ${built.members.bitcoind})`);
 
       current = 'push';
@@ -148,6 +183,21 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         'sign',
         performance.now() - t,
         `${signature.signatureRef} (key ${signature.keyId.slice(0, 12)})`,
+      );
+
+      current = 'attest';
+      t = performance.now();
+      const attestation = await attestImage({
+        imageRef: pushed.pinned,
+        predicateType: CYCLONEDX_PREDICATE_TYPE,
+        predicate: JSON.parse(sbom!.json) as Record<string, unknown>,
+        privateKeyPem: signingKeyPem,
+        insecure,
+      });
+      record(
+        'attest',
+        performance.now() - t,
+        `${attestation.attestationRef} (SBOM sha256 ${sbom!.sha256.slice(0, 16)}…)`,
       );
 
       current = 'publish';
@@ -175,6 +225,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         labels: built.labels,
         members: built.members,
         signature: { signatureRef: signature.signatureRef, keyId: signature.keyId },
+        sbom: { sha256: sbom!.sha256, attestationRef: attestation.attestationRef, format: SBOM_FORMAT },
         catalog: summary(config.catalog, catalog.envelope, catalog.created),
         release: { ...release.report, sha256: release.sha256, sourceUrl: release.sourceUrl },
         steps,
@@ -199,6 +250,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   } finally {
     if (built) await removeLocalImage(built.reference);
   }
+}
+
+/** `registry/path/name:tag` → `registry/path/name`. */
+function imageName(reference: string): string {
+  const colon = reference.lastIndexOf(':');
+  return colon > reference.lastIndexOf('/') ? reference.slice(0, colon) : reference;
 }
 
 function summary(

@@ -11,7 +11,7 @@ export {
   type ProvideRequest,
   type ProvidedImage,
 } from './image-provisioner.js';
-export { SBOM_FORMAT } from './image-sbom.js';
+export { SBOM_FORMAT } from '../pipeline/image-sbom.js';
 export { LocalImages, normaliseImageId, type ImageProvenance } from './local-images.js';
 export { NODE_BUILT_LABEL, NodeImageBuilder } from './node-image-builder.js';
 export {

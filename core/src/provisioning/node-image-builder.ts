@@ -15,7 +15,7 @@ import {
 } from '../pipeline/index.js';
 import { RpcErrorCode } from '../api/contract.js';
 import { ArchyError } from '../util/errors.js';
-import { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from './image-sbom.js';
+import { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from '../pipeline/image-sbom.js';
 import { LocalImages, normaliseImageId, type ImageProvenance } from './local-images.js';
 import type { ObtainedRelease } from './obtain-release.js';
 import type { ProvisionProgress } from './progress.js';

@@ -22,7 +22,11 @@ import {
   type CatalogSigned,
   type Envelope,
 } from '../../src/catalog/index.js';
-import { RegistryClient } from '../../src/security/image-signing/index.js';
+import {
+  CYCLONEDX_PREDICATE_TYPE,
+  RegistryClient,
+  verifyAttestation,
+} from '../../src/security/image-signing/index.js';
 import { publishToCatalog } from '../../src/pipeline/catalog-publish.js';
 import {
   closedPortUrl,
@@ -134,7 +138,7 @@ describe('archy pipeline build: a good release', () => {
 
   it('verifies, builds, pushes, signs and publishes, printing each step with its time', async () => {
     expect(result.code, result.stderr).toBe(0);
-    for (const step of ['download', 'verify', 'build', 'push', 'sign', 'publish'])
+    for (const step of ['download', 'verify', 'build', 'push', 'sign', 'attest', 'publish'])
       expect(result.stderr).toMatch(new RegExp(`ok\\s+${step}\\s+\\d+(\\.\\d)? m?s`));
     expect(result.stdout).toContain(`published ${registry()}/${repository('core')}:${VERSION}`);
 
@@ -146,6 +150,18 @@ describe('archy pipeline build: a good release', () => {
       `${manifest!.digest.replace(':', '-')}.sig`,
     );
     expect(signature).toBeDefined();
+    // And its SBOM as a cosign attestation, verifiable with the same key: every file of the image
+    // with its origin, bitcoind from the release tarball the pipeline verified.
+    const attested = await verifyAttestation({
+      imageRef: `${registry()}/${repository('core')}@${manifest!.digest}`,
+      trustedKeys: [readFileSync(keys.signingPublicKey, 'utf8')],
+      predicateType: CYCLONEDX_PREDICATE_TYPE,
+      insecure: true,
+    });
+    const bom = JSON.stringify(attested.predicate);
+    expect(bom).toContain('/usr/local/bin/bitcoind');
+    expect(bom).toContain(sha256Hex(files.tarball));
+    expect(bom).toContain('pkg:deb/debian/busybox-static@');
 
     // The catalog names the version with the pushed digest, signed by the catalog key.
     const catalog = parseCatalogEnvelope(JSON.parse(readFileSync(result.catalog, 'utf8')));
@@ -527,7 +543,7 @@ describe('archy pipeline build: bad input fails closed, names the step, leaves n
     expect(await client.getManifest(repository('core'), version)).toBeUndefined();
   });
 
-  it('a publish failing after push and sign: the tag and its signature are taken back out', async () => {
+  it('a publish failing after push, sign and attest: the tag, its signature and its SBOM are taken back out', async () => {
     const version = nextVersion();
     const files = await release(version);
     serveRelease(primary, 'core', files, await signWith(files.sha256sums, goodSigners()));
@@ -544,13 +560,14 @@ describe('archy pipeline build: bad input fails closed, names the step, leaves n
       // It got as far as pushing and signing: the steps before the failure were printed.
       expect(result.stderr).toMatch(/ok\s+push/);
       expect(result.stderr).toMatch(/ok\s+sign/);
+      expect(result.stderr).toMatch(/ok\s+attest/);
       expect(result.stderr).toContain("FAILED at step 'publish'");
       expect(result.stderr).toContain('EACCES');
       expect(result.stderr).toContain('Nothing was published');
     } finally {
       chmodSync(folder, 0o755);
     }
-    // No tag left: neither the version nor its cosign signature (sha256-<hex>.sig).
+    // No tag left: neither the version nor its signature (sha256-<hex>.sig) nor attestation (.att).
     const tags = await fetch(`http://${registry()}/v2/${repo}/bitcoin-core/tags/list`).then(async (res) =>
       res.status === 404 ? [] : (((await res.json()) as { tags: string[] | null }).tags ?? []),
     );

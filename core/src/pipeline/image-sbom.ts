@@ -1,10 +1,11 @@
-// The SBOM of an image this node builds, made from the finished root filesystem: every regular
-// file is listed and hashed as it is in the image, and each must have a recorded origin (a Debian
-// package's file, a member of the verified release, a file of the app's folder, or one the build
-// wrote) — a file nobody accounts for stops the build rather than ship unexplained bytes.
+// The SBOM of an image built from a rootfs of ours (on a node, or by the publishing pipeline),
+// made from the finished root filesystem: every regular file is listed and hashed as it is in the
+// image, and each must have a recorded origin (a Debian package's file, a member of the verified
+// release, a file of the app's folder, or one the build wrote) — a file nobody accounts for stops
+// the build rather than ship unexplained bytes.
 
 import { stat } from 'node:fs/promises';
-import type { RootfsSources } from '../pipeline/index.js';
+import type { RootfsSources } from './image-rootfs.js';
 import {
   buildSbom,
   debianOriginOf,
