@@ -11,6 +11,14 @@ user="${ARCHY_USER:-archy}"
 
 if [ "$(id -u)" -eq 0 ]; then
   scripts/host-setup.sh
+  # The daemon runs as $user and reads this checkout (the bundle, apps/, catalog/, ui/dist).
+  # Debian makes home folders 0700: a checkout under one is invisible to it.
+  if ! setpriv --reuid="$user" --regid="$(id -gn "$user")" --clear-groups test -r "$repo/package.json"; then
+    echo "the user '$user' the daemon runs as cannot read this checkout ($repo): a folder above it is" \
+      "closed to other users (e.g. a 0700 home). Move the checkout (e.g. to /srv/archipelago) or" \
+      "open the folders on the way (chmod o+x <folder>), then run npm start again." >&2
+    exit 1
+  fi
 elif ! podman info --format '{{.Host.Security.Rootless}}' 2>/dev/null | grep -q true; then
   echo "rootless Podman is not set up for $(id -un); run 'sudo npm start' once (it runs scripts/host-setup.sh)" >&2
   exit 1
