@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
-import { dirname, join, posix, relative } from 'node:path';
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { RpcErrorCode } from '../api/contract.js';
 import type { BuildSpec } from '../manifest/index.js';
 import { addBusyboxBase, sha256OfFile, type RootfsSources } from '../pipeline/index.js';
@@ -42,6 +42,7 @@ export async function buildRecipeRootfs(options: {
   let total = 0;
   for (const { from, to } of options.spec.files) {
     const source = join(options.appDir, from);
+    await refuseLinkedFolders(source, options.appDir);
     for (const file of await regularFilesUnder(source, options.appDir)) {
       const inside = relative(source, file.path);
       const imagePath = inside === '' ? to : posix.join(to, inside.split('\\').join('/'));
@@ -54,16 +55,42 @@ export async function buildRecipeRootfs(options: {
       await copyFile(file.path, join(rootDir, imagePath));
       const appPath = relative(options.appDir, file.path);
       sources.set(imagePath, { kind: 'app', source: appPath });
-      inputs.update(`${imagePath} ${appPath} ${await sha256OfFile(file.path)}\n`);
+      // The mode too: copyFile keeps it, so a script made executable is a different image.
+      const mode = (file.mode & 0o7777).toString(8);
+      inputs.update(`${imagePath} ${appPath} ${mode} ${await sha256OfFile(file.path)}\n`);
     }
   }
   return { rootDir, sources, inputsSha256: inputs.digest('hex') };
 }
 
-/** Regular files at or under `path` (sorted), refusing links and anything outside `appDir`. */
-async function regularFilesUnder(path: string, appDir: string): Promise<{ path: string; size: number }[]> {
+const isOutside = (inside: string): boolean =>
+  inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
+
+/**
+ * Refuses a `from` whose folders on the way from `appDir` include a link: lstat below sees only
+ * the last part, and `linked/passwd` must not copy the host's file the link points into.
+ */
+async function refuseLinkedFolders(path: string, appDir: string): Promise<void> {
   const inside = relative(appDir, path);
-  if (inside.startsWith('..')) throw refused(`${path} is outside the app's folder ${appDir}`);
+  if (isOutside(inside)) return; // refused as outside by regularFilesUnder
+  let at = appDir;
+  for (const part of inside.split(sep).slice(0, -1)) {
+    at = join(at, part);
+    const info = await lstat(at).catch(() => undefined);
+    if (info?.isSymbolicLink())
+      throw refused(
+        `${at} is a symbolic link; a recipe copies only regular files and folders of the app's folder`,
+      );
+  }
+}
+
+/** Regular files at or under `path` (sorted), refusing links and anything outside `appDir`. */
+async function regularFilesUnder(
+  path: string,
+  appDir: string,
+): Promise<{ path: string; size: number; mode: number }[]> {
+  const inside = relative(appDir, path);
+  if (isOutside(inside)) throw refused(`${path} is outside the app's folder ${appDir}`);
   let info;
   try {
     info = await lstat(path);
@@ -74,9 +101,9 @@ async function regularFilesUnder(path: string, appDir: string): Promise<{ path: 
     throw refused(
       `${path} is a symbolic link; a recipe copies only regular files and folders of the app's folder`,
     );
-  if (info.isFile()) return [{ path, size: info.size }];
+  if (info.isFile()) return [{ path, size: info.size, mode: info.mode }];
   if (!info.isDirectory()) throw refused(`${path} is neither a file nor a folder`);
-  const found: { path: string; size: number }[] = [];
+  const found: { path: string; size: number; mode: number }[] = [];
   for (const name of (await readdir(path)).sort())
     found.push(...(await regularFilesUnder(join(path, name), appDir)));
   return found;
