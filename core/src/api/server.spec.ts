@@ -62,6 +62,7 @@ function lifecycleWithOnlyEvents(events: TypedEventBus<DaemonEvents>): AppLifecy
     list: notHere,
     logs: notHere,
     health: notHere,
+    sbom: notHere,
   };
 }
 
@@ -237,7 +238,7 @@ describe('GET /ws', () => {
     const url = await startServer(lifecycleWithOnlyEvents(events));
     const { status, socket } = await connectWs(url, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(status).toBe(101);
-    expect(events.live).toBe(3);
+    expect(events.live).toBe(4); // app-state, app-removed, pull-progress, image-progress
 
     const received = nextMessage(socket!);
     events.emit('app-removed', { id: 'hello' });

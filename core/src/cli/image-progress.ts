@@ -52,7 +52,8 @@ export class ImageProgressView {
 
   update(progress: ImageProgress): void {
     const now = (this.options.now ?? Date.now)();
-    const columns = (this.output.columns ?? 100) - 1;
+    // A terminal line is cut to its width; a log or pipe gets the whole line.
+    const columns = this.output.isTTY ? (this.output.columns ?? 100) - 1 : 1000;
     const text = renderImageProgress(progress, columns);
     if (progress.phase !== 'download' || progress.bytes === undefined) {
       if (text === this.lastText) return;

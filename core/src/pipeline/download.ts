@@ -128,9 +128,24 @@ const PART_SUFFIX = '.part';
 /** Where a download in progress lives. */
 export const partialPath = (destination: string): string => destination + PART_SUFFIX;
 
+/** What a connection failure means, for the people reading the refusal (the code stays beside it). */
+const CONNECTION_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (nothing listens there)',
+  ENOTFOUND: 'host not found (DNS)',
+  EAI_AGAIN: 'name lookup failed (is this machine online?)',
+  ENETUNREACH: 'network unreachable (is this machine online?)',
+  EHOSTUNREACH: 'host unreachable',
+  ETIMEDOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+};
+
 const describe = (error: unknown): string => {
   const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code;
+  if (code && CONNECTION_WORDS[code]) return `${CONNECTION_WORDS[code]} (${code})`;
   const message = err.cause?.message ?? err.message ?? String(error);
   return code && !message.includes(code) ? `${message} (${code})` : message;
 };

@@ -137,6 +137,7 @@ export class ImageProvisioner {
     const title = `${request.title} ${request.version}`;
     const obtained = await obtainRelease({
       title,
+      appId: request.appId,
       version: request.version,
       release,
       arch: this.options.arch,
@@ -182,8 +183,17 @@ export class ImageProvisioner {
   }
 }
 
-/** The local tag of an image built here: the catalog's own when it is local, else localhost/archipelago/<app>. */
+/**
+ * The local tag of an image built here: the catalog's own when it is local, else the same path
+ * under localhost/ (registry.example/archipelago/bitcoin-core:31.1 → localhost/archipelago/…).
+ */
 function localReference(request: ProvideRequest): string {
   if (isLocalReference(request.image)) return request.image;
-  return `localhost/archipelago/${request.appId}:${request.version}`;
+  const name = request.image.split('@')[0]!;
+  const firstSlash = name.indexOf('/');
+  const first = firstSlash === -1 ? '' : name.slice(0, firstSlash);
+  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
+  const path = hasRegistry ? name.slice(firstSlash + 1) : name;
+  const repository = path.includes(':') ? path.slice(0, path.lastIndexOf(':')) : path;
+  return `localhost/${repository}:${request.version}`;
 }

@@ -39,6 +39,8 @@ const LIMITS = { sums: 1024 * 1024, signatures: 4 * 1024 * 1024, tarball: 1024 *
 export interface ObtainReleaseRequest {
   /** For messages: "Bitcoin Core 31.1". */
   title: string;
+  /** For the way out a refusal names: `archy install <appId> --version <version> --from …`. */
+  appId?: string;
   version: string;
   release: OfficialRelease;
   /** This node's CPU as a target triplet (x86_64-linux-gnu, aarch64-linux-gnu). */
@@ -130,6 +132,8 @@ async function recheckKept(
       ...(binaries && { binaries }),
     };
   } catch (error) {
+    // Cancelled mid-check (fetching a key): the release is not damaged, so it stays kept.
+    if (request.signal?.aborted) throw error;
     // Damaged or no longer trusted: forget it and fetch the release again (the reason is shown).
     request.onProgress?.({
       phase: 'verify',
@@ -177,7 +181,7 @@ async function download(
   await rm(signaturesPath, { force: true });
   const common = { ...(request.signal && { signal: request.signal }) };
   try {
-    request.onProgress?.({ phase: 'signatures', detail: 'SHA256SUMS and its signatures' });
+    request.onProgress?.({ phase: 'download', detail: 'SHA256SUMS and its signatures' });
     const sums = await fetchFirst(
       request,
       'SHA256SUMS',
@@ -365,7 +369,8 @@ async function verifySums(
   const failure = signatureFailure(report);
   if (failure)
     throw refused(
-      `${request.title} is refused: ${failure}${describeMissing(pinned.missing)}. Nothing was downloaded further or built.`,
+      `${request.title} is refused: ${failure}${describeSigners(report)}${describeMissing(pinned.missing)}. ` +
+        'Nothing was downloaded further or built.',
       { check: 'signatures', signatures: report, missingKeys: pinned.missing, attempts },
     );
   const listed = expectedSha256(parseSha256Sums(sumsBytes.toString('utf8')), file.name);
@@ -376,6 +381,19 @@ async function verifySums(
       { check: 'checksum', expected: file.sha256, listed, attempts },
     );
   return report;
+}
+
+/** Who did sign, and who signed without counting, so a refusal can be checked against the release. */
+function describeSigners(report: SignatureReport): string {
+  const names = (signers: readonly { userId: string }[]) =>
+    signers.map((s) => s.userId.replace(/ <.*>$/, ''));
+  const parts = [
+    `signed by ${names(report.good).join(', ') || 'no pinned builder'}`,
+    ...(report.expired.length ? [`expired: ${names(report.expired).join(', ')}`] : []),
+    ...(report.revoked.length ? [`revoked: ${names(report.revoked).join(', ')}`] : []),
+    ...(report.unknown.length ? [`not pinned: ${report.unknown.join(', ')}`] : []),
+  ];
+  return ` (${parts.join('; ')})`;
 }
 
 function describeMissing(missing: readonly MissingBuilderKey[]): string {
@@ -404,9 +422,10 @@ async function fetchFirst(
       tried.length === candidates.length
         ? `no source served ${what}: ${tried.map((a) => `${a.url}: ${a.detail ?? 'unavailable'}`).join('; ')}`
         : (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
+    const command = `archy install ${request.appId ?? '<app>'} --version ${request.version}`;
     throw refused(
       `could not get ${request.title}: ${message}. Check this node's internet connection, or install from a ` +
-        'release you brought: archy install <app> --from <folder with the tarball, SHA256SUMS and SHA256SUMS.asc>',
+        `release you brought: ${command} --from <folder with the tarball, SHA256SUMS and SHA256SUMS.asc>`,
       { check: 'download', attempts },
       error,
     );

@@ -31,7 +31,7 @@ import {
 } from '../../src/pipeline/spec-release-fixture.js';
 import { compileBitcoindDouble } from '../support/bitcoind-double-images.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
-import { tempDataDir, waitFor } from '../support/index.js';
+import { registry, tempDataDir, testRunId, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { makeReleaseTarball, type ReleaseFiles } from '../pipeline/pipeline-fixture.js';
 import { holdBitcoinAppsForFile, writeBitcoinApps } from './bitcoin-apps.js';
@@ -111,7 +111,7 @@ async function makeFixture(): Promise<Fixture> {
 }
 
 /** A catalog signed here: bitcoin-core's versions with their releases on the mirror. */
-async function writeCatalog(fixture: Fixture): Promise<string> {
+async function writeCatalog(fixture: Fixture, repository = REPOSITORY): Promise<string> {
   const { builders, mirror } = fixture;
   const closed = await closedPortUrl();
   const key = generateSigningKey();
@@ -139,7 +139,7 @@ async function writeCatalog(fixture: Fixture): Promise<string> {
       'bitcoin-core',
       {
         version,
-        image: `${REPOSITORY}:${version}`,
+        image: `${repository}:${version}`,
         release: {
           files: { [ARCH]: { name: release.tarballName, sha256: sha256(release.tarball) } },
           ...overrides,
@@ -164,12 +164,12 @@ async function writeCatalog(fixture: Fixture): Promise<string> {
 }
 
 /** The repo's Bitcoin manifests for regtest, bitcoin-core's image in the test repository. */
-async function writeApps(): Promise<string> {
+async function writeApps(repository = REPOSITORY): Promise<string> {
   const apps = await writeBitcoinApps();
   const file = join(apps, 'bitcoin-core', 'manifest.yml');
   const manifest = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   manifest.version = '31.0';
-  manifest.image = `${REPOSITORY}:31.0`;
+  manifest.image = `${repository}:31.0`;
   writeFileSync(file, stringify(manifest));
   return apps;
 }
@@ -409,5 +409,34 @@ describe('Bitcoin Core from its official release, verified and built on the node
     });
     expect(tarballRequests(fixture.mirror, BROUGHT)).toHaveLength(0);
     expect((await daemon.cli(['remove', 'bitcoin-core', '--purge', '--yes'])).code).toBe(0);
+  });
+  it('a catalog naming a signed image too: used when it verifies, else the node builds from the release', async () => {
+    // A fleet's catalog: each version in a registry as well. Nothing is signed there (or pushed),
+    // and this node verifies signatures, so the image is not usable: it builds instead, and says so.
+    const fleet = `${registry()}/archy-test/fleet-${testRunId()}/bitcoin-core`;
+    const node = await startDaemon({
+      dataDir: tempDataDir('release-fleet-node'),
+      env: {
+        ARCHY_CATALOG_DIR: await writeCatalog(fixture, fleet),
+        ARCHY_APPS_DIR: await writeApps(fleet),
+        ARCHY_ALLOW_UNSIGNED: '0',
+        ARCHY_INSECURE_REGISTRIES: registry(),
+      },
+    });
+    try {
+      const result = await node.cli(['install', 'bitcoin-core', '--version', '30.0'], { timeoutMs: 300_000 });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`the signed image ${fleet}:30.0 is not usable`);
+      const status = await node.cliJson<AppStatus>(['status', 'bitcoin-core']);
+      // Built here under the same path, never under the registry's name.
+      expect(status.provenance).toMatchObject({
+        reference: `localhost/archy-test/fleet-${testRunId()}/bitcoin-core:30.0`,
+        origin: { kind: 'release', sha256: sha256(fixture.releases.get('30.0')!.tarball) },
+      });
+    } finally {
+      await node.cli(['remove', 'bitcoin-core', '--purge', '--yes']);
+      await node.stop();
+      await podman(['rmi', '--ignore', `localhost/archy-test/fleet-${testRunId()}/bitcoin-core:30.0`]);
+    }
   });
 });
