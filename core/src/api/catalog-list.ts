@@ -6,6 +6,7 @@ import { RpcErrorCode, type AppVersionsReport, type CatalogEntry } from './contr
 import type { AppManifest } from '../manifest/index.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { displayVersion } from '../orchestrator/version-control.js';
+import { settingsOfManifest } from '../bitcoin/chain-settings.js';
 import { byCodeUnits } from '../util/compare.js';
 import { ArchyError } from '../util/errors.js';
 
@@ -78,6 +79,7 @@ function catalogEntry(
     defaultVersion: report?.defaultVersion ?? manifest.version,
     ...(installedVersion !== undefined && { installedVersion }),
     ...(report?.update && installedVersion !== undefined && { update: report.update }),
+    ...(settingsOfManifest(manifest) && { bitcoin: settingsOfManifest(manifest)! }),
     ...(report?.pinnedVersion !== undefined && { pinnedVersion: report.pinnedVersion }),
     autoUpdate: report?.autoUpdate ?? false,
   };

@@ -418,6 +418,11 @@ export interface CatalogEntry {
   update?: { version: string; display: string };
   pinnedVersion?: string;
   autoUpdate: boolean;
+  /**
+   * A Bitcoin node's chain and pruning as its manifest sets them: what an install without
+   * `network`/`prune` gets (the install dialog preselects it).
+   */
+  bitcoin?: BitcoinSettings;
 }
 
 /**

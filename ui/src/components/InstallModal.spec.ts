@@ -28,7 +28,7 @@ describe('InstallModal', () => {
     expect(wrapper.find('[data-test=version-select]').exists()).toBe(false);
     expect(wrapper.get('[data-test=version-single]').text()).toContain('29.3 (2026-05-08)');
     await wrapper.get('[data-test=install]').trigger('click');
-    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508', network: 'mainnet' }]]);
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508' }]]);
     wrapper.unmount();
   });
 
@@ -54,7 +54,7 @@ describe('InstallModal', () => {
     expect(wrapper.get('[data-test=version-warning]').text()).toContain('deprecated');
     expect(wrapper.get('[data-test=version-notes]').text()).toBe('Kept for nodes still on 29.1.');
     await wrapper.get('[data-test=install]').trigger('click');
-    expect(wrapper.emitted('install')).toEqual([[{ version: '29.1.knots20250903', network: 'mainnet' }]]);
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.1.knots20250903' }]]);
     wrapper.unmount();
   });
 
@@ -163,6 +163,17 @@ describe('InstallModal', () => {
     wrapper.unmount();
   });
 
+  it("starts from the app's own chain and pruning, and sends only what the user changed", async () => {
+    const regtestNode = { ...knots, bitcoin: { network: 'regtest' as const, prune: 3 } };
+    const wrapper = mountModal({ app: regtestNode });
+    expect(wrapper.get<HTMLInputElement>('[data-test=network-regtest]').element.checked).toBe(true);
+    expect(wrapper.get<HTMLInputElement>('[data-test=prune-toggle]').element.checked).toBe(true);
+    expect(wrapper.get<HTMLInputElement>('[data-test=prune-gb]').element.value).toBe('3');
+    await wrapper.get('[data-test=install]').trigger('click');
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508' }]]);
+    wrapper.unmount();
+  });
+
   it('will not install with a prune size the node would refuse', async () => {
     const wrapper = mountModal({});
     await wrapper.get('[data-test=prune-toggle]').setValue(true);
@@ -181,7 +192,7 @@ describe('InstallModal', () => {
     await wrapper.get('[data-test=prune-toggle]').setValue(false);
     expect(install.element.disabled).toBe(false);
     await install.trigger('click');
-    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508', network: 'mainnet' }]]);
+    expect(wrapper.emitted('install')).toEqual([[{ version: '29.3.knots20260508' }]]);
     wrapper.unmount();
   });
 

@@ -45,9 +45,14 @@ describe('bitcoin settings', () => {
       network: 'signet',
       prune: 5,
     });
-    expect(chainParams(true, { network: 'mainnet', prune: false, pruneGb: 5 })).toEqual({
-      network: 'mainnet',
-    });
+    // What the manifest already says is not sent: a regtest manifest stays regtest unless changed.
+    expect(
+      chainParams(true, { network: 'regtest', prune: false, pruneGb: 5 }, { network: 'regtest' }),
+    ).toEqual({});
+    expect(
+      chainParams(true, { network: 'regtest', prune: false, pruneGb: 5 }, { network: 'regtest', prune: 3 }),
+    ).toEqual({ prune: 0 });
+    expect(chainParams(true, { network: 'mainnet', prune: false, pruneGb: 5 })).toEqual({});
     expect(chainParams(false, { network: 'signet', prune: true, pruneGb: 5 })).toEqual({});
   });
 

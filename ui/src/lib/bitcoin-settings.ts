@@ -85,13 +85,22 @@ export const CHAIN_IS_FIXED =
   'The chain is fixed once the node has data: changing it later means removing the app with its data ' +
   '(or moving its folder away) and installing again.';
 
-/** The chain and prune params of package.install, for a Bitcoin node (nothing for other apps). */
+/**
+ * The chain and prune params of package.install for a Bitcoin node (nothing for other apps): only
+ * what differs from the app's own settings (`manifest`, as catalog-list reports them), so an app
+ * whose manifest picks another chain keeps it unless the user changes it.
+ */
 export function chainParams(
   node: boolean,
   choice: { network: BitcoinNetwork; prune: boolean; pruneGb: number },
+  manifest: BitcoinSettings = { network: DEFAULT_NETWORK },
 ): Partial<BitcoinSettings> {
   if (!node) return {};
-  return { network: choice.network, ...(choice.prune && { prune: choice.pruneGb }) };
+  const prune = choice.prune ? choice.pruneGb : 0;
+  return {
+    ...(choice.network !== manifest.network && { network: choice.network }),
+    ...(prune !== (manifest.prune ?? 0) && { prune }),
+  };
 }
 
 export type PruneChangeKind = 'same' | 'on' | 'resize' | 'off';
