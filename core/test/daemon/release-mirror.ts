@@ -1,10 +1,11 @@
 // A local stand-in for bitcoincore.org/bin and a builder-key source, on 127.0.0.1 only: serves an
 // upstream-shaped release (tarball, SHA256SUMS, SHA256SUMS.asc signed by builder keys made by the
 // test) and the builders' public keys by fingerprint. It honours Range requests (resumed
-// downloads), can break a transfer off on purpose, and logs every request with its Range header,
-// so a test can see what a node fetched and what it resumed.
+// downloads), can break a transfer off on purpose or send it slowly (so a download's progress can
+// be watched), and logs every request with its Range header, so a test can see what a node fetched
+// and what it resumed.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 
 export interface MirrorRequest {
   path: string;
@@ -23,12 +24,38 @@ export interface ReleaseMirror {
   put(path: string, body: Buffer | string | null): void;
   /** The next `times` GETs of `path` send only `bytes` bytes of the body, then drop the connection. */
   breakOff(path: string, times: number, bytes: number): void;
+  /** GETs of `path` send the body at about `bytesPerSecond` (null: at full speed again). */
+  pace(path: string, bytesPerSecond: number | null): void;
   close(): Promise<void>;
+}
+
+/** How often a paced body gets its next slice. */
+const PACE_TICK_MS = 50;
+
+/** Writes `data` a slice per tick at about `bytesPerSecond`, then ends; stops when the client goes. */
+function sendPaced(res: ServerResponse, data: Buffer, bytesPerSecond: number): void {
+  const slice = Math.max(1, Math.ceil((bytesPerSecond * PACE_TICK_MS) / 1000));
+  let offset = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    const end = Math.min(data.length, offset + slice);
+    const chunk = data.subarray(offset, end);
+    offset = end;
+    if (offset >= data.length) {
+      res.end(chunk);
+      return;
+    }
+    res.write(chunk);
+    // Unref'd: a transfer still trickling never keeps a test process alive.
+    setTimeout(next, PACE_TICK_MS).unref();
+  };
+  next();
 }
 
 export async function startReleaseMirror(): Promise<ReleaseMirror> {
   const files = new Map<string, Buffer>();
   const breaks = new Map<string, { times: number; bytes: number }>();
+  const paces = new Map<string, number>();
   const requests: MirrorRequest[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://mirror').pathname);
@@ -61,6 +88,11 @@ export async function startReleaseMirror(): Promise<ReleaseMirror> {
       res.write(body.subarray(start, Math.max(start, cut.bytes)), () => res.socket?.destroy());
       return;
     }
+    const rate = paces.get(path);
+    if (rate !== undefined) {
+      sendPaced(res, body.subarray(start), rate);
+      return;
+    }
     res.end(body.subarray(start));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,6 +109,11 @@ export async function startReleaseMirror(): Promise<ReleaseMirror> {
       else files.set(path, Buffer.from(body));
     },
     breakOff: (path, times, bytes) => breaks.set(path, { times, bytes }),
+    pace: (path, bytesPerSecond) => {
+      if (bytesPerSecond === null) paces.delete(path);
+      else if (bytesPerSecond > 0) paces.set(path, bytesPerSecond);
+      else throw new Error(`pace ${path}: expected bytes per second above 0, or null`);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
