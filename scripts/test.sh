@@ -28,6 +28,8 @@ scripts/ensure-deps.sh
 
 echo "[test] lint and format"
 npm run lint --silent
+echo "[test] type check (sources, specs, tests, bench, UI)"
+npm run typecheck --silent
 
 # Shared by every test run on this machine (the test registry's leases and storage, the compiled
 # bitcoind double, the bitcoin-apps lock, Vite's cache). A run as another user — the node's user,

@@ -16,7 +16,13 @@ import type { VersionSwitch } from '../orchestrator/version-switch.js';
 // `catalog-list` as the method table binds it: the bundled manifests, marked installed or not, each
 // with the versions of the repo's real signed catalog (verified on load) and the update the daemon
 // sees for what runs, given the user's pin in DATA_DIR/app-configs.
-const info = { version: '0', dataDir: '/d', podman: { version: '4', rootless: true }, startedAt: '' };
+const info = {
+  version: '0',
+  dataDir: '/d',
+  podman: { version: '4', rootless: true },
+  startedAt: '',
+  confinement: { apparmor: false, selinux: false, applied: 'none', notes: [] },
+};
 const bundled = (id: string) => {
   const file = new URL(`../../../apps/${id}/manifest.yml`, import.meta.url);
   return parseManifest(readFileSync(file, 'utf8'), file.pathname);

@@ -134,7 +134,13 @@ describe('archy: finding and authenticating to the daemon', () => {
         lifecycle: lifecycleThatMustNotBeReached,
         token: 'b'.repeat(64),
         logger: pino({ level: 'silent' }),
-        info: { version: '0', dataDir, podman: { version: '0', rootless: true }, startedAt: '' },
+        info: {
+          version: '0',
+          dataDir,
+          podman: { version: '0', rootless: true },
+          startedAt: '',
+          confinement: { apparmor: false, selinux: false, applied: 'none', notes: [] },
+        },
       });
       const url = await listen(server, '127.0.0.1:0');
       await mkdir(join(dataDir, 'run'));

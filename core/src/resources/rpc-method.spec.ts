@@ -4,7 +4,13 @@ import { createRpcMethods } from '../api/rpc-methods.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 
 // The `resources` JSON-RPC method as the table binds it: params checked, the manager asked.
-const info = { version: '0', dataDir: '/d', podman: { version: '4', rootless: true }, startedAt: '' };
+const info = {
+  version: '0',
+  dataDir: '/d',
+  podman: { version: '4', rootless: true },
+  startedAt: '',
+  confinement: { apparmor: false, selinux: false, applied: 'none', notes: [] },
+};
 const lifecycle = {} as AppLifecycle;
 
 describe('resources RPC method', () => {

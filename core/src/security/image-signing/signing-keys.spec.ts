@@ -151,7 +151,7 @@ describe('ECDSA P-256 signatures', () => {
     const der = Buffer.from(OUR_VECTOR.derSignature, 'base64');
     expect(verifyPayloadSignature(ours, payload, der.subarray(0, 64).toString('base64'))).toBe(false);
     const flipped = Buffer.from(der);
-    flipped[der.length - 1] ^= 1;
+    flipped.writeUInt8(flipped.readUInt8(der.length - 1) ^ 1, der.length - 1);
     expect(verifyPayloadSignature(ours, payload, flipped.toString('base64'))).toBe(false);
     for (const junk of ['', '!!!!', 'not base64 at all', `${OUR_VECTOR.derSignature}junk`])
       expect(verifyPayloadSignature(ours, payload, junk)).toBe(false);
