@@ -92,6 +92,11 @@ export class ImageProvisioner {
       return { runImage: provenance.imageId, provenance };
     }
     if (request.release) return this.fromRelease(request, request.release);
+    return this.pullVerified(request);
+  }
+
+  /** The image's signature (and the catalog's digest pin) verified, then pulled by digest. */
+  private async pullVerified(request: ProvideRequest): Promise<ProvidedImage> {
     const runImage = await this.options.trust.runnableReference(
       request.appId,
       request.image,
@@ -114,13 +119,7 @@ export class ImageProvisioner {
     if (request.from === undefined && !isLocalReference(request.image)) {
       // A fleet's catalog may also publish a signed image: use it when it verifies and pulls.
       try {
-        const runImage = await this.options.trust.runnableReference(
-          request.appId,
-          request.image,
-          request.catalogDigest,
-        );
-        await this.options.pull(request.appId, runImage);
-        return { runImage };
+        return await this.pullVerified(request);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         this.options.logger.warn(

@@ -4,12 +4,11 @@
 // together with the signature check when that is on. Real registry (127.0.0.1:5000), a catalog
 // signed with keys made here and trusted through ARCHY_CATALOG_DIR.
 
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
-import { addVersion, createRoot, emptyCatalog, expiresIn, signCatalog } from '../../src/catalog/index.js';
-import { generateSigningKey } from '../../src/catalog/signed-metadata.js';
+import { addVersion, emptyCatalog } from '../../src/catalog/index.js';
 import {
   generateSigningKeyPair,
   readSigningKeyFile,
@@ -22,6 +21,7 @@ import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { expectNothingLeft } from './leftovers.js';
 import { writeHelloManifest } from './manifests.js';
+import { writeSignedCatalog } from './release-fixture.js';
 
 const client = new RegistryClient({ registry: registry(), insecure: true });
 
@@ -57,25 +57,11 @@ async function daemonWithPinnedApp(
     '1.0.0': await pushCopy(repository, '1.0.0', '1.0.0'),
     '1.1.0': await pushCopy(repository, '1.1.0', '1.1.0'),
   };
-  const key = generateSigningKey();
-  const now = new Date();
-  const root = createRoot(
-    {
-      rootKeys: [key.publicKey],
-      rootThreshold: 1,
-      catalogKeys: [key.publicKey],
-      catalogThreshold: 1,
-      expires: expiresIn(now, 30),
-    },
-    [key],
-  );
   let catalog = emptyCatalog();
   for (const [version, digest] of Object.entries(digests)) {
     catalog = addVersion(catalog, id, { version, image: `${repo}:${version}`, digest });
   }
-  const catalogDir = tempDataDir(`${name}-catalog`);
-  writeFileSync(join(catalogDir, 'root.json'), JSON.stringify(root));
-  writeFileSync(join(catalogDir, 'catalog.json'), JSON.stringify(signCatalog(catalog, [key], { now })));
+  const catalogDir = writeSignedCatalog(`${name}-catalog`, catalog);
 
   const appsDir = tempDataDir(`${name}-apps`);
   mkdirSync(join(appsDir, id));

@@ -8,20 +8,10 @@
 // layout; its bitcoind is the bitcoind TEST DOUBLE (test/support/bitcoind-double), compiled to
 // claim each version. Builder keys and the catalog's keys are made here. Nothing leaves loopback.
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
-import {
-  addVersion,
-  createRoot,
-  emptyCatalog,
-  expiresIn,
-  generateSigningKey,
-  signCatalog,
-} from '../../src/catalog/index.js';
 import {
   closedPortUrl,
   makeBuilders,
@@ -29,20 +19,27 @@ import {
   type BuilderKey,
   type BuilderSet,
 } from '../../src/pipeline/spec-release-fixture.js';
-import { compileBitcoindDouble } from '../support/bitcoind-double-images.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { registry, tempDataDir, testRunId, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
-import { makeReleaseTarball, type ReleaseFiles } from '../pipeline/pipeline-fixture.js';
-import { holdBitcoinAppsForFile, writeBitcoinApps } from './bitcoin-apps.js';
+import { sha256Hex as sha256 } from '../pipeline/pipeline-fixture.js';
+import { holdBitcoinAppsForFile } from './bitcoin-apps.js';
 import { expectNothingLeft } from './leftovers.js';
+import {
+  ARCH,
+  makeDoubleRelease,
+  releaseFolder as folderOf,
+  serveBuilderKeys,
+  serveRelease,
+  writeReleaseApps,
+  writeReleaseCatalog,
+  type BuiltRelease,
+} from './release-fixture.js';
 import { startReleaseMirror, type ReleaseMirror } from './release-mirror.js';
 
 holdBitcoinAppsForFile();
 
-const ARCH = 'x86_64-linux-gnu';
 const REPOSITORY = 'localhost/archy-test/bitcoin-core';
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** What each test version is for. */
 const GOOD = ['30.0', '31.0'] as const;
@@ -56,13 +53,11 @@ const BROUGHT = '29.1';
 interface Fixture {
   mirror: ReleaseMirror;
   builders: BuilderSet;
-  releases: Map<string, ReleaseFiles>;
-  /** The double's binary per version (what bitcoind must hash to in the image). */
-  doubles: Map<string, Buffer>;
+  releases: Map<string, BuiltRelease>;
   work: string;
+  /** A port nothing listens on, for sources that are down. */
+  closed: string;
 }
-
-const folderOf = (version: string) => `/bin/bitcoin-core-${version}/`;
 
 /** The same bytes with one flipped in the middle. */
 function tampered(data: Buffer): Buffer {
@@ -76,103 +71,48 @@ async function makeFixture(): Promise<Fixture> {
   const work = tempDataDir('release-install');
   const mirror = await startReleaseMirror();
   const builders = await makeBuilders();
-  const releases = new Map<string, ReleaseFiles>();
-  const doubles = new Map<string, Buffer>();
-  const versions = [...GOOD, TAMPERED, TOO_FEW, UNPINNED, OFFLINE, RESUMED, BROUGHT];
-  for (const version of versions) {
-    const binary = await compileBitcoindDouble({ defaultVersion: version });
-    doubles.set(version, readFileSync(binary));
-    const dir = join(work, `release-${version}`);
-    mkdirSync(dir, { recursive: true });
-    // Filler makes the tarball big enough for a download to be broken off and resumed.
-    releases.set(version, await makeReleaseTarball(dir, version, { bitcoind: binary, fillerBytes: 4 << 20 }));
-  }
+  const releases = new Map<string, BuiltRelease>();
   const signers: Record<string, BuilderKey[]> = {
     [TOO_FEW]: [builders.alice, builders.bob],
     [UNPINNED]: [builders.alice, builders.bob, builders.mallory],
   };
-  for (const [version, release] of releases) {
-    const folder = folderOf(version);
-    const asc = await signatureFile(
-      release.sha256sums,
+  for (const version of [...GOOD, TAMPERED, TOO_FEW, UNPINNED, OFFLINE, RESUMED, BROUGHT]) {
+    // Filler makes the tarball big enough for a download to be broken off and resumed.
+    const release = await makeDoubleRelease(join(work, `release-${version}`), version, 4 << 20);
+    releases.set(version, release);
+    await serveRelease(
+      mirror,
+      release,
       signers[version] ?? [builders.alice, builders.bob, builders.carol],
-    );
-    mirror.put(`${folder}SHA256SUMS`, release.sha256sums);
-    mirror.put(`${folder}SHA256SUMS.asc`, asc);
-    mirror.put(
-      `${folder}${release.tarballName}`,
       // Someone swapped the tarball on the mirror; SHA256SUMS and its signatures are the real ones.
       version === TAMPERED ? tampered(release.tarball) : release.tarball,
     );
   }
-  for (const builder of [builders.alice, builders.bob, builders.carol, builders.dave])
-    mirror.put(`/keys/${builder.fingerprint}`, builder.publicKey.armor());
-  return { mirror, builders, releases, doubles, work };
+  serveBuilderKeys(mirror, builders);
+  return { mirror, builders, releases, work, closed: await closedPortUrl() };
 }
 
-/** A catalog signed here: bitcoin-core's versions with their releases on the mirror. */
-async function writeCatalog(fixture: Fixture, repository = REPOSITORY): Promise<string> {
-  const { builders, mirror } = fixture;
-  const closed = await closedPortUrl();
-  const key = generateSigningKey();
-  const now = new Date();
-  const root = createRoot(
-    {
-      rootKeys: [key.publicKey],
-      rootThreshold: 1,
-      catalogKeys: [key.publicKey],
-      catalogThreshold: 1,
-      expires: expiresIn(now, 30),
-    },
-    [key],
-  );
-  let catalog = emptyCatalog();
-  for (const [version, release] of fixture.releases) {
-    const overrides =
+/** bitcoin-core's versions on the mirror; the offline one's sources are down, the brought one's too. */
+function writeCatalog(fixture: Fixture, repository = REPOSITORY): string {
+  const { mirror, closed } = fixture;
+  return writeReleaseCatalog({
+    name: 'release-install-catalog',
+    mirror,
+    builders: fixture.builders,
+    releases: fixture.releases,
+    repository,
+    defaultVersion: '31.0',
+    overrides: (version) =>
       version === OFFLINE
         ? { sources: [`${closed}bin/`, `${mirror.url}nothing-here/`] }
         : version === BROUGHT
           ? { sources: [`${closed}bin/`], keySources: [`${closed}keys/{fingerprint}`] }
-          : {};
-    catalog = addVersion(
-      catalog,
-      'bitcoin-core',
-      {
-        version,
-        image: `${repository}:${version}`,
-        release: {
-          files: { [ARCH]: { name: release.tarballName, sha256: sha256(release.tarball) } },
-          ...overrides,
-        },
-      },
-      { makeDefault: version === '31.0' },
-    );
-  }
-  const pinned = [builders.alice, builders.bob, builders.carol, builders.dave];
-  const app = catalog.apps['bitcoin-core'] as Record<string, unknown>;
-  app.release = {
-    implementation: 'core',
-    sources: [mirror.releases],
-    keySources: [mirror.keySource],
-    builders: pinned.map((b) => ({ name: b.name, fingerprint: b.fingerprint })),
-    threshold: 3,
-  };
-  const dir = tempDataDir('release-install-catalog');
-  writeFileSync(join(dir, 'root.json'), JSON.stringify(root));
-  writeFileSync(join(dir, 'catalog.json'), JSON.stringify(signCatalog(catalog, [key], { now })));
-  return dir;
+          : {},
+  });
 }
 
 /** The repo's Bitcoin manifests for regtest, bitcoin-core's image in the test repository. */
-async function writeApps(repository = REPOSITORY): Promise<string> {
-  const apps = await writeBitcoinApps();
-  const file = join(apps, 'bitcoin-core', 'manifest.yml');
-  const manifest = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  manifest.version = '31.0';
-  manifest.image = `${repository}:31.0`;
-  writeFileSync(file, stringify(manifest));
-  return apps;
-}
+const writeApps = (repository = REPOSITORY): Promise<string> => writeReleaseApps(repository, '31.0');
 
 const tarballRequests = (mirror: ReleaseMirror, version: string) =>
   mirror.requests.filter((r) => r.path.endsWith(`bitcoin-${version}-${ARCH}.tar.gz`));
@@ -191,7 +131,7 @@ describe('Bitcoin Core from its official release, verified and built on the node
     daemon = await startDaemon({
       dataDir: tempDataDir('release-node'),
       env: {
-        ARCHY_CATALOG_DIR: await writeCatalog(fixture),
+        ARCHY_CATALOG_DIR: writeCatalog(fixture),
         ARCHY_APPS_DIR: await writeApps(),
         // Verification on: the image is trusted because this node built it from verified inputs.
         ARCHY_ALLOW_UNSIGNED: '0',
@@ -254,7 +194,7 @@ describe('Bitcoin Core from its official release, verified and built on the node
     expect(sbom.bomFormat).toBe('CycloneDX');
     const releaseComponent = sbom.components.find((c) => c.purl?.includes(sha256(release.tarball)));
     const bitcoind = releaseComponent?.components?.find((f) => f.name === '/usr/local/bin/bitcoind');
-    expect(bitcoind?.hashes?.[0]?.content).toBe(sha256(fixture.doubles.get('30.0')!));
+    expect(bitcoind?.hashes?.[0]?.content).toBe(sha256(fixture.releases.get('30.0')!.bitcoind));
     expect(JSON.stringify(sbom)).toContain('pkg:deb/debian/busybox-static@');
   });
 
@@ -417,7 +357,7 @@ describe('Bitcoin Core from its official release, verified and built on the node
     const node = await startDaemon({
       dataDir: tempDataDir('release-fleet-node'),
       env: {
-        ARCHY_CATALOG_DIR: await writeCatalog(fixture, fleet),
+        ARCHY_CATALOG_DIR: writeCatalog(fixture, fleet),
         ARCHY_APPS_DIR: await writeApps(fleet),
         ARCHY_ALLOW_UNSIGNED: '0',
         ARCHY_INSECURE_REGISTRIES: registry(),

@@ -1,30 +1,23 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
-import {
-  addVersion,
-  createRoot,
-  emptyCatalog,
-  expiresIn,
-  generateSigningKey,
-  signCatalog,
-} from '../../src/catalog/index.js';
-import {
-  closedPortUrl,
-  makeBuilders,
-  signatureFile,
-  type BuilderKey,
-  type BuilderSet,
-} from '../../src/pipeline/spec-release-fixture.js';
-import { compileBitcoindDouble } from '../support/bitcoind-double-images.js';
+import { closedPortUrl, makeBuilders, type BuilderSet } from '../../src/pipeline/spec-release-fixture.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { tempDataDir } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
-import { ARCH, makeReleaseTarball, sha256Hex, type ReleaseFiles } from '../pipeline/pipeline-fixture.js';
-import { holdBitcoinAppsForFile, writeBitcoinApps } from '../daemon/bitcoin-apps.js';
+import { sha256Hex } from '../pipeline/pipeline-fixture.js';
+import { holdBitcoinAppsForFile } from '../daemon/bitcoin-apps.js';
+import {
+  makeDoubleRelease,
+  releaseFolder,
+  serveBuilderKeys,
+  serveRelease,
+  writeReleaseApps,
+  writeReleaseCatalog,
+  type BuiltRelease,
+} from '../daemon/release-fixture.js';
 import { startReleaseMirror, type ReleaseMirror } from '../daemon/release-mirror.js';
 import { DESKTOP, openBrowser, PASSWORD, PHONE, SCREENSHOTS } from './browser.js';
 
@@ -55,95 +48,47 @@ const DOWNLOAD_BYTES_PER_SECOND = 2_000_000;
 interface Fixture {
   mirror: ReleaseMirror;
   builders: BuilderSet;
-  releases: Map<string, ReleaseFiles>;
+  releases: Map<string, BuiltRelease>;
   /** What bitcoind in the good release's image must hash to. */
   goodBitcoind: Buffer;
   catalogDir: string;
 }
-
-const folderOf = (version: string) => `/bin/bitcoin-core-${version}/`;
 
 async function makeFixture(): Promise<Fixture> {
   const work = tempDataDir('web-ui-release');
   const mirror = await startReleaseMirror();
   try {
     const builders = await makeBuilders();
-    const releases = new Map<string, ReleaseFiles>();
-    let goodBitcoind = Buffer.alloc(0);
+    const releases = new Map<string, BuiltRelease>();
+    const { alice, bob, carol } = builders;
     for (const version of [GOOD, TOO_FEW, OFFLINE]) {
-      const binary = await compileBitcoindDouble({ defaultVersion: version });
-      if (version === GOOD) goodBitcoind = readFileSync(binary);
-      const dir = join(work, `release-${version}`);
-      mkdirSync(dir, { recursive: true });
       // Filler gives the good download some seconds at the mirror's pace; the refused ones are never fetched.
-      const fillerBytes = version === GOOD ? 4 << 20 : 0;
-      releases.set(version, await makeReleaseTarball(dir, version, { bitcoind: binary, fillerBytes }));
+      const release = await makeDoubleRelease(
+        join(work, `release-${version}`),
+        version,
+        version === GOOD ? 4 << 20 : 0,
+      );
+      releases.set(version, release);
+      if (version !== OFFLINE)
+        await serveRelease(mirror, release, version === TOO_FEW ? [alice, bob] : [alice, bob, carol]);
     }
-    const { alice, bob, carol, dave } = builders;
-    for (const version of [GOOD, TOO_FEW]) {
-      const release = releases.get(version)!;
-      const signers: BuilderKey[] = version === TOO_FEW ? [alice, bob] : [alice, bob, carol];
-      mirror.put(`${folderOf(version)}SHA256SUMS`, release.sha256sums);
-      mirror.put(`${folderOf(version)}SHA256SUMS.asc`, await signatureFile(release.sha256sums, signers));
-      mirror.put(`${folderOf(version)}${release.tarballName}`, release.tarball);
-    }
-    for (const builder of [alice, bob, carol, dave])
-      mirror.put(`/keys/${builder.fingerprint}`, builder.publicKey.armor());
-    const catalogDir = await writeCatalog(mirror, builders, releases);
-    return { mirror, builders, releases, goodBitcoind, catalogDir };
+    serveBuilderKeys(mirror, builders);
+    const closed = await closedPortUrl();
+    const catalogDir = writeReleaseCatalog({
+      name: 'web-ui-release-catalog',
+      mirror,
+      builders,
+      releases,
+      repository: REPOSITORY,
+      defaultVersion: GOOD,
+      overrides: (version) =>
+        version === OFFLINE ? { sources: [`${closed}bin/`, `${mirror.url}nothing-here/`] } : {},
+    });
+    return { mirror, builders, releases, goodBitcoind: releases.get(GOOD)!.bitcoind, catalogDir };
   } catch (error) {
     await mirror.close();
     throw error;
   }
-}
-
-/** The tests' private catalog, signed here: bitcoin-core's versions with their releases on the mirror. */
-async function writeCatalog(
-  mirror: ReleaseMirror,
-  builders: BuilderSet,
-  releases: Map<string, ReleaseFiles>,
-): Promise<string> {
-  const key = generateSigningKey();
-  const now = new Date();
-  const root = createRoot(
-    {
-      rootKeys: [key.publicKey],
-      rootThreshold: 1,
-      catalogKeys: [key.publicKey],
-      catalogThreshold: 1,
-      expires: expiresIn(now, 30),
-    },
-    [key],
-  );
-  const closed = await closedPortUrl();
-  let catalog = emptyCatalog();
-  for (const [version, release] of releases) {
-    catalog = addVersion(
-      catalog,
-      'bitcoin-core',
-      {
-        version,
-        image: `${REPOSITORY}:${version}`,
-        release: {
-          files: { [ARCH]: { name: release.tarballName, sha256: sha256Hex(release.tarball) } },
-          ...(version === OFFLINE && { sources: [`${closed}bin/`, `${mirror.url}nothing-here/`] }),
-        },
-      },
-      { makeDefault: version === GOOD },
-    );
-  }
-  const { alice, bob, carol, dave } = builders;
-  (catalog.apps['bitcoin-core'] as Record<string, unknown>).release = {
-    implementation: 'core',
-    sources: [mirror.releases],
-    keySources: [mirror.keySource],
-    builders: [alice, bob, carol, dave].map((b) => ({ name: b.name, fingerprint: b.fingerprint })),
-    threshold: 3,
-  };
-  const dir = tempDataDir('web-ui-release-catalog');
-  writeFileSync(join(dir, 'root.json'), JSON.stringify(root));
-  writeFileSync(join(dir, 'catalog.json'), JSON.stringify(signCatalog(catalog, [key], { now })));
-  return dir;
 }
 
 /**
@@ -151,17 +96,11 @@ async function writeCatalog(
  * back to the product's default, mainnet: regtest must come from the dialog, or the node is
  * mainnet (and never healthy: the test health check asks the regtest RPC).
  */
-async function writeApps(): Promise<string> {
-  const apps = await writeBitcoinApps();
-  const file = join(apps, 'bitcoin-core', 'manifest.yml');
-  const manifest = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  manifest.version = GOOD;
-  manifest.image = `${REPOSITORY}:${GOOD}`;
-  manifest.command = (manifest.command as string[]).filter((arg) => arg !== '-regtest');
-  (manifest.bitcoin as Record<string, unknown>).network = 'mainnet';
-  writeFileSync(file, stringify(manifest));
-  return apps;
-}
+const writeApps = (): Promise<string> =>
+  writeReleaseApps(REPOSITORY, GOOD, (manifest) => {
+    manifest.command = (manifest.command as string[]).filter((arg) => arg !== '-regtest');
+    (manifest.bitcoin as Record<string, unknown>).network = 'mainnet';
+  });
 
 const removeImages = async (): Promise<void> => {
   for (const version of [GOOD, TOO_FEW, OFFLINE])
@@ -270,7 +209,7 @@ describe('web UI: Bitcoin Core built from its verified official release, in Chro
     await page.locator('[data-app="bitcoin-core"]').click();
     await page.getByRole('heading', { name: 'Bitcoin Core' }).waitFor();
   };
-  const tarballPath = () => `${folderOf(GOOD)}${fixture.releases.get(GOOD)!.tarballName}`;
+  const tarballPath = () => `${releaseFolder(GOOD)}${fixture.releases.get(GOOD)!.tarballName}`;
 
   it('installs on regtest, pruned, watching the download and build; shows provenance, hands out the SBOM, turns pruning off', async () => {
     const release = fixture.releases.get(GOOD)!;
@@ -516,7 +455,7 @@ describe('web UI: Bitcoin Core built from its verified official release, in Chro
     // Never fetched: the signatures are checked before the tarball.
     expect(
       fixture.mirror.requests.filter(
-        (r) => r.path === `${folderOf(TOO_FEW)}${fixture.releases.get(TOO_FEW)!.tarballName}`,
+        (r) => r.path === `${releaseFolder(TOO_FEW)}${fixture.releases.get(TOO_FEW)!.tarballName}`,
       ),
     ).toEqual([]);
 

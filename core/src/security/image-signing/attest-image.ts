@@ -17,7 +17,7 @@ import {
 } from './image-reference.js';
 import { buildStatement } from './in-toto-statement.js';
 import { DSSE_ENVELOPE_LAYER, IN_TOTO_PAYLOAD_TYPE, OCI_MANIFEST } from './media-types.js';
-import { RegistryClient } from './registry-client.js';
+import { layersAtTag, registryClientFor } from './cosign-tag.js';
 import {
   buildSignatureConfig,
   buildSignatureManifest,
@@ -75,28 +75,13 @@ export async function attestImage(options: AttestImageOptions): Promise<AttestIm
   const publicKey = createPublicKey(privateKey);
   const keyId = keyIdOf(publicKey);
   const ref = parseImageReference(options.imageRef);
-  const client = new RegistryClient({
-    registry: ref.registry,
-    insecure: options.insecure,
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  const client = registryClientFor(ref, options);
 
   const digest = await client.resolveDigest(ref.repository, manifestReference(ref));
   const statement = buildStatement(repositoryName(ref), digest, options.predicateType, options.predicate);
   const tag = attestationTag(digest);
   const attestationRef = `${repositoryName(ref)}:${tag}`;
-  const existing = await client.getManifest(ref.repository, tag);
-  let layers: Descriptor[] = [];
-  if (existing) {
-    const parsed = parseManifestLayers(existing.bytes);
-    if (!parsed)
-      throw new ArchyError(
-        RpcErrorCode.ImageUnavailable,
-        `${attestationRef} exists but is not an image manifest; refusing to overwrite it. ` +
-          'Delete that tag in the registry if it is junk, then attest again.',
-      );
-    layers = parsed;
-  }
+  const layers = await layersAtTag(client, ref, tag, attestationRef, 'attest');
   const result = (alreadyAttested: boolean, all: readonly Descriptor[]): AttestImageResult => ({
     image: formatImageReference(ref),
     digest,

@@ -9,7 +9,7 @@ import {
   repositoryName,
 } from './image-reference.js';
 import { OCI_MANIFEST } from './media-types.js';
-import { RegistryClient } from './registry-client.js';
+import { layersAtTag, registryClientFor } from './cosign-tag.js';
 import { buildSimpleSigningPayload } from './simple-signing.js';
 import {
   buildSignatureConfig,
@@ -59,28 +59,13 @@ export async function signImage(options: SignImageOptions): Promise<SignImageRes
   const publicKey = createPublicKey(privateKey);
   const keyId = keyIdOf(publicKey);
   const ref = parseImageReference(options.imageRef);
-  const client = new RegistryClient({
-    registry: ref.registry,
-    insecure: options.registryInsecure,
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  const client = registryClientFor(ref, options);
 
   const digest = await client.resolveDigest(ref.repository, manifestReference(ref));
   const payload = buildSimpleSigningPayload(repositoryName(ref), digest);
   const tag = signatureTag(digest);
   const signatureRef = `${repositoryName(ref)}:${tag}`;
-  const existing = await client.getManifest(ref.repository, tag);
-  let layers: Descriptor[] = [];
-  if (existing) {
-    const parsed = parseManifestLayers(existing.bytes);
-    if (!parsed)
-      throw new ArchyError(
-        RpcErrorCode.ImageUnavailable,
-        `${signatureRef} exists but is not an image manifest; refusing to overwrite it. ` +
-          'Delete that tag in the registry if it is junk, then sign again.',
-      );
-    layers = parsed;
-  }
+  const layers = await layersAtTag(client, ref, tag, signatureRef, 'sign');
   const result = (alreadySigned: boolean, count: number): SignImageResult => ({
     image: formatImageReference(ref),
     digest,

@@ -12,7 +12,7 @@ import {
   repositoryName,
 } from './image-reference.js';
 import type { StatementSubject } from './in-toto-statement.js';
-import { RegistryClient } from './registry-client.js';
+import { registryClientFor, trustedVerificationKeys } from './cosign-tag.js';
 import { parseManifestLayers } from './signature-manifest.js';
 import { loadVerificationKey } from './signing-keys.js';
 
@@ -55,18 +55,8 @@ export async function verifyAttestation(options: VerifyAttestationOptions): Prom
   const ref = parseImageReference(options.imageRef);
   const image = formatImageReference(ref);
   const refused = attestationRefused.bind(undefined, image, options.predicateType);
-  if (options.trustedKeys.length === 0)
-    throw new ArchyError(
-      RpcErrorCode.ImageUnavailable,
-      `no trusted signing keys are configured for ${image}, so its attestations cannot be checked; ` +
-        "add the publisher's cosign.pub to the catalog's trusted keys",
-    );
-  const keys = options.trustedKeys.map((pem, i) => loadVerificationKey(pem, `trusted key #${i + 1}`));
-  const client = new RegistryClient({
-    registry: ref.registry,
-    insecure: options.insecure,
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  const keys = trustedVerificationKeys(options.trustedKeys, image, 'its attestations');
+  const client = registryClientFor(ref, options);
 
   const digest = await client.resolveDigest(ref.repository, manifestReference(ref));
   const tag = attestationTag(digest);

@@ -9,7 +9,7 @@ import {
   repositoryName,
 } from './image-reference.js';
 import { imageRefused } from './refusal.js';
-import { RegistryClient } from './registry-client.js';
+import { registryClientFor, trustedVerificationKeys } from './cosign-tag.js';
 import { evaluateSignatures, type CandidateSignature } from './signature-check.js';
 import { parseManifestLayers, signatureLayers } from './signature-manifest.js';
 import { loadVerificationKey } from './signing-keys.js';
@@ -48,18 +48,8 @@ const MAX_PAYLOAD_BYTES = 256 * 1024;
 export async function verifyImage(options: VerifyImageOptions): Promise<VerifiedImage> {
   const ref = parseImageReference(options.imageRef);
   const image = formatImageReference(ref);
-  if (options.trustedKeys.length === 0)
-    throw new ArchyError(
-      RpcErrorCode.ImageUnavailable,
-      `no trusted signing keys are configured for ${image}, so its signature cannot be checked; ` +
-        "add the publisher's cosign.pub to the catalog's trusted keys",
-    );
-  const keys = options.trustedKeys.map((pem, i) => loadVerificationKey(pem, `trusted key #${i + 1}`));
-  const client = new RegistryClient({
-    registry: ref.registry,
-    insecure: options.insecure,
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  const keys = trustedVerificationKeys(options.trustedKeys, image, 'its signature');
+  const client = registryClientFor(ref, options);
 
   const digest = await client.resolveDigest(ref.repository, manifestReference(ref));
   const tag = signatureTag(digest);
