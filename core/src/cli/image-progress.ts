@@ -51,6 +51,8 @@ export class ImageProgressView {
   ) {}
 
   update(progress: ImageProgress): void {
+    // "Ready" is for screens that keep showing the image step; here the install's result says it.
+    if (progress.phase === 'ready') return;
     const now = (this.options.now ?? Date.now)();
     // A terminal line is cut to its width; a log or pipe gets the whole line.
     const columns = this.output.isTTY ? (this.output.columns ?? 100) - 1 : 1000;
