@@ -11,11 +11,11 @@ import { loadVerificationKey, type VerificationKey } from './signing-keys.js';
 
 export function registryClientFor(
   ref: ImageReference,
-  options: { insecure?: boolean | undefined; timeoutMs?: number | undefined },
+  options: { insecure: boolean; timeoutMs?: number | undefined },
 ): RegistryClient {
   return new RegistryClient({
     registry: ref.registry,
-    insecure: options.insecure ?? false,
+    insecure: options.insecure,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
 }

@@ -59,7 +59,7 @@ export async function signImage(options: SignImageOptions): Promise<SignImageRes
   const publicKey = createPublicKey(privateKey);
   const keyId = keyIdOf(publicKey);
   const ref = parseImageReference(options.imageRef);
-  const client = registryClientFor(ref, options);
+  const client = registryClientFor(ref, { insecure: options.registryInsecure, timeoutMs: options.timeoutMs });
 
   const digest = await client.resolveDigest(ref.repository, manifestReference(ref));
   const payload = buildSimpleSigningPayload(repositoryName(ref), digest);
