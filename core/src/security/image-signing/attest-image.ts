@@ -18,12 +18,7 @@ import {
 import { buildStatement } from './in-toto-statement.js';
 import { DSSE_ENVELOPE_LAYER, IN_TOTO_PAYLOAD_TYPE, OCI_MANIFEST } from './media-types.js';
 import { layersAtTag, registryClientFor } from './cosign-tag.js';
-import {
-  buildSignatureConfig,
-  buildSignatureManifest,
-  parseManifestLayers,
-  type Descriptor,
-} from './signature-manifest.js';
+import { buildSignatureConfig, buildSignatureManifest, type Descriptor } from './signature-manifest.js';
 import { keyIdOf, loadSigningKey } from './signing-keys.js';
 
 export interface AttestImageOptions {

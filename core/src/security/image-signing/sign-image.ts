@@ -1,6 +1,4 @@
 import { createPublicKey } from 'node:crypto';
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
 import { signatureTag, type Digest } from './digest.js';
 import {
   formatImageReference,
@@ -14,10 +12,8 @@ import { buildSimpleSigningPayload } from './simple-signing.js';
 import {
   buildSignatureConfig,
   buildSignatureManifest,
-  parseManifestLayers,
   signatureLayerDescriptor,
   signatureLayers,
-  type Descriptor,
 } from './signature-manifest.js';
 import { keyIdOf, loadSigningKey, signPayload, verifyPayloadSignature } from './signing-keys.js';
 

@@ -1,5 +1,3 @@
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
 import { evaluateAttestations, type CandidateEnvelope } from './attestation-check.js';
 import { attestationLayers, attestationTag, MAX_ENVELOPE_BYTES } from './attestation-manifest.js';
 import { attestationRefused } from './attestation-refusal.js';
@@ -14,7 +12,6 @@ import {
 import type { StatementSubject } from './in-toto-statement.js';
 import { registryClientFor, trustedVerificationKeys } from './cosign-tag.js';
 import { parseManifestLayers } from './signature-manifest.js';
-import { loadVerificationKey } from './signing-keys.js';
 
 export interface VerifyAttestationOptions {
   /** The image, by tag or digest. */

@@ -1,5 +1,3 @@
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
 import { signatureTag, type Digest } from './digest.js';
 import {
   formatImageReference,
@@ -12,7 +10,6 @@ import { imageRefused } from './refusal.js';
 import { registryClientFor, trustedVerificationKeys } from './cosign-tag.js';
 import { evaluateSignatures, type CandidateSignature } from './signature-check.js';
 import { parseManifestLayers, signatureLayers } from './signature-manifest.js';
-import { loadVerificationKey } from './signing-keys.js';
 
 export interface VerifyImageOptions {
   /** The image as the catalog/manifest names it: by tag, or already pinned by digest. */
