@@ -89,6 +89,43 @@ describe('addVersion', () => {
     });
   });
 
+  it('keeps what the catalog said about a version when publishing adds its digest', () => {
+    const release = {
+      files: { 'x86_64-linux-gnu': { name: 'bitcoin-27.2-x86_64-linux-gnu.tar.gz', sha256: 'a'.repeat(64) } },
+    };
+    let catalog = addVersion(emptyCatalog(), 'bitcoin-core', {
+      version: '31.0',
+      image: 'r.example/b/core:31.0',
+    });
+    catalog = addVersion(catalog, 'bitcoin-core', {
+      version: '27.2',
+      image: 'r.example/b/core:27.2',
+      deprecated: true,
+      eol: '2026-10-01',
+      notes: 'the last version before block-file obfuscation',
+      release,
+    });
+    // What `archy pipeline build core 27.2` does once it pushed and signed the image.
+    catalog = addVersion(catalog, 'bitcoin-core', {
+      version: '27.2',
+      image: 'r.example/b/core:27.2',
+      digest: `sha256:${'d'.repeat(64)}`,
+    });
+    const line = (catalog.apps['bitcoin-core'] as { versions: Record<string, unknown>[] }).versions.find(
+      (v) => v['version'] === '27.2',
+    );
+    expect(line).toEqual({
+      version: '27.2',
+      image: 'r.example/b/core:27.2',
+      digest: `sha256:${'d'.repeat(64)}`,
+      deprecated: true,
+      eol: '2026-10-01',
+      notes: 'the last version before block-file obfuscation',
+      release,
+    });
+    expect(catalog.apps['bitcoin-core']).toMatchObject({ version: '31.0' });
+  });
+
   it('refuses floating tags, other repositories and made-up digests', () => {
     const catalog = coreCatalogBody();
     expect(() => addVersion(catalog, 'bitcoin-core', { version: 'latest', image: 'r.example/x:1' })).toThrow(

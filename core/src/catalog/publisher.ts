@@ -232,7 +232,12 @@ export function addVersion(
   };
   const makeDefault = options.makeDefault === true || existing === undefined;
   const others = (existing?.versions ?? []).filter((item) => item['version'] !== entry.version);
-  const versions = [...others, line]
+  // Updating a listed version (the pipeline adding its digest) keeps what the catalog already said
+  // about it — deprecated, eol, notes, its release — unless this entry says it anew.
+  const previous = (existing?.versions ?? []).find((item) => item['version'] === entry.version);
+  const { default: _wasDefault, ...kept } = previous ?? {};
+  const merged = { ...kept, ...line };
+  const versions = [...others, merged]
     .map((item) => {
       const { default: _default, ...rest } = item;
       const isDefault = makeDefault
@@ -241,7 +246,7 @@ export function addVersion(
       return isDefault ? { ...rest, default: true } : rest;
     })
     .sort((a, b) => compareAppVersions(String(b['version']), String(a['version'])));
-  const defaultLine = versions.find((item) => item['default'] === true) ?? line;
+  const defaultLine = versions.find((item) => item['default'] === true) ?? merged;
   return {
     ...catalog,
     apps: {
