@@ -131,11 +131,19 @@ export class VersionSwitch {
         { app: id, from: from.version, to: target.version, actor },
         'changing version',
       );
+      const messageBefore = runtime.message;
       runtime.transition = 'updating';
       runtime.message = plan.warning;
       this.ops.publish(runtime);
       try {
-        const runImage = await this.ops.provideImage(runtime, target);
+        let runImage: string;
+        try {
+          runImage = await this.ops.provideImage(runtime, target);
+        } catch (error) {
+          // Nothing was touched yet: the app is as it was, and must not keep saying "upgrading".
+          runtime.message = messageBefore;
+          throw error;
+        }
         const to: IntentVersion = {
           id,
           version: target.version,

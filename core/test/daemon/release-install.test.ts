@@ -49,6 +49,8 @@ const UNPINNED = '28.2';
 const OFFLINE = '28.3';
 const RESUMED = '29.0';
 const BROUGHT = '29.1';
+/** Newer than what runs, its sources down: a set-version to it fails before touching anything. */
+const UNREACHABLE_UPGRADE = '32.0';
 
 interface Fixture {
   mirror: ReleaseMirror;
@@ -76,7 +78,16 @@ async function makeFixture(): Promise<Fixture> {
     [TOO_FEW]: [builders.alice, builders.bob],
     [UNPINNED]: [builders.alice, builders.bob, builders.mallory],
   };
-  for (const version of [...GOOD, TAMPERED, TOO_FEW, UNPINNED, OFFLINE, RESUMED, BROUGHT]) {
+  for (const version of [
+    ...GOOD,
+    TAMPERED,
+    TOO_FEW,
+    UNPINNED,
+    OFFLINE,
+    RESUMED,
+    BROUGHT,
+    UNREACHABLE_UPGRADE,
+  ]) {
     // Filler makes the tarball big enough for a download to be broken off and resumed.
     const release = await makeDoubleRelease(join(work, `release-${version}`), version, 4 << 20);
     releases.set(version, release);
@@ -103,7 +114,7 @@ function writeCatalog(fixture: Fixture, repository = REPOSITORY): string {
     repository,
     defaultVersion: '31.0',
     overrides: (version) =>
-      version === OFFLINE
+      version === OFFLINE || version === UNREACHABLE_UPGRADE
         ? { sources: [`${closed}bin/`, `${mirror.url}nothing-here/`] }
         : version === BROUGHT
           ? { sources: [`${closed}bin/`], keySources: [`${closed}keys/{fingerprint}`] }
@@ -284,6 +295,21 @@ describe('Bitcoin Core from its official release, verified and built on the node
       `${fixture.mirror.url}nothing-here/bitcoin-core-28.3/SHA256SUMS: not found (HTTP 404)`,
     );
     expect(line).toContain('--from');
+  });
+
+  it('a set-version whose release cannot be had leaves the node as it was, not "upgrading"', async () => {
+    const installed = await daemon.cli(['install', 'bitcoin-core', '--version', '30.0'], {
+      timeoutMs: 300_000,
+    });
+    expect(installed.code, installed.stderr).toBe(0);
+    const refused = await daemon.cli(['set-version', 'bitcoin-core', UNREACHABLE_UPGRADE], {
+      timeoutMs: 120_000,
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`could not get Bitcoin Core ${UNREACHABLE_UPGRADE}`);
+    const status = await daemon.cliJson<AppStatus>(['status', 'bitcoin-core']);
+    expect(status).toMatchObject({ version: '30.0', state: 'running' });
+    expect(status.message ?? '').not.toMatch(/upgrad/i);
   });
 
   it('resumes an interrupted download where it stopped', async () => {
