@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,22 @@ describe('inspectDatadir', () => {
     expect((await inspectDatadir(datadir)).coinstatsIndex).toBe(true);
   });
 
+  it('tells when each format clue appeared, for the guard to compare with the marker', async () => {
+    await put('blocks/xor.dat', Buffer.alloc(8));
+    await mkdir(join(datadir, 'indexes', 'coinstatsindex'), { recursive: true });
+    const then = new Date('2026-05-01T12:00:00Z');
+    await utimes(join(datadir, 'blocks', 'xor.dat'), then, then);
+    await utimes(join(datadir, 'indexes', 'coinstatsindex'), then, then);
+    const facts = await inspectDatadir(datadir);
+    expect(facts.xorKeySince).toBe('2026-05-01T12:00:00.000Z');
+    expect(facts.coinstatsIndexSince).toBe('2026-05-01T12:00:00.000Z');
+  });
+
+  it('reads banners without a timestamp (-logtimestamps=0) too, without a time', async () => {
+    await put('debug.log', 'Bitcoin Core version v28.4.0\n');
+    expect((await inspectDatadir(datadir)).banners).toEqual([{ implementation: 'core', version: '28.4.0' }]);
+  });
+
   it('reads the last banner even when a failed start came after a successful one', async () => {
     await writeVersionMarker(datadir, { implementation: 'core', version: '30.0', network: 'mainnet' });
     await put(
@@ -59,10 +75,14 @@ describe('inspectDatadir', () => {
       ].join('\n'),
     );
     const facts = await inspectDatadir(datadir);
-    expect(facts.lastBanner).toEqual({ implementation: 'core', version: '28.4.0' });
+    expect(facts.lastBanner).toEqual({
+      implementation: 'core',
+      version: '28.4.0',
+      at: '2026-06-02T09:00:00Z',
+    });
     expect(facts.banners).toEqual([
-      { implementation: 'core', version: '30.0.0' },
-      { implementation: 'core', version: '28.4.0' },
+      { implementation: 'core', version: '30.0.0', at: '2026-06-01T10:00:00Z' },
+      { implementation: 'core', version: '28.4.0', at: '2026-06-02T09:00:00Z' },
     ]);
     expect(facts.marker).toMatchObject({ implementation: 'core', version: '30.0', network: 'mainnet' });
   });

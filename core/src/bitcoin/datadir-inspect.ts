@@ -52,13 +52,22 @@ const versionMarkerSchema = z.object({
   network: z.enum(['mainnet', 'testnet', 'testnet4', 'signet', 'regtest']),
   writtenAt: z.string(),
   appId: z.string().optional(),
+  /**
+   * The version the run this marker records printed in debug.log, when it differs from `version`
+   * (a catalog `27.2` whose binary says `v27.99.0-…`): later banners of that build are this version.
+   */
+  banner: z.string().optional(),
 });
 export type VersionMarker = z.infer<typeof versionMarkerSchema>;
+/** What the daemon says when it writes a marker; the time is added on writing. */
+export type MarkerEntry = Omit<VersionMarker, 'schema' | 'writtenAt'>;
 
 export interface VersionBanner {
   implementation: BitcoinImplementation;
   /** As printed, without the leading `v`: `28.1.0`, `29.1.knots20250903`. */
   version: string;
+  /** The line's timestamp (ISO, as logged: whole seconds unless -logtimemicros); absent with -logtimestamps=0. */
+  at?: string;
 }
 
 export interface PruneFacts {
@@ -85,7 +94,11 @@ export interface DatadirFacts {
   /** All banners found in the tail of debug.log, oldest first. */
   banners: VersionBanner[];
   xorKey: XorKeyState;
+  /** When blocks/xor.dat was last written (ISO), when it exists: a marker written later has seen it. */
+  xorKeySince?: string;
   coinstatsIndex: boolean;
+  /** When indexes/coinstatsindex/ was created (its mtime, ISO), when it exists. */
+  coinstatsIndexSince?: string;
   /** blocks/ exists for the network: the chain was (at least partly) downloaded. */
   hasBlocks: boolean;
   prune: PruneFacts;
@@ -112,6 +125,9 @@ export async function inspectDatadir(datadir: string, options: InspectOptions = 
   const settings = await readSettingsJson(join(netDir, 'settings.json'));
   const blocks = await listBlockFiles(join(netDir, 'blocks'));
   const prune = pruneFacts(args, settings, conf, network, blocks);
+  const xorKey = await readXorKey(join(netDir, 'blocks', 'xor.dat'));
+  const xorSince = await modifiedAt(join(netDir, 'blocks', 'xor.dat'));
+  const coinstatsSince = await directoryModifiedAt(join(netDir, 'indexes', 'coinstatsindex'));
 
   return {
     datadir,
@@ -122,8 +138,10 @@ export async function inspectDatadir(datadir: string, options: InspectOptions = 
     ...(problem !== undefined && { markerProblem: problem }),
     ...(banners.length > 0 && { lastBanner: banners[banners.length - 1]! }),
     banners,
-    xorKey: await readXorKey(join(netDir, 'blocks', 'xor.dat')),
-    coinstatsIndex: await isDirectory(join(netDir, 'indexes', 'coinstatsindex')),
+    xorKey,
+    ...(xorKey !== 'absent' && xorSince !== undefined && { xorKeySince: xorSince }),
+    coinstatsIndex: coinstatsSince !== undefined,
+    ...(coinstatsSince !== undefined && { coinstatsIndexSince: coinstatsSince }),
     hasBlocks: blocks !== undefined,
     prune,
   };
@@ -138,7 +156,7 @@ export async function inspectDatadir(datadir: string, options: InspectOptions = 
  */
 export async function writeVersionMarker(
   datadir: string,
-  entry: { implementation: BitcoinImplementation; version: string; network: ChainNetwork; appId?: string },
+  entry: MarkerEntry,
   now: Date = new Date(),
 ): Promise<VersionMarker> {
   const marker: VersionMarker = { schema: 1, ...entry, writtenAt: now.toISOString() };
@@ -168,7 +186,8 @@ async function readVersionMarker(datadir: string): Promise<{ marker?: VersionMar
 // ---------------------------------------------------------------------------------------------
 // debug.log
 
-const BANNER = /Bitcoin (Core|Knots) version v?(\S+)/g;
+// The timestamp bitcoind puts before each line (-logtimestamps, on by default), when there is one.
+const BANNER = /^(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) )?.*?Bitcoin (Core|Knots) version v?(\S+)/gm;
 
 /** Reads the version banners in the last `tailBytes` of debug.log, oldest first. */
 async function readBanners(path: string, tailBytes: number): Promise<VersionBanner[]> {
@@ -176,9 +195,10 @@ async function readBanners(path: string, tailBytes: number): Promise<VersionBann
   if (text === undefined) return [];
   const banners: VersionBanner[] = [];
   for (const match of text.matchAll(BANNER)) {
-    const implementation = match[1] === 'Knots' ? 'knots' : 'core';
-    const version = match[2]!;
-    if (parseBitcoinVersion(version, implementation)) banners.push({ implementation, version });
+    const implementation = match[2] === 'Knots' ? 'knots' : 'core';
+    const version = match[3]!;
+    if (!parseBitcoinVersion(version, implementation)) continue;
+    banners.push({ implementation, version, ...(match[1] !== undefined && { at: match[1] }) });
   }
   return banners;
 }
@@ -349,6 +369,23 @@ async function readTextIfExists(path: string): Promise<string | undefined> {
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
+  }
+}
+
+async function modifiedAt(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path)).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
+}
+
+async function directoryModifiedAt(path: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path);
+    return info.isDirectory() ? info.mtime.toISOString() : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -41,12 +41,16 @@ export {
   type PruneFacts,
   type VersionBanner,
   type VersionMarker,
+  type MarkerEntry,
   type InspectOptions,
 } from './datadir-inspect.js';
 export {
   planVersionChange,
   planImplementationSwitch,
+  planStartOnDatadir,
   defaultAppId,
+  type StartPlan,
+  type StartRequest,
   type VersionChangePlan,
   type VersionChangeRequest,
   type ImplementationSwitchPlan,

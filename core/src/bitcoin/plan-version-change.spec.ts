@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatadirFacts } from './datadir-inspect.js';
-import { planImplementationSwitch, planVersionChange } from './plan-version-change.js';
+import { planImplementationSwitch, planStartOnDatadir, planVersionChange } from './plan-version-change.js';
 
 const facts = (overrides: Partial<DatadirFacts> = {}): DatadirFacts => ({
   datadir: '/data',
@@ -252,6 +252,189 @@ describe('planImplementationSwitch', () => {
       }),
     ).toThrow(
       'Bitcoin Core is already the implementation on this datadir; to change its version, use: archy set-version',
+    );
+  });
+});
+
+const marker = (version: string, writtenAt: string, banner?: string): DatadirFacts['marker'] => ({
+  schema: 1,
+  implementation: 'core',
+  version,
+  network: 'mainnet',
+  writtenAt,
+  ...(banner !== undefined && { banner }),
+});
+
+describe('planStartOnDatadir', () => {
+  it('starts a new chain without asking anything', () => {
+    const plan = planStartOnDatadir({
+      implementation: 'core',
+      version: '27.2',
+      facts: facts({ hasBlocks: false, xorKey: 'absent' }),
+    });
+    expect(plan).toMatchObject({ kind: 'fresh', allowed: true, needs: 'nothing', startArgs: [] });
+  });
+
+  it('treats a chain nothing names as unknown: confirmation, and never a reindex', () => {
+    const unknown = facts({ xorKey: 'absent', datadir: '/srv/kept/bitcoin' });
+    const refused = planStartOnDatadir({ implementation: 'core', version: '27.2', facts: unknown });
+    expect(refused).toMatchObject({ kind: 'unknown', allowed: false, needs: 'confirmation', startArgs: [] });
+    expect(refused.refusal).toBe(
+      'nothing says which version wrote the chain in /srv/kept/bitcoin (no Archipelago version marker, no version ' +
+        'banner in debug.log, no format clue); if a newer version wrote it, Bitcoin Core 27.2 may not read it, or ' +
+        'may damage it. It is not assumed to be older. If you know the version that ran here last, install that ' +
+        'version or a newer one; to start 27.2 on it anyway, confirm with --confirm-downgrade (it starts without any reindex)',
+    );
+    const confirmed = planStartOnDatadir({
+      implementation: 'core',
+      version: '27.2',
+      facts: unknown,
+      confirmDowngrade: true,
+    });
+    expect(confirmed).toMatchObject({ kind: 'unknown', allowed: true, startArgs: [] });
+  });
+
+  it('refuses kept data a 28+ version created to an older version, even confirmed (the install bypass)', () => {
+    const kept = facts({ marker: marker('29.3', '2026-06-01T10:00:00.000Z') });
+    const plan = planStartOnDatadir({
+      implementation: 'core',
+      version: '27.2',
+      facts: kept,
+      confirmDowngrade: true,
+    });
+    expect(plan).toMatchObject({
+      kind: 'downgrade',
+      allowed: false,
+      rules: ['xor-key-from-28', 'older-release-series'],
+    });
+    expect(plan.refusal).toMatch(
+      /^downgrading bitcoin-core 29\.3 → 27\.2 \(the marker written after 29\.3 ran\) is refused: .*a reindex would not help/,
+    );
+    expect(plan.startArgs).toEqual([]);
+  });
+
+  it('plans kept data of a newer version exactly as set-version would: confirmation, then a one-time reindex', () => {
+    const kept = facts({ xorKey: 'zero', marker: marker('30.0', '2026-06-01T10:00:00.000Z') });
+    const unconfirmed = planStartOnDatadir({ implementation: 'core', version: '28.4', facts: kept });
+    const setVersion = planVersionChange({ implementation: 'core', from: '30.0', to: '28.4', facts: kept });
+    expect(unconfirmed).toMatchObject({
+      allowed: false,
+      needs: setVersion.needs,
+      reindex: setVersion.reindex,
+    });
+    const confirmed = planStartOnDatadir({
+      implementation: 'core',
+      version: '28.4',
+      facts: kept,
+      confirmDowngrade: true,
+    });
+    expect(confirmed).toMatchObject({ allowed: true, startArgs: ['-reindex-chainstate'] });
+  });
+
+  it('lets an installed node start again on what it wrote itself', () => {
+    const plan = planStartOnDatadir({
+      implementation: 'core',
+      version: '28.4',
+      recorded: '28.4',
+      facts: facts({
+        marker: marker('28.4', '2026-06-01T10:00:05.000Z'),
+        banners: [{ implementation: 'core', version: '28.4.0', at: '2026-06-02T09:00:00Z' }],
+      }),
+    });
+    expect(plan).toMatchObject({ kind: 'same', allowed: true, startArgs: [] });
+  });
+
+  it('stops a start of the recorded version when a newer one ran here since (a banner after the marker)', () => {
+    const plan = planStartOnDatadir({
+      implementation: 'core',
+      version: '29.3',
+      recorded: '29.3',
+      facts: facts({
+        marker: marker('29.3', '2026-06-01T10:00:05.000Z'),
+        banners: [
+          { implementation: 'core', version: '29.3.0', at: '2026-06-01T10:00:00Z' },
+          { implementation: 'core', version: '31.0.0', at: '2026-06-03T08:00:00Z' },
+        ],
+      }),
+    });
+    expect(plan).toMatchObject({ kind: 'downgrade', allowed: false, needs: 'confirmation' });
+    expect(plan.refusal).toContain(
+      'downgrading bitcoin-core 31.0 → 29.3 (debug.log shows Bitcoin Core 31.0 started here',
+    );
+  });
+
+  it('takes evidence older than the marker as accepted by the marked version', () => {
+    // 30.0 failed to start and the daemon restored 29.3 (marker after it); then a confirmed
+    // 31.0 → 29.3 left a coin statistics index behind, which 29.3 then ran with.
+    const plan = planStartOnDatadir({
+      implementation: 'core',
+      version: '29.3',
+      recorded: '29.3',
+      facts: facts({
+        xorKey: 'zero',
+        xorKeySince: '2026-05-01T00:00:00.000Z',
+        coinstatsIndex: true,
+        coinstatsIndexSince: '2026-06-01T09:00:00.000Z',
+        marker: marker('29.3', '2026-06-02T10:00:00.500Z'),
+        banners: [{ implementation: 'core', version: '30.0.0', at: '2026-06-02T10:00:00Z' }],
+      }),
+    });
+    expect(plan).toMatchObject({ kind: 'same', allowed: true });
+    // A clue that appeared after the marker still counts.
+    const later = planStartOnDatadir({
+      implementation: 'core',
+      version: '29.3',
+      recorded: '29.3',
+      facts: facts({
+        coinstatsIndex: true,
+        coinstatsIndexSince: '2026-06-03T00:00:00.000Z',
+        marker: marker('29.3', '2026-06-02T10:00:00.500Z'),
+      }),
+    });
+    expect(later).toMatchObject({ kind: 'downgrade' });
+  });
+
+  it('never lets the marker excuse a random block-file key', () => {
+    const plan = planStartOnDatadir({
+      implementation: 'core',
+      version: '27.2',
+      recorded: '27.2',
+      facts: facts({
+        xorKey: 'non-zero',
+        xorKeySince: '2026-01-01T00:00:00.000Z',
+        marker: marker('27.2', '2026-06-01T00:00:00.000Z'),
+      }),
+      confirmDowngrade: true,
+    });
+    expect(plan).toMatchObject({ kind: 'downgrade', allowed: false });
+  });
+
+  it('knows later starts of the build the marker records, and names a version by the catalog and the banner', () => {
+    // A catalog 27.2 whose binary says v27.99.0-…: its own restarts are not a newer version.
+    const build = '27.99.0-4b1d48a6866b';
+    const restarted = planStartOnDatadir({
+      implementation: 'core',
+      version: '27.2',
+      recorded: '27.2',
+      facts: facts({
+        xorKey: 'absent',
+        marker: marker('27.2', '2026-06-01T10:00:05.000Z', build),
+        banners: [{ implementation: 'core', version: build, at: '2026-06-02T09:00:00Z' }],
+      }),
+    });
+    expect(restarted).toMatchObject({ kind: 'same', allowed: true });
+    expect(restarted.warning).toBe(
+      `Bitcoin Core 27.2 (debug.log: v${build}) wrote this datadir, the same version as 27.2; its data stays as it is`,
+    );
+
+    const downgrade = planVersionChange({
+      implementation: 'core',
+      from: '30.0',
+      to: '29.3',
+      facts: facts({ marker: marker('30.0', '2026-06-01T10:00:05.000Z', '29.99.0-abcdef1') }),
+    });
+    expect(downgrade.refusal).toMatch(
+      /^downgrading bitcoin-core 30\.0 \(debug\.log: v29\.99\.0-abcdef1\) → 29\.3/,
     );
   });
 });

@@ -5,7 +5,13 @@
 // The guard compares the target with the *newest* version any evidence says wrote the datadir —
 // the recorded version, our marker, debug.log banners, format clues — not just with what we
 // recorded: a banner newer than our marker means that version at least tried to start here, and
-// may have upgraded databases before it stopped.
+// may have upgraded databases before it stopped. Evidence older than the marker is superseded by
+// it: the marker is written when a version ran healthy here (or when the daemon itself restored it
+// over a version that failed), so that version has accepted everything the datadir held then.
+//
+// Every start of a Bitcoin node on an existing datadir asks the same question (planStartOnDatadir):
+// installing onto kept data, start, restart, the supervisor's restart, an import — with the same
+// rules, confirmations and one-time flags as a version change.
 
 import { RpcErrorCode } from '../api/contract.js';
 import { ArchyError } from '../util/errors.js';
@@ -23,6 +29,7 @@ import {
   implementationName,
   parseBitcoinVersion,
   requireBitcoinVersion,
+  sameBitcoinVersion,
   type BitcoinImplementation,
   type BitcoinVersion,
 } from './version.js';
@@ -61,6 +68,79 @@ export interface VersionChangeRequest {
   confirmResync?: string;
 }
 
+export interface StartRequest {
+  implementation: BitcoinImplementation;
+  /** The app whose id the user types to accept a full re-sync; default bitcoin-core / bitcoin-knots. */
+  appId?: string;
+  /** The version about to start. */
+  version: string;
+  /**
+   * The version our record says ran on this datadir; absent when the data is not from a run we
+   * recorded (kept from a removed app, imported, adopted), so only the datadir's evidence counts.
+   */
+  recorded?: string;
+  facts: DatadirFacts;
+  confirmDowngrade?: boolean;
+  confirmResync?: string;
+}
+
+/** `fresh`: nothing to protect yet; `unknown`: a chain whose writer no evidence names. */
+export type StartPlan =
+  | VersionChangePlan
+  | (Omit<VersionChangePlan, 'kind' | 'datadirVersion' | 'reindex'> & { kind: 'fresh' | 'unknown' });
+
+/**
+ * Plans starting `version` on a datadir: the same decision as a version change from whatever wrote
+ * it (so a downgrade is refused, confirmed or given its one-time reindex exactly as set-version
+ * would), `fresh` when there is no chain yet, and `unknown` — which needs --confirm-downgrade, and
+ * never gets a reindex — when there is a chain but nothing says which version wrote it.
+ */
+export function planStartOnDatadir(request: StartRequest): StartPlan {
+  const appId = request.appId ?? defaultAppId(request.implementation);
+  const to = requireBitcoinVersion(request.version, request.implementation);
+  const recorded =
+    request.recorded !== undefined
+      ? requireBitcoinVersion(request.recorded, request.implementation)
+      : undefined;
+  const { facts } = request;
+  if (!recorded && !newestWriter(undefined, facts, to)) {
+    if (!facts.hasBlocks) {
+      return {
+        kind: 'fresh',
+        allowed: true,
+        needs: 'nothing',
+        startArgs: [],
+        warning: `${describe(to)} starts a new chain in this datadir`,
+        rules: [],
+      };
+    }
+    const warning =
+      `nothing says which version wrote the chain in ${facts.datadir} (no Archipelago version marker, no version ` +
+      `banner in debug.log, no format clue); if a newer version wrote it, ${describe(to)} may not read it, or may ` +
+      `damage it. It is not assumed to be older`;
+    const plan = { kind: 'unknown' as const, needs: 'confirmation' as const, startArgs: [], rules: [] };
+    return request.confirmDowngrade
+      ? { ...plan, allowed: true, warning: `${warning}; started as confirmed, without any reindex` }
+      : {
+          ...plan,
+          allowed: false,
+          warning,
+          refusal:
+            `${warning}. If you know the version that ran here last, install that version or a newer one; to start ` +
+            `${show(to)} on it anyway, confirm with --confirm-downgrade (it starts without any reindex)`,
+        };
+  }
+  return decide({
+    appId,
+    ...(recorded && { from: recorded }),
+    to,
+    facts,
+    confirmDowngrade: request.confirmDowngrade ?? false,
+    confirmResync: request.confirmResync,
+    naming: (writer, target) => `${appId} ${writer} → ${target}`,
+  });
+}
+
 export const defaultAppId = (implementation: BitcoinImplementation): string => `bitcoin-${implementation}`;
 
 /** Plans a change between two versions of one implementation on the same datadir. */
@@ -75,7 +155,7 @@ export function planVersionChange(request: VersionChangeRequest): VersionChangeP
     facts: request.facts,
     confirmDowngrade: request.confirmDowngrade ?? false,
     confirmResync: request.confirmResync,
-    naming: (writer, target) => `${appId} ${show(writer)} → ${show(target)}`,
+    naming: (writer, target) => `${appId} ${writer} → ${target}`,
   });
 }
 
@@ -118,7 +198,8 @@ export function planImplementationSwitch(request: ImplementationSwitchRequest): 
     facts: request.facts,
     confirmDowngrade: request.confirmDowngrade ?? false,
     confirmResync: request.confirmResync,
-    naming: (writer, target) => `${describe(writer)} → ${describe(target)}`,
+    naming: (writer, target, versions) =>
+      `${implementationName(versions.writer.implementation)} ${writer} → ${implementationName(versions.target.implementation)} ${target}`,
   });
   const switchWords =
     `switching from ${describe(from)} to ${describe(to)} keeps the datadir, secrets and ports; ` +
@@ -140,13 +221,18 @@ export function planImplementationSwitch(request: ImplementationSwitchRequest): 
 
 interface Decision {
   appId: string;
-  from: BitcoinVersion;
+  /** The version our record says ran here, when there is a record. */
+  from?: BitcoinVersion;
   to: BitcoinVersion;
   facts: DatadirFacts;
   confirmDowngrade: boolean;
   confirmResync: string | undefined;
   /** How messages name the change: "bitcoin-core 30.0 → 28.4", or "Bitcoin Knots … → Bitcoin Core …". */
-  naming: (writer: BitcoinVersion, target: BitcoinVersion) => string;
+  naming: (
+    writer: string,
+    target: string,
+    versions: { writer: BitcoinVersion; target: BitcoinVersion },
+  ) => string;
 }
 
 const describe = (version: BitcoinVersion): string =>
@@ -155,7 +241,8 @@ const show = displayBitcoinVersion;
 
 function decide(decision: Decision): VersionChangePlan {
   const { from, to, facts, appId } = decision;
-  const writer = newestWriter(from, facts);
+  // With a record there is always a writer; without one, planStartOnDatadir handled "none".
+  const writer = newestWriter(from, facts, to)!;
   const kind = directionOf(writer.version, to);
   const verdict = evaluateVersionChange({
     from: writer.version,
@@ -173,14 +260,15 @@ function decide(decision: Decision): VersionChangePlan {
     },
     rules: verdict.rules.map((rule) => rule.id),
   };
-  const change = decision.naming(writer.version, to);
-  const newerThanRecorded =
-    compareCoreBase(writer.version, from) > 0
+  const change = decision.naming(writer.label, show(to), { writer: writer.version, target: to });
+  const newerThanRecorded = !from
+    ? ` (${writer.evidence})`
+    : compareCoreBase(writer.version, from) > 0
       ? ` (${writer.evidence}, newer than the recorded ${show(from)})`
       : '';
 
   if (kind === 'same') {
-    const warning = `${describe(writer.version)} wrote this datadir, the same version as ${show(to)}; its data stays as it is`;
+    const warning = `${implementationName(writer.version.implementation)} ${writer.label} wrote this datadir, the same version as ${show(to)}; its data stays as it is`;
     return { ...base, allowed: true, needs: 'nothing', warning };
   }
   if (kind === 'upgrade') {
@@ -200,7 +288,7 @@ function decide(decision: Decision): VersionChangePlan {
 
   if (verdict.effect === 'refused') {
     const refusal =
-      `${doing} is refused: ${because}. Stay on ${show(writer.version)} or another version of at least ` +
+      `${doing} is refused: ${because}. Stay on ${writer.label} or another version of at least ` +
       `${minimumVersionFor(verdict)}, or install ${show(to)} with a new, empty datadir (it downloads the whole chain again)`;
     return { ...base, allowed: false, needs: 'nothing', warning: refusal, refusal };
   }
@@ -304,34 +392,81 @@ function goingBack(previous: BitcoinVersion, next: BitcoinVersion, facts: Datadi
 interface Writer {
   version: BitcoinVersion;
   evidence: string;
+  /** How messages name it: the version the user chose, and what debug.log printed when that differs. */
+  label: string;
 }
 
-/** The newest version any evidence says wrote the datadir. */
-function newestWriter(recorded: BitcoinVersion, facts: DatadirFacts): Writer {
-  const candidates: Writer[] = [{ version: recorded, evidence: 'the recorded version' }];
-  if (facts.marker) {
-    const marked = parseBitcoinVersion(facts.marker.version, facts.marker.implementation);
-    if (marked)
-      candidates.push({ version: marked, evidence: `the marker written after ${show(marked)} ran` });
+/**
+ * The newest version any evidence says wrote the datadir, or undefined when nothing does. `target`
+ * helps name a banner by the catalog version the user knows (a banner `v28.0.0rc1` is `28.0rc1`).
+ */
+function newestWriter(
+  recorded: BitcoinVersion | undefined,
+  facts: DatadirFacts,
+  target: BitcoinVersion,
+): Writer | undefined {
+  const candidates: Writer[] = [];
+  if (recorded)
+    candidates.push({ version: recorded, evidence: 'the recorded version', label: show(recorded) });
+  const marker = facts.marker;
+  const marked = marker ? parseBitcoinVersion(marker.version, marker.implementation) : undefined;
+  if (marker && marked) {
+    candidates.push({
+      version: marked,
+      evidence: `the marker written after ${show(marked)} ran`,
+      label: withBanner(show(marked), marker.banner),
+    });
   }
+  // Evidence from before the marker was written is what the marker's version accepted.
+  const markedAt = marker && marked ? Date.parse(marker.writtenAt) : Number.NaN;
+  const superseded = (at: string | undefined): boolean =>
+    at !== undefined && Number.isFinite(markedAt) && Date.parse(at) < markedAt;
+  const known = [recorded, marked, target].filter((v): v is BitcoinVersion => v !== undefined);
   for (const banner of facts.banners) {
+    if (superseded(banner.at)) continue;
+    // A later start of the build the marker records (its banner may read `v27.99.0-…` for a catalog 27.2).
+    if (marker?.banner === banner.version && marker.implementation === banner.implementation) continue;
     const seen = parseBitcoinVersion(banner.version, banner.implementation);
-    if (seen) candidates.push({ version: seen, evidence: `debug.log shows ${describe(seen)} started here` });
+    if (!seen) continue;
+    const chosen = known.find((version) => sameBitcoinVersion(version, seen));
+    candidates.push({
+      version: seen,
+      evidence: `debug.log shows ${implementationName(seen.implementation)} ${show(seen)} started here`,
+      label: withBanner(show(chosen ?? seen), banner.version),
+    });
   }
+  // A random key is a property of the block files for good: pre-28 versions never read them.
   if (facts.xorKey === 'non-zero') {
-    candidates.push({
-      version: floor(28),
-      evidence: 'blocks/xor.dat shows version 28 or later created this datadir',
-    });
+    candidates.push(clue(28, 'blocks/xor.dat shows version 28 or later created this datadir'));
+  } else if (facts.xorKey === 'zero' && !superseded(facts.xorKeySince)) {
+    candidates.push(clue(28, 'blocks/xor.dat shows version 28 or later ran here'));
   }
-  if (facts.coinstatsIndex) {
-    candidates.push({
-      version: floor(30),
-      evidence: 'indexes/coinstatsindex/ shows version 30 or later ran here',
-    });
+  if (facts.coinstatsIndex && !superseded(facts.coinstatsIndexSince)) {
+    candidates.push(clue(30, 'indexes/coinstatsindex/ shows version 30 or later ran here'));
   }
-  // The first of equals wins, so the recorded version and the marker are preferred as evidence.
-  return candidates.reduce((best, next) => (isNewer(next.version, best.version) ? next : best));
+  if (candidates.length === 0) return undefined;
+  // The first of equals wins, so the recorded version and the marker are preferred as evidence;
+  // the name says what debug.log printed if any evidence of that same version knows it.
+  const newest = candidates.reduce((best, next) => (isNewer(next.version, best.version) ? next : best));
+  const named = candidates.find(
+    (candidate) =>
+      !isNewer(candidate.version, newest.version) &&
+      !isNewer(newest.version, candidate.version) &&
+      candidate.label !== show(candidate.version),
+  );
+  return named && named.label.startsWith(newest.label) ? { ...newest, label: named.label } : newest;
+}
+
+/** "27.2 (debug.log: v27.99.0-4b1d48a6866b)" when what debug.log printed is not just another spelling. */
+function withBanner(label: string, banner: string | undefined): string {
+  if (banner === undefined) return label;
+  const printed = parseBitcoinVersion(banner);
+  return printed && show(printed) === label ? label : `${label} (debug.log: v${banner})`;
+}
+
+function clue(major: number, evidence: string): Writer {
+  const version = floor(major);
+  return { version, evidence, label: show(version) };
 }
 
 const floor = (major: number): BitcoinVersion => ({

@@ -6,7 +6,7 @@
 // over its sub-uids. Each call costs most of a second, so the reader does not ask file by file:
 // one call copies exactly the evidence datadir-inspect reads (bitcoin.conf, our marker, per
 // network settings.json, the tail of debug.log, blocks/xor.dat, the first block file's name,
-// whether indexes/coinstatsindex/ exists) into a scratch folder of the daemon's, and the
+// whether indexes/coinstatsindex/ exists, with the times of both clues) into a scratch folder of the daemon's, and the
 // inspector runs on that copy. Nothing in the datadir is written by a read.
 
 import { execFile } from 'node:child_process';
@@ -18,21 +18,17 @@ import {
   inspectDatadir,
   VERSION_MARKER_FILE,
   writeVersionMarker,
-  type BitcoinImplementation,
   type DatadirFacts,
   type InspectOptions,
+  type MarkerEntry,
 } from '../bitcoin/index.js';
-import type { ChainNetwork } from '../manifest/index.js';
 
 const run = promisify(execFile);
 
 export interface DatadirAccess {
   inspect(datadir: string, options: InspectOptions): Promise<DatadirFacts>;
   /** Writes our version marker into the datadir (atomically, as the datadir's owner). */
-  writeMarker(
-    datadir: string,
-    entry: { implementation: BitcoinImplementation; version: string; network: ChainNetwork; appId?: string },
-  ): Promise<void>;
+  writeMarker(datadir: string, entry: MarkerEntry): Promise<void>;
 }
 
 // $1 datadir, $2 scratch copy, $3 debug.log tail bytes. Exit 3: no datadir.
@@ -51,13 +47,16 @@ for net in . testnet3 testnet4 signet regtest; do
   if [ -f "$s/debug.log" ]; then tail -c "$tail_bytes" "$s/debug.log" > "$d/debug.log"; fi
   if [ -d "$s/blocks" ]; then
     mkdir -p "$d/blocks"
-    if [ -f "$s/blocks/xor.dat" ]; then cp "$s/blocks/xor.dat" "$d/blocks/xor.dat"; fi
+    # The times go along: a marker written after a clue appeared has seen it (plan-version-change.ts).
+    if [ -f "$s/blocks/xor.dat" ]; then cp "$s/blocks/xor.dat" "$d/blocks/xor.dat"; touch -r "$s/blocks/xor.dat" "$d/blocks/xor.dat"; fi
     # Only the first block file's name matters (is blk00000.dat still there?): a mainnet node has thousands.
     for b in "$s"/blocks/blk*.dat; do
       if [ -e "$b" ]; then : > "$d/blocks/\${b##*/}"; break; fi
     done
   fi
-  if [ -d "$s/indexes/coinstatsindex" ]; then mkdir -p "$d/indexes/coinstatsindex"; fi
+  if [ -d "$s/indexes/coinstatsindex" ]; then
+    mkdir -p "$d/indexes/coinstatsindex"; touch -r "$s/indexes/coinstatsindex" "$d/indexes/coinstatsindex"
+  fi
 done
 `;
 
@@ -100,10 +99,7 @@ export class UnshareDatadirAccess implements DatadirAccess {
     }
   }
 
-  async writeMarker(
-    datadir: string,
-    entry: { implementation: BitcoinImplementation; version: string; network: ChainNetwork; appId?: string },
-  ): Promise<void> {
+  async writeMarker(datadir: string, entry: MarkerEntry): Promise<void> {
     const staging = await this.scratch('marker-');
     try {
       await writeVersionMarker(staging, entry);

@@ -53,6 +53,16 @@ describe('reading a container-owned Bitcoin datadir', () => {
       hasBlocks: true,
       prune: { pruned: true, setting: 550 },
     });
+    // The clue's time comes along with the copy: the guard compares it with the marker's.
+    const xorTime = await podman([
+      'unshare',
+      'stat',
+      '-c',
+      '%Y',
+      join(datadir, 'regtest', 'blocks', 'xor.dat'),
+    ]);
+    expect(Math.floor(Date.parse(facts.xorKeySince!) / 1000)).toBe(Number(xorTime.trim()));
+    expect(facts.lastBanner!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     await access.writeMarker(datadir, { implementation: 'core', version: '28.4', network: 'regtest' });
     const again = await access.inspect(datadir, { network: 'regtest' });
