@@ -246,10 +246,37 @@ describe('a datadir created by Bitcoin Core 28.4 (random block-file key)', () =>
     expect(log).toContain('Aborted block database rebuild. Exiting.');
     expect(await readAsContainerUser(join(regtest, 'blocks', 'xor.dat'))).toEqual(keyBefore);
 
-    // A -reindex does not help (rule xor-key-from-28), while 28.4 still runs here.
-    expect((await runToExit(core('27.2'), datadir, ['-regtest', '-reindex'])).code).toBe(1);
+    // -reindex-chainstate does not help either (rule xor-key-from-28), while 28.4 still runs here.
+    expect((await runToExit(core('27.2'), datadir, ['-regtest', '-reindex-chainstate'])).code).toBe(1);
     const node = await startNode(core('28.4'), datadir);
     expect(await stopNode(node)).toBe(0);
+  });
+
+  it("loses the chain for good to Bitcoin Core 27.2's -reindex, as real builds did", async () => {
+    const auth = `alice:${password}`;
+    const mined = await startNode(core('28.4'), datadir, [`-rpcauth=${rpcauth('alice', password).line}`]);
+    await mined.rpc('', auth, { jsonrpc: '2.0', id: 1, method: 'generatetoaddress', params: [5, 'bcrt1q'] });
+    const height = async (node: RunningNode) =>
+      ((await node.rpc('getblockchaininfo', auth)).json!.result as { blocks: number }).blocks;
+    expect(await height(mined)).toBeGreaterThanOrEqual(5);
+    expect(await stopNode(mined)).toBe(0);
+
+    // The old version's -reindex does not refuse: it comes up, at height 0.
+    const old = await startNode(core('27.2'), datadir, [
+      '-reindex',
+      `-rpcauth=${rpcauth('alice', password).line}`,
+    ]);
+    expect(await height(old)).toBe(0);
+    expect(await stopNode(old)).toBe(0);
+    expect(await readText(join(regtest, 'debug.log'))).toContain('Loaded 0 blocks from external file');
+
+    // And nothing brings a block back: not even 28.4's own -reindex.
+    const again = await startNode(core('28.4'), datadir, [
+      '-reindex',
+      `-rpcauth=${rpcauth('alice', password).line}`,
+    ]);
+    expect(await height(again)).toBe(0);
+    expect(await stopNode(again)).toBe(0);
   });
 });
 

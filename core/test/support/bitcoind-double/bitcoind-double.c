@@ -817,7 +817,25 @@ static int datadir_writer(struct version *from, int xor_state, int coinstats) {
 
 /* Applies the table to this start. Rows whose basis is an assumption are the daemon's caution,
  * not something bitcoind is known to enforce, so the double only logs them. */
-static void check_version_rules(int xor_state, int coinstats, int reindex, int reindex_chainstate) {
+/* Observed with real builds (a 27.99 on a datadir a 29.99 created): a pre-28 -reindex reads the
+ * obfuscated block files as garbage, finds no blocks, starts over from genesis and writes its own
+ * unobfuscated genesis over blk00000.dat; it comes up at height 0, and afterwards not even a 28+
+ * -reindex recovers a single block. The double does the same: the chain is gone for good. */
+static void destroy_chain_by_old_reindex(const char *blocksdir) {
+  logf_("LoadExternalBlockFile: Deserialize or I/O error - ReadCompactSize(): size too large");
+  logf_("Loaded 0 blocks from external file in 0ms");
+  char *blk = xasprintf("%s/blk00000.dat", blocksdir);
+  unsigned char data[64] = {0};
+  memcpy(data, "\xfa\xbf\xb5\xda", 4);
+  snprintf((char *)data + 8, sizeof data - 8, "bitcoind-double genesis %s (written unobfuscated)", g_net->chain);
+  write_file_atomic(blk, data, sizeof data, 0600);
+  free(blk);
+  g_state.blocks = 0;
+  g_state.tip[0] = 0;
+}
+
+static void check_version_rules(const char *blocksdir, int xor_state, int coinstats, int reindex,
+                                int reindex_chainstate) {
   struct version from;
   if (!datadir_writer(&from, xor_state, coinstats)) return;
   int dir = direction_of(&from, &g_version);
@@ -832,6 +850,10 @@ static void check_version_rules(int xor_state, int coinstats, int reindex, int r
     if (r->basis != BASIS_ASSUMPTION && r->effect > effect) effect = r->effect, why = r->id;
   }
   if (effect == EFFECT_REFUSED) {
+    if (!strcmp(why, "xor-key-from-28") && reindex) {
+      destroy_chain_by_old_reindex(blocksdir);
+      return;
+    }
     if (!strcmp(why, "xor-key-from-28")) {
       /* What a pre-28 bitcoind printed on a datadir a 28+ one created (see ARCHITECTURE.md). */
       logf_("Verifying last %ld blocks at level 3", g_state.blocks < 6 ? g_state.blocks : 6L);
@@ -1533,7 +1555,7 @@ static int daemon_main(int argc, char **argv) {
   int coinstats = is_dir(csipath);
   if (g_version.major < 28 && xor_state == XOR_NONZERO)
     logf_("bitcoind-double: this version predates 28 and reads block files without the key in blocks/xor.dat");
-  check_version_rules(xor_state, coinstats, reindex, reindex_chainstate);
+  check_version_rules(blocksdir, xor_state, coinstats, reindex, reindex_chainstate);
   if (g_version.major >= 28) init_xor_key(blocksdir);
 
   if (g_state.have_pruned && !g_prune && !reindex)
