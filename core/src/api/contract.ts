@@ -208,6 +208,16 @@ export const RpcErrorCode = {
 } as const;
 export type RpcErrorCodeValue = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
+/**
+ * What the Bitcoin version guard asks for before a node starts on a datadir a newer version — or a
+ * version nothing names — wrote: `confirmDowngrade` accepts it (and a one-time reindex it needs);
+ * on a pruned node, where that means re-downloading the chain, `confirmResync` is the app id typed.
+ */
+export interface GuardConfirmation {
+  confirmDowngrade?: boolean;
+  confirmResync?: string;
+}
+
 /** Params and results of each JSON-RPC method, by method name. */
 export interface RpcMethods {
   'container-install': {
@@ -227,13 +237,14 @@ export interface RpcMethods {
       network?: BitcoinNetwork;
       /** A Bitcoin node's prune target in GB; 0 or absent: keep every block. */
       prune?: number;
-    };
+    } & GuardConfirmation;
     result: AppStatus;
   };
-  'container-start': { params: { id: string }; result: AppStatus };
+  /** A Bitcoin node's start goes through the version guard: `GuardConfirmation` is what it asks for. */
+  'container-start': { params: { id: string } & GuardConfirmation; result: AppStatus };
   /** `cascade` stops the running apps that depend on it first; without it they make this a refusal. */
   'container-stop': { params: { id: string; cascade?: boolean }; result: AppStatus };
-  'container-restart': { params: { id: string }; result: AppStatus };
+  'container-restart': { params: { id: string } & GuardConfirmation; result: AppStatus };
   'container-remove': {
     params: { id: string; purge?: boolean; cascade?: boolean };
     result: { id: string; purged: boolean };
@@ -269,7 +280,13 @@ export interface RpcMethods {
   'package.versions': { params: { id: string }; result: AppVersionsReport };
   /** Installs a bundled app at a catalog version (default: the catalog's default). */
   'package.install': {
-    params: { id: string; version?: string; from?: string; network?: BitcoinNetwork; prune?: number };
+    params: {
+      id: string;
+      version?: string;
+      from?: string;
+      network?: BitcoinNetwork;
+      prune?: number;
+    } & GuardConfirmation;
     result: AppStatus;
   };
   /** The SBOM of the image an installed app runs, when this node built it (CycloneDX JSON text). */
@@ -386,6 +403,11 @@ export interface VersionChangeResult {
   warning?: string;
   /** Extra arguments the new version's first start got (e.g. -reindex-chainstate). */
   startArgs?: string[];
+  /**
+   * After such a first start, once the node answered again without them: whether bitcoind is still
+   * rebuilding, with its progress when known.
+   */
+  progress?: string;
 }
 
 /** One installable app, from its bundled manifest. */

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { RpcErrorCode, type LogLine, type RpcMethodName, type RpcMethods } from './contract.js';
+import {
+  RpcErrorCode,
+  type GuardConfirmation,
+  type LogLine,
+  type RpcMethodName,
+  type RpcMethods,
+} from './contract.js';
 import type { AppLifecycle, VersionControl } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
 import { ArchyError } from '../util/errors.js';
@@ -42,6 +48,7 @@ export function createRpcMethods({
       from,
       network,
       prune,
+      ...confirm
     }) => {
       // The params schema guarantees exactly one of id / manifest.
       const source =
@@ -59,11 +66,12 @@ export function createRpcMethods({
         ...(from !== undefined && { from }),
         ...(network !== undefined && { network }),
         ...(prune !== undefined && { prune }),
+        ...guardConfirmationOf(confirm),
       });
     },
-    'container-start': ({ id }) => lifecycle.start(id),
+    'container-start': ({ id, ...confirm }) => lifecycle.start(id, guardConfirmationOf(confirm)),
     'container-stop': ({ id, cascade }) => lifecycle.stop(id, { cascade: cascade ?? false }),
-    'container-restart': ({ id }) => lifecycle.restart(id),
+    'container-restart': ({ id, ...confirm }) => lifecycle.restart(id, guardConfirmationOf(confirm)),
     'container-remove': ({ id, purge, cascade }) =>
       lifecycle.remove(id, { purge: purge ?? false, cascade: cascade ?? false }),
     'container-status': ({ id }) => lifecycle.status(id),
@@ -87,13 +95,14 @@ export function createRpcMethods({
     },
     'catalog.status': async () => versionControl(lifecycle).catalogStatus(),
     'package.versions': ({ id }) => versionControl(lifecycle).versions(id),
-    'package.install': ({ id, version, from, network, prune }) =>
+    'package.install': ({ id, version, from, network, prune, ...confirm }) =>
       lifecycle.install({
         source: { kind: 'bundled', id },
         ...(version !== undefined && { version }),
         ...(from !== undefined && { from }),
         ...(network !== undefined && { network }),
         ...(prune !== undefined && { prune }),
+        ...guardConfirmationOf(confirm),
       }),
     'package.sbom': ({ id }) => lifecycle.sbom(id),
     'package.set-config': (params) => versionControl(lifecycle).setConfig(params),
@@ -106,6 +115,14 @@ export function createRpcMethods({
   const table = {} as Record<RpcMethodName, RpcMethod>;
   for (const name of Object.keys(handlers) as RpcMethodName[]) table[name] = bindMethod(name, handlers);
   return table;
+}
+
+/** Only the confirmations given (exactOptionalPropertyTypes: no explicit undefined). */
+function guardConfirmationOf(confirm: GuardConfirmation): GuardConfirmation {
+  return {
+    ...(confirm.confirmDowngrade !== undefined && { confirmDowngrade: confirm.confirmDowngrade }),
+    ...(confirm.confirmResync !== undefined && { confirmResync: confirm.confirmResync }),
+  };
 }
 
 function versionControl(lifecycle: AppLifecycle): VersionControl {

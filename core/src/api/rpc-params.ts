@@ -47,6 +47,12 @@ const pruneGb = z
   });
 
 const idOnly = z.strictObject({ id: appIdSchema });
+
+/** What the Bitcoin version guard asks for (contract.ts GuardConfirmation). */
+const guardConfirmation = {
+  confirmDowngrade: z.boolean(expecting('true or false')).optional(),
+  confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+};
 const noParams = z.strictObject({});
 
 /**
@@ -64,6 +70,7 @@ export const rpcParamSchemas = {
       from: absolutePath('the release tarball or its folder').optional(),
       network: bitcoinNetwork.optional(),
       prune: pruneGb.optional(),
+      ...guardConfirmation,
     })
     .superRefine((params, ctx) => {
       const hasId = params.id !== undefined;
@@ -85,12 +92,12 @@ export const rpcParamSchemas = {
         });
       }
     }),
-  'container-start': idOnly,
+  'container-start': z.strictObject({ id: appIdSchema, ...guardConfirmation }),
   'container-stop': z.strictObject({
     id: appIdSchema,
     cascade: z.boolean(expecting('true or false')).optional(),
   }),
-  'container-restart': idOnly,
+  'container-restart': z.strictObject({ id: appIdSchema, ...guardConfirmation }),
   'container-remove': z.strictObject({
     id: appIdSchema,
     purge: z.boolean(expecting('true or false')).optional(),
@@ -112,6 +119,7 @@ export const rpcParamSchemas = {
     from: absolutePath('the release tarball or its folder').optional(),
     network: bitcoinNetwork.optional(),
     prune: pruneGb.optional(),
+    ...guardConfirmation,
   }),
   'package.sbom': idOnly,
   'package.set-config': z
@@ -133,8 +141,7 @@ export const rpcParamSchemas = {
   'package.set-version': z.strictObject({
     id: appIdSchema,
     version: versionText,
-    confirmDowngrade: z.boolean(expecting('true or false')).optional(),
-    confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+    ...guardConfirmation,
   }),
   'package.update': idOnly,
   'package.switch-implementation': z.strictObject({
@@ -142,8 +149,7 @@ export const rpcParamSchemas = {
     to: appIdSchema,
     version: versionText.optional(),
     confirmSwitch: z.boolean(expecting('true or false')).optional(),
-    confirmDowngrade: z.boolean(expecting('true or false')).optional(),
-    confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+    ...guardConfirmation,
   }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 

@@ -29,8 +29,16 @@ export interface AppRuntime {
    * forwarding): its next `died` event is that restart's, not a failure of the app.
    */
   ownRestart?: string;
+  /** The run (runKey) whose version a Bitcoin node's datadir marker already records. */
+  markedRun?: string;
   /** Set when the supervisor gave up restarting: the app keeps failing. */
   crashLoop?: { since: string; exitCode?: number; lastLogs: string[] };
+}
+
+/** One start of one container: what "this run" means for things done once per run. */
+export function runKey(runtime: AppRuntime): string | undefined {
+  const container = runtime.container;
+  return container?.running ? `${container.id}@${container.startedAt ?? ''}` : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type {
+  GuardConfirmation,
   AppConfigReport,
   AppHealth,
   AppStatus,
@@ -30,7 +31,14 @@ export interface InstallRequest {
   network?: BitcoinNetwork;
   /** A Bitcoin node's prune target in GB; 0 keeps every block. */
   prune?: number;
+  /** Kept Bitcoin data a newer (or an unknown) version wrote: the user accepts starting this version on it. */
+  confirmDowngrade?: boolean;
+  /** The app id, typed to accept that such a start re-downloads the whole chain (a pruned node). */
+  confirmResync?: string;
 }
+
+/** What a user gives the version guard to start a Bitcoin node on data a newer version wrote. */
+export type StartConfirmation = GuardConfirmation;
 
 export interface LogOptions {
   tail?: number;
@@ -45,10 +53,11 @@ export interface LogOptions {
 export interface AppLifecycle {
   readonly events: TypedEventBus<DaemonEvents>;
   install(request: InstallRequest): Promise<AppStatus>;
-  start(id: string): Promise<AppStatus>;
+  /** `confirm`: for a Bitcoin node the version guard stopped (see bitcoin-datadir.ts). */
+  start(id: string, confirm?: StartConfirmation): Promise<AppStatus>;
   /** Refuses while running apps depend on it, unless `cascade` (which stops them first). */
   stop(id: string, options?: { cascade?: boolean }): Promise<AppStatus>;
-  restart(id: string): Promise<AppStatus>;
+  restart(id: string, confirm?: StartConfirmation): Promise<AppStatus>;
   remove(
     id: string,
     options: { purge: boolean; cascade?: boolean },

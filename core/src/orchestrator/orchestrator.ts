@@ -24,7 +24,7 @@ import { KeyedQueue } from '../util/keyed-queue.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { removeAppTree } from './app-data-removal.js';
 import { AppRecordStore, type AppRecord } from './app-record.js';
-import { toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
+import { runKey, toStatus, type AppRuntime, type ObservedContainer } from './app-runtime.js';
 import { Supervisor } from './supervisor.js';
 import type { ImageTrust } from './image-trust.js';
 import { stepsByApp } from './plan-steps.js';
@@ -58,6 +58,8 @@ import { AppConfigStore } from './app-config.js';
 import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
 import type { CatalogService } from './catalog-service.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
+import { BitcoinDatadirs, type GuardedStart, type StartConfirmation } from './bitcoin-datadir.js';
+import { decisiveExitOutput, describeExitOutput, EXIT_OUTPUT_TAIL } from './exit-output.js';
 import { argsForCreate, firstStartArgsStep } from './first-start-args.js';
 import { IntentJournal, type Intent } from './intent-journal.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
@@ -141,6 +143,7 @@ export class Orchestrator implements AppLifecycle {
   private readonly configs: AppConfigStore;
   private readonly pause: PauseHook;
   private readonly datadirs: DatadirAccess;
+  private readonly bitcoinDatadirs: BitcoinDatadirs;
   private readonly versionSwitch: VersionSwitch | undefined;
   private readonly provisioner: ImageProvisioner;
   /** Provenance of the images this node built, by image ID (what records' runImage names). */
@@ -162,6 +165,10 @@ export class Orchestrator implements AppLifecycle {
     this.pause = options.pause ?? testPauseHook(options.logger);
     this.datadirs =
       options.datadirs ?? new UnshareDatadirAccess({ scratchDir: join(this.layout.runDir, 'scratch') });
+    this.bitcoinDatadirs = new BitcoinDatadirs({
+      access: this.datadirs,
+      volumeDir: (owner, volume) => this.layout.volumeDir(owner, volume),
+    });
     this.localImages = new LocalImages(this.layout.imagesDir);
     this.provisioner = new ImageProvisioner({
       trust: options.imageTrust,
@@ -186,7 +193,7 @@ export class Orchestrator implements AppLifecycle {
         catalog: options.catalog,
         configs: this.configs,
         journal: this.journal,
-        datadirs: this.datadirs,
+        bitcoinDatadirs: this.bitcoinDatadirs,
         pause: this.pause,
         log,
       });
@@ -215,8 +222,10 @@ export class Orchestrator implements AppLifecycle {
       if (tracker.status === 'unhealthy' && !runtime.transition && runtime.record.desired === 'running') {
         this.supervisor.failed(id, `unhealthy: ${result.detail}`);
       }
+      if (tracker.status === 'healthy' && runtime.manifest.bitcoin) this.markRunOnce(runtime);
       // Healthy once with -reindex(-chainstate): recreate without it, so no restart reindexes again.
-      if (tracker.status === 'healthy' && runtime.record.firstStartArgs && !runtime.transition) {
+      // Queued behind whatever operation is running (a start, a restart), which may not wait for it.
+      if (tracker.status === 'healthy' && runtime.record.firstStartArgs) {
         void this.queue
           .run(id, () => this.settleFirstStartArgs(id, { healthy: true }))
           .catch((error: unknown) =>
@@ -403,8 +412,13 @@ export class Orchestrator implements AppLifecycle {
         await this.waitForDependencies(step.id, step.waitFor);
         const runtime = reserved.find((r) => r.record.id === step.id);
         if (runtime) {
+          const isTarget = step.id === manifest.id;
           await this.queue.run(step.id, () =>
-            this.completeInstall(runtime, { start: step.start, waitForHealthy: step.id === manifest.id }),
+            this.completeInstall(runtime, {
+              start: step.start,
+              waitForHealthy: isTarget,
+              ...(isTarget && { confirm: confirmationOf(request) }),
+            }),
           );
         } else if (step.start) {
           await this.startOne(step.id);
@@ -509,7 +523,7 @@ export class Orchestrator implements AppLifecycle {
 
   private async completeInstall(
     runtime: AppRuntime,
-    options: { start: boolean; waitForHealthy: boolean },
+    options: { start: boolean; waitForHealthy: boolean; confirm?: StartConfirmation },
   ): Promise<void> {
     const { record, manifest } = runtime;
     const id = record.id;
@@ -530,7 +544,7 @@ export class Orchestrator implements AppLifecycle {
       });
       await this.pause('install-create', id);
       await this.checkPortsAvailable(manifest);
-      await this.checkChainOfKeptData(runtime);
+      const guardNote = await this.guardKeptBitcoinData(runtime, options.confirm);
       await this.prepareDataDirs(manifest);
       // Verified (or built here from verified inputs) before anything runs; the container then
       // runs exactly that digest or image ID.
@@ -539,7 +553,7 @@ export class Orchestrator implements AppLifecycle {
       step('image');
       await this.ensureNetwork(id, record.version);
       step('network');
-      record.containerId = await this.createContainer(runtime);
+      record.containerId = await this.createContainer(runtime, argsForCreate(record.firstStartArgs));
       await this.store.save(record);
       step('created');
       if (options.start) await this.startAndWait(runtime, { waitForHealthy: options.waitForHealthy });
@@ -550,6 +564,13 @@ export class Orchestrator implements AppLifecycle {
       await this.writeDefaultAppConfig(id);
       if (record.bitcoin) await this.configs.update(id, { prune: record.bitcoin.prune ?? null });
       await this.markVersionIfHealthy(runtime);
+      // A confirmed downgrade onto kept data started with a one-time reindex: once healthy the
+      // container goes without it (as after a set-version), and the install answers when it is back.
+      if (record.firstStartArgs && runtime.health?.status === 'healthy') {
+        await this.settleFirstStartArgs(id, { healthy: true });
+        await this.waitUntilHealthy(runtime);
+      }
+      if (runtime.message === guardNote) runtime.message = undefined;
       this.pendingImages.delete(id);
       runtime.transition = undefined;
       this.publish(runtime);
@@ -618,15 +639,9 @@ export class Orchestrator implements AppLifecycle {
           RpcErrorCode.InvalidParams,
           `'${id}' is not a Bitcoin node; pruning applies to bitcoin-core and bitcoin-knots`,
         );
-      const volume = runtime.manifest.volumes.find((v) => v.mount === (bitcoin.datadir ?? '/data'));
-      const facts = volume
-        ? await this.datadirs.inspect(this.layout.volumeDir(id, volume.name), {
-            network: bitcoin.network,
-            args: runtime.manifest.command ?? [],
-          })
-        : undefined;
+      const facts = await this.bitcoinDatadirs.inspect(runtime.manifest, id);
       const change = planPruneChange(id, current, prune, {
-        prunedData: facts?.prune.pruned ?? false,
+        prunedData: facts.prune.pruned,
         ...(confirmResync !== undefined && { confirmResync }),
       });
       if (change.settings.prune === current.prune && change.firstStartArgs.length === 0)
@@ -652,68 +667,156 @@ export class Orchestrator implements AppLifecycle {
     });
   }
 
-  /** Data kept from an earlier install must be for the chain this install follows. */
-  private async checkChainOfKeptData(runtime: AppRuntime): Promise<void> {
-    const bitcoin = runtime.manifest.bitcoin;
-    if (!bitcoin || bitcoin.network === 'testnet' || runtime.record.createdDataDir) return;
-    const volume = runtime.manifest.volumes.find((v) => v.mount === (bitcoin.datadir ?? '/data'));
-    if (!volume) return;
-    const datadir = this.layout.volumeDir(runtime.record.id, volume.name);
-    const facts = await this.datadirs.inspect(datadir, {
-      network: bitcoin.network,
-      args: runtime.manifest.command ?? [],
+  /**
+   * Data kept from an earlier install (or brought with an imported manifest) must be for the chain
+   * this install follows, and the version guard decides whether this version may start on it — a
+   * datadir a newer version wrote is refused or needs the same confirmations as a set-version,
+   * and a confirmed downgrade's one-time reindex goes on the record (see bitcoin-datadir.ts).
+   */
+  private async guardKeptBitcoinData(
+    runtime: AppRuntime,
+    confirm: StartConfirmation | undefined,
+  ): Promise<string | undefined> {
+    const { manifest, record } = runtime;
+    const bitcoin = manifest.bitcoin;
+    if (!bitcoin || record.createdDataDir) return undefined;
+    const datadir = this.bitcoinDatadirs.pathOf(manifest, record.id);
+    const facts = await this.bitcoinDatadirs.inspect(manifest, record.id);
+    if (bitcoin.network !== 'testnet') {
+      checkChainMatchesData(record.id, datadir, bitcoin.network, [
+        ...facts.networksPresent,
+        ...(facts.marker && !facts.networksPresent.includes(facts.marker.network)
+          ? [facts.marker.network]
+          : []),
+      ]);
+    }
+    const guarded = await this.bitcoinDatadirs.guardStart({
+      manifest,
+      owner: record.id,
+      version: record.version,
+      facts,
+      ...(confirm && { confirm }),
+      howToConfirm: `Nothing was installed; the data in ${datadir} is as it was`,
     });
-    checkChainMatchesData(runtime.record.id, datadir, bitcoin.network, [
-      ...facts.networksPresent,
-      ...(facts.marker && !facts.networksPresent.includes(facts.marker.network)
-        ? [facts.marker.network]
-        : []),
-    ]);
+    return (await this.applyGuardedStart(runtime, guarded)).note;
+  }
+
+  /**
+   * The version guard before a Bitcoin node starts again on its own datadir: the record's version
+   * against the newest version the datadir's evidence names. Throws the refusal before anything
+   * changed; the caller applies what it returns (applyGuardedStart). Nothing is checked while a
+   * confirmed change still has its one-time arguments pending: that start was guarded when asked for.
+   */
+  private async checkBitcoinStart(
+    runtime: AppRuntime,
+    confirm: StartConfirmation | undefined,
+    howToConfirm: string,
+  ): Promise<GuardedStart | undefined> {
+    const { manifest, record } = runtime;
+    if (!manifest.bitcoin || (record.firstStartArgs && !record.firstStartArgs.spent)) return undefined;
+    return this.bitcoinDatadirs.guardStart({
+      manifest,
+      owner: record.id,
+      version: record.version,
+      recorded: record.version,
+      ...(confirm && { confirm }),
+      howToConfirm,
+    });
+  }
+
+  /** checkBitcoinStart and applyGuardedStart in one, for the daemon's own starts (nothing to keep as it was). */
+  private async guardBitcoinStart(runtime: AppRuntime, howToConfirm: string): Promise<{ recreate: boolean }> {
+    return this.applyGuardedStart(runtime, await this.checkBitcoinStart(runtime, undefined, howToConfirm));
+  }
+
+  /**
+   * Puts a confirmed start's one-time arguments on the record (saved; the container must then be
+   * recreated), and what the start means in the app's message while it happens (returned as
+   * `note`, so the caller clears it once the start is done).
+   */
+  private async applyGuardedStart(
+    runtime: AppRuntime,
+    guarded: GuardedStart | undefined,
+  ): Promise<{ recreate: boolean; note?: string }> {
+    if (!guarded) return { recreate: false };
+    const recreate = guarded.startArgs.length > 0;
+    if (recreate) {
+      runtime.record.firstStartArgs = { args: guarded.startArgs, spent: false };
+      if (runtime.record.phase === 'installed') await this.store.save(runtime.record);
+    }
+    if (guarded.warning === undefined) return { recreate };
+    runtime.message = guarded.warning;
+    this.publish(runtime);
+    this.log.warn({ app: runtime.record.id, args: guarded.startArgs }, guarded.warning);
+    return { recreate, note: guarded.warning };
   }
 
   /** A Bitcoin node's datadir records the version that ran on it, once it answered healthy. */
   private async markVersionIfHealthy(runtime: AppRuntime): Promise<void> {
-    const bitcoin = runtime.manifest.bitcoin;
-    if (!bitcoin || runtime.health?.status !== 'healthy') return;
-    const volume = runtime.manifest.volumes.find((v) => v.mount === (bitcoin.datadir ?? '/data'));
-    if (!volume) return;
+    if (!runtime.manifest.bitcoin || runtime.health?.status !== 'healthy') return;
     try {
-      await this.datadirs.writeMarker(this.layout.volumeDir(runtime.record.id, volume.name), {
-        implementation: bitcoin.implementation,
-        version: runtime.record.version,
-        network: bitcoin.network,
-        appId: runtime.record.id,
+      await this.bitcoinDatadirs.markRan(runtime.manifest, runtime.record.id, runtime.record.version, {
+        banner: true,
       });
+      runtime.markedRun = runKey(runtime);
     } catch (error) {
       this.log.warn({ app: runtime.record.id, err: error }, 'could not write the version marker');
     }
   }
 
+  /**
+   * Every run of a Bitcoin node that answers healthy is recorded in its datadir's marker, once per
+   * container start, on the app's queue (after whatever operation is running finishes, and only if
+   * that run is still the one running then): the guard then knows this version accepted the data.
+   */
+  private markRunOnce(runtime: AppRuntime): void {
+    const key = runKey(runtime);
+    if (key === undefined || runtime.markedRun === key) return;
+    runtime.markedRun = key;
+    const id = runtime.record.id;
+    void this.queue
+      .run(id, async () => {
+        const current = this.runtimes.get(id);
+        if (current !== runtime || runKey(runtime) !== key || runtime.health?.status !== 'healthy') return;
+        await this.bitcoinDatadirs.markRan(runtime.manifest, id, runtime.record.version, { banner: true });
+      })
+      .catch((error: unknown) => {
+        runtime.markedRun = undefined;
+        this.log.warn({ app: id, err: error }, 'could not write the version marker');
+      });
+  }
+
   // ---- start / stop / restart / remove ------------------------------------------------------
 
   /** Starts an app after the installed dependencies it needs, refusing a conflicting start. */
-  async start(id: string): Promise<AppStatus> {
+  async start(id: string, confirm?: StartConfirmation): Promise<AppStatus> {
     this.runtime(id);
     const plan = planStart({ id, installed: this.installedApps(), available: await this.availableApps() });
     for (const step of stepsByApp(plan)) {
       if (!step.start) continue;
       await this.waitForDependencies(step.id, step.waitFor);
-      await this.startOne(step.id);
+      await this.startOne(step.id, step.id === id ? confirm : undefined);
     }
     return this.status(id);
   }
 
-  private startOne(id: string): Promise<AppStatus> {
+  private startOne(id: string, confirm?: StartConfirmation): Promise<AppStatus> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
+      // Refused before anything changes: a stopped node stays stopped, as the user left it.
+      const checked = runtime.container?.running
+        ? undefined
+        : await this.checkBitcoinStart(runtime, confirm, `'${id}' was not started`);
       await this.beginUserOperation(runtime, 'running', 'starting');
       try {
         // Never start a container again with a reindex that already ran.
         await this.settleFirstStartArgs(id, { healthy: false });
-        if (!runtime.container) {
+        const guarded = await this.applyGuardedStart(runtime, checked);
+        if (!runtime.container || guarded.recreate) {
           await this.recreateContainer(runtime);
         }
         await this.startAndWait(runtime, { waitForHealthy: false });
+        if (guarded.note !== undefined && runtime.message === guarded.note) runtime.message = undefined;
       } finally {
         runtime.transition = undefined;
         this.publish(runtime);
@@ -751,7 +854,7 @@ export class Orchestrator implements AppLifecycle {
     });
   }
 
-  restart(id: string): Promise<AppStatus> {
+  restart(id: string, confirm?: StartConfirmation): Promise<AppStatus> {
     return this.queue.run(id, async () => {
       const runtime = this.runtime(id);
       if (!runtime.container) {
@@ -760,16 +863,29 @@ export class Orchestrator implements AppLifecycle {
           `'${id}' has no container to restart; start it with 'archy start ${id}'`,
         );
       }
+      // Refused before anything changes: a running node keeps running.
+      const checked = await this.checkBitcoinStart(runtime, confirm, `'${id}' was not restarted`);
       await this.beginUserOperation(runtime, 'running', 'starting');
       try {
         // Never restart a container with a reindex that already ran: recreate it without first.
         await this.settleFirstStartArgs(id, { healthy: false });
+        const guarded = await this.applyGuardedStart(runtime, checked);
         this.monitor.unwatch(id);
-        await this.call(`restart '${id}'`, () =>
-          this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
-        );
+        if (guarded.recreate) {
+          // A confirmed downgrade's one-time reindex: a new container, as a set-version makes one.
+          await this.call(`stop '${id}'`, () =>
+            this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+          );
+          await this.recreateContainer(runtime);
+          await this.startContainerOrFail(id);
+        } else {
+          await this.call(`restart '${id}'`, () =>
+            this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+          );
+        }
         await this.settle(runtime);
         this.watchHealth(runtime);
+        if (guarded.note !== undefined && runtime.message === guarded.note) runtime.message = undefined;
       } finally {
         runtime.transition = undefined;
         this.publish(runtime);
@@ -837,7 +953,8 @@ export class Orchestrator implements AppLifecycle {
       await this.queue.run(record.id, async () => {
         // An interrupted version change first decides which version the reconcile brings up.
         const pending: Intent | undefined = await this.versionSwitch?.recoverBefore(record);
-        await this.reconcileApp(record);
+        // A change rolled forward was guarded (and confirmed) when it was asked for.
+        await this.reconcileApp(record, { guarded: pending !== undefined });
         const runtime = this.runtimes.get(record.id);
         // A switch is settled once every app is back: undoing it needs the source app's runtime.
         if (pending && runtime && pending.op === 'switch-implementation')
@@ -860,7 +977,7 @@ export class Orchestrator implements AppLifecycle {
     }
   }
 
-  private async reconcileApp(record: AppRecord): Promise<void> {
+  private async reconcileApp(record: AppRecord, options: { guarded: boolean }): Promise<void> {
     const id = record.id;
     let manifest: AppManifest;
     try {
@@ -888,6 +1005,13 @@ export class Orchestrator implements AppLifecycle {
       await this.settleFirstStartArgs(id, { healthy: false });
       if (record.desired === 'running' && !runtime.container?.running) {
         this.log.info({ app: id }, 'starting an app that should be running');
+        // Without a user to confirm anything, a start the guard refuses stays undone (message says why).
+        if (!options.guarded) {
+          await this.guardBitcoinStart(
+            runtime,
+            `It was not started at boot; once you have decided, start it with 'archy start ${id}' and the confirmation`,
+          );
+        }
         if (!runtime.container) {
           await this.recreateContainer(runtime);
         }
@@ -977,6 +1101,18 @@ export class Orchestrator implements AppLifecycle {
       await this.refreshContainer(runtime);
       const unhealthy = runtime.health?.status === 'unhealthy';
       if (runtime.container?.running && !unhealthy) return;
+      try {
+        // Without a user to confirm anything, a restart the guard refuses is not retried.
+        await this.guardBitcoinStart(
+          runtime,
+          `The supervisor did not restart it; once you have decided, start it with 'archy start ${id}' and the confirmation`,
+        );
+      } catch (error) {
+        runtime.message = error instanceof Error ? error.message : String(error);
+        this.log.warn({ app: id, err: error }, 'the version guard refused to restart a failed app');
+        this.publish(runtime);
+        return;
+      }
       runtime.restartCount += 1;
       this.log.warn({ app: id, attempt: runtime.restartCount }, 'restarting a failed app');
       try {
@@ -1463,19 +1599,14 @@ export class Orchestrator implements AppLifecycle {
     // Podman records the exit code a moment after the state flips; ask once more if it's missing.
     const code =
       runtime.container?.exitCode ?? (await this.podman.inspectContainer(containerName(id)))?.State.ExitCode;
-    const lines: string[] = [];
-    try {
-      for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: 5 })) {
-        lines.push(line.line);
-      }
-    } catch {
-      // The logs are a courtesy here; the exit itself is the error.
-    }
-    const last = lines.length > 0 ? `; last output: ${lines.join(' | ').slice(0, 400)}` : '';
+    const output = decisiveExitOutput(await this.lastLogLines(id, EXIT_OUTPUT_TAIL), {
+      bitcoin: runtime.manifest.bitcoin !== undefined,
+      approvedArgs: argsForCreate(runtime.record.firstStartArgs),
+    });
     return new ArchyError(
       RpcErrorCode.StartFailed,
-      `'${id}' exited${code !== undefined ? ` with status ${code}` : ''} right after starting${last}`,
-      { data: { exitCode: code, logs: lines } },
+      `'${id}' exited${code !== undefined ? ` with status ${code}` : ''} right after starting${describeExitOutput(output)}`,
+      { data: { exitCode: code, logs: output.lines } },
     );
   }
 
@@ -1751,6 +1882,14 @@ interface PendingImage {
   release?: CatalogVersion['release'];
   from?: string;
   manifestDir?: string;
+}
+
+/** The confirmations an install request carries for the version guard. */
+function confirmationOf(request: InstallRequest): StartConfirmation {
+  return {
+    ...(request.confirmDowngrade !== undefined && { confirmDowngrade: request.confirmDowngrade }),
+    ...(request.confirmResync !== undefined && { confirmResync: request.confirmResync }),
+  };
 }
 
 /**

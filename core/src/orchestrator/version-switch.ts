@@ -28,6 +28,7 @@ import {
   type VersionChangePlan,
 } from '../bitcoin/index.js';
 import { applyBitcoinSettings } from '../bitcoin/chain-settings.js';
+import { describeSync } from '../health/bitcoin-sync.js';
 import {
   availableUpdate,
   chooseCatalogVersion,
@@ -39,9 +40,10 @@ import { compareAppVersions, parseAppVersion } from '../resolver/index.js';
 import { ArchyError, notFound } from '../util/errors.js';
 import type { AppConfigStore } from './app-config.js';
 import type { AppRecord } from './app-record.js';
-import { toStatus, type AppRuntime } from './app-runtime.js';
+import { runKey, toStatus, type AppRuntime } from './app-runtime.js';
 import type { CatalogService } from './catalog-service.js';
-import type { DatadirAccess } from './datadir-access.js';
+import type { BitcoinDatadirs } from './bitcoin-datadir.js';
+import { decisiveExitOutput, EXIT_OUTPUT_TAIL, type ExitOutput } from './exit-output.js';
 import type { Intent, IntentJournal, IntentVersion } from './intent-journal.js';
 import type { ChangeActor } from './lifecycle.js';
 import type { PauseHook } from './test-pause.js';
@@ -92,7 +94,7 @@ export interface VersionSwitchOptions {
   catalog: CatalogService;
   configs: AppConfigStore;
   journal: IntentJournal;
-  datadirs: DatadirAccess;
+  bitcoinDatadirs: BitcoinDatadirs;
   pause: PauseHook;
   log: (level: 'info' | 'warn' | 'error', details: object, message: string) => void;
 }
@@ -151,7 +153,7 @@ export class VersionSwitch {
           runImage,
           ...(target.digest !== undefined && { catalogDigest: target.digest }),
         };
-        await this.recreateAt(runtime, from, to, plan.startArgs);
+        const progress = await this.recreateAt(runtime, from, to, plan.startArgs);
         runtime.message = undefined;
         runtime.transition = undefined;
         return {
@@ -160,6 +162,7 @@ export class VersionSwitch {
           to,
           ...(plan.warning !== undefined && { warning: plan.warning }),
           ...(plan.startArgs.length > 0 && { startArgs: plan.startArgs }),
+          ...(progress !== undefined && { progress }),
         };
       } finally {
         runtime.transition = undefined;
@@ -218,7 +221,7 @@ export class VersionSwitch {
         appId: record.id,
         from: record.version,
         to: toVersion,
-        facts: await this.inspect(runtime.manifest, record.id),
+        facts: await this.options.bitcoinDatadirs.inspect(runtime.manifest, record.id),
         ...(confirm.confirmDowngrade !== undefined && { confirmDowngrade: confirm.confirmDowngrade }),
         ...(confirm.confirmResync !== undefined && { confirmResync: confirm.confirmResync }),
       });
@@ -238,34 +241,13 @@ export class VersionSwitch {
     return { startArgs: [] };
   }
 
-  private inspect(manifest: AppManifest, dataOwner: string) {
-    const bitcoin = manifest.bitcoin!;
-    return this.options.datadirs.inspect(this.datadirOf(manifest, dataOwner), {
-      network: bitcoin.network,
-      args: manifest.command ?? [],
-    });
-  }
-
-  /** The host folder holding the Bitcoin datadir: the volume mounted at `bitcoin.datadir`. */
-  private datadirOf(manifest: AppManifest, dataOwner: string): string {
-    const mount = manifest.bitcoin?.datadir ?? '/data';
-    const volume = manifest.volumes.find((v) => v.mount === mount);
-    if (!volume) {
-      throw new ArchyError(
-        RpcErrorCode.InvalidManifest,
-        `${manifest.id}: bitcoin.datadir ${mount} is not one of its volumes; mount a volume there`,
-      );
-    }
-    return this.ops.volumeDir(dataOwner, volume.name);
-  }
-
   /** The steps of a set-version on the app's queue; restores `from` if `to` does not come up. */
   private async recreateAt(
     runtime: AppRuntime,
     from: IntentVersion,
     to: IntentVersion,
     startArgs: string[],
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const id = runtime.record.id;
     const intent: Omit<Intent, 'updatedAt' | 'startedAt' | 'step'> = {
       op: 'set-version',
@@ -294,17 +276,16 @@ export class VersionSwitch {
       await this.dropFirstStartArgs(runtime);
       await this.options.journal.clear(id);
       this.options.log('info', { app: id, version: to.version }, 'version changed');
-      return;
+      return this.afterReindex(runtime, startArgs);
     }
-    const logs = await this.ops.lastLogs(id, 8);
+    const output = await this.exitOutput(runtime, startArgs);
     await step('restore');
     await this.restore(runtime, from);
     await this.options.journal.clear(id);
-    const tail = logs.length > 0 ? ` Last log lines of ${to.version}: ${logs.join(' | ').slice(0, 800)}` : '';
     throw new ArchyError(
       RpcErrorCode.StartFailed,
-      `${id} ${to.version} did not become healthy (${failure}); ${from.version} was restored with the same data.${tail}`,
-      { data: { logs, restored: from.version } },
+      `${id} ${to.version} did not become healthy (${failure}); ${from.version} was restored with the same data.${quoted(`Last log lines of ${to.version}`, output)}`,
+      { data: { logs: output.lines, restored: from.version } },
     );
   }
 
@@ -343,6 +324,30 @@ export class VersionSwitch {
     }
   }
 
+  /**
+   * After a change whose first start ran a one-time reindex: the container was just recreated
+   * without it, so the answer waits until the node is healthy again and says whether bitcoind is
+   * still rebuilding (it carries on from where it was), with its progress when the probe reports it.
+   */
+  private async afterReindex(runtime: AppRuntime, startArgs: readonly string[]): Promise<string | undefined> {
+    const args = startArgs.filter((arg) => arg.startsWith('-reindex'));
+    if (args.length === 0) return undefined;
+    const id = runtime.record.id;
+    const what = args.includes('-reindex') ? 'block index and chainstate' : 'chainstate';
+    const healthy = await this.ops.waitUntilHealthy(runtime);
+    if (!healthy.ok) {
+      return (
+        `${id} was started again without ${args.join(' ')} and has not answered healthy yet (${healthy.why}); ` +
+        `bitcoind may still be rebuilding its ${what}: see 'archy status ${id}' and 'archy logs ${id}'`
+      );
+    }
+    const sync = runtime.health?.lastSync;
+    if (sync && sync.blocks < sync.headers) {
+      return `${id} is healthy and still rebuilding its ${what} (${describeSync(sync)}); it carries on by itself`;
+    }
+    return `${id} is healthy again, started without ${args.join(' ')} from now on`;
+  }
+
   /** After a successful start: the marker says which version ran, and the record is final. */
   private async commit(runtime: AppRuntime): Promise<void> {
     await this.ops.saveRecord(runtime.record);
@@ -350,14 +355,32 @@ export class VersionSwitch {
   }
 
   private async writeMarker(runtime: AppRuntime): Promise<void> {
-    const bitcoin = runtime.manifest.bitcoin;
-    if (!bitcoin) return;
-    await this.options.datadirs.writeMarker(this.datadirOf(runtime.manifest, runtime.record.id), {
-      implementation: bitcoin.implementation,
-      version: runtime.record.version,
-      network: bitcoin.network,
-      appId: runtime.record.id,
+    if (!runtime.manifest.bitcoin) return;
+    await this.options.bitcoinDatadirs.markRan(runtime.manifest, runtime.record.id, runtime.record.version, {
+      banner: true,
     });
+    runtime.markedRun = runKey(runtime);
+  }
+
+  /**
+   * The daemon restores a version over one that failed to come up: it accepts what the failed
+   * start may have left (its banner in debug.log), so later starts of the restored version are not
+   * taken for a downgrade. A marker that cannot be written is logged: the next start then asks.
+   */
+  private async markRestored(runtime: AppRuntime): Promise<void> {
+    if (!runtime.manifest.bitcoin) return;
+    try {
+      await this.options.bitcoinDatadirs.markRan(
+        runtime.manifest,
+        runtime.record.id,
+        runtime.record.version,
+        {
+          banner: false,
+        },
+      );
+    } catch (error) {
+      this.options.log('warn', { app: runtime.record.id, err: error }, 'could not mark the restored version');
+    }
   }
 
   /** Back to `from` on the same data: stop and remove the new container, create and start the old. */
@@ -367,6 +390,7 @@ export class VersionSwitch {
     await this.ops.removeContainer(id);
     applyVersion(runtime.record, from);
     await this.ops.saveRecord(runtime.record);
+    await this.markRestored(runtime);
     await this.ops.createContainer(runtime, []);
     if (runtime.record.desired === 'running') await this.ops.startContainer(runtime);
   }
@@ -424,7 +448,7 @@ export class VersionSwitch {
               implementation: targetBitcoin.implementation as BitcoinImplementation,
               version: chosen.version,
             },
-            facts: await this.inspect(source.manifest, fromId),
+            facts: await this.options.bitcoinDatadirs.inspect(source.manifest, fromId),
             ...(params.confirmSwitch !== undefined && { confirmSwitch: params.confirmSwitch }),
             ...(params.confirmDowngrade !== undefined && { confirmDowngrade: params.confirmDowngrade }),
             ...(params.confirmResync !== undefined && { confirmResync: params.confirmResync }),
@@ -442,13 +466,14 @@ export class VersionSwitch {
           runImage,
           ...(chosen.digest !== undefined && { catalogDigest: chosen.digest }),
         };
-        const runtime = await this.runSwitch(source, target, from, to, plan.startArgs);
+        const { runtime, progress } = await this.runSwitch(source, target, from, to, plan.startArgs);
         return {
           status: await this.statusOf(runtime),
           from,
           to,
           ...(plan.warning !== undefined && { warning: plan.warning }),
           ...(plan.startArgs.length > 0 && { startArgs: plan.startArgs }),
+          ...(progress !== undefined && { progress }),
         };
       }),
     );
@@ -473,7 +498,7 @@ export class VersionSwitch {
     from: IntentVersion,
     to: IntentVersion,
     startArgs: string[],
-  ): Promise<AppRuntime> {
+  ): Promise<{ runtime: AppRuntime; progress: string | undefined }> {
     const startedAt = new Date().toISOString();
     const intent = {
       op: 'switch-implementation' as const,
@@ -529,28 +554,29 @@ export class VersionSwitch {
       await step('commit');
       await this.finishSwitch(from.id, runtime);
       await this.dropFirstStartArgs(runtime);
+      const progress = await this.afterReindex(runtime, startArgs);
       runtime.transition = undefined;
       this.ops.publish(runtime);
       await this.options.journal.clear(to.id);
       this.options.log('info', { from: from.id, to: to.id, version: to.version }, 'switched implementation');
-      return runtime;
+      return { runtime, progress };
     }
-    const logs = await this.ops.lastLogs(to.id, 8);
+    const output = await this.exitOutput(runtime, startArgs);
     await step('restore');
     await this.undoSwitch(from.id, to.id);
     await this.options.journal.clear(to.id);
     const restored = this.ops.find(from.id);
     if (restored) {
       restored.transition = undefined;
+      await this.markRestored(restored);
       await this.ops.createContainer(restored, []);
       await this.ops.startContainer(restored);
       this.ops.publish(restored);
     }
-    const tail = logs.length > 0 ? ` Last log lines of ${to.id}: ${logs.join(' | ').slice(0, 800)}` : '';
     throw new ArchyError(
       RpcErrorCode.StartFailed,
-      `${to.id} ${to.version} did not become healthy (${failure}); ${from.id} ${from.version} was restored with the same data.${tail}`,
-      { data: { logs, restored: from.id } },
+      `${to.id} ${to.version} did not become healthy (${failure}); ${from.id} ${from.version} was restored with the same data.${quoted(`Last log lines of ${to.id}`, output)}`,
+      { data: { logs: output.lines, restored: from.id } },
     );
   }
 
@@ -663,15 +689,15 @@ export class VersionSwitch {
           this.ops.publish(target);
           return;
         }
-        const logs = await this.ops.lastLogs(to.id, 8);
+        const output = await this.exitOutput(target, intent.startArgs ?? []);
         await this.options.journal.write({ ...intent, step: 'restore' });
         await this.undoSwitch(from.id, to.id);
         await this.options.journal.clear(to.id);
         source.transition = undefined;
+        await this.markRestored(source);
         await this.ops.createContainer(source, []);
         await this.ops.startContainer(source);
-        const tail = logs.length > 0 ? ` Last log lines of ${to.id}: ${logs.join(' | ').slice(0, 400)}` : '';
-        source.message = `the switch to ${to.id} ${to.version} was interrupted by a daemon restart and ${to.id} then did not become healthy (${healthy.why}); ${from.id} ${from.version} was restored with the same data.${tail}`;
+        source.message = `the switch to ${to.id} ${to.version} was interrupted by a daemon restart and ${to.id} then did not become healthy (${healthy.why}); ${from.id} ${from.version} was restored with the same data.${quoted(`Last log lines of ${to.id}`, output)}`;
         this.options.log(
           'warn',
           { from: from.id, to: to.id, why: healthy.why },
@@ -725,12 +751,18 @@ export class VersionSwitch {
       await this.commit(runtime);
       await this.dropFirstStartArgs(runtime);
     } else if (intent.from && intent.from.version !== intent.to.version && intent.from.id === id) {
-      const logs = await this.ops.lastLogs(id, 8);
+      const output = await this.exitOutput(runtime, intent.startArgs ?? []);
       await this.options.journal.write({ ...intent, step: 'restore' });
       await this.restore(runtime, intent.from);
-      runtime.message = `${id} ${intent.to.version} did not become healthy after a restart (${healthy.why}); ${intent.from.version} was restored. Last log lines: ${logs.join(' | ').slice(0, 400)}`;
+      runtime.message = `${id} ${intent.to.version} did not become healthy after a restart (${healthy.why}); ${intent.from.version} was restored.${quoted('Last log lines', output)}`;
     }
     await this.options.journal.clear(id);
+  }
+
+  /** What the version that did not come up said: its decisive lines, no reindex advice the guard did not approve. */
+  private async exitOutput(runtime: AppRuntime, approvedArgs: readonly string[]): Promise<ExitOutput> {
+    const lines = await this.ops.lastLogs(runtime.record.id, EXIT_OUTPUT_TAIL);
+    return decisiveExitOutput(lines, { bitcoin: runtime.manifest.bitcoin !== undefined, approvedArgs });
   }
 
   private async statusOf(runtime: AppRuntime): Promise<AppStatus> {
@@ -748,6 +780,12 @@ function checked(plan: VersionChangePlan): PlannedChange {
   // Never -reindex=auto: the plans only ever name -reindex or -reindex-chainstate; this says so twice.
   const startArgs = plan.startArgs.filter((arg) => !arg.startsWith('-reindex=auto'));
   return { warning: plan.warning, startArgs };
+}
+
+/** " Last log lines of 30.0: … | …" (and what was left out), or nothing when there were none. */
+function quoted(heading: string, output: ExitOutput): string {
+  const lines = output.lines.length > 0 ? ` ${heading}: ${output.lines.join(' | ').slice(0, 800)}` : '';
+  return `${lines}${output.withheldAdvice ? ` (${output.withheldAdvice})` : ''}`;
 }
 
 function versionOf(record: AppRecord): IntentVersion {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
 import { CliError } from '../cli-error.js';
+import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { formatAppHealth, formatAppList, formatAppStateLine, formatAppStatus } from '../format.js';
 import { printJson, printText } from '../output.js';
 
@@ -54,9 +55,14 @@ export function registerAppCommands(program: Command): void {
   ] as const;
   for (const [name, method, description] of transitions) {
     addClientOptions(
-      program.command(name).description(description).argument('<id>', 'the app id', parseAppId),
-    ).action(async (id: string, options: ClientOptions) => {
-      const status = await withDaemon(options, (client) => client.call(method, { id }));
+      addGuardOptions(
+        program.command(name).description(description).argument('<id>', 'the app id', parseAppId),
+      ),
+    ).action(async (id: string, options: ClientOptions & GuardConfirmations) => {
+      // A Bitcoin node may wait for its first healthy answer (a confirmed reindex): no client timeout.
+      const status = await withDaemon(options, (client) =>
+        client.call(method, { id, ...guardParams(options) }, { noTimeout: true }),
+      );
       if (options.json) printJson(status);
       else printText(formatAppStateLine(status));
     });

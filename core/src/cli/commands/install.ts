@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { BITCOIN_NETWORKS, type BitcoinNetwork, type RpcMethods } from '../../api/contract.js';
 import { APP_ID_PATTERN } from '../../util/app-id.js';
 import { CliError } from '../cli-error.js';
+import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine } from '../format.js';
 import { manifestIdHint, manifestRefusal, readManifestText } from '../local-manifest.js';
@@ -20,32 +21,37 @@ export function isManifestPath(argument: string): boolean {
 
 export function registerInstallCommand(program: Command): void {
   addClientOptions(
-    program
-      .command('install')
-      .description('install an app: a bundled app by id, or your own manifest file')
-      .argument('<id|manifest>', 'an app id, or a path to a manifest.yml')
-      .addOption(new Option('--version <version>', "the version to install (default: the catalog's default)"))
-      .addOption(
-        new Option('--network <chain>', "a Bitcoin node's chain (fixed for the life of its data)")
-          .choices([...BITCOIN_NETWORKS])
-          .default(undefined, 'mainnet'),
-      )
-      .addOption(
-        new Option(
-          '--prune <GB>',
-          'a Bitcoin node keeps only the last GB of blocks (default: every block)',
-        ).argParser(parsePrune),
-      )
-      .addOption(
-        new Option(
-          '--from <file|dir>',
-          'install from an official release you brought (the tarball, with SHA256SUMS and SHA256SUMS.asc beside it), verified like a download',
+    addGuardOptions(
+      program
+        .command('install')
+        .description('install an app: a bundled app by id, or your own manifest file')
+        .argument('<id|manifest>', 'an app id, or a path to a manifest.yml')
+        .addOption(
+          new Option('--version <version>', "the version to install (default: the catalog's default)"),
+        )
+        .addOption(
+          new Option('--network <chain>', "a Bitcoin node's chain (fixed for the life of its data)")
+            .choices([...BITCOIN_NETWORKS])
+            .default(undefined, 'mainnet'),
+        )
+        .addOption(
+          new Option(
+            '--prune <GB>',
+            'a Bitcoin node keeps only the last GB of blocks (default: every block)',
+          ).argParser(parsePrune),
+        )
+        .addOption(
+          new Option(
+            '--from <file|dir>',
+            'install from an official release you brought (the tarball, with SHA256SUMS and SHA256SUMS.asc beside it), verified like a download',
+          ),
         ),
-      ),
+    ),
   ).action(
     async (
       target: string,
-      options: ClientOptions & { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
+      options: ClientOptions &
+        GuardConfirmations & { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
     ) => {
       const { params, appId } = await installParams(target, options);
       const status = await withDaemon(options, async (client, endpoint) => {
@@ -67,7 +73,7 @@ export function registerInstallCommand(program: Command): void {
 
 async function installParams(
   target: string,
-  options: { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
+  options: GuardConfirmations & { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
 ): Promise<{ params: RpcMethods['container-install']['params']; appId: string | undefined }> {
   // The daemon reads these paths itself: make them absolute here, where the user's cwd is known.
   const withVersion = {
@@ -75,6 +81,7 @@ async function installParams(
     ...(options.from !== undefined && { from: resolve(options.from) }),
     ...(options.network !== undefined && { network: options.network }),
     ...(options.prune !== undefined && { prune: options.prune }),
+    ...guardParams(options),
   };
   if (!isManifestPath(target)) {
     if (!APP_ID_PATTERN.test(target)) {

@@ -8,6 +8,7 @@ import {
   type CatalogStatusReport,
   type VersionChangeResult,
 } from '../../api/contract.js';
+import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine, formatKeyValues, formatTable } from '../format.js';
@@ -107,42 +108,22 @@ export function registerVersionCommands(program: Command): void {
   );
 
   addClientOptions(
-    program
-      .command('set-version')
-      .description(
-        "change an app's version, keeping its data, secrets and ports (restores the old one on failure)",
-      )
-      .argument('<id>', 'the app id', parseAppId)
-      .argument('<version>', 'a version from: archy versions <id>')
-      .addOption(new Option('--confirm-downgrade', 'accept a downgrade and what it needs (e.g. a reindex)'))
-      .addOption(
-        new Option(
-          '--confirm-resync <id>',
-          'on a pruned node: type the app id to accept re-downloading the chain',
-        ),
-      ),
-  ).action(
-    async (
-      id: string,
-      version: string,
-      options: ClientOptions & { confirmDowngrade?: boolean; confirmResync?: string },
-    ) => {
-      const result = await withDaemon(options, (client) =>
-        client.call(
-          'package.set-version',
-          {
-            id,
-            version,
-            ...(options.confirmDowngrade && { confirmDowngrade: true }),
-            ...(options.confirmResync !== undefined && { confirmResync: options.confirmResync }),
-          },
-          { noTimeout: true },
-        ),
-      );
-      if (options.json) printJson(result);
-      else printText(formatChange(result));
-    },
-  );
+    addGuardOptions(
+      program
+        .command('set-version')
+        .description(
+          "change an app's version, keeping its data, secrets and ports (restores the old one on failure)",
+        )
+        .argument('<id>', 'the app id', parseAppId)
+        .argument('<version>', 'a version from: archy versions <id>'),
+    ),
+  ).action(async (id: string, version: string, options: ClientOptions & GuardConfirmations) => {
+    const result = await withDaemon(options, (client) =>
+      client.call('package.set-version', { id, version, ...guardParams(options) }, { noTimeout: true }),
+    );
+    if (options.json) printJson(result);
+    else printText(formatChange(result));
+  });
 
   addClientOptions(
     program
@@ -158,29 +139,21 @@ export function registerVersionCommands(program: Command): void {
   });
 
   addClientOptions(
-    program
-      .command('switch')
-      .description('switch a Bitcoin node between Core and Knots, reusing its datadir (never both running)')
-      .argument('<from>', 'the installed node, e.g. bitcoin-core', parseAppId)
-      .argument('<to>', 'the other implementation, e.g. bitcoin-knots', parseAppId)
-      .addOption(new Option('--version <version>', "the target's version (default: the catalog default)"))
-      .addOption(new Option('--confirm-switch', 'confirm the switch of implementation'))
-      .addOption(
-        new Option('--confirm-downgrade', 'accept that the target is older than what wrote the datadir'),
-      )
-      .addOption(
-        new Option('--confirm-resync <id>', 'on a pruned node: type the target app id to accept a re-sync'),
-      ),
+    addGuardOptions(
+      program
+        .command('switch')
+        .description('switch a Bitcoin node between Core and Knots, reusing its datadir (never both running)')
+        .argument('<from>', 'the installed node, e.g. bitcoin-core', parseAppId)
+        .argument('<to>', 'the other implementation, e.g. bitcoin-knots', parseAppId)
+        .addOption(new Option('--version <version>', "the target's version (default: the catalog default)"))
+        .addOption(new Option('--confirm-switch', 'confirm the switch of implementation')),
+      'the target app id',
+    ),
   ).action(
     async (
       from: string,
       to: string,
-      options: ClientOptions & {
-        version?: string;
-        confirmSwitch?: boolean;
-        confirmDowngrade?: boolean;
-        confirmResync?: string;
-      },
+      options: ClientOptions & GuardConfirmations & { version?: string; confirmSwitch?: boolean },
     ) => {
       const result = await withDaemon(options, (client) =>
         client.call(
@@ -190,8 +163,7 @@ export function registerVersionCommands(program: Command): void {
             to,
             ...(options.version !== undefined && { version: options.version }),
             ...(options.confirmSwitch && { confirmSwitch: true }),
-            ...(options.confirmDowngrade && { confirmDowngrade: true }),
-            ...(options.confirmResync !== undefined && { confirmResync: options.confirmResync }),
+            ...guardParams(options),
           },
           { noTimeout: true },
         ),
@@ -272,6 +244,7 @@ function formatChange(result: VersionChangeResult): string {
   const lines = [what, formatAppStateLine(result.status)];
   if (result.startArgs) lines.push(`first start with: ${result.startArgs.join(' ')}`);
   if (result.warning) lines.push(result.warning);
+  if (result.progress) lines.push(result.progress);
   return lines.join('\n');
 }
 
