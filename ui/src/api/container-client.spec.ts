@@ -30,6 +30,27 @@ describe('ContainerClient', () => {
     expect((calls[0]?.init.headers as Record<string, string>)['x-csrf-token']).toBe('token');
   });
 
+  it('sends a start or restart as it was, or with what the version guard asked for', async () => {
+    const { fetch, calls } = fakeFetch(() => ({ body: { jsonrpc: '2.0', id: 1, result: { id: 'x' } } }));
+    const client = new ContainerClient({ fetch });
+    await client.start('bitcoin-core');
+    await client.start('bitcoin-core', { confirmDowngrade: true });
+    await client.restart('bitcoin-core');
+    await client.restart('bitcoin-core', { confirmDowngrade: true, confirmResync: 'bitcoin-core' });
+    expect(calls.map((call) => call.body)).toMatchObject([
+      { method: 'container-start', params: { id: 'bitcoin-core' } },
+      { method: 'container-start', params: { id: 'bitcoin-core', confirmDowngrade: true } },
+      { method: 'container-restart', params: { id: 'bitcoin-core' } },
+      {
+        method: 'container-restart',
+        params: { id: 'bitcoin-core', confirmDowngrade: true, confirmResync: 'bitcoin-core' },
+      },
+    ]);
+    // Without a confirmation nothing of one is sent.
+    expect((calls[0]!.body as { params: object }).params).toEqual({ id: 'bitcoin-core' });
+    expect((calls[2]!.body as { params: object }).params).toEqual({ id: 'bitcoin-core' });
+  });
+
   it('unwraps catalog-list', async () => {
     const { fetch } = fakeFetch(() => ({
       body: { jsonrpc: '2.0', id: 1, result: { apps: [{ id: 'hello' }] } },

@@ -3,6 +3,7 @@ import {
   type AppHealth,
   type AppStatus,
   type CatalogEntry,
+  type GuardConfirmation,
   type LogLine,
   type RpcMethods,
   type WebAuthError,
@@ -147,14 +148,15 @@ export class ContainerClient {
   sbom(id: string): Promise<Result<'package.sbom'>> {
     return this.call('package.sbom', { id });
   }
-  start(id: string): Promise<AppStatus> {
-    return this.call('container-start', { id });
+  /** `confirm`: what a Bitcoin node's version guard asked for, when it refused the start before. */
+  start(id: string, confirm: GuardConfirmation = {}): Promise<AppStatus> {
+    return this.call('container-start', { id, ...confirm });
   }
   stop(id: string): Promise<AppStatus> {
     return this.call('container-stop', { id });
   }
-  restart(id: string): Promise<AppStatus> {
-    return this.call('container-restart', { id });
+  restart(id: string, confirm: GuardConfirmation = {}): Promise<AppStatus> {
+    return this.call('container-restart', { id, ...confirm });
   }
   remove(id: string, purge: boolean): Promise<{ id: string; purged: boolean }> {
     return this.call('container-remove', { id, purge });

@@ -135,5 +135,10 @@ describe('failures', () => {
     expect(describeFailure(refusal, 'change versions')).toBe(refusal.message);
     expect(refusalNeedsTypedConfirmation(refusal)).toBe(true);
     expect(refusalNeedsTypedConfirmation(new RpcError(-32003, 'busy'))).toBe(false);
+    // The daemon's set-version refusal says so in its data too, whatever its words.
+    const planned = new RpcError(-32003, 'downgrading needs confirmation', {
+      plan: { kind: 'downgrade', needs: 'typed-confirmation', warning: 'x', rules: [] },
+    });
+    expect(refusalNeedsTypedConfirmation(planned)).toBe(true);
   });
 });

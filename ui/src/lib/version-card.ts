@@ -8,6 +8,7 @@ import {
 } from '@archipelago/core/bitcoin-version';
 import { RpcErrorCode, type RpcMethods } from '@archipelago/core/contract';
 import { RpcError } from '../api/container-client';
+import { refusalNeeds } from './guard-refusal';
 
 // The decisions behind the Version & Updates card, kept out of the component so they can be tested
 // on their own. The daemon decides for real (it reads the datadir); this is what the UI asks of the
@@ -182,6 +183,5 @@ export function describeFailure(error: unknown, action: string): string {
 /** Whether a refusal says the node is pruned (so the card should ask for the typed id). */
 export function refusalNeedsTypedConfirmation(error: unknown): boolean {
   if (!(error instanceof RpcError)) return false;
-  const data = error.data as { needs?: string } | undefined;
-  return data?.needs === 'typed-confirmation' || /pruned|re-?sync|re-download/i.test(error.message);
+  return refusalNeeds(error) === 'typed-confirmation' || /pruned|re-?sync|re-download/i.test(error.message);
 }
