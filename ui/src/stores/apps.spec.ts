@@ -2,9 +2,10 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { client } from '../api/container-client';
 import { DaemonSocket } from '../api/daemon-socket';
-import { FakeWebSocket } from '../test/fake-socket';
+import { FakeWebSocket, fakeFetch } from '../test/fake-socket';
 import { appStatus } from '../test/fixtures';
 import { FALLBACK_POLL_MS, useApps } from './apps';
+import { useToasts } from './toasts';
 
 beforeEach(() => {
   setActivePinia(createPinia());
@@ -12,6 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
   vi.useRealTimers();
 });
 
@@ -147,5 +149,96 @@ describe('apps store', () => {
       message: "stop bitcoin-knots first: it can't run with hello",
     });
     expect(apps.busy.hello).toBeUndefined();
+    expect(apps.refusals.hello).toBeUndefined();
+  });
+});
+
+describe('a start the Bitcoin version guard refuses', () => {
+  const message =
+    "downgrading bitcoin-core 31.0 → 29.3 needs a reindex of the chainstate (hours); confirm with --confirm-downgrade. 'bitcoin-core' was not started";
+  const refusal = (needs: string) => ({
+    jsonrpc: '2.0',
+    id: 1,
+    error: {
+      code: -32003,
+      message,
+      data: { guard: { kind: 'downgrade', needs, rules: ['older-release-series'] } },
+    },
+  });
+
+  it('is kept for the page, not toasted, and a confirmed retry sends confirmDowngrade', async () => {
+    const answers = [
+      refusal('confirmation'),
+      { jsonrpc: '2.0', id: 2, result: appStatus('bitcoin-core', { version: '29.3', state: 'starting' }) },
+    ];
+    const { fetch, calls } = fakeFetch(() => ({ body: answers.shift() }));
+    vi.stubGlobal('fetch', fetch);
+    const apps = useApps();
+    apps.replaceAll([appStatus('bitcoin-core', { version: '29.3', state: 'stopped' })]);
+
+    expect(await apps.act('bitcoin-core', 'start')).toBe(false);
+    expect(useToasts().items).toEqual([]);
+    expect(apps.refusals['bitcoin-core']).toEqual({
+      action: 'start',
+      refusal: {
+        message:
+          "downgrading bitcoin-core 31.0 → 29.3 needs a reindex of the chainstate (hours); confirm below. 'bitcoin-core' was not started",
+        needs: 'confirmation',
+        kind: 'downgrade',
+        rules: ['older-release-series'],
+      },
+    });
+
+    expect(await apps.act('bitcoin-core', 'start', { confirm: { confirmDowngrade: true } })).toBe(true);
+    expect(calls.map((call) => call.body)).toMatchObject([
+      { method: 'container-start', params: { id: 'bitcoin-core' } },
+      { method: 'container-start', params: { id: 'bitcoin-core', confirmDowngrade: true } },
+    ]);
+    expect(apps.refusals['bitcoin-core']).toBeUndefined();
+    expect(apps.byId['bitcoin-core']?.state).toBe('starting');
+  });
+
+  it('a restart refused the same way is kept as a restart; another failure replaces it with a toast', async () => {
+    const answers = [
+      refusal('typed-confirmation'),
+      { jsonrpc: '2.0', id: 2, error: { code: -32603, message: 'bitcoind exited at start' } },
+    ];
+    const { fetch, calls } = fakeFetch(() => ({ body: answers.shift() }));
+    vi.stubGlobal('fetch', fetch);
+    const apps = useApps();
+    expect(await apps.act('bitcoin-core', 'restart')).toBe(false);
+    expect(apps.refusals['bitcoin-core']).toMatchObject({
+      action: 'restart',
+      refusal: { needs: 'typed-confirmation' },
+    });
+
+    const confirm = { confirmDowngrade: true, confirmResync: 'bitcoin-core' };
+    expect(await apps.act('bitcoin-core', 'restart', { confirm })).toBe(false);
+    expect(calls[1]!.body).toMatchObject({
+      method: 'container-restart',
+      params: { id: 'bitcoin-core', ...confirm },
+    });
+    expect(apps.refusals['bitcoin-core']).toBeUndefined();
+    expect(useToasts().items.at(-1)).toMatchObject({ kind: 'error', message: 'bitcoind exited at start' });
+  });
+
+  it('a Conflict without the guard’s data is an error as before, and a stop never keeps a refusal', async () => {
+    const guardless = { jsonrpc: '2.0', id: 1, error: { code: -32003, message: 'stop bitcoin-knots first' } };
+    const answers = [guardless, refusal('confirmation')];
+    const { fetch } = fakeFetch(() => ({ body: answers.shift() }));
+    vi.stubGlobal('fetch', fetch);
+    const apps = useApps();
+    expect(await apps.act('bitcoin-core', 'start')).toBe(false);
+    expect(apps.refusals['bitcoin-core']).toBeUndefined();
+    expect(useToasts().items.at(-1)).toMatchObject({ message: 'stop bitcoin-knots first' });
+    expect(await apps.act('bitcoin-core', 'stop')).toBe(false);
+    expect(apps.refusals['bitcoin-core']).toBeUndefined();
+    expect(useToasts().items).toHaveLength(2);
+
+    apps.refusals = {
+      'bitcoin-core': { action: 'start', refusal: { message: 'x', needs: 'nothing', rules: [] } },
+    };
+    apps.dismissRefusal('bitcoin-core');
+    expect(apps.refusals).toEqual({});
   });
 });

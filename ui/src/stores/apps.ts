@@ -1,6 +1,7 @@
 import type {
   AppHealth,
   AppStatus,
+  GuardConfirmation,
   ImageProgress,
   PullProgress,
   WsEventMessage,
@@ -10,9 +11,20 @@ import { computed, ref } from 'vue';
 import { client, errorMessage } from '../api/container-client';
 import type { DaemonSocket } from '../api/daemon-socket';
 import { byName } from '../lib/by-name';
+import { guardRefusal, type GuardRefusal } from '../lib/guard-refusal';
 import { useToasts } from './toasts';
 
 export type AppAction = 'start' | 'stop' | 'restart' | 'remove';
+/** The actions that start a node on its datadir, and so may meet the Bitcoin version guard. */
+export type GuardedAction = 'start' | 'restart';
+
+/** A start or restart the version guard refused: the page asks the user, then retries it confirmed. */
+export interface GuardedRefusal {
+  action: GuardedAction;
+  refusal: GuardRefusal;
+}
+
+const guarded = (action: AppAction): action is GuardedAction => action === 'start' || action === 'restart';
 
 /** While /ws is down the list is refreshed this often; while it is up, never (events suffice). */
 export const FALLBACK_POLL_MS = 15_000;
@@ -26,6 +38,8 @@ export const useApps = defineStore('apps', () => {
   const images = ref<Record<string, ImageProgress>>({});
   /** The action running on each app, for spinners and disabled buttons. */
   const busy = ref<Record<string, AppAction>>({});
+  /** Per app, the version guard's refusal of its last start or restart, until answered or dismissed. */
+  const refusals = ref<Record<string, GuardedRefusal>>({});
   const loaded = ref(false);
   const loading = ref(false);
   const error = ref<string | undefined>();
@@ -123,23 +137,47 @@ export const useApps = defineStore('apps', () => {
     }
   }
 
-  async function act(id: string, action: AppAction, options: { purge?: boolean } = {}): Promise<boolean> {
+  /**
+   * Runs an action. A start or restart the version guard refuses is not an error toast: it lands in
+   * `refusals`, for the page to show in full and, when it can be confirmed, to call this again with
+   * `confirm` (what the refusal asked for).
+   */
+  async function act(
+    id: string,
+    action: AppAction,
+    options: { purge?: boolean; confirm?: GuardConfirmation } = {},
+  ): Promise<boolean> {
     busy.value = { ...busy.value, [id]: action };
     try {
       if (action === 'remove') {
         await client.remove(id, options.purge ?? false);
         forget(id);
+      } else if (guarded(action)) {
+        upsert(await client[action](id, options.confirm));
       } else {
         upsert(await client[action](id));
       }
+      dismissRefusal(id);
       return true;
     } catch (cause) {
-      useToasts().error(cause);
+      const refusal = guarded(action) ? guardRefusal(cause) : undefined;
+      if (refusal && guarded(action)) {
+        refusals.value = { ...refusals.value, [id]: { action, refusal } };
+      } else {
+        dismissRefusal(id);
+        useToasts().error(cause);
+      }
       return false;
     } finally {
       const { [id]: _done, ...rest } = busy.value;
       busy.value = rest;
     }
+  }
+
+  function dismissRefusal(id: string): void {
+    if (!refusals.value[id]) return;
+    const { [id]: _gone, ...rest } = refusals.value;
+    refusals.value = rest;
   }
 
   /**
@@ -182,6 +220,7 @@ export const useApps = defineStore('apps', () => {
     pulls,
     images,
     busy,
+    refusals,
     loaded,
     loading,
     error,
@@ -195,6 +234,7 @@ export const useApps = defineStore('apps', () => {
     fetchHealth,
     applyEvent,
     act,
+    dismissRefusal,
     connectLive,
     polling,
   };

@@ -3,12 +3,13 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { client } from '../api/container-client';
+import { client, RpcError } from '../api/container-client';
 import { DaemonSocket } from '../api/daemon-socket';
 import { FakeWebSocket } from '../test/fake-socket';
 import { appStatus, catalogEntry, versionInfo } from '../test/fixtures';
 import { useApps } from '../stores/apps';
 import { useMarketplace } from '../stores/marketplace';
+import { useToasts } from '../stores/toasts';
 import ContainerAppDetails from './ContainerAppDetails.vue';
 import MarketplaceAppDetails from './MarketplaceAppDetails.vue';
 
@@ -215,6 +216,142 @@ describe('the details page of a node', () => {
     expect(wrapper.find('h1').text()).toBe('Hello');
     expect(wrapper.find('[data-test=provenance]').exists()).toBe(false);
     expect(wrapper.find('[data-test=node-settings]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+});
+
+describe('a start or restart the Bitcoin version guard refuses', () => {
+  const refusedWith = (needs: string, action: 'started' | 'restarted') =>
+    new RpcError(
+      -32003,
+      `downgrading bitcoin-core 31.0 → 29.3 needs a reindex of the chainstate (hours); confirm with --confirm-downgrade. 'bitcoin-core' was not ${action}`,
+      { guard: { kind: 'downgrade', needs, rules: ['older-release-series'] } },
+    );
+
+  async function detailsOf(status: ReturnType<typeof appStatus>) {
+    vi.spyOn(client, 'health').mockRejectedValue(new Error('no health'));
+    vi.spyOn(client, 'catalog').mockResolvedValue([coreEntry]);
+    useApps().replaceAll([status]);
+    return mountAt('/apps/bitcoin-core');
+  }
+
+  it('shows the refusal in a dialog, not a toast, and its confirm starts the node with confirmDowngrade', async () => {
+    const start = vi
+      .spyOn(client, 'start')
+      .mockRejectedValueOnce(refusedWith('confirmation', 'started'))
+      .mockResolvedValueOnce(
+        appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '29.3', state: 'starting' }),
+      );
+    const wrapper = await detailsOf(
+      appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '29.3', state: 'stopped', health: 'none' }),
+    );
+    await wrapper.get('[data-test=start]').trigger('click');
+    await flushPromises();
+    expect(start).toHaveBeenLastCalledWith('bitcoin-core', undefined);
+    expect(useToasts().items).toEqual([]);
+    expect(wrapper.get('[data-test=guard-refusal]').text()).toBe(
+      "Downgrading bitcoin-core 31.0 → 29.3 needs a reindex of the chainstate (hours); confirm below. 'bitcoin-core' was not started",
+    );
+
+    await wrapper.get('[data-test=confirm]').trigger('click');
+    await flushPromises();
+    expect(start).toHaveBeenCalledTimes(2);
+    expect(start).toHaveBeenLastCalledWith('bitcoin-core', { confirmDowngrade: true });
+    expect(wrapper.find('[data-test=guard-refusal]').exists()).toBe(false);
+    expect(useApps().byId['bitcoin-core']?.state).toBe('starting');
+    wrapper.unmount();
+  });
+
+  it('a pruned node’s restart asks for the id typed and sends it as confirmResync', async () => {
+    const restart = vi
+      .spyOn(client, 'restart')
+      .mockRejectedValueOnce(refusedWith('typed-confirmation', 'restarted'))
+      .mockResolvedValueOnce(appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '29.3' }));
+    const wrapper = await detailsOf(appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '29.3' }));
+    await wrapper.get('[data-test=restart]').trigger('click');
+    await wrapper.get('[data-test=confirm]').trigger('click');
+    await flushPromises();
+    expect(restart).toHaveBeenCalledTimes(1);
+    // The restart's own question gave way to the refusal's.
+    expect(wrapper.findAll('dialog')).toHaveLength(1);
+    expect(wrapper.get('dialog h2').text()).toBe('Restart Bitcoin Core anyway?');
+    const confirm = wrapper.get<HTMLButtonElement>('[data-test=confirm]');
+    expect(confirm.element.disabled).toBe(true);
+    await wrapper.get('[data-test=confirm-text]').setValue('bitcoin-core');
+    await confirm.trigger('click');
+    await flushPromises();
+    expect(restart).toHaveBeenLastCalledWith('bitcoin-core', {
+      confirmDowngrade: true,
+      confirmResync: 'bitcoin-core',
+    });
+    expect(wrapper.find('[data-test=guard-refusal]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+
+  it('a refusal nothing can confirm is shown with no retry; another failure is still a toast', async () => {
+    const start = vi
+      .spyOn(client, 'start')
+      .mockRejectedValueOnce(
+        new RpcError(
+          -32003,
+          "downgrading bitcoin-core 28.4 → 27.2 is refused: blocks/xor.dat. 'bitcoin-core' was not started",
+          {
+            guard: { kind: 'downgrade', needs: 'nothing', rules: ['xor-key-from-28'] },
+          },
+        ),
+      )
+      .mockRejectedValueOnce(new RpcError(-32003, 'stop bitcoin-knots first'));
+    const wrapper = await detailsOf(
+      appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '27.2', state: 'stopped', health: 'none' }),
+    );
+    await wrapper.get('[data-test=start]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('dialog h2').text()).toBe('Bitcoin Core was not started');
+    expect(wrapper.get('[data-test=guard-refusal]').text()).toContain('blocks/xor.dat');
+    expect(wrapper.find('[data-test=confirm]').exists()).toBe(false);
+    await wrapper.get('[data-test=guard-close]').trigger('click');
+    expect(wrapper.find('[data-test=guard-refusal]').exists()).toBe(false);
+    expect(start).toHaveBeenCalledTimes(1);
+
+    await wrapper.get('[data-test=start]').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-test=guard-refusal]').exists()).toBe(false);
+    expect(useToasts().items.at(-1)).toMatchObject({ kind: 'error', message: 'stop bitcoin-knots first' });
+    wrapper.unmount();
+  });
+});
+
+describe('an install the Bitcoin version guard refuses', () => {
+  it('asks in the dialog and installs again with the confirmation', async () => {
+    const install = vi
+      .spyOn(client, 'install')
+      .mockRejectedValueOnce(
+        new RpcError(
+          -32003,
+          'downgrading bitcoin-core 31.1 → 30.3 needs a reindex of the chainstate (hours); confirm with --confirm-downgrade. Nothing was installed',
+          { guard: { kind: 'downgrade', needs: 'confirmation', rules: [] } },
+        ),
+      )
+      .mockResolvedValueOnce(appStatus('bitcoin-core', { name: 'Bitcoin Core', version: '30.3' }));
+    vi.spyOn(client, 'list').mockResolvedValue([]);
+    vi.spyOn(client, 'catalog').mockResolvedValue([coreEntry]);
+    const market = useMarketplace();
+    market.apps = [coreEntry];
+    market.loaded = true;
+    useApps().loaded = true;
+    const wrapper = await mountAt('/marketplace/bitcoin-core');
+
+    await wrapper.get('[data-test=open-install]').trigger('click');
+    await wrapper.get('[data-test=version-select]').setValue('30.3');
+    await wrapper.get('[data-test=install]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-test=refusal-text]').text()).toBe(
+      'Downgrading bitcoin-core 31.1 → 30.3 needs a reindex of the chainstate (hours); confirm below. Nothing was installed',
+    );
+    await wrapper.get('[data-test=confirm-install]').trigger('click');
+    await flushPromises();
+    expect(install).toHaveBeenLastCalledWith('bitcoin-core', { version: '30.3', confirmDowngrade: true });
+    expect(wrapper.get('[data-test=installed]').text()).toContain('Bitcoin Core 30.3 is installed');
     wrapper.unmount();
   });
 });
