@@ -335,3 +335,84 @@ describe('InstallModal', () => {
     wrapper.unmount();
   });
 });
+
+describe('InstallModal after the version guard refused to start the node on its kept data', () => {
+  const core = catalogEntry('bitcoin-core', {
+    name: 'Bitcoin Core',
+    version: '31.0',
+    category: 'bitcoin',
+    provides: ['bitcoin-node'],
+    versions: [versionInfo('31.0', { default: true }), versionInfo('29.3'), versionInfo('27.2')],
+    defaultVersion: '31.0',
+  });
+  const guarded = (needs: 'nothing' | 'confirmation' | 'typed-confirmation', message: string) => ({
+    phase: 'failed' as const,
+    error: message,
+    guard: { message, needs, kind: 'downgrade', rules: [] },
+    choices: { version: '29.3', network: 'signet' as const },
+  });
+  const reindex =
+    'downgrading bitcoin-core 31.0 → 29.3 needs a reindex of the chainstate (hours); confirm below. Nothing was installed';
+
+  it('shows the refusal with the install it refused, and confirming retries it with confirmDowngrade', async () => {
+    const wrapper = mountModal({ app: core, catalog: [core], state: guarded('confirmation', reindex) });
+    expect(wrapper.get('[data-test=refusal-text]').text()).toBe(`D${reindex.slice(1)}`);
+    // The confirmation is about that install: its summary stands in for the choices.
+    expect(wrapper.get('[data-test=install-summary]').text()).toBe('29.3 · Signet · keeps every block');
+    expect(wrapper.find('[data-test=version-select]').exists()).toBe(false);
+    expect(wrapper.find('[data-test=install]').exists()).toBe(false);
+    expect(wrapper.find('[data-test=guard-typed]').exists()).toBe(false);
+    const confirm = wrapper.get<HTMLButtonElement>('[data-test=confirm-install]');
+    expect(confirm.text()).toBe('Install anyway');
+    expect(confirm.element.disabled).toBe(false);
+    await confirm.trigger('click');
+    expect(wrapper.emitted('install')).toEqual([
+      [{ version: '29.3', network: 'signet', confirmDowngrade: true }],
+    ]);
+    wrapper.unmount();
+  });
+
+  it('on a pruned node keeps the button disabled until the app id is typed, and sends confirmResync', async () => {
+    const message =
+      'downgrading bitcoin-core 31.0 → 29.3 would re-download the whole chain: this node is pruned; to accept, confirm ' +
+      'below by typing the app id (bitcoin-core). Nothing was installed';
+    const wrapper = mountModal({ app: core, catalog: [core], state: guarded('typed-confirmation', message) });
+    const confirm = wrapper.get<HTMLButtonElement>('[data-test=confirm-install]');
+    const typed = wrapper.get<HTMLInputElement>('[data-test=guard-typed]');
+    expect(wrapper.get(`label[for="${typed.attributes('id')}"]`).text()).toBe('Type bitcoin-core to confirm');
+    expect(confirm.element.disabled).toBe(true);
+    await typed.setValue('bitcoin');
+    expect(confirm.element.disabled).toBe(true);
+    await confirm.trigger('click');
+    expect(wrapper.emitted('install')).toBeUndefined();
+    await typed.setValue('bitcoin-core');
+    expect(confirm.element.disabled).toBe(false);
+    await confirm.trigger('click');
+    expect(wrapper.emitted('install')).toEqual([
+      [{ version: '29.3', network: 'signet', confirmDowngrade: true, confirmResync: 'bitcoin-core' }],
+    ]);
+    wrapper.unmount();
+  });
+
+  it('a refusal nothing can confirm offers no retry: only other choices can be installed', async () => {
+    const message =
+      'downgrading bitcoin-core 31.0 → 27.2 is refused: blocks/xor.dat holds a random key 27.2 cannot read. Stay on ' +
+      '31.0 or another version of at least 28.0. Nothing was installed';
+    const wrapper = mountModal({
+      app: core,
+      catalog: [core],
+      state: { ...guarded('nothing', message), choices: { version: '27.2', network: 'signet' as const } },
+    });
+    expect(wrapper.get('[data-test=refusal-text]').text()).toContain('Stay on 31.0');
+    expect(wrapper.find('[data-test=confirm-install]').exists()).toBe(false);
+    expect(wrapper.find('[data-test=guard-typed]').exists()).toBe(false);
+    const install = wrapper.get<HTMLButtonElement>('[data-test=install]');
+    expect(install.text()).toBe('Install');
+    expect(install.element.disabled).toBe(true);
+    await wrapper.get('[data-test=version-select]').setValue('31.0');
+    expect(install.element.disabled).toBe(false);
+    await install.trigger('click');
+    expect(wrapper.emitted('install')).toEqual([[{ version: '31.0', network: 'signet' }]]);
+    wrapper.unmount();
+  });
+});

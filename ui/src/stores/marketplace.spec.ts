@@ -87,4 +87,41 @@ describe('marketplace install', () => {
       ],
     });
   });
+
+  it('keeps the version guard’s refusal with what confirming takes, and sends the confirmation on the retry', async () => {
+    const message =
+      'downgrading bitcoin-core 31.0 → 29.3 (the marker written after 31.0 ran) needs a reindex of the chainstate ' +
+      '(hours); confirm with --confirm-downgrade. Nothing was installed; the data in /srv/apps/bitcoin-core is as it was';
+    const answers = [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        error: {
+          code: -32003,
+          message,
+          data: { guard: { kind: 'downgrade', needs: 'confirmation', rules: [] } },
+        },
+      },
+      { jsonrpc: '2.0', id: 2, result: appStatus('bitcoin-core', { version: '29.3' }) },
+    ];
+    const { fetch, calls } = fakeFetch(() => ({ body: answers.shift() }));
+    vi.stubGlobal('fetch', fetch);
+    const market = useMarketplace();
+
+    expect(await market.install('bitcoin-core', { version: '29.3' })).toBe(false);
+    const worded = message.replace('confirm with --confirm-downgrade', 'confirm below');
+    expect(market.installs['bitcoin-core']).toEqual({
+      phase: 'failed',
+      error: worded,
+      guard: { message: worded, needs: 'confirmation', kind: 'downgrade', rules: [] },
+      choices: { version: '29.3' },
+    });
+
+    expect(await market.install('bitcoin-core', { version: '29.3', confirmDowngrade: true })).toBe(true);
+    expect(calls[1]!.body).toMatchObject({
+      method: 'package.install',
+      params: { id: 'bitcoin-core', version: '29.3', confirmDowngrade: true },
+    });
+    expect(market.installs['bitcoin-core']).toEqual({ phase: 'done', version: '29.3' });
+  });
 });

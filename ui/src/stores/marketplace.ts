@@ -4,6 +4,7 @@ import { computed, ref, watch } from 'vue';
 import { client, errorMessage, type Params } from '../api/container-client';
 import { byName } from '../lib/by-name';
 import { CATEGORY_ORDER, categoryLabel } from '../lib/format';
+import { guardRefusal, type GuardRefusal } from '../lib/guard-refusal';
 import { sourcesTried, type SourceTried } from '../lib/refusal';
 import { useApps } from './apps';
 
@@ -14,11 +15,19 @@ export interface InstallState {
   error?: string;
   /** With a refusal to download a release: each source the node tried and what it answered. */
   sources?: SourceTried[];
+  /**
+   * With the Bitcoin version guard's refusal to start the node on the data kept from before: what
+   * confirming takes (the dialog retries `choices` with the confirmation, or says it cannot).
+   */
+  guard?: GuardRefusal;
   /** What the install asked for: a dialog opened again shows it, not its defaults. */
   choices?: InstallChoices;
 }
 
-/** What the install dialog asks for: a version, and a Bitcoin node's chain and pruning. */
+/**
+ * What the install dialog asks for: a version, and a Bitcoin node's chain and pruning — and, after
+ * the version guard refused, the confirmation it asked for.
+ */
 export type InstallChoices = Omit<Params<'package.install'>, 'id' | 'from'>;
 
 /** The bundled apps a user may install, and the installs under way. */
@@ -107,12 +116,14 @@ export const useMarketplace = defineStore('marketplace', () => {
       return true;
     } catch (cause) {
       const sources = sourcesTried(cause);
+      const guard = guardRefusal(cause);
       installs.value = {
         ...installs.value,
         [id]: {
           phase: 'failed',
-          error: errorMessage(cause),
+          error: guard?.message ?? errorMessage(cause),
           ...(sources.length > 0 && { sources }),
+          ...(guard && { guard }),
           choices,
         },
       };
