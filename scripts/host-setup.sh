@@ -156,7 +156,18 @@ CONF
     runuser -u "$user" -- env XDG_RUNTIME_DIR="$runtime_dir" podman system migrate >/dev/null 2>&1 || true
   fi
 
-  if ! runuser -u "$user" -- env XDG_RUNTIME_DIR="$runtime_dir" podman info --format '{{.Host.Security.Rootless}}' | grep -q true; then
+  # A rootless pause process that died while its pid file survived (a killed process, or a
+  # restart that kept /run) makes every podman call fail with "invalid internal status ...
+  # podman system migrate". With the pause process gone there are no namespaces left to lose,
+  # so the migrate Podman asks for is safe; any other failure is reported as it is.
+  rootless_info() { runuser -u "$user" -- env XDG_RUNTIME_DIR="$runtime_dir" podman info --format '{{.Host.Security.Rootless}}' 2>&1; }
+  info="$(rootless_info || true)"
+  if [[ "$info" == *"podman system migrate"* ]]; then
+    log "the rootless pause process of $user is gone; resetting it (podman system migrate)"
+    runuser -u "$user" -- env XDG_RUNTIME_DIR="$runtime_dir" podman system migrate >/dev/null 2>&1 || true
+    info="$(rootless_info || true)"
+  fi
+  if ! grep -qx true <<<"$info"; then
     echo "podman info does not report rootless for $user; see the output of: runuser -u $user -- podman info" >&2
     exit 1
   fi
