@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bitcoinCliCommand, describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
+import { bitcoinRpcPort, blockchainInfoSync, describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
 
 // Shaped like bitcoin-cli's pretty-printed answer on a node in initial block download.
 const IBD_ANSWER = JSON.stringify(
@@ -19,18 +19,24 @@ const IBD_ANSWER = JSON.stringify(
   2,
 );
 
-describe('bitcoinCliCommand', () => {
-  it('asks the chain of the manifest, in its datadir', () => {
-    expect(bitcoinCliCommand({ implementation: 'core', network: 'mainnet' })).toEqual([
-      'bitcoin-cli',
-      '-datadir=/data',
-      '-chain=main',
-      'getblockchaininfo',
-    ]);
+describe('bitcoinRpcPort', () => {
+  const manifest = (bitcoin: object, command?: string[]) =>
+    ({ bitcoin: { implementation: 'core', ...bitcoin }, command }) as Parameters<typeof bitcoinRpcPort>[0];
+
+  it("is the chain's default port, the bitcoin block's rpcPort, or bitcoind's own -rpcport", () => {
+    expect(bitcoinRpcPort(manifest({ network: 'mainnet' }))).toBe(8332);
+    expect(bitcoinRpcPort(manifest({ network: 'regtest' }))).toBe(18443);
+    expect(bitcoinRpcPort(manifest({ network: 'testnet4' }))).toBe(48332);
+    expect(bitcoinRpcPort(manifest({ network: 'signet', rpcPort: 38999 }))).toBe(38999);
     expect(
-      bitcoinCliCommand({ implementation: 'knots', network: 'testnet', datadir: '/bitcoin', rpcPort: 18999 }),
-    ).toEqual(['bitcoin-cli', '-datadir=/bitcoin', '-chain=test', '-rpcport=18999', 'getblockchaininfo']);
-    expect(bitcoinCliCommand({ implementation: 'core', network: 'regtest' })[2]).toBe('-chain=regtest');
+      bitcoinRpcPort(
+        manifest({ network: 'mainnet', rpcPort: 8332 }, ['bitcoind', '-rpcport=9000', '--rpcport=9001']),
+      ),
+    ).toBe(9001);
+  });
+
+  it('is undefined without a bitcoin block', () => {
+    expect(bitcoinRpcPort({ command: ['bitcoind'] })).toBeUndefined();
   });
 });
 
@@ -68,6 +74,11 @@ describe('parseBlockchainInfo', () => {
       '{"chain":"main","blocks":1,"headers":1}',
     ])
       expect(parseBlockchainInfo(output), output).toBeUndefined();
+  });
+
+  it('reads a JSON-RPC result object the same way', () => {
+    expect(blockchainInfoSync(JSON.parse(IBD_ANSWER))).toEqual(parseBlockchainInfo(IBD_ANSWER));
+    expect(blockchainInfoSync(null)).toBeUndefined();
   });
 });
 

@@ -1,46 +1,49 @@
 // What a Bitcoin node's `getblockchaininfo` says about its sync, read from the bitcoin probe's
 // answer. The probe already has the answer in hand every interval, so reporting progress costs
-// nothing extra — no second RPC connection, no credentials in the daemon.
+// nothing extra — no second RPC connection.
 
 import type { ChainSync } from '../api/contract.js';
-import type { BitcoinSpec, ChainNetwork } from '../manifest/index.js';
+import type { AppManifest, ChainNetwork } from '../manifest/index.js';
 
-/** bitcoin-cli's `-chain=` name for each manifest network. */
-const CHAIN_NAMES: Record<ChainNetwork, string> = {
-  mainnet: 'main',
-  testnet: 'test',
-  testnet4: 'testnet4',
-  signet: 'signet',
-  regtest: 'regtest',
+/** bitcoind's default RPC port per chain (chainparamsbase.cpp in Bitcoin Core). */
+const DEFAULT_RPC_PORTS: Record<ChainNetwork, number> = {
+  mainnet: 8332,
+  testnet: 18332,
+  testnet4: 48332,
+  signet: 38332,
+  regtest: 18443,
 };
 
 /**
- * The command the bitcoin probe runs inside the container. bitcoin-cli reads the cookie bitcoind
- * writes into its datadir, so the probe needs no password of its own.
+ * The container port the bitcoin probe asks: bitcoind's own `-rpcport=` in the manifest's command
+ * when there is one (it wins over everything else bitcoind reads), else the `bitcoin` block's
+ * rpcPort, else the chain's default — as bitcoind itself would choose.
  */
-export function bitcoinCliCommand(bitcoin: BitcoinSpec): string[] {
-  return [
-    'bitcoin-cli',
-    `-datadir=${bitcoin.datadir ?? '/data'}`,
-    `-chain=${CHAIN_NAMES[bitcoin.network]}`,
-    ...(bitcoin.rpcPort !== undefined ? [`-rpcport=${bitcoin.rpcPort}`] : []),
-    'getblockchaininfo',
-  ];
+export function bitcoinRpcPort(manifest: Pick<AppManifest, 'bitcoin' | 'command'>): number | undefined {
+  const bitcoin = manifest.bitcoin;
+  if (!bitcoin) return undefined;
+  const flags = (manifest.command ?? []).filter((arg) => /^--?rpcport=\d+$/.test(arg));
+  const last = flags.at(-1);
+  if (last !== undefined) return Number(last.slice(last.indexOf('=') + 1));
+  return bitcoin.rpcPort ?? DEFAULT_RPC_PORTS[bitcoin.network];
 }
 
 const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
 
-/** The sync fields of a getblockchaininfo answer, or undefined when it is not one. */
+/** The sync fields of a getblockchaininfo answer as JSON text, or undefined when it is not one. */
 export function parseBlockchainInfo(output: string): ChainSync | undefined {
-  let info: Record<string, unknown>;
   try {
-    const parsed: unknown = JSON.parse(output);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    info = parsed as Record<string, unknown>;
+    return blockchainInfoSync(JSON.parse(output));
   } catch {
     return undefined;
   }
+}
+
+/** The sync fields of a getblockchaininfo `result`, or undefined when it is not one. */
+export function blockchainInfoSync(result: unknown): ChainSync | undefined {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return undefined;
+  const info = result as Record<string, unknown>;
   const { chain, blocks, headers, verificationprogress, initialblockdownload, pruned } = info;
   if (typeof chain !== 'string' || !isFiniteNumber(blocks) || !isFiniteNumber(headers)) return undefined;
   if (!isFiniteNumber(verificationprogress)) return undefined;

@@ -8,5 +8,12 @@ export {
   type RestartPolicyOptions,
 } from './restart-policy.js';
 export { healthCheckFor } from './health-check.js';
-export { bitcoinCliCommand, describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
+export { bitcoinRpcPort, blockchainInfoSync, describeSync, parseBlockchainInfo } from './bitcoin-sync.js';
+export type { RpcCredentials } from './bitcoin-rpc-call.js';
 export { runInNetns, type CommandOutcome } from './netns-probe.js';
+export { execInContainer, type ContainerProcess, type ExecOutcome } from './container-exec.js';
+export {
+  containerProbeTarget,
+  type ContainerTargetOptions,
+  type InspectedContainer,
+} from './container-target.js';

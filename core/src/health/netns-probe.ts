@@ -17,22 +17,61 @@ export interface CommandOutcome {
   timedOut: boolean;
 }
 
+/** What to give a command on its stdin, and how much of its output to keep. */
+export interface BoundedInput {
+  /**
+   * Written to stdin, which then stays open until the command ends (nc then ends when the server
+   * closes the connection, not when its input does). Without it stdin is empty.
+   */
+  input?: string;
+  /** Output kept, in bytes; 4 KiB unless said. */
+  maxOutput?: number;
+}
+
 /** Runs `argv` (a host binary) in the network namespace of the process `pid`, bounded by `timeoutMs`. */
-export function runInNetns(pid: number, argv: string[], timeoutMs: number): Promise<CommandOutcome> {
-  return runBounded('nsenter', ['-t', String(pid), '-U', '-n', '--preserve-credentials', ...argv], timeoutMs);
+export function runInNetns(
+  pid: number,
+  argv: string[],
+  timeoutMs: number,
+  options: BoundedInput = {},
+): Promise<CommandOutcome> {
+  return runBounded(
+    'nsenter',
+    ['-t', String(pid), '-U', '-n', '--preserve-credentials', ...argv],
+    timeoutMs,
+    options,
+  );
 }
 
 /**
- * Runs a command with an empty stdin (nc ends when its input does), its stdout and stderr
- * together, killed after `timeoutMs` — from outside, since busybox wget's own -T crashes on
- * this busybox version.
+ * Runs a command with an empty stdin (nc ends when its input does) or the given input, its stdout
+ * and stderr together, killed after `timeoutMs` — from outside, since busybox wget's own -T
+ * crashes on this busybox version.
  */
-export function runBounded(command: string, args: string[], timeoutMs: number): Promise<CommandOutcome> {
+export function runBounded(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  options: BoundedInput = {},
+): Promise<CommandOutcome> {
+  const maxOutput = options.maxOutput ?? 4096;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const withInput = options.input !== undefined;
+    const child = spawn(command, args, { stdio: [withInput ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    if (child.stdin) {
+      // A command that ends before reading all of it closes the pipe: that is its answer, not ours.
+      child.stdin.on('error', () => {});
+      child.stdin.write(options.input);
+    }
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let kept = 0;
+    const keep = (chunk: Buffer) => {
+      if (kept >= maxOutput) return;
+      chunks.push(chunk);
+      kept += chunk.length;
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -44,7 +83,8 @@ export function runBounded(command: string, args: string[], timeoutMs: number): 
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const output = Buffer.concat(chunks).toString('utf8').slice(0, 4096);
+      child.stdin?.destroy();
+      const output = Buffer.concat(chunks).subarray(0, maxOutput).toString('utf8');
       resolve({ exitCode: timedOut ? -1 : (code ?? -1), output, timedOut });
     });
   });

@@ -5,7 +5,8 @@
 // bitcoind takes credentials as `-rpcauth=user:salt$hmac` (a salted HMAC; the password itself is
 // never given to bitcoind). The line comes from the `rpcauth` secret file through a one-line
 // /bin/sh prelude that appends it to the argv, so `podman inspect` shows only the prelude. The
-// password (`rpc-password`) is mounted too, for what inside the container needs to call RPC.
+// password (`rpc-password`) is mounted too, for what inside the container needs to call RPC; the
+// daemon reads it from the store for the health probe's own RPC call (health/probe.ts).
 // Both are created once and reused by every recreate, version change and implementation switch.
 
 import type { ContainerCreateSpec } from '../podman/index.js';
@@ -41,6 +42,18 @@ export async function ensureBitcoinRpcSecrets(store: SecretStore, appId: string)
   if (!checkRpcAuth(line, BITCOIN_RPC_USER, password)) {
     await store.set(appId, RPCAUTH_SECRET, rpcauth(BITCOIN_RPC_USER, password).line);
   }
+}
+
+/**
+ * The node's RPC user and password, for the daemon's own calls (the health probe's
+ * getblockchaininfo); undefined when none were generated.
+ */
+export async function bitcoinRpcCredentials(
+  store: SecretStore | undefined,
+  appId: string,
+): Promise<{ user: string; password: string } | undefined> {
+  const password = await store?.get(appId, RPC_PASSWORD_SECRET);
+  return password === undefined ? undefined : { user: BITCOIN_RPC_USER, password };
 }
 
 /**

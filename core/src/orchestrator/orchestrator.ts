@@ -12,7 +12,7 @@ import {
   healthCheckFor,
   HealthMonitor,
   HealthTracker,
-  runInNetns,
+  containerProbeTarget,
   type ProbeTarget,
 } from '../health/index.js';
 import { parseManifest, type AppManifest } from '../manifest/index.js';
@@ -55,7 +55,7 @@ import {
 } from '../security/policy/index.js';
 import type { AuditRecord } from '../security/audit/index.js';
 import { AppConfigStore } from './app-config.js';
-import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
+import { bitcoinRpcCredentials, withBitcoinRpcSecrets } from './bitcoin-rpc.js';
 import type { CatalogService } from './catalog-service.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
 import { BitcoinDatadirs, type GuardedStart, type StartConfirmation } from './bitcoin-datadir.js';
@@ -1619,24 +1619,17 @@ export class Orchestrator implements AppLifecycle {
 
   private probeTarget(runtime: AppRuntime): ProbeTarget {
     const id = runtime.record.id;
-    // A target serves one start of the container (watchHealth makes a new one each time), so
-    // its process id is looked up once, on the first probe of an unpublished port.
-    let pid: number | undefined;
-    return {
+    const secrets = this.options.secrets;
+    // No podman exec: each of its sessions keeps a conmon pair alive for five minutes on Podman
+    // 4.3. The target enters the container's namespaces itself (health/container-target.ts).
+    return containerProbeTarget({
+      appId: id,
+      inspect: () => this.podman.inspectContainer(containerName(id)),
       hostPortFor: (containerPort) =>
         (runtime.manifest.ports ?? []).find((p) => p.container === containerPort && p.protocol === 'tcp')
           ?.host,
-      exec: (command, timeoutMs) => this.podman.execContainer(containerName(id), command, { timeoutMs }),
-      inNetns: async (argv, timeoutMs) => {
-        pid ??= (await this.podman.inspectContainer(containerName(id)))?.State.Pid || undefined;
-        if (pid === undefined)
-          return { exitCode: -1, output: `'${id}' has no running process`, timedOut: false };
-        const outcome = await runInNetns(pid, argv, timeoutMs);
-        // Restarted under the same container: look the process up again next time.
-        if (/No such process|No such file/.test(outcome.output)) pid = undefined;
-        return outcome;
-      },
-    };
+      bitcoinRpcCredentials: () => bitcoinRpcCredentials(secrets, id),
+    });
   }
 
   private async refreshContainer(runtime: AppRuntime): Promise<void> {

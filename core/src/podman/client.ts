@@ -101,6 +101,11 @@ export class PodmanClient {
     return containers.waitContainer(this.transport, id, options);
   }
 
+  /**
+   * A libpod exec session. Not for anything periodic: Podman 4.3 keeps each session's conmon pair
+   * alive for five minutes after it ends (health probes enter the container themselves instead,
+   * see health/container-exec.ts).
+   */
   execContainer(
     id: string,
     cmd: string[],
