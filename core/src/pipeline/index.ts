@@ -4,7 +4,7 @@
 // cataloguing the image build on `verifyRelease`'s result.
 
 export { splitArmoredSignatures } from './armored-blocks.js';
-export { loadPinnedKeys, type PinnedKey } from './builder-keys.js';
+export { builderCount, loadPinnedKeys, type PinnedKey } from './builder-keys.js';
 export {
   curatedSetSchema,
   DEFAULT_MAJORS,

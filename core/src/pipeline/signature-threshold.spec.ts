@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitArmoredSignatures } from './armored-blocks.js';
-import { loadPinnedKeys, type PinnedKey } from './builder-keys.js';
+import { builderCount, loadPinnedKeys, type PinnedKey } from './builder-keys.js';
 import { refusedStep } from './pipeline-error.js';
 import {
   checkSignatureThreshold,
@@ -118,6 +118,52 @@ describe('checkSignatureThreshold', () => {
     expect(report.blocks).toBe(3);
     expect(names(report.good)).toEqual(['alice', 'bob']);
     expect(report.ok).toBe(false);
+  });
+
+  describe('a builder is a pinned file, not a primary key', () => {
+    let multi: string;
+    beforeAll(async () => {
+      multi = await tempFolder('multi');
+      // One file holds alice's, bob's and carol's primary keys: one builder, whoever signed.
+      await writeFile(
+        join(multi, 'alice.gpg'),
+        [builders.alice, builders.bob, builders.carol].map((b) => b.publicKey.armor()).join('\n'),
+      );
+      await writeBuilderKeys(multi, [builders.dave]);
+      // bob's key again in a file of its own: still pinned once, for the first file (alice.gpg).
+      await writeBuilderKeys(multi, [{ ...builders.bob, name: 'zz-bob-copy' }]);
+    });
+    afterAll(() => rm(multi, { recursive: true, force: true }));
+
+    const checkWith = async (keys: PinnedKey[], signers: BuilderKey[], threshold: number) =>
+      checkSignatureThreshold({
+        signedData: sums,
+        armoredSignatures: await signatureFile(sums, signers),
+        pinnedKeys: keys,
+        threshold,
+      });
+
+    it('counts several primary keys of one file as one builder', async () => {
+      const keys = await loadPinnedKeys(multi);
+      expect(keys).toHaveLength(4);
+      expect(builderCount(keys)).toBe(2);
+      const report = await checkWith(keys, [builders.alice, builders.bob, builders.carol], 2);
+      expect(report.good).toHaveLength(1);
+      expect(report.ok).toBe(false);
+      expect(() => requireSignatureThreshold(report)).toThrow(/only 1 good signature from distinct pinned/);
+    });
+
+    it('never counts one key for two builders when two files hold it', async () => {
+      const keys = await loadPinnedKeys(multi);
+      expect(keys.find((k) => k.fingerprint === builders.bob.fingerprint)!.file).toMatch(/alice\.gpg$/);
+      const report = await checkWith(keys, [builders.bob, builders.dave], 2);
+      expect(report.good.map((g) => g.builder).sort()).toEqual([
+        join(multi, 'alice.gpg'),
+        join(multi, 'dave.gpg'),
+      ]);
+      expect(report.ok).toBe(true);
+      expect((await checkWith(keys, [builders.bob, builders.alice], 2)).ok).toBe(false);
+    });
   });
 
   it('counts a signing subkey’s signature for its primary key', async () => {

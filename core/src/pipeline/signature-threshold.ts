@@ -1,7 +1,8 @@
 // Decides whether SHA256SUMS is signed by enough pinned builders, the way Bitcoin Core's
 // contrib/verify-binaries decides it:
-// - only signatures from *pinned* keys count, and each primary key counts once — a builder who
-//   signs twice, or with a subkey and the primary, is still one builder;
+// - only signatures from *pinned* keys count, and each builder counts once — a builder who
+//   signs twice, with a subkey and the primary, or with two primary keys from the one pinned
+//   file (builder-keys.ts), is still one builder;
 // - keys expired or revoked today don't count, even if they were valid when they signed;
 // - a signature from an unpinned key is listed as unknown and ignored;
 // - a bad signature from a pinned key — or a block that doesn't even parse — fails the whole
@@ -30,6 +31,8 @@ export interface Signer {
 export interface GoodSignature extends Signer {
   /** The key that made the signature: the primary key's ID or a subkey's. */
   keyId: string;
+  /** The pinned builder it counts for (PinnedKey.builder). */
+  builder: string;
 }
 
 export interface BadSignature {
@@ -51,7 +54,7 @@ export interface UnusableSigner extends Signer {
 }
 
 export interface SignatureReport {
-  /** Distinct pinned primary keys with a good signature. */
+  /** One good signature per distinct pinned builder. */
   good: GoodSignature[];
   bad: BadSignature[];
   /** Key IDs (or fingerprints) of signers that aren't pinned. */
@@ -147,7 +150,7 @@ async function judgePacket(
       date: now,
     });
     await result.signatures[0]!.verified;
-    return { kind: 'good', signature: { ...signer, keyId } };
+    return { kind: 'good', signature: { ...signer, keyId, builder: pin.builder } };
   } catch (error) {
     return { kind: 'bad', signature: { block, keyId, ...signer, reason: messageOf(error) } };
   }
@@ -178,8 +181,7 @@ export async function checkSignatureThreshold(input: SignatureCheckInput): Promi
       const verdict = await judgePacket(packet, block, input, now);
       switch (verdict.kind) {
         case 'good':
-          if (!good.has(verdict.signature.fingerprint))
-            good.set(verdict.signature.fingerprint, verdict.signature);
+          if (!good.has(verdict.signature.builder)) good.set(verdict.signature.builder, verdict.signature);
           break;
         case 'bad':
           bad.push(verdict.signature);

@@ -280,7 +280,7 @@ describe('verifyRelease', () => {
     await expectRefused(
       verify([primary.url], { threshold: 7 }),
       'config',
-      /threshold is 7 but .* pins only 6 builder keys/,
+      /threshold is 7 but .* pins only 6 builders/,
     );
   });
 });

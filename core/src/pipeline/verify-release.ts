@@ -13,7 +13,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPinnedKeys } from './builder-keys.js';
+import { builderCount, loadPinnedKeys } from './builder-keys.js';
 import { Agent } from '../util/http-client.js';
 import { downloadFromFirstSource, type DownloadOptions, type SourceAttempt } from './download.js';
 import { downloadAgreedFile } from './mirror-agreement.js';
@@ -80,11 +80,12 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
   const { config } = options;
   const release = parseReleaseVersion(options.implementation, options.version);
   const pinnedKeys = await loadPinnedKeys(config.builderKeys);
-  if (pinnedKeys.length < config.threshold)
+  const builders = builderCount(pinnedKeys);
+  if (builders < config.threshold)
     throw releaseRefused(
       'config',
-      `threshold is ${config.threshold} but ${config.builderKeys} pins only ${pinnedKeys.length} builder ` +
-        `key${pinnedKeys.length === 1 ? '' : 's'}, so no release could ever pass; add keys or lower the threshold.`,
+      `threshold is ${config.threshold} but ${config.builderKeys} pins only ${builders} builder` +
+        `${builders === 1 ? '' : 's'} (key files), so no release could ever pass; add builders or lower the threshold.`,
     );
 
   const limits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -60,7 +60,7 @@ export class BuilderKeyStore {
         }
       }
       if (best) {
-        keys.push(best);
+        keys.push({ ...best, builder: builder.name });
         if (best === fromUser) await this.keep(best.key);
         continue;
       }
@@ -69,16 +69,16 @@ export class BuilderKeyStore {
           builder,
           reason: kept || fromUser ? 'its key has expired' : 'no kept key and none brought along',
         });
-        if (kept) keys.push(kept); // counted as expired in the report, which says so
+        if (kept) keys.push({ ...kept, builder: builder.name }); // counted as expired in the report, which says so
         continue;
       }
       const fetched = await this.fetch(builder, request.release.keySources, request.signal);
       if ('key' in fetched) {
         await this.keep(fetched.key.key);
-        keys.push(fetched.key);
+        keys.push({ ...fetched.key, builder: builder.name });
       } else {
         missing.push({ builder, reason: fetched.reason });
-        if (kept) keys.push(kept);
+        if (kept) keys.push({ ...kept, builder: builder.name });
       }
     }
     return { keys, missing };
@@ -195,6 +195,8 @@ async function parseKeys(bytes: Buffer, where: string): Promise<PublicKey[]> {
   }
 }
 
+/** A key as found; pinnedKeys() names the catalog builder it counts for (one per builder). */
 function pinnedKey(key: PublicKey, file: string): PinnedKey {
-  return { fingerprint: fingerprintOf(key), userId: key.getUserIDs()[0] ?? '(no user id)', key, file };
+  const fingerprint = fingerprintOf(key);
+  return { fingerprint, userId: key.getUserIDs()[0] ?? '(no user id)', key, file, builder: fingerprint };
 }
