@@ -21,6 +21,7 @@ import {
   DEFAULT_ROOT_VALID_DAYS,
   emptyCatalog,
   expiresIn,
+  pinImageKeys,
   readSigningKeyFile,
   signCatalog,
 } from './publisher.js';
@@ -51,6 +52,8 @@ const releasesSchema = z.strictObject({
       repository: z.string().min(1),
       default: z.string().min(1),
       release: z.record(z.string(), z.unknown()).optional(),
+      /** Image key ids only these apps' images may be signed with (publisher.ts pinImageKeys). */
+      imageKeys: z.array(z.string()).optional(),
       versions: z.array(
         z.strictObject({
           version: z.string().min(1),
@@ -102,6 +105,7 @@ export function curatedCatalog(releases: CuratedReleases, previousVersion: numbe
         { makeDefault: entry.version === app.default },
       );
     }
+    if (app.imageKeys) catalog = pinImageKeys(catalog, appId, app.imageKeys);
     if (app.release) {
       catalog = {
         ...catalog,

@@ -41,6 +41,12 @@ export interface CatalogApp {
   image: string;
   /** Newest first; exactly one has `default: true`. */
   versions: CatalogVersion[];
+  /**
+   * The image keys (cosign key ids: hex SHA-256 of the DER public key) allowed to vouch for this
+   * app's images, sorted. A key pinned here vouches for the apps that pin it and no other (see
+   * image-key-pins.ts); absent: the app's images verify against the node's unpinned keys.
+   */
+  imageKeys?: string[];
 }
 
 export interface Catalog {
@@ -75,11 +81,19 @@ const versionEntrySchema = z.object({
   release: z.unknown().optional(),
 });
 
+/** A cosign key id (keyIdOf in security/image-signing): 64 lowercase hex digits. */
+export const IMAGE_KEY_ID_PATTERN = /^[a-f0-9]{64}$/;
+
 const appEntrySchema = z.object({
   version: z.string(),
   image: z.string(),
   versions: z.array(z.unknown()).optional(),
   release: z.unknown().optional(),
+  // A malformed pin drops the app (fail closed): never read as "no pin", which would widen trust.
+  imageKeys: z
+    .array(z.string().regex(IMAGE_KEY_ID_PATTERN, 'expected an image key id: 64 lowercase hex digits'))
+    .min(1, 'list at least one key, or leave imageKeys out')
+    .optional(),
 });
 
 /** Registry and path of an image, without tag or digest; tolerant of floating tags. */
@@ -185,7 +199,13 @@ function parseApp(id: string, raw: unknown, drop: (entry: DroppedEntry) => void)
     });
   }
   for (const version of versions) version.default = version === chosen;
-  return { id, version: chosen.version, image: chosen.image, versions };
+  return {
+    id,
+    version: chosen.version,
+    image: chosen.image,
+    versions,
+    ...(entry.imageKeys && { imageKeys: [...new Set(entry.imageKeys)].sort() }),
+  };
 }
 
 function parseVersion(

@@ -5,6 +5,7 @@
 export {
   parseCatalogApps,
   sameRepository,
+  IMAGE_KEY_ID_PATTERN,
   type Catalog,
   type CatalogApp,
   type CatalogVersion,
@@ -50,6 +51,7 @@ export {
   rotateRoot,
   emptyCatalog,
   addVersion,
+  pinImageKeys,
   signCatalog,
   expiresIn,
   isoSeconds,
@@ -62,6 +64,13 @@ export {
   type NewVersion,
   type RootDefinition,
 } from './publisher.js';
+export {
+  imageKeyPinsOf,
+  keyMayVouchFor,
+  whyKeyMayNotVouch,
+  NO_IMAGE_KEY_PINS,
+  type ImageKeyPins,
+} from './image-key-pins.js';
 export { availableUpdate, type UpdateQuery } from './update-detection.js';
 export { chooseCatalogVersion, versionsForManifest } from './version-choice.js';
 export {

@@ -10,7 +10,7 @@ import { isFloatingTag, parseImageReference } from '../manifest/index.js';
 import { compareAppVersions } from '../resolver/index.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { ArchyError } from '../util/errors.js';
-import { sameRepository } from './catalog-schema.js';
+import { IMAGE_KEY_ID_PATTERN, sameRepository } from './catalog-schema.js';
 import {
   keyIdOf,
   publicKeyJsonOf,
@@ -254,6 +254,32 @@ export function addVersion(
       [appId]: { ...existing, version: defaultLine['version'], image: defaultLine['image'], versions },
     },
   };
+}
+
+/**
+ * Pins image keys (cosign key ids) to an app: from then on only they vouch for its images, and
+ * they vouch for no app that does not pin them (image-key-pins.ts). Adds to the keys already
+ * pinned, so a publisher can roll over to a new key before retiring the old one.
+ */
+export function pinImageKeys(
+  catalog: CatalogSigned,
+  appId: string,
+  keyIds: readonly string[],
+): CatalogSigned {
+  const existing = catalog.apps[appId] as { imageKeys?: unknown; [field: string]: unknown } | undefined;
+  if (!existing)
+    throw publishError(`'${appId}' is not in the catalog; add a version before pinning its image keys`);
+  for (const keyId of keyIds) {
+    if (!IMAGE_KEY_ID_PATTERN.test(keyId)) {
+      throw publishError(
+        `image key id '${keyId}' is not 64 lowercase hex digits (the key id archy image keygen prints)`,
+      );
+    }
+  }
+  if (keyIds.length === 0) return catalog;
+  const current = Array.isArray(existing.imageKeys) ? (existing.imageKeys as string[]) : [];
+  const imageKeys = [...new Set([...current, ...keyIds])].sort();
+  return { ...catalog, apps: { ...catalog.apps, [appId]: { ...existing, imageKeys } } };
 }
 
 /** Signs the catalog as its next version, valid for `validDays` from `now`. */

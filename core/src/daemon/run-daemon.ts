@@ -97,6 +97,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       insecureRegistries,
       allowUnsigned: process.env.ARCHY_ALLOW_UNSIGNED === '1',
       logger,
+      keyPins: () => catalog.imageKeyPins(),
     }),
     appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
     insecureRegistries,

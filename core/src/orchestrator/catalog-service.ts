@@ -5,7 +5,13 @@
 
 import type { Logger } from 'pino';
 import type { CatalogStatusReport } from '../api/contract.js';
-import { CatalogStore, type CatalogApp, type RefreshResult } from '../catalog/index.js';
+import {
+  CatalogStore,
+  imageKeyPinsOf,
+  type CatalogApp,
+  type ImageKeyPins,
+  type RefreshResult,
+} from '../catalog/index.js';
 import { byCodeUnits } from '../util/compare.js';
 
 export const DEFAULT_CATALOG_REFRESH_MS = 60 * 60 * 1000;
@@ -87,6 +93,11 @@ export class CatalogService {
 
   entry(id: string): CatalogApp | undefined {
     return this.store.current().catalog.apps[id];
+  }
+
+  /** The image keys the current catalog pins per app (image verification reads them each time). */
+  imageKeyPins(): ImageKeyPins {
+    return imageKeyPinsOf(this.store.current().catalog);
   }
 
   status(): CatalogStatusReport {

@@ -1,7 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { RegistryClient, verifyImage } from '../security/image-signing/index.js';
+import {
+  imageRefused,
+  imageRefusalReason,
+  loadVerificationKey,
+  RegistryClient,
+  verifyImage,
+} from '../security/image-signing/index.js';
+import { keyMayVouchFor, NO_IMAGE_KEY_PINS, whyKeyMayNotVouch, type ImageKeyPins } from '../catalog/index.js';
+import { ArchyError } from '../util/errors.js';
 import { catalogPinnedReference, registryReferenceOf } from './catalog-digest.js';
 import { registryHost } from './image-ref.js';
 
@@ -12,11 +20,13 @@ export interface ImageTrustOptions {
   /** ARCHY_ALLOW_UNSIGNED=1: development only, every use is logged loudly. */
   allowUnsigned: boolean;
   logger: Logger;
+  /** The signed catalog's image key pins, read at each verification (the catalog may refresh). */
+  keyPins?: () => ImageKeyPins;
 }
 
 /**
  * Decides which reference an app's container runs: the image's digest, once its cosign
- * signature verified against a trusted key — so what runs is exactly what was signed, even if
+ * signature verified against a trusted key the signed catalog lets vouch for that app — so what runs is exactly what was signed, even if
  * the tag moves later. Fails closed: unsigned, untrusted, tampered or moved images are refused.
  */
 export class ImageTrust {
@@ -59,16 +69,65 @@ export class ImageTrust {
   }
 
   private async verified(appId: string, image: string): Promise<string> {
-    const verified = await verifyImage({
-      imageRef: image,
-      trustedKeys: await this.trustedKeys(),
-      insecure: this.options.insecureRegistries.has(registryHost(image)),
-    });
+    const pins = this.options.keyPins?.() ?? NO_IMAGE_KEY_PINS;
+    const trusted = (await this.trustedKeys()).map((pem, index) => ({
+      pem,
+      keyId: loadVerificationKey(pem, `trusted image key #${index + 1}`).keyId,
+    }));
+    // Only the keys the catalog lets vouch for this app; a key pinned to other apps is left out.
+    const vouching = trusted.filter((key) => keyMayVouchFor(appId, key.keyId, pins));
+    const insecure = this.options.insecureRegistries.has(registryHost(image));
+    let verified;
+    try {
+      verified = await verifyImage({ imageRef: image, trustedKeys: vouching.map((k) => k.pem), insecure });
+    } catch (error) {
+      const explained = await this.explainPinRefusal(appId, image, error, {
+        excluded: trusted.filter((key) => !vouching.includes(key)),
+        pins,
+        insecure,
+      });
+      const own = pins.forApp(appId);
+      if (explained === error && own && vouching.length === 0) {
+        throw imageRefused(
+          image,
+          'untrusted',
+          `cannot be checked: the signed catalog pins '${appId}' to image key${own.length === 1 ? '' : 's'} ` +
+            `${own.map((id) => `${id.slice(0, 12)}…`).join(', ')}, and this node trusts none of them ` +
+            '(catalog/image-keys, DATA_DIR/trust/image-keys)',
+        );
+      }
+      throw explained;
+    }
     this.options.logger.info(
       { app: appId, image, digest: verified.digest, key: verified.signedBy },
       'image signature verified',
     );
     return verified.reference;
+  }
+
+  /**
+   * When no vouching key signed the image but a trusted key the pins left out did, the refusal
+   * says so (which key, which apps it is pinned to) rather than "not by a trusted key".
+   */
+  private async explainPinRefusal(
+    appId: string,
+    image: string,
+    error: unknown,
+    context: { excluded: Array<{ pem: string }>; pins: ImageKeyPins; insecure: boolean },
+  ): Promise<unknown> {
+    const reason = imageRefusalReason(error);
+    const noKeys = reason === undefined && error instanceof ArchyError; // no key may vouch at all
+    if (context.excluded.length === 0 || !(reason === 'untrusted' || noKeys)) return error;
+    try {
+      const other = await verifyImage({
+        imageRef: image,
+        trustedKeys: context.excluded.map((k) => k.pem),
+        insecure: context.insecure,
+      });
+      return imageRefused(image, 'key-not-pinned', whyKeyMayNotVouch(appId, other.signedBy, context.pins));
+    } catch {
+      return error;
+    }
   }
 
   private async trustedKeys(): Promise<string[]> {

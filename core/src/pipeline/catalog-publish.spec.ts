@@ -44,6 +44,18 @@ describe('publishToCatalog', () => {
     ]);
   });
 
+  it("pins the image's signing key to the app, adding to the keys already pinned", async () => {
+    const file = join(dir, 'pinned.json');
+    await publishToCatalog(file, key, { ...entry('30.0'), imageKey: 'b'.repeat(64) });
+    await publishToCatalog(file, key, { ...entry('31.0'), imageKey: 'a'.repeat(64) });
+    await publishToCatalog(file, key, entry('31.1'));
+    const stored = parseCatalogEnvelope(JSON.parse(await readFile(file, 'utf8')));
+    expect((stored.signed.apps['bitcoin-core'] as { imageKeys: string[] }).imageKeys).toEqual([
+      'a'.repeat(64),
+      'b'.repeat(64),
+    ]);
+  });
+
   it('refuses to re-sign a catalog another key signed, leaving the file as it was', async () => {
     const file = join(dir, 'foreign.json');
     await publishToCatalog(file, otherKey, entry('30.0'));

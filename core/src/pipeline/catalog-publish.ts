@@ -1,5 +1,5 @@
 // Adds a pushed, signed image to the signed catalog file named in the config: read it, check it
-// is ours, add `{version, image, digest}`, sign it as the next version, replace the file
+// is ours, add `{version, image, digest}` and pin the image's signing key to the app, sign it as the next version, replace the file
 // atomically (a crash leaves the old catalog or the new one, never half of either).
 //
 // The existing file must carry a valid signature by the catalog key we sign with: otherwise a
@@ -11,6 +11,7 @@ import {
   addVersion,
   emptyCatalog,
   parseCatalogEnvelope,
+  pinImageKeys,
   readSigningKeyFile,
   signCatalog,
   type CatalogSigned,
@@ -26,6 +27,11 @@ export interface CatalogEntry {
   /** `<registry>/<repository>:<version>`: the catalog's image for this version. */
   image: string;
   digest: string;
+  /**
+   * The key id of the cosign key the image was signed with: pinned to the app (pinImageKeys), so
+   * no other publisher's key can vouch for its images, nor this key for another publisher's.
+   */
+  imageKey?: string;
 }
 
 export interface PublishedCatalog {
@@ -74,11 +80,12 @@ async function updatedBody(
           'refusing to re-sign a catalog this key did not sign — check catalog and catalogKey in the config',
       );
   }
-  const body = addVersion(current?.signed ?? emptyCatalog(), entry.appId, {
+  const added = addVersion(current?.signed ?? emptyCatalog(), entry.appId, {
     version: entry.version,
     image: entry.image,
     digest: entry.digest,
   });
+  const body = entry.imageKey === undefined ? added : pinImageKeys(added, entry.appId, [entry.imageKey]);
   return { body, created: current === undefined };
 }
 

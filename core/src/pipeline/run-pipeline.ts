@@ -205,7 +205,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       const catalog = await publishToCatalog(
         config.catalog,
         config.catalogKey,
-        { appId, version: release.version, image: built.reference, digest: pushed.digest },
+        {
+          appId,
+          version: release.version,
+          image: built.reference,
+          digest: pushed.digest,
+          imageKey: signature.keyId,
+        },
         options.now ? { now: options.now } : {},
       );
       published = true;

@@ -22,7 +22,12 @@ export {
   type GeneratedKeyPair,
 } from './signing-key-files.js';
 export { formatKeyPairGenerated, formatImageSigned, formatImageVerified } from './format.js';
-export { imageRefusalReason, type ImageRefusalReason, type ImageRefusalData } from './refusal.js';
+export {
+  imageRefused,
+  imageRefusalReason,
+  type ImageRefusalReason,
+  type ImageRefusalData,
+} from './refusal.js';
 export {
   createSigningKeyPair,
   loadVerificationKey,

@@ -6,7 +6,7 @@ import { ArchyError } from '../../util/errors.js';
  * tell "not signed" from "tampered" without parsing messages (and without a new RPC code).
  */
 export type ImageRefusalReason =
-  'unsigned' | 'untrusted' | 'digest-mismatch' | 'identity-mismatch' | 'malformed';
+  'unsigned' | 'untrusted' | 'key-not-pinned' | 'digest-mismatch' | 'identity-mismatch' | 'malformed';
 
 export interface ImageRefusalData {
   reason: ImageRefusalReason;
@@ -18,6 +18,8 @@ const NEXT_STEP: Record<ImageRefusalReason, string> = {
     'ask the publisher for a signed image (archy image sign), or for development only set ARCHY_ALLOW_UNSIGNED=1',
   untrusted:
     "do not run it: either the publisher's key is not among the catalog's trusted keys, or the signature was tampered with",
+  'key-not-pinned':
+    "do not run it: the signed catalog lets a publisher's key vouch only for that publisher's apps; ask this app's publisher for an image signed with its own key",
   'digest-mismatch':
     'do not run it: the tag was moved to other content, or a signature was copied from another image; ask the publisher to re-sign',
   'identity-mismatch':
