@@ -17,6 +17,9 @@ import { DataLayout } from '../orchestrator/data-layout.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { connectPodman } from './podman-connection.js';
+import { gateUntilReady } from './boot-gate.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { reservedServicePorts } from '../orchestrator/host-ports.js';
 import type { DaemonOptions } from './options.js';
 
 const VERSION = '0.1.0';
@@ -29,9 +32,9 @@ const BUNDLED_IMAGE_KEYS_DIR = fileURLToPath(new URL('../../../catalog/image-key
 const BUILT_UI_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url));
 
 /**
- * Runs archipelagod in the foreground until SIGINT/SIGTERM: connects to (or starts) rootless
- * Podman, reconciles the apps with what Podman reports, then serves the API. Apps keep running
- * while the daemon is down; the next start adopts them.
+ * Runs archipelagod in the foreground until SIGINT/SIGTERM: locks the data dir, connects to (or
+ * starts) rootless Podman, binds the API, reconciles the apps with what Podman reports, then
+ * answers API requests. Apps keep running while the daemon is down; the next start adopts them.
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const destination = await logDestination(logFormat(process.env, process.stdout));
@@ -41,7 +44,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   );
   const dataDir = resolve(options.dataDir);
   const layout = new DataLayout(dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // First of all: a second daemon on this data dir stops here, having touched nothing.
+  const lock = await lockDataDir(dataDir);
   await mkdir(layout.runDir, { recursive: true, mode: 0o700 });
 
   const insecureRegistries = parseInsecureRegistries(process.env.ARCHY_INSECURE_REGISTRIES);
@@ -84,6 +88,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   });
   await catalog.load();
   const audit = new AuditLog(dataDir);
+  // Ports no app may publish: the local registries and catalog server now, the API once bound.
+  const reservedPorts = reservedServicePorts({
+    registries: insecureRegistries,
+    ...(process.env.ARCHY_CATALOG_URL ? { catalogUrl: process.env.ARCHY_CATALOG_URL } : {}),
+  });
 
   const orchestrator: Orchestrator = new Orchestrator({
     catalog,
@@ -103,6 +112,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     insecureRegistries,
     confinement,
     logger,
+    reservedPorts: () => reservedPorts,
   });
 
   const resources = new ResourceManager({
@@ -111,22 +121,6 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     dataDir,
     budget: budgetFromEnv(process.env),
   });
-
-  // Subscribed before reconciling, so nothing that happens during boot goes unseen.
-  const events = podman.client.eventStream({
-    filters: { type: ['container'] },
-  });
-  const isolation = new IsolationGuard(logger);
-  events.on('event', (event) => {
-    orchestrator.applyContainerEvent(event);
-    if (event.action === 'start' || event.action === 'init') isolation.containerStarted();
-  });
-  events.on('disconnected', ({ error, retryInMs }) =>
-    logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting'),
-  );
-  events.start();
-  await isolation.check();
-  await orchestrator.reconcile();
 
   const token = await writeCookie(dataDir);
   const webAuth = await WebAuth.open({ dataDir });
@@ -147,7 +141,32 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     }),
   });
   registerStaticUi(server, { root: process.env.ARCHY_UI_DIR ?? BUILT_UI_DIR });
+  // Bound before any app starts, so no app can take the API's port; answers once reconciled.
+  const gate = gateUntilReady(server);
   const url = await listen(server, options.listen);
+  reservedPorts.push({
+    port: Number(new URL(url).port || 80),
+    protocol: 'tcp',
+    owner: `this daemon's API (${url})`,
+  });
+
+  // Subscribed before reconciling, so nothing that happens during boot goes unseen.
+  const events = podman.client.eventStream({
+    filters: { type: ['container'] },
+  });
+  const isolation = new IsolationGuard(logger);
+  events.on('event', (event) => {
+    orchestrator.applyContainerEvent(event);
+    if (event.action === 'start' || event.action === 'init') isolation.containerStarted();
+  });
+  events.on('disconnected', ({ error, retryInMs }) =>
+    logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting'),
+  );
+  events.start();
+  await isolation.check();
+  await orchestrator.reconcile();
+  gate.open();
+
   await writeFileAtomic(
     `${layout.runDir}/daemon.json`,
     `${JSON.stringify({ url, pid: process.pid })}\n`,
@@ -165,6 +184,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   orchestrator.shutdown();
   await removeCookie(dataDir);
   await podman.close();
+  await lock.release();
   logger.info('stopped; apps keep running and will be adopted at the next start');
 }
 

@@ -41,7 +41,8 @@ import {
 } from '../resolver/index.js';
 import { buildContainerSpec } from './container-spec.js';
 import { DataLayout, RESERVED_APP_IDS } from './data-layout.js';
-import { isHostPortFree } from './host-ports.js';
+import type { ReservedPort } from './host-ports.js';
+import { assertHostPortsFree } from './port-check.js';
 import { registryHost } from './image-ref.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { containerName, LABEL, labelsFor, networkName } from './naming.js';
@@ -112,7 +113,12 @@ export interface OrchestratorOptions {
   confinement?: HostConfinement;
   /** The official release build this node runs (default: this machine's CPU, e.g. x86_64-linux-gnu). */
   releaseArch?: string;
+  /** Host ports no app may publish: the daemon's API, its local registry (read at each check). */
+  reservedPorts?: () => readonly ReservedPort[];
 }
+
+/** A start right after a stop may wait this long for the old container's port forwarder to go. */
+const PORT_FREE_GRACE_MS = 3_000;
 
 /** A container that lives at least this long after starting didn't "exit at once". */
 const SETTLE_MS = 1_000;
@@ -1125,6 +1131,7 @@ export class Orchestrator implements AppLifecycle {
           runtime.ownRestart = runtime.container.id;
           await this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime));
         } else {
+          await this.assertPortsFree(runtime.manifest, PORT_FREE_GRACE_MS);
           await this.podman.startContainer(containerName(id));
         }
         await this.repairPortForwarding(runtime);
@@ -1419,16 +1426,22 @@ export class Orchestrator implements AppLifecycle {
           );
         }
       }
-      if (port.protocol === 'tcp') {
-        const host = port.expose === 'local' ? '127.0.0.1' : '0.0.0.0';
-        if (!(await isHostPortFree(port.host, { host }))) {
-          throw new ArchyError(
-            RpcErrorCode.Conflict,
-            `host port ${port.host} (ports[${index}].host) is already in use by another program; stop that program or choose another host port in the manifest`,
-          );
-        }
-      }
     }
+    await this.assertPortsFree(manifest, 0);
+  }
+
+  /** Reserved or taken host ports refused, naming who has them; at install and at every start. */
+  private assertPortsFree(manifest: AppManifest, graceMs: number): Promise<void> {
+    return assertHostPortsFree(manifest.ports ?? [], {
+      reserved: this.options.reservedPorts?.() ?? [],
+      graceMs,
+      appUsing: (port, protocol) =>
+        [...this.runtimes.values()].find(
+          (other) =>
+            other.record.id !== manifest.id &&
+            (other.manifest.ports ?? []).some((p) => p.host === port && p.protocol === protocol),
+        )?.record.id,
+    });
   }
 
   private async prepareDataDirs(manifest: AppManifest): Promise<void> {
@@ -1535,6 +1548,10 @@ export class Orchestrator implements AppLifecycle {
 
   /** Starts the app's container; Podman's refusal becomes a StartFailed that quotes it. */
   private async startContainerOrFail(id: string): Promise<void> {
+    const runtime = this.runtimes.get(id);
+    // A running container holds its own ports (starting it again is a no-op).
+    if (runtime && !runtime.container?.running)
+      await this.assertPortsFree(runtime.manifest, PORT_FREE_GRACE_MS);
     try {
       await this.podman.startContainer(containerName(id));
     } catch (error) {
