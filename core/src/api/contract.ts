@@ -331,6 +331,16 @@ export interface RpcMethods {
     };
     result: VersionChangeResult;
   };
+  /**
+   * The web UI's first-run setup code (null once a password is set). Only with the CLI's bearer
+   * token, like `web.set-password`: a web session can't call either.
+   */
+  'web.setup-code': {
+    params: Record<string, never>;
+    result: { passwordSet: boolean; setupCode: string | null; file: string };
+  };
+  /** Sets or resets the web password (`archy web password`); ends every web session. */
+  'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
 }
 export type RpcMethodName = keyof RpcMethods;
 
@@ -504,14 +514,19 @@ export interface ResourcesReport {
 
 /**
  * The web UI's login endpoints (plain JSON, not JSON-RPC), by path. After login or setup the
- * browser holds an HttpOnly session cookie; every POST /rpc/v1 it makes must then carry the
- * session's `csrfToken` in the `X-CSRF-Token` header. Sessions live in the daemon's memory: a
- * daemon restart logs every browser out.
+ * browser holds an HttpOnly session cookie (`__Host-archy_session` over TLS) bound to the Host it
+ * was created under, and the answer's `csrfToken` — handed out only there, never by
+ * /auth/status. Every POST /rpc/v1 must carry it in `X-CSRF-Token`, and GET /ws as the
+ * subprotocol `archy-csrf.<token>` beside `archy`: a cookie alone is refused. Sessions live in the
+ * daemon's memory: a daemon restart logs every browser out.
  */
 export interface WebAuthEndpoints {
   'GET /auth/status': { request: undefined; response: WebAuthStatus };
-  /** First run only (409 once a password is set); logs the caller in. */
-  'POST /auth/setup': { request: WebAuthPasswordRequest; response: WebAuthSession };
+  /**
+   * First run only (409 once a password is set); needs the setup code the daemon printed (or the
+   * CLI's bearer token); logs the caller in and uses the code up.
+   */
+  'POST /auth/setup': { request: WebAuthSetupRequest; response: WebAuthSession };
   /** 401 on a wrong password, 429 with Retry-After when throttled. */
   'POST /auth/login': { request: WebAuthPasswordRequest; response: WebAuthSession };
   'POST /auth/logout': { request: undefined; response: { ok: true } };
@@ -522,9 +537,14 @@ export interface WebAuthEndpoints {
 export interface WebAuthStatus {
   /** False until the first-run setup: the UI should offer to choose a password. */
   passwordSet: boolean;
+  /** True when the request's cookie names a live session *and* it carries that session's CSRF token. */
   authenticated: boolean;
-  /** The session's CSRF token, when authenticated (e.g. after a page reload). */
-  csrfToken?: string;
+}
+
+export interface WebAuthSetupRequest {
+  password: string;
+  /** From the daemon's log or `archy web setup-code`; dashes, spaces and case don't matter. */
+  setupCode?: string;
 }
 
 export interface WebAuthPasswordRequest {
@@ -537,7 +557,7 @@ export interface WebAuthChangePasswordRequest {
 }
 
 export interface WebAuthSession {
-  /** Send as `X-CSRF-Token` on every POST /rpc/v1. */
+  /** Send as `X-CSRF-Token` on every POST /rpc/v1 (keep it in sessionStorage: it is not given again). */
   csrfToken: string;
 }
 

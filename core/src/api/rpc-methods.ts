@@ -13,6 +13,7 @@ import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
 import { rpcParamSchemas } from './rpc-params.js';
+import { WebAuthRefusal, type WebAuth } from './web-auth/index.js';
 
 export type DaemonInfo = RpcMethods['daemon-info']['result'];
 /** Fixed info, or a function asked on each call (e.g. to report Podman's current version). */
@@ -25,7 +26,18 @@ export interface RpcMethodDependencies {
   info: DaemonInfoSource;
   /** Answers `resources`; without it the method says it is not available. */
   resources?: Pick<ResourceManager, 'report'>;
+  /** Answers `web.setup-code` and `web.set-password` (bearer token only: see BEARER_ONLY_METHODS). */
+  webAuth?: Pick<WebAuth, 'passwordSet' | 'setupCode' | 'setupCodeFile' | 'setPassword'>;
 }
+
+/**
+ * Methods a web session may never call, only the CLI's bearer token: they set the web password
+ * without the current one, or show the code that would let someone else choose it.
+ */
+export const BEARER_ONLY_METHODS: ReadonlySet<RpcMethodName> = new Set([
+  'web.setup-code',
+  'web.set-password',
+]);
 
 type RpcHandler<M extends RpcMethodName> = (
   params: RpcMethods[M]['params'],
@@ -37,6 +49,7 @@ export function createRpcMethods({
   lifecycle,
   info,
   resources,
+  webAuth,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -110,6 +123,19 @@ export function createRpcMethods({
     'package.update': ({ id }) => versionControl(lifecycle).update(id),
     'package.switch-implementation': (params) => versionControl(lifecycle).switchImplementation(params),
     'catalog-list': () => listCatalog(lifecycle),
+    'web.setup-code': async () => {
+      const web = webLogin(webAuth);
+      return { passwordSet: web.passwordSet, setupCode: web.setupCode ?? null, file: web.setupCodeFile };
+    },
+    'web.set-password': async ({ password }) => {
+      try {
+        return await webLogin(webAuth).setPassword(password);
+      } catch (error) {
+        // The password rules' own words ("too short ... use at least 12 characters").
+        if (error instanceof WebAuthRefusal) throw new ArchyError(RpcErrorCode.InvalidParams, error.message);
+        throw error;
+      }
+    },
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;
@@ -123,6 +149,16 @@ function guardConfirmationOf(confirm: GuardConfirmation): GuardConfirmation {
     ...(confirm.confirmDowngrade !== undefined && { confirmDowngrade: confirm.confirmDowngrade }),
     ...(confirm.confirmResync !== undefined && { confirmResync: confirm.confirmResync }),
   };
+}
+
+function webLogin(webAuth: RpcMethodDependencies['webAuth']): NonNullable<RpcMethodDependencies['webAuth']> {
+  if (!webAuth) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without the web login, so it has no web password to set; restart archipelagod',
+    );
+  }
+  return webAuth;
 }
 
 function versionControl(lifecycle: AppLifecycle): VersionControl {

@@ -97,6 +97,8 @@ describe('rpcParamSchemas', () => {
       'package.update',
       'package.versions',
       'resources',
+      'web.set-password',
+      'web.setup-code',
     ]);
   });
 });

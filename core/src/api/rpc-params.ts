@@ -151,6 +151,8 @@ export const rpcParamSchemas = {
     confirmSwitch: z.boolean(expecting('true or false')).optional(),
     ...guardConfirmation,
   }),
+  'web.setup-code': noParams,
+  'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -181,5 +183,7 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.set-version': true,
   'package.update': true,
   'package.switch-implementation': true,
+  'web.setup-code': true,
+  'web.set-password': true,
 };
 void schemasMatchContract;

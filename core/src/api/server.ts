@@ -1,16 +1,17 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { RpcErrorCode } from './contract.js';
+import { RpcErrorCode, type RpcMethodName } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { bearerTokenCheck, isAuthorized, UNAUTHORIZED_MESSAGE, type RequestAuthCheck } from './auth.js';
-import { RpcDispatcher, type JsonRpcResponse } from './rpc-dispatcher.js';
+import { RpcDispatcher, type JsonRpcResponse, type RpcMethod } from './rpc-dispatcher.js';
 import type { ResourceManager } from '../resources/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { auditObserver } from './audit-observer.js';
 import { zodOnlySchemaController } from './zod-only-schema-controller.js';
-import { createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
+import { BEARER_ONLY_METHODS, createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
-import { AUTH_PATH_PREFIX, webAuthRoutes, type WebAuth } from './web-auth/index.js';
+import { ArchyError } from '../util/errors.js';
+import { AUTH_PATH_PREFIX, webAuthRoutes, webRequest, WS_PROTOCOL, type WebAuth } from './web-auth/index.js';
 
 export const RPC_PATH = '/rpc/v1';
 export const WS_PATH = '/ws';
@@ -30,6 +31,12 @@ export interface ApiServerOptions {
   extraAuthChecks?: RequestAuthCheck[];
   /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
   webAuth?: WebAuth;
+  /**
+   * Addresses/CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+   * believed (for the login throttle's client and the cookie's Secure/`__Host-`); from anyone
+   * else those headers are ignored. Empty (the default): believed from nobody.
+   */
+  trustedProxies?: readonly string[];
   bodyLimitBytes?: number;
   ws?: Partial<Pick<WsSessionOptions, 'pingIntervalMs' | 'maxBufferedBytes' | 'maxLogStreams'>>;
 }
@@ -40,20 +47,20 @@ export interface ApiServerOptions {
  */
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const authChecks = [
-    bearerTokenCheck(options.token),
-    ...(options.webAuth ? [options.webAuth.apiRequestCheck] : []),
-    ...(options.extraAuthChecks ?? []),
-  ];
-  const dispatcher = new RpcDispatcher(
-    createRpcMethods({
-      lifecycle: options.lifecycle,
-      info: options.info,
-      ...(options.resources ? { resources: options.resources } : {}),
-    }),
-    options.logger,
-    options.audit ? auditObserver(options.audit) : undefined,
-  );
+  const bearerCheck = bearerTokenCheck(options.token);
+  const otherChecks = options.extraAuthChecks ?? [];
+  const methods = createRpcMethods({
+    lifecycle: options.lifecycle,
+    info: options.info,
+    ...(options.resources ? { resources: options.resources } : {}),
+    ...(options.webAuth ? { webAuth: options.webAuth } : {}),
+  });
+  const observer = options.audit ? auditObserver(options.audit) : undefined;
+  // Which check let a request in decides what it may call: the bearer token everything, a web
+  // session everything but the methods that would let it take over the web login itself.
+  const bearerDispatcher = new RpcDispatcher(methods, options.logger, observer);
+  const sessionDispatcher = new RpcDispatcher(withoutBearerOnly(methods), options.logger, observer);
+  const bearerRequests = new WeakSet<object>();
   const wsOptions: WsSessionOptions = {
     lifecycle: options.lifecycle,
     logger: options.logger,
@@ -64,9 +71,22 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
   // Credentials never reach the log, even if a serializer or a debug line ever includes headers.
   const logger = options.logger.child({}, { redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } });
-  const app = Fastify({ loggerInstance: logger, bodyLimit, schemaController: zodOnlySchemaController });
-  // Client messages are small JSON commands; the cap keeps a client from making us buffer much.
-  void app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  const trustedProxies = [...(options.trustedProxies ?? [])];
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit,
+    schemaController: zodOnlySchemaController,
+    // request.ip and request.protocol follow X-Forwarded-* only from these peers (proxy-addr).
+    trustProxy: trustedProxies.length > 0 ? trustedProxies : false,
+  });
+  void app.register(websocket, {
+    options: {
+      // Client messages are small JSON commands; the cap keeps a client from making us buffer much.
+      maxPayload: 64 * 1024,
+      // Our page offers `archy` and `archy-csrf.<token>`: answer `archy`, never echo the token.
+      handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    },
+  });
 
   // The API in its own scope: its auth hook, JSON-only parsing and error shape don't leak onto
   // routes the daemon adds beside it (the UI's static files, its login page).
@@ -74,10 +94,14 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     // onRequest runs before the body is read and before a WebSocket upgrade, so a caller without
     // the token gets a 401 and nothing else: no parsing, no method, no socket.
     api.addHook('onRequest', async (request, reply) => {
-      if (isAuthorized(request, authChecks)) return;
+      if (bearerCheck(request)) {
+        bearerRequests.add(request.raw);
+        return;
+      }
       // A browser whose session expired, or lacks its CSRF token, or comes from another origin
       // learns which, rather than being told about the CLI's bearer token.
-      const verdict = options.webAuth?.checkApiRequest(request.headers);
+      const verdict = options.webAuth?.checkApiRequest(webRequest(request));
+      if (verdict?.ok || isAuthorized(request, otherChecks)) return;
       const sessionRefusal = verdict && !verdict.ok ? verdict : undefined;
       if (!sessionRefusal) reply.header('www-authenticate', 'Bearer realm="archipelago"');
       await reply
@@ -134,6 +158,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
             errorBody(RpcErrorCode.InvalidRequest, 'invalid request: send a JSON-RPC request as the body'),
           );
       }
+      const dispatcher = bearerRequests.has(request.raw) ? bearerDispatcher : sessionDispatcher;
       const response = await dispatcher.dispatchText(request.body, request);
       if (response === undefined) return reply.code(204).send();
       return reply.code(200).send(response);
@@ -142,7 +167,12 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     api.get(WS_PATH, { websocket: true }, (socket) => serveWsSession(socket, wsOptions));
   });
 
-  if (options.webAuth) void app.register(webAuthRoutes(options.webAuth), { prefix: AUTH_PATH_PREFIX });
+  if (options.webAuth) {
+    void app.register(
+      webAuthRoutes(options.webAuth, { bearerCheck, ...(options.audit ? { audit: options.audit } : {}) }),
+      { prefix: AUTH_PATH_PREFIX },
+    );
+  }
 
   return app;
 }
@@ -156,6 +186,22 @@ const REDACTED_LOG_PATHS = [
   'headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
 ];
+
+/** The method table a web session gets: the bearer-only methods answer with a refusal. */
+function withoutBearerOnly(methods: Record<RpcMethodName, RpcMethod>): Record<RpcMethodName, RpcMethod> {
+  const table = { ...methods };
+  for (const name of BEARER_ONLY_METHODS) {
+    table[name] = {
+      invoke: async () => {
+        throw new ArchyError(
+          RpcErrorCode.Unauthorized,
+          `unauthorized: ${name} takes the CLI's bearer token, not a web session; run \`archy web ${name === 'web.setup-code' ? 'setup-code' : 'password'}\` on the node`,
+        );
+      },
+    };
+  }
+  return table;
+}
 
 function errorBody(code: number, message: string): JsonRpcResponse {
   return { jsonrpc: '2.0', id: null, error: { code, message } };

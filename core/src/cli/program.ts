@@ -11,6 +11,7 @@ import { registerManifestCommands } from './commands/manifest.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
+import { registerWebCommands } from './commands/web.js';
 
 /** The `archy` command tree. */
 export function createProgram(): Command {
@@ -42,6 +43,7 @@ export function createProgram(): Command {
   registerVersionCommands(program);
   registerImageCommands(program);
   registerPipelineCommands(program);
+  registerWebCommands(program);
   return program;
 }
 

@@ -5,6 +5,8 @@ export interface DaemonOptions {
   listen: string;
   /** A rootless Podman API socket to use; when absent the daemon starts and owns one. */
   podmanSocket?: string;
+  /** Reverse proxies whose X-Forwarded-For/-Proto are believed (--trusted-proxy, ARCHY_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
 }
 
 export const DEFAULT_DATA_DIR = '/var/lib/archipelago';

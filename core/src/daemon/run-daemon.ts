@@ -124,6 +124,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   const token = await writeCookie(dataDir);
   const webAuth = await WebAuth.open({ dataDir });
+  const setupCode = await webAuth.issueSetupCode();
   const startedAt = new Date().toISOString();
   const server = createApiServer({
     lifecycle: orchestrator,
@@ -131,6 +132,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     audit,
     token,
     webAuth,
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     logger,
     info: () => ({
       version: VERSION,
@@ -173,6 +175,19 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     0o644,
   );
   logger.info({ url, dataDir, podman: podman.socketPath }, 'archipelagod is ready');
+  if (options.trustedProxies) {
+    logger.info(
+      { trustedProxies: options.trustedProxies },
+      'believing X-Forwarded-For/-Proto from these proxies only',
+    );
+  }
+  if (setupCode) {
+    // The one place besides the 0600 file where the code appears: whoever reads the daemon's own
+    // output is the node's owner. It goes once a password is set.
+    logger.warn(
+      `no web password is set yet: open ${url} and enter the setup code ${setupCode} to choose one (also shown by \`archy web setup-code\`; or set it with \`archy web password\`)`,
+    );
+  }
   // After the reconcile: the first check may auto-update apps, which needs them adopted.
   catalog.start();
 

@@ -4,6 +4,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 // rules we rely on are few (RFC 6265 §4.2.1 for Cookie, §4.1.1 for Set-Cookie).
 
 export const SESSION_COOKIE_NAME = 'archy_session';
+/**
+ * Under TLS the cookie carries the `__Host-` prefix: browsers accept it only with Secure, Path=/
+ * and no Domain, so neither a plain-http page on this host nor a sibling name can plant or
+ * overwrite it.
+ */
+export const SECURE_SESSION_COOKIE_NAME = `__Host-${SESSION_COOKIE_NAME}`;
+
+/** The session cookie's name for a request over TLS (`secure`) or plain http. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE_NAME : SESSION_COOKIE_NAME;
+}
 
 /**
  * The value of cookie `name` in the request's Cookie header(s), or undefined. When the name
@@ -27,7 +38,7 @@ export function readCookie(headers: IncomingHttpHeaders, name: string): string |
 
 export interface SessionCookieOptions {
   maxAgeSeconds: number;
-  /** Only over TLS: a Secure cookie sent on plain http would be dropped by the browser. */
+  /** Only over TLS (a Secure cookie sent on plain http would be dropped): Secure and `__Host-`. */
   secure: boolean;
 }
 
@@ -36,7 +47,7 @@ export function sessionCookie(token: string, options: SessionCookieOptions): str
   if (!/^[A-Za-z0-9_-]+$/.test(token))
     throw new Error('session tokens are base64url; refusing to write another value into Set-Cookie');
   const attributes = [
-    `${SESSION_COOKIE_NAME}=${token}`,
+    `${sessionCookieName(options.secure)}=${token}`,
     'HttpOnly',
     'SameSite=Strict',
     'Path=/',
@@ -48,5 +59,5 @@ export function sessionCookie(token: string, options: SessionCookieOptions): str
 
 /** Set-Cookie that makes the browser drop the session cookie. */
 export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`;
+  return `${sessionCookieName(secure)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`;
 }

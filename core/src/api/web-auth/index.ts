@@ -4,11 +4,29 @@ export {
   WebAuth,
   WebAuthRefusal,
   CSRF_HEADER,
+  WS_PROTOCOL,
+  WS_CSRF_PROTOCOL_PREFIX,
+  type WebRequest,
+  type SetupProof,
   type WebAuthOptions,
   type ApiRequestVerdict,
 } from './web-auth.js';
-export { webAuthRoutes, AUTH_PATH_PREFIX } from './routes.js';
-export { SESSION_COOKIE_NAME, readCookie, sessionCookie, clearedSessionCookie } from './cookie-header.js';
+export { webAuthRoutes, webRequest, AUTH_PATH_PREFIX, type WebAuthRouteOptions } from './routes.js';
+export {
+  SESSION_COOKIE_NAME,
+  SECURE_SESSION_COOKIE_NAME,
+  sessionCookieName,
+  readCookie,
+  sessionCookie,
+  clearedSessionCookie,
+} from './cookie-header.js';
+export {
+  SETUP_CODE_FILE_NAME,
+  setupCodeFilePath,
+  readSetupCode,
+  generateSetupCode,
+  normalizeSetupCode,
+} from './setup-code.js';
 export {
   LoginThrottle,
   DEFAULT_LOGIN_THROTTLE,

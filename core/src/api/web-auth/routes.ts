@@ -1,25 +1,38 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebAuthError, WebAuthSession } from '../contract.js';
+import type { RequestAuthCheck } from '../auth.js';
+import type { AuditLog } from '../../security/audit/index.js';
 import { clearedSessionCookie, sessionCookie } from './cookie-header.js';
 import { throttleKeyForAddress } from './client-key.js';
 import { requestSite } from './request-origin.js';
 import type { NewSession } from './session-store.js';
-import { untrustedHostMessage, WebAuthRefusal, type WebAuth } from './web-auth.js';
+import { hostOf, untrustedHostMessage, WebAuthRefusal, type WebAuth, type WebRequest } from './web-auth.js';
 
 export const AUTH_PATH_PREFIX = '/auth';
 /** A password and some JSON around it; nothing here needs more. */
 const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
 
 const passwordBody = z.object({ password: z.string() });
+const setupBody = z.object({ password: z.string(), setupCode: z.string().optional() });
 const changePasswordBody = z.object({ current: z.string(), next: z.string() });
+
+export interface WebAuthRouteOptions {
+  /** Accepts the CLI's bearer token: it may stand in for the setup code. */
+  bearerCheck?: RequestAuthCheck;
+  /** Records setup, login failures, logouts and password changes. */
+  audit?: AuditLog;
+}
+
+/** One /auth event for the audit log. */
+type AuthEvent = 'auth.setup' | 'auth.login' | 'auth.logout' | 'auth.password';
 
 /**
  * The web login's own endpoints under /auth: plain JSON, outside JSON-RPC and outside the API's
  * auth hook, since they are how a browser gets authenticated in the first place. Register with
  * `{ prefix: AUTH_PATH_PREFIX }`.
  */
-export function webAuthRoutes(webAuth: WebAuth): FastifyPluginAsync {
+export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {}): FastifyPluginAsync {
   return async (scope) => {
     // Every answer here may hold a CSRF token or reflect login state: never cache it.
     scope.addHook('onSend', async (_request, reply) => {
@@ -80,34 +93,51 @@ export function webAuthRoutes(webAuth: WebAuth): FastifyPluginAsync {
       return refuse(reply, new WebAuthRefusal(500, 'internal error; see the daemon log'));
     });
 
-    scope.get('/status', async (request) => webAuth.status(request.headers));
+    scope.get('/status', async (request) => webAuth.status(webRequest(request)));
 
     scope.post('/setup', async (request, reply) => {
-      const { password } = parseBody(passwordBody, request.body, '{"password": "..."}');
-      return startSession(request, reply, await webAuth.setup(password));
+      const { password, setupCode } = parseBody(
+        setupBody,
+        request.body,
+        '{"password": "...", "setupCode": "XXXX-XXXX-XXXX-XXXX"}',
+      );
+      const bearer = options.bearerCheck?.(request) ?? false;
+      const created = await audited(request, 'auth.setup', { via: bearer ? 'bearer' : 'setup-code' }, () =>
+        webAuth.setup(
+          password,
+          { bearer, ...(setupCode !== undefined && { setupCode }) },
+          hostOf(request.headers),
+          throttleKeyForAddress(request.ip),
+        ),
+      );
+      return startSession(request, reply, created);
     });
 
     scope.post('/login', async (request, reply) => {
       const { password } = parseBody(passwordBody, request.body, '{"password": "..."}');
-      const created = await webAuth.login(password, throttleKeyForAddress(request.ip));
+      const created = await audited(request, 'auth.login', {}, () =>
+        webAuth.login(password, throttleKeyForAddress(request.ip), hostOf(request.headers)),
+      );
       // The browser's previous session, if any, ends here rather than lingering until it expires.
-      const previous = webAuth.sessionFor(request.headers);
+      const previous = webAuth.sessionFor(webRequest(request));
       if (previous) webAuth.logout(previous);
       return startSession(request, reply, created);
     });
 
     scope.post('/logout', async (request, reply) => {
-      const session = webAuth.sessionFor(request.headers);
+      const session = webAuth.sessionFor(webRequest(request));
       if (session) {
+        // Without the token, a replayed cookie could log the admin out.
         if (!webAuth.csrfMatches(session, request.headers)) throw csrfRefusal();
         webAuth.logout(session);
+        await audit(request, 'auth.logout', {}, 'ok');
       }
-      reply.header('set-cookie', clearedSessionCookie(request.protocol === 'https'));
+      reply.header('set-cookie', clearedSessionCookie(isSecure(request)));
       return { ok: true };
     });
 
     scope.post('/password', async (request): Promise<WebAuthSession> => {
-      const session = webAuth.sessionFor(request.headers);
+      const session = webAuth.sessionFor(webRequest(request));
       if (!session) throw new WebAuthRefusal(401, 'log in first: changing the password needs a web session');
       if (!webAuth.csrfMatches(session, request.headers)) throw csrfRefusal();
       const { current, next } = parseBody(
@@ -115,21 +145,79 @@ export function webAuthRoutes(webAuth: WebAuth): FastifyPluginAsync {
         request.body,
         '{"current": "...", "next": "..."}',
       );
-      await webAuth.changePassword(session, current, next, throttleKeyForAddress(request.ip));
+      await audited(request, 'auth.password', {}, () =>
+        webAuth.changePassword(session, current, next, throttleKeyForAddress(request.ip)),
+      );
       return { csrfToken: session.csrfToken };
     });
   };
+
+  /**
+   * Runs an /auth action and records how it ended. Throttle refusals (429) are not recorded:
+   * they cost an attacker nothing, so recording them would let anyone fill the disk; failures
+   * that reached a check are bounded by the throttle's delays.
+   */
+  async function audited<T>(
+    request: FastifyRequest,
+    action: AuthEvent,
+    params: Record<string, string>,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      const result = await work();
+      await audit(request, action, params, 'ok');
+      return result;
+    } catch (error) {
+      if (error instanceof WebAuthRefusal && error.statusCode !== 429) {
+        await audit(request, action, params, `error: ${error.message.split('\n')[0]}`);
+      }
+      throw error;
+    }
+  }
+
+  async function audit(
+    request: FastifyRequest,
+    action: AuthEvent,
+    params: Record<string, string>,
+    result: 'ok' | `error: ${string}`,
+  ): Promise<void> {
+    if (!options.audit) return;
+    try {
+      // The client address as the throttle counted it (behind a trusted proxy, the real one).
+      // A refused setup or login is by someone not (yet) known to be the admin.
+      const anonymous = result !== 'ok' && (action === 'auth.setup' || action === 'auth.login');
+      await options.audit.append({
+        actor: anonymous ? 'web:anonymous' : 'web:admin',
+        action,
+        target: null,
+        params: { ...params, client: request.ip },
+        result,
+      });
+    } catch (error) {
+      // A full disk must not lock the owner out of the web UI; the daemon log says what was lost.
+      request.log.error({ err: error, action }, 'could not write the audit entry for a web login event');
+    }
+  }
 
   function startSession(request: FastifyRequest, reply: FastifyReply, created: NewSession): WebAuthSession {
     reply.header(
       'set-cookie',
       sessionCookie(created.token, {
         maxAgeSeconds: webAuth.sessionMaxAgeSeconds,
-        secure: request.protocol === 'https',
+        secure: isSecure(request),
       }),
     );
     return { csrfToken: created.session.csrfToken };
   }
+}
+
+/** Over TLS, told by the socket or by a trusted proxy's X-Forwarded-Proto (server.ts sets trustProxy). */
+function isSecure(request: FastifyRequest): boolean {
+  return request.protocol === 'https';
+}
+
+export function webRequest(request: FastifyRequest): WebRequest {
+  return { headers: request.headers, secure: isSecure(request) };
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown, shape: string): T {
@@ -142,7 +230,7 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown, shape: string): T {
 function csrfRefusal(): WebAuthRefusal {
   return new WebAuthRefusal(
     403,
-    "forbidden: send the session's CSRF token (from POST /auth/login or GET /auth/status) in the x-csrf-token header",
+    'forbidden: a session cookie alone is not enough; send the CSRF token from POST /auth/login (or /auth/setup) in the x-csrf-token header',
   );
 }
 

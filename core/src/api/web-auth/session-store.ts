@@ -22,8 +22,17 @@ export const MAX_SESSIONS = 64;
 export interface Session {
   /** sha256 of the cookie token, hex: the map key and the only trace of the token we keep. */
   readonly id: string;
-  /** Sent back in X-CSRF-Token: proves a request came from our own page, not a forged form. */
+  /**
+   * Sent back in X-CSRF-Token: proves a request came from our own page. Handed out once, in the
+   * answer to login/setup, and never again: a cookie alone (which the browser also sends to the
+   * apps on the node's other ports) can't be turned into it.
+   */
   readonly csrfToken: string;
+  /**
+   * The Host (lower case) the session was created under. The cookie goes to every port of that
+   * host name, and under another name a request is not our page's: both are refused.
+   */
+  readonly host: string;
   readonly createdAt: number;
   lastSeenAt: number;
 }
@@ -52,7 +61,7 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
-  create(): NewSession {
+  create(host: string): NewSession {
     this.#pruneExpired();
     while (this.#sessions.size >= MAX_SESSIONS) {
       // Maps iterate in insertion order: the first key is the oldest login.
@@ -65,6 +74,7 @@ export class SessionStore {
     const session: Session = {
       id: sessionId(token),
       csrfToken: randomBytes(32).toString('base64url'),
+      host: host.toLowerCase(),
       createdAt: now,
       lastSeenAt: now,
     };
@@ -94,7 +104,8 @@ export class SessionStore {
     this.#sessions.delete(session.id);
   }
 
-  /** After a password change: every other browser must log in again with the new password. */
+  /** After a password change: every other browser must log in again with the new password.
+   *  Without `keep` (a reset from the CLI), every session ends. */
   destroyAllExcept(keep: Session | undefined): void {
     for (const id of [...this.#sessions.keys()]) {
       if (id !== keep?.id) this.#sessions.delete(id);
