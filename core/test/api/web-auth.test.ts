@@ -44,6 +44,8 @@ interface TestServer {
   url: string;
   host: string;
   dataDir: string;
+  /** The first-run setup code the daemon would print. */
+  setupCode: string;
   advanceClock(ms: number): void;
   log(): string;
 }
@@ -75,6 +77,7 @@ async function startServer(
     scrypt: { N: 2 ** 14, r: 8, p: 1 },
     throttle: options.throttle ?? { baseDelayMs: 10 },
   });
+  const setupCode = (await webAuth.issueSetupCode())!;
   server = createApiServer({
     lifecycle: lifecycleWithOnlyEvents(),
     token: BEARER,
@@ -89,7 +92,14 @@ async function startServer(
     webAuth,
   });
   const url = await listen(server, '127.0.0.1:0');
-  return { url, host: new URL(url).host, dataDir, advanceClock: (ms) => (now += ms), log: () => logText };
+  return {
+    url,
+    host: new URL(url).host,
+    dataDir,
+    setupCode,
+    advanceClock: (ms) => (now += ms),
+    log: () => logText,
+  };
 }
 
 interface Answer<T = unknown> {
@@ -130,7 +140,9 @@ function cookieFrom(answer: Answer): string {
 }
 
 async function setUp(s: TestServer, password = PASSWORD) {
-  const answer = await call<WebAuthSession>(s.url, 'POST', '/auth/setup', { body: { password } });
+  const answer = await call<WebAuthSession>(s.url, 'POST', '/auth/setup', {
+    body: { password, setupCode: s.setupCode },
+  });
   expect(answer.status).toBe(200);
   return { cookie: cookieFrom(answer), csrf: answer.json.csrfToken };
 }
@@ -160,8 +172,13 @@ describe('first-run setup', () => {
     expect(notYet.json.error).toMatch(/POST \/auth\/setup/);
 
     const { cookie, csrf } = await setUp(s);
-    const after = await call<WebAuthStatus>(s.url, 'GET', '/auth/status', { headers: { cookie } });
-    expect(after.json).toEqual({ passwordSet: true, authenticated: true, csrfToken: csrf });
+    // The cookie alone does not make a request authenticated, and never gets the CSRF token.
+    const cookieOnly = await call<WebAuthStatus>(s.url, 'GET', '/auth/status', { headers: { cookie } });
+    expect(cookieOnly.json).toEqual({ passwordSet: true, authenticated: false });
+    const after = await call<WebAuthStatus>(s.url, 'GET', '/auth/status', {
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
+    expect(after.json).toEqual({ passwordSet: true, authenticated: true });
     expect(after.headers['cache-control']).toBe('no-store');
     const crossSiteStatus = await call(s.url, 'GET', '/auth/status', {
       headers: { cookie, 'sec-fetch-site': 'cross-site' },
@@ -169,7 +186,9 @@ describe('first-run setup', () => {
     expect(crossSiteStatus.status).toBe(403);
     expect(JSON.stringify(crossSiteStatus.json)).not.toContain(csrf);
 
-    const again = await call(s.url, 'POST', '/auth/setup', { body: { password: 'Another-password-1' } });
+    const again = await call(s.url, 'POST', '/auth/setup', {
+      body: { password: 'Another-password-1', setupCode: s.setupCode },
+    });
     expect(again.status).toBe(409);
     expect(again.json.error).toMatch(/already set/);
     expect(
@@ -205,7 +224,7 @@ describe('first-run setup', () => {
     const s = await startServer();
     const port = new URL(s.url).port;
     const answer = await call(s.url, 'POST', '/auth/setup', {
-      body: { password: PASSWORD },
+      body: { password: PASSWORD, setupCode: s.setupCode },
       headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` },
     });
     expect(answer.status).toBe(403);
@@ -216,7 +235,7 @@ describe('first-run setup', () => {
   it('refuses a cross-site setup or login and a non-JSON body', async () => {
     const s = await startServer();
     const crossSite = await call(s.url, 'POST', '/auth/setup', {
-      body: { password: PASSWORD },
+      body: { password: PASSWORD, setupCode: s.setupCode },
       headers: { origin: 'http://evil.example' },
     });
     expect(crossSite.status).toBe(403);
@@ -389,9 +408,9 @@ describe('login brute force', () => {
 });
 
 /** Opens /ws and reports the HTTP status of a refused upgrade, or 101 for an open socket. */
-function openWs(s: TestServer, headers: Record<string, string>): Promise<number> {
+function openWs(s: TestServer, headers: Record<string, string>, protocols: string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${s.url.replace('http', 'ws')}/ws`, { headers });
+    const socket = new WebSocket(`${s.url.replace('http', 'ws')}/ws`, protocols, { headers });
     socket.once('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0);
       response.resume();
@@ -408,14 +427,35 @@ function openWs(s: TestServer, headers: Record<string, string>): Promise<number>
 }
 
 describe('GET /ws with a web session', () => {
-  it("refuses a foreign or missing Origin and accepts the node's own", async () => {
+  it("needs the CSRF token as a subprotocol and the node's own Origin; the cookie alone is refused", async () => {
     const s = await startServer();
-    const { cookie } = await setUp(s);
-    expect(await openWs(s, { cookie, origin: 'http://evil.example' })).toBe(403);
-    expect(await openWs(s, { cookie, origin: `http://${new URL(s.url).hostname}:18080` })).toBe(403);
-    expect(await openWs(s, { cookie })).toBe(403);
-    expect(await openWs(s, { origin: `http://${s.host}` })).toBe(401);
-    expect(await openWs(s, { cookie, origin: `http://${s.host}` })).toBe(101);
+    const { cookie, csrf } = await setUp(s);
+    const own = { cookie, origin: `http://${s.host}` };
+    const withToken = ['archy', `archy-csrf.${csrf}`];
+    expect(await openWs(s, { cookie, origin: 'http://evil.example' }, withToken)).toBe(403);
+    expect(await openWs(s, { cookie, origin: `http://${new URL(s.url).hostname}:18080` }, withToken)).toBe(
+      403,
+    );
+    expect(await openWs(s, { cookie }, withToken)).toBe(403);
+    expect(await openWs(s, { origin: `http://${s.host}` }, withToken)).toBe(401);
+    expect(await openWs(s, own)).toBe(403);
+    expect(await openWs(s, own, ['archy'])).toBe(403);
+    expect(await openWs(s, own, ['archy', `archy-csrf.${csrf}x`])).toBe(403);
+    expect(await openWs(s, own, withToken)).toBe(101);
+  });
+
+  it('answers the subprotocol archy, never the one holding the token', async () => {
+    const s = await startServer();
+    const { cookie, csrf } = await setUp(s);
+    const socket = new WebSocket(`${s.url.replace('http', 'ws')}/ws`, ['archy', `archy-csrf.${csrf}`], {
+      headers: { cookie, origin: `http://${s.host}` },
+    });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    expect(socket.protocol).toBe('archy');
+    socket.close();
   });
 });
 
