@@ -20,4 +20,13 @@ client.onUnauthorized = () => {
   useToasts(pinia).info('Your session ended: log in again.');
 };
 
+// Another tab logged out (or in): the token this tab held is dead either way.
+client.session.onChange = (token) => {
+  const auth = useAuth(pinia);
+  if (token === undefined && auth.phase === 'ready') {
+    auth.sessionEnded();
+    useToasts(pinia).info('You logged out in another tab: log in again.');
+  }
+};
+
 app.mount('#app');

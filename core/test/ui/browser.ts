@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDataDir } from '../support/index.js';
+import type { TestDaemon } from '../support/daemon-harness.js';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 export const SCREENSHOTS = join(REPO_ROOT, 'test-output/screenshots');
@@ -67,4 +68,17 @@ export async function openBrowser(): Promise<TestBrowser> {
   }
 
   return { context, page, problems, shoot };
+}
+
+/**
+ * The first-run form: the setup code as the owner gets it (`archy web setup-code`, with the
+ * bearer token), the password twice. The page must already show the setup form.
+ */
+export async function fillFirstRunForm(page: Page, daemon: TestDaemon): Promise<void> {
+  const code = await daemon.cli(['web', 'setup-code']);
+  if (code.code !== 0) throw new Error(`archy web setup-code failed: ${code.stderr}`);
+  await page.getByLabel('Setup code').fill(code.stdout.trim());
+  await page.getByLabel('New password').fill(PASSWORD);
+  await page.getByLabel('Repeat the password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set password and continue' }).click();
 }

@@ -19,7 +19,7 @@ import {
   type BuiltRelease,
 } from '../daemon/release-fixture.js';
 import { startReleaseMirror, type ReleaseMirror } from '../daemon/release-mirror.js';
-import { DESKTOP, openBrowser, PASSWORD, PHONE, SCREENSHOTS } from './browser.js';
+import { DESKTOP, openBrowser, PASSWORD, PHONE, SCREENSHOTS, fillFirstRunForm } from './browser.js';
 
 // Bitcoin Core from its official release, through the web UI: real headless Chromium, the real
 // daemon with image verification ON (ARCHY_ALLOW_UNSIGNED=0), real rootless Podman. The "official"
@@ -216,9 +216,7 @@ describe('web UI: Bitcoin Core built from its verified official release, in Chro
 
     // ---- first run (the admin password), then Bitcoin Core in the marketplace ----
     await page.goto(daemon.url);
-    await page.getByLabel('New password').fill(PASSWORD);
-    await page.getByLabel('Repeat the password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Set password and continue' }).click();
+    await fillFirstRunForm(page, daemon);
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
     await openBitcoinCore();
 
@@ -421,9 +419,7 @@ describe('web UI: Bitcoin Core built from its verified official release, in Chro
       .or(page.getByRole('heading', { name: 'Log in' }))
       .waitFor();
     if (await firstRun.isVisible()) {
-      await page.getByLabel('New password').fill(PASSWORD);
-      await page.getByLabel('Repeat the password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Set password and continue' }).click();
+      await fillFirstRunForm(page, daemon);
     } else if (!(await loggedIn.isVisible())) {
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();

@@ -4,7 +4,7 @@ import type { AppStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { tempDataDir } from '../support/index.js';
 import { holdBitcoinAppsForFile, writeBitcoinApps } from '../daemon/bitcoin-apps.js';
-import { openBrowser, PASSWORD } from './browser.js';
+import { openBrowser, fillFirstRunForm } from './browser.js';
 
 // Versions through the web UI, end to end: real headless Chromium, the real daemon with the tests'
 // signed catalog (test/support/test-releases.json), real rootless Podman and the bitcoind TEST
@@ -42,9 +42,7 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
   it('installs a chosen older version, shows its update badge, and downgrades only after the reindex warning is confirmed', async () => {
     // ---- first run, then the marketplace ----
     await page.goto(daemon.url);
-    await page.getByLabel('New password').fill(PASSWORD);
-    await page.getByLabel('Repeat the password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Set password and continue' }).click();
+    await fillFirstRunForm(page, daemon);
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Marketplace' }).click();
     await page.locator('[data-app="bitcoin-core"]').click();

@@ -7,7 +7,15 @@ import type { AppStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId } from '../support/index.js';
 import { BITCOIN_APPS, testBitcoinManifest } from '../daemon/bitcoin-apps.js';
-import { DESKTOP, openBrowser, PASSWORD, PHONE, REPO_ROOT, SCREENSHOTS } from './browser.js';
+import {
+  DESKTOP,
+  openBrowser,
+  PASSWORD,
+  PHONE,
+  REPO_ROOT,
+  SCREENSHOTS,
+  fillFirstRunForm,
+} from './browser.js';
 
 // The web UI end to end: real headless Chromium against a real daemon on real rootless Podman.
 // Set the password → log in → marketplace → install → app details → live logs → stop → remove,
@@ -51,12 +59,31 @@ describe('web UI in Chromium against the real daemon', () => {
     await page.goto(daemon.url);
     await page.getByRole('heading', { name: 'Welcome to your node' }).waitFor();
     await shoot('01-first-run');
+    // Without the right setup code the password is not set (whoever reaches the page first).
+    await page.getByLabel('Setup code').fill('AAAA-AAAA-AAAA-AAAA');
     await page.getByLabel('New password').fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password and continue' }).click();
+    await expect
+      .poll(() => page.locator('[data-test=auth-error]').textContent())
+      .toContain('wrong setup code');
+    await fillFirstRunForm(page, daemon);
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
     await page.locator('[data-test=connection].live').waitFor();
     await shoot('02-apps-empty');
+
+    // ---- a reload keeps the session (its token is in sessionStorage); a new tab gets it from this one ----
+    await page.reload();
+    await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
+    await page.locator('[data-test=connection].live').waitFor();
+    const secondTab = await context.newPage();
+    try {
+      await secondTab.goto(daemon.url);
+      await secondTab.getByRole('heading', { name: 'No apps yet' }).waitFor();
+      await secondTab.locator('[data-test=connection].live').waitFor();
+    } finally {
+      await secondTab.close();
+    }
 
     // ---- logout, then login (a wrong password first: the daemon's words are shown) ----
     await page.getByRole('button', { name: 'Log out' }).click();

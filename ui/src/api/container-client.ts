@@ -10,9 +10,11 @@ import {
   type WebAuthSession,
   type WebAuthStatus,
 } from '@archipelago/core/contract';
+import { SessionToken } from './session-token';
 
 // The daemon's API as the browser sees it: JSON-RPC at /rpc/v1 with the session's CSRF token, and
-// the login endpoints under /auth. Request and result types come from core's contract.ts.
+// the login endpoints under /auth. Request and result types come from core's contract.ts. The
+// token comes only from login/setup and is kept in sessionStorage (session-token.ts).
 
 export type MethodName = keyof RpcMethods;
 export type Params<M extends MethodName> = RpcMethods[M]['params'];
@@ -57,10 +59,12 @@ export interface ContainerClientOptions {
   /** Origin the UI was served from; '' means the page's own. */
   baseUrl?: string;
   fetch?: typeof fetch;
+  /** Where the CSRF token is kept (default: sessionStorage, shared with open tabs on request). */
+  session?: SessionToken;
 }
 
 export class ContainerClient {
-  csrfToken: string | undefined;
+  readonly session: SessionToken;
   /** Called when the daemon says the session is gone (expired, logged out elsewhere). */
   onUnauthorized: (() => void) | undefined;
   private nextId = 1;
@@ -69,8 +73,17 @@ export class ContainerClient {
 
   constructor(options: ContainerClientOptions = {}) {
     this.baseUrl = options.baseUrl ?? '';
+    this.session = options.session ?? new SessionToken();
     // Looked up per call, so tests can stub globalThis.fetch after the client exists.
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  get csrfToken(): string | undefined {
+    return this.session.get();
+  }
+
+  set csrfToken(token: string | undefined) {
+    this.session.set(token);
   }
 
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
@@ -102,14 +115,21 @@ export class ContainerClient {
 
   // ---- the web login -------------------------------------------------------------------------
 
+  /**
+   * Whether a password is set and whether this page holds a live session: the token from this
+   * tab's sessionStorage, or handed over by another open tab. The daemon never sends the token
+   * here; it only says whether the one we present is good.
+   */
   async authStatus(): Promise<WebAuthStatus> {
+    const token = await this.session.borrow();
     const status = await this.auth<WebAuthStatus>('GET', '/auth/status');
-    this.csrfToken = status.csrfToken;
+    if (token && !status.authenticated) this.session.set(undefined);
     return status;
   }
 
-  async setup(password: string): Promise<WebAuthSession> {
-    return this.startSession(await this.auth<WebAuthSession>('POST', '/auth/setup', { password }));
+  /** First run: the password, and the setup code the daemon printed (`archy web setup-code`). */
+  async setup(password: string, setupCode: string): Promise<WebAuthSession> {
+    return this.startSession(await this.auth<WebAuthSession>('POST', '/auth/setup', { password, setupCode }));
   }
 
   async login(password: string): Promise<WebAuthSession> {
@@ -120,7 +140,7 @@ export class ContainerClient {
     try {
       await this.auth('POST', '/auth/logout');
     } finally {
-      this.csrfToken = undefined;
+      this.session.end();
     }
   }
 
@@ -165,14 +185,15 @@ export class ContainerClient {
   // ---- plumbing ------------------------------------------------------------------------------
 
   private startSession(session: WebAuthSession): WebAuthSession {
-    this.csrfToken = session.csrfToken;
+    this.session.start(session.csrfToken);
     return session;
   }
 
   private async auth<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     const headers: Record<string, string> = {};
     if (body) headers['content-type'] = 'application/json';
-    if (method === 'POST' && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
+    // On GET /auth/status too: the daemon says "authenticated" only to a request that has it.
+    if (this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
     const response = await this.send(path, {
       method,
       headers,

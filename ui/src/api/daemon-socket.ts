@@ -1,5 +1,6 @@
 import type { WsEventMessage } from '@archipelago/core/contract';
 import type { WsClientMessage, WsErrorMessage, WsLogsEnded } from '@archipelago/core/ws-protocol';
+import { client } from './container-client';
 
 // One WebSocket to /ws for the whole UI: daemon events in, log subscriptions out. It reconnects
 // by itself with exponential backoff; listeners of 'open' learn whether it was a reconnect, so
@@ -19,10 +20,20 @@ type ListenerMap = { [K in keyof SocketListeners]: Set<SocketListeners[K]> };
 
 export interface DaemonSocketOptions {
   url?: () => string;
+  /** Subprotocols to offer, asked at each (re)connect: how the session's CSRF token travels. */
+  protocols?: () => string[];
   WebSocket?: typeof WebSocket;
   initialDelayMs?: number;
   maxDelayMs?: number;
   random?: () => number;
+}
+
+/**
+ * A browser's WebSocket can't carry an X-CSRF-Token header; the subprotocol list is the one thing
+ * a page may set. The daemon answers `archy` and reads the token from `archy-csrf.<token>`.
+ */
+export function sessionProtocols(token: string | undefined): string[] {
+  return token ? ['archy', `archy-csrf.${token}`] : ['archy'];
 }
 
 export function defaultSocketUrl(): string {
@@ -95,7 +106,7 @@ export class DaemonSocket {
     this.setState('connecting');
     let socket: WebSocket;
     try {
-      socket = new Impl((this.options.url ?? defaultSocketUrl)());
+      socket = new Impl((this.options.url ?? defaultSocketUrl)(), this.options.protocols?.());
     } catch {
       this.scheduleReconnect();
       return;
@@ -161,4 +172,4 @@ export class DaemonSocket {
   }
 }
 
-export const daemonSocket = new DaemonSocket();
+export const daemonSocket = new DaemonSocket({ protocols: () => sessionProtocols(client.csrfToken) });

@@ -7,11 +7,12 @@ import { useAuth } from './auth';
 beforeEach(() => {
   setActivePinia(createPinia());
   client.csrfToken = undefined;
+  sessionStorage.clear();
 });
 afterEach(() => vi.unstubAllGlobals());
 
 describe('auth store', () => {
-  it('first run: setup, then RPC calls carry the CSRF token', async () => {
+  it('first run: setup with the code, then RPC calls carry the CSRF token, kept in sessionStorage', async () => {
     let passwordSet = false;
     const { fetch, calls } = fakeFetch((path, init) => {
       if (path === '/auth/status') return { body: { passwordSet, authenticated: false } };
@@ -30,12 +31,14 @@ describe('auth store', () => {
     vi.stubGlobal('fetch', fetch);
     const auth = useAuth();
     expect(await auth.refresh()).toBe('setup');
-    expect(await auth.setup('a long enough passphrase')).toBe(true);
+    expect(await auth.setup('a long enough passphrase', 'ABCD-EFGH-JKMN-PQRS')).toBe(true);
     expect(auth.phase).toBe('ready');
     expect(calls.find((call) => call.path === '/auth/setup')?.body).toEqual({
       password: 'a long enough passphrase',
+      setupCode: 'ABCD-EFGH-JKMN-PQRS',
     });
     await expect(client.list()).resolves.toEqual([]);
+    expect(Object.values({ ...sessionStorage })).toContain('csrf-1');
   });
 
   it("shows the daemon's words for a wrong password and a throttle", async () => {
@@ -57,10 +60,16 @@ describe('auth store', () => {
     expect(auth.error).toBe('too many attempts (try again in 30 s)');
   });
 
-  it('a reload with a live session is ready at once; an expired session sends the user to login', async () => {
-    const { fetch } = fakeFetch((path) =>
+  it('a reload presents the kept token and is ready at once; an expired session sends the user to login', async () => {
+    client.csrfToken = 'csrf-2'; // what sessionStorage kept across the reload
+    const { fetch, calls } = fakeFetch((path, init) =>
       path === '/auth/status'
-        ? { body: { passwordSet: true, authenticated: true, csrfToken: 'csrf-2' } }
+        ? {
+            body: {
+              passwordSet: true,
+              authenticated: (init.headers as Record<string, string>)['x-csrf-token'] === 'csrf-2',
+            },
+          }
         : {
             status: 401,
             body: {
@@ -74,13 +83,20 @@ describe('auth store', () => {
     const auth = useAuth();
     client.onUnauthorized = () => auth.sessionEnded();
     expect(await auth.refresh()).toBe('ready');
-    expect(client.csrfToken).toBe('csrf-2');
+    expect((calls[0]!.init.headers as Record<string, string>)['x-csrf-token']).toBe('csrf-2');
     await expect(client.list()).rejects.toMatchObject({
       message: 'your web session has expired',
       unauthorized: true,
     });
     expect(auth.phase).toBe('login');
+    expect(client.csrfToken).toBeUndefined();
     client.onUnauthorized = undefined;
+  });
+
+  it('without a token (a new tab, no other tab open) asks to log in, whatever the cookie', async () => {
+    const { fetch } = fakeFetch(() => ({ body: { passwordSet: true, authenticated: false } }));
+    vi.stubGlobal('fetch', fetch);
+    expect(await useAuth().refresh()).toBe('login');
   });
 
   it('says so when the node cannot be reached', async () => {

@@ -37,7 +37,8 @@ export const useAuth = defineStore('auth', () => {
     }
   }
 
-  const setup = (password: string): Promise<boolean> => run(() => client.setup(password));
+  const setup = (password: string, setupCode: string): Promise<boolean> =>
+    run(() => client.setup(password, setupCode));
   const login = (password: string): Promise<boolean> => run(() => client.login(password));
 
   async function logout(): Promise<void> {
@@ -50,7 +51,7 @@ export const useAuth = defineStore('auth', () => {
 
   /** The daemon said the session is gone (expired, or logged out elsewhere). */
   function sessionEnded(): void {
-    client.csrfToken = undefined;
+    client.session.set(undefined);
     if (phase.value === 'ready') phase.value = 'login';
   }
 
