@@ -15,6 +15,8 @@ const STATE_CHANGING = new Set([
   'package.set-version',
   'package.set-config',
   'package.switch-implementation',
+  // archy web password (its params are not kept: KEPT_PARAMS has no password).
+  'web.set-password',
 ]);
 
 /** Params worth keeping: a manifest's whole text is not, its file name and id are. */

@@ -181,9 +181,12 @@ const REDACTED_LOG_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',
   'req.headers["x-csrf-token"]',
+  // Our page's WebSocket carries the CSRF token as a subprotocol.
+  'req.headers["sec-websocket-protocol"]',
   'headers.cookie',
   'headers.authorization',
   'headers["x-csrf-token"]',
+  'headers["sec-websocket-protocol"]',
   'res.headers["set-cookie"]',
 ];
 

@@ -256,6 +256,12 @@ describe('archy web password (web.set-password with the bearer token)', () => {
       bearer,
     );
     expect(set.json().result).toEqual({ sessionsEnded: 1 });
+    const recorded = h.audit.filter((entry) => entry.action === 'web.set-password');
+    expect(recorded.map((entry) => entry.result)).toEqual([
+      'error: the password is too short (5 characters): use at least 12 characters, mixing at least two kinds (lower case, upper case, digits, symbols) unless it is 16 or longer',
+      'ok',
+    ]);
+    expect(JSON.stringify(recorded)).not.toContain('Reset-from-the-CLI-2026');
     const after = await post(
       h,
       '/rpc/v1',
