@@ -6,7 +6,9 @@
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({
-  input: { archy: 'dist/cli/main.js' },
+  // app-tree-helper: the small process the daemon starts in the rootless user namespace to reach
+  // app data (orchestrator/app-tree-client.ts); its own entry, so it starts without the CLI.
+  input: { archy: 'dist/cli/main.js', 'app-tree-helper': 'dist/orchestrator/app-tree-helper.js' },
   platform: 'node',
   // Fastify requires these only when a route declares a JSON Schema (ours never do: see
   // api/zod-only-schema-controller.ts) or in tests (inject); left out, they cost nothing.

@@ -159,10 +159,23 @@ export async function writeVersionMarker(
   entry: MarkerEntry,
   now: Date = new Date(),
 ): Promise<VersionMarker> {
-  const marker: VersionMarker = { schema: 1, ...entry, writtenAt: now.toISOString() };
-  await writeFileAtomic(join(datadir, VERSION_MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`, 0o644);
+  const marker = versionMarkerOf(entry, now);
+  await writeFileAtomic(join(datadir, VERSION_MARKER_FILE), markerText(marker), 0o644);
   return marker;
 }
+
+/** The marker file's text for `entry` written at `now`, for a writer that is not a plain path write. */
+export function versionMarkerText(entry: MarkerEntry, now: Date = new Date()): string {
+  return markerText(versionMarkerOf(entry, now));
+}
+
+const versionMarkerOf = (entry: MarkerEntry, now: Date): VersionMarker => ({
+  schema: 1,
+  ...entry,
+  writtenAt: now.toISOString(),
+});
+
+const markerText = (marker: VersionMarker): string => `${JSON.stringify(marker, null, 2)}\n`;
 
 async function readVersionMarker(datadir: string): Promise<{ marker?: VersionMarker; problem?: string }> {
   const path = join(datadir, VERSION_MARKER_FILE);

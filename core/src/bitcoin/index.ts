@@ -33,6 +33,7 @@ export {
 export {
   inspectDatadir,
   writeVersionMarker,
+  versionMarkerText,
   parseBitcoinConf,
   VERSION_MARKER_FILE,
   NETWORK_SUBDIRS,
