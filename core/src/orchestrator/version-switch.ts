@@ -18,7 +18,7 @@
 //   forward keeps the source app's record (stopped) until the target is seen healthy (step
 //   `verify`), so that it can still be restored: data moved back, source container recreated.
 
-import { rename, readdir, rmdir, stat } from 'node:fs/promises';
+import { lstat, rename, readdir, rmdir } from 'node:fs/promises';
 import { RpcErrorCode, type AppStatus, type RpcMethods, type VersionChangeResult } from '../api/contract.js';
 import {
   implementationName,
@@ -817,7 +817,8 @@ async function isEmptyTree(dir: string): Promise<boolean> {
   }
   for (const name of names) {
     const path = `${dir}/${name}`;
-    const info = await stat(path).catch(() => undefined);
+    // lstat: a symlink (the old app's, pointing anywhere) is not an empty folder to remove.
+    const info = await lstat(path).catch(() => undefined);
     if (!info?.isDirectory() || !(await isEmptyTree(path))) return false;
   }
   return true;
