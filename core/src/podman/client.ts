@@ -114,6 +114,15 @@ export class PodmanClient {
     return containers.execContainer(this.transport, id, cmd, options);
   }
 
+  /** One regular file of a container (started or not); undefined when there is none. */
+  readContainerFile(
+    id: string,
+    path: string,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<Buffer | undefined> {
+    return containers.readContainerFile(this.transport, id, path, options);
+  }
+
   containerStats(id: string, signal?: AbortSignal): Promise<containers.ContainerStats | undefined> {
     return containers.containerStats(this.transport, id, signal);
   }

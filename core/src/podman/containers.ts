@@ -1,6 +1,7 @@
 import { assertKnownSpecFields, type ContainerCreateSpec } from './container-spec.js';
 import { isPodmanNotFound, PodmanError } from './errors.js';
 import { collectFramed } from './log-demux.js';
+import { firstTarFile } from './tar-file.js';
 import { encodeFilters, labelFilters, type PodmanTransport } from './transport.js';
 
 /** A typed subset of `GET /libpod/containers/{id}/json`. */
@@ -225,6 +226,49 @@ export async function waitContainer(
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? 0,
   });
+}
+
+/**
+ * One regular file of a container's filesystem, read through the archive endpoint without
+ * starting anything (Podman resolves links inside the container's root). Undefined when the path
+ * does not exist or is not a regular file; a PodmanError when it is larger than `maxBytes`.
+ */
+export async function readContainerFile(
+  t: PodmanTransport,
+  id: string,
+  path: string,
+  options: { maxBytes: number; signal?: AbortSignal },
+): Promise<Buffer | undefined> {
+  const call = `GET ${containerPath(id)}/archive`;
+  const response = await t.stream('GET', `${containerPath(id)}/archive`, {
+    query: { path },
+    signal: options.signal,
+    timeoutMs: 30_000,
+    acceptStatus: [404],
+  });
+  if (response.status === 404) {
+    await response.body.dump();
+    return undefined;
+  }
+  // A tar of one file: its header blocks, the content padded to 512, two zero blocks.
+  const limit = options.maxBytes + 8 * 512;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      response.body.destroy();
+      throw new PodmanError(call, response.status, `${path} is larger than ${options.maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const entry = firstTarFile(Buffer.concat(chunks));
+  if (entry.kind === 'malformed')
+    throw new PodmanError(call, response.status, `unreadable archive of ${path}: ${entry.reason}`);
+  if (entry.kind !== 'file') return undefined;
+  if (entry.content.length > options.maxBytes)
+    throw new PodmanError(call, response.status, `${path} is larger than ${options.maxBytes} bytes`);
+  return entry.content;
 }
 
 /** Runs a command in a running container and collects its output (no tty). */
