@@ -4,6 +4,7 @@
 
 import semver from 'semver';
 import { z } from 'zod';
+import { parseUserIds } from '../security/policy/user-ids.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-reference.js';
 import { describeValue, expected } from './messages.js';
@@ -264,17 +265,18 @@ const capability = z
   .regex(CAPABILITY_PATTERN, expected('an uppercase capability name such as NET_BIND_SERVICE'))
   .transform((name) => name.replace(/^CAP_/, ''));
 
-// A name or numeric id, optionally with a group: "1000", "1000:1000", "bitcoin:bitcoin".
-const USER_PATTERN = /^(?:\d+|[a-z_][a-z0-9_-]*)(?::(?:\d+|[a-z_][a-z0-9_-]*))?$/;
+// Numeric "uid:gid" (or a bare uid, meaning the same gid), both ≥ 1: the container policy's own
+// parser, so lint and install agree. Names are refused: they mean whatever the image says.
+const user = z.string(expected('a user such as "1000:1000"')).check((ctx) => {
+  const verdict = parseUserIds(ctx.value, { bareUid: 'uid' });
+  if (!verdict.ok) ctx.issues.push({ code: 'custom', message: verdict.reason, input: ctx.value });
+});
 
 const security = z.strictObject(
   {
     capAdd: z.array(capability, expected('a list of capability names')).default([]),
     readOnlyRootfs: boolean.default(true),
-    user: z
-      .string(expected('a user such as "1000:1000"'))
-      .regex(USER_PATTERN, expected('a user such as "1000:1000" or "bitcoin"'))
-      .optional(),
+    user: user.optional(),
     tmpfs: z.array(containerPath, expected('a list of absolute container paths')).default([]),
     noNewPrivileges: boolean.default(true),
   },

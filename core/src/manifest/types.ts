@@ -47,7 +47,10 @@ export interface SecuritySpec {
   capAdd: string[];
   /** Default true. */
   readOnlyRootfs: boolean;
-  /** e.g. "1000:1000"; absent means the image's user. */
+  /**
+   * Numeric "uid:gid" such as "1000:1000" (a bare uid means the same gid), both ≥ 1; never a
+   * name. Absent means the image's user, resolved and judged at create.
+   */
   user?: string;
   /** Absolute container paths mounted as tmpfs. */
   tmpfs: string[];

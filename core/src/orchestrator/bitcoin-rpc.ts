@@ -28,7 +28,7 @@ export const BITCOIN_SECRET_NAMES = [RPC_PASSWORD_SECRET, RPCAUTH_SECRET] as con
 const SECRETS_DIR = '/run/secrets';
 const PRELUDE = `auth="$(cat /run/secrets/${RPCAUTH_SECRET})" || exit 1; exec "$@" "-rpcauth=$auth"`;
 
-/** Numeric uid/gid from a manifest's `security.user` ("1000:1000"); names can't be resolved here. */
+/** Numeric uid/gid from a container's user ("1000:1000", or "1000" meaning the same gid). */
 function numericUser(user: string | undefined): { uid?: number; gid?: number } {
   const match = /^(\d+)(?::(\d+))?$/.exec(user ?? '');
   if (!match) return {};
@@ -68,7 +68,8 @@ export async function withBitcoinRpcSecrets(
   extraArgs: readonly string[] = [],
 ): Promise<ContainerCreateSpec> {
   await ensureBitcoinRpcSecrets(deps.store, manifest.id);
-  const owner = numericUser(manifest.security.user);
+  // The user the container runs as (the policy always sets numeric uid:gid), so it can read them.
+  const owner = numericUser(spec.user ?? manifest.security.user);
   const file = (target: string) => ({ target, ...owner, mode: 0o400 });
   const injection = await prepareSecretInjection(
     deps.podman,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../manifest/index.js';
 import { buildContainerSpec } from './container-spec.js';
 import { DataLayout } from './data-layout.js';
-import { DEFAULT_APP_USER, judgeHostConfinement } from '../security/policy/index.js';
+import { DEFAULT_APP_USER, judgeHostConfinement, PolicyError } from '../security/policy/index.js';
 
 const layout = new DataLayout('/srv/archy');
 
@@ -94,24 +94,42 @@ describe('buildContainerSpec', () => {
     expect(spec).not.toHaveProperty('resource_limits');
   });
 
-  it("runs as the image's own user when it is not root, else as the default non-root user", () => {
+  it("runs as the image's resolved user, else the default; always numeric uid:gid; refuses root's ids", () => {
     const manifest = parseManifest(
       'id: users\nname: U\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/users:1.0.0\n',
       'users.yml',
     );
-    const userFor = (imageUser: string) =>
-      buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0', imageUser }).user;
-    expect(userFor('bitcoin')).toBeUndefined();
-    expect(userFor('1001:1001')).toBeUndefined();
-    for (const rootish of ['', 'root', '0', '0:0', '1000:0', 'nobody:root']) {
-      expect(userFor(rootish), `image user '${rootish}'`).toBe(DEFAULT_APP_USER);
+    const userFor = (imageUser?: { uid: number; gid: number }) =>
+      buildContainerSpec(manifest, {
+        layout,
+        image: manifest.image,
+        version: '1.0.0',
+        ...(imageUser && { imageUser }),
+      }).user;
+    expect(userFor({ uid: 1001, gid: 1002 })).toBe('1001:1002');
+    expect(userFor()).toBe(DEFAULT_APP_USER);
+    for (const rootish of [
+      { uid: 0, gid: 0 },
+      { uid: 0, gid: 1000 },
+      { uid: 1000, gid: 0 },
+    ]) {
+      expect(() => userFor(rootish), JSON.stringify(rootish)).toThrow(PolicyError);
+      expect(() => userFor(rootish)).toThrow(
+        /Config\.User: the image's user is \d+:\d+ and runs the app (as root|in root's group)/,
+      );
     }
+    // The manifest's user wins over the image's, written with its group.
     const asked = parseManifest(
-      'id: users\nname: U\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/users:1.0.0\nsecurity: { user: "2000:2000" }\n',
+      'id: users\nname: U\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/users:1.0.0\nsecurity: { user: "2000" }\n',
       'users.yml',
     );
     expect(
-      buildContainerSpec(asked, { layout, image: asked.image, version: '1.0.0', imageUser: 'bitcoin' }).user,
+      buildContainerSpec(asked, {
+        layout,
+        image: asked.image,
+        version: '1.0.0',
+        imageUser: { uid: 0, gid: 0 },
+      }).user,
     ).toBe('2000:2000');
   });
 

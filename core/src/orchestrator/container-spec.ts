@@ -1,7 +1,7 @@
 import type { ContainerCreateSpec } from '../podman/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { NetworkLink, ResolvedDependency } from '../resolver/index.js';
-import { hardenContainer, type HostConfinement } from '../security/policy/index.js';
+import { hardenContainer, type HostConfinement, type UserIds } from '../security/policy/index.js';
 import { dependencyEnv } from './dependency-env.js';
 import type { DataLayout } from './data-layout.js';
 import { containerName, labelsFor, networkName } from './naming.js';
@@ -28,8 +28,11 @@ export function buildContainerSpec(
     grantedCapabilities?: readonly string[];
     /** AppArmor/SELinux the host can apply (detected at daemon start); absent adds none. */
     confinement?: HostConfinement;
-    /** The image's configured user; when it is root or unset the app gets DEFAULT_APP_USER. */
-    imageUser?: string;
+    /**
+     * The image's own user resolved to ids (resolveImageUser); absent when the image names none,
+     * and then the app gets DEFAULT_APP_USER. Root's uid or gid is refused (PolicyError).
+     */
+    imageUser?: UserIds;
   },
 ): ContainerCreateSpec {
   const { layout, image, version } = options;

@@ -57,6 +57,7 @@ import {
 import type { AuditRecord } from '../security/audit/index.js';
 import { AppConfigStore } from './app-config.js';
 import { bitcoinRpcCredentials, withBitcoinRpcSecrets } from './bitcoin-rpc.js';
+import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
 import type { CatalogService } from './catalog-service.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
 import { BitcoinDatadirs, type GuardedStart, type StartConfirmation } from './bitcoin-datadir.js';
@@ -1512,10 +1513,13 @@ export class Orchestrator implements AppLifecycle {
     // The links come from what is installed now, so a recreated container joins the same networks.
     const installed = dependencyLinks(this.installedApps());
     const image = record.runImage ?? record.image;
-    // Which user the image runs as decides whether the app needs the policy's default user.
-    const imageUser = (
-      await this.call(`inspect the image of '${record.id}'`, () => this.podman.inspectImage(image))
-    )?.Config.User;
+    // The image's own user matters only when the manifest names none; resolved and judged then.
+    const imageUser =
+      manifest.security.user === undefined
+        ? await this.call(`resolve the user of the image of '${record.id}'`, () =>
+            resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
+          )
+        : undefined;
     let spec = buildContainerSpec(manifest, {
       layout: this.layout,
       image,
@@ -1542,6 +1546,13 @@ export class Orchestrator implements AppLifecycle {
     const { id } = await this.call(`create the container for '${record.id}'`, () =>
       this.podman.createContainer(spec),
     );
+    // Checked before anything starts it; a refused container is not left behind.
+    try {
+      await assertCreatedUser(this.podman, { appId: record.id, expected: spec.user });
+    } catch (error) {
+      await this.removeContainerQuietly(record.id);
+      throw error;
+    }
     runtime.container = { id, running: false };
     return id;
   }

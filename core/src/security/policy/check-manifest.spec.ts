@@ -33,9 +33,30 @@ describe('checkManifestPolicy', () => {
   });
 
   it('refuses root as user or group, and turning off no-new-privileges', () => {
-    for (const user of ['root', '0', '0:0', '1000:0', 'root:users', '1000:root']) {
-      expect(paths(`security: { user: "${user}" }`)).toEqual(['security.user']);
+    // Made in code, past the schema (which refuses the same): the policy judges on its own.
+    const plain = manifest('');
+    const withUser = (user: string) =>
+      checkManifestPolicy({ ...plain, security: { ...plain.security, user } }).violations;
+    for (const user of [
+      'root',
+      '0',
+      '00',
+      '0:0',
+      '1000:0',
+      '1000:00',
+      'root:users',
+      '1000:root',
+      'toor',
+      '+0',
+    ]) {
+      expect(
+        withUser(user).map((v) => v.path),
+        user,
+      ).toEqual(['security.user']);
+      expect(withUser(user)[0]?.message).toMatch(/remove the key to use the image's user/);
     }
+    expect(withUser('1000:1000')).toEqual([]);
+    expect(withUser('1000')).toEqual([]);
     expect(paths('security: { user: "1000:1000" }')).toEqual([]);
     expect(paths('security: { noNewPrivileges: false }')).toEqual(['security.noNewPrivileges']);
   });

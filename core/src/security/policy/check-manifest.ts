@@ -6,6 +6,7 @@
 import type { AppManifest } from '../../manifest/index.js';
 import { judgeCapability, normalizeCapability } from './capabilities.js';
 import { engineSocketRefusal, kernelPathRefusal, unusualPathRefusal } from './container-paths.js';
+import { EXAMPLE_USER, parseUserIds } from './user-ids.js';
 
 export interface PolicyOptions {
   /**
@@ -36,16 +37,6 @@ export interface PolicyVerdict {
  */
 export const MIN_HOST_PORT = 1024;
 
-// uid or gid 0, by number or name. In rootless Podman the container's root is the daemon's own
-// host user: an app that escaped as root would own the daemon's data, cookie and secrets.
-const isRootPart = (part: string | undefined): boolean => part === '0' || part === 'root';
-
-/** Whether `user` ("uid[:gid]", by number or name) is root or in root's group. */
-export function isRootUser(user: string): boolean {
-  const [uid, gid] = user.split(':');
-  return isRootPart(uid) || isRootPart(gid);
-}
-
 export function checkManifestPolicy(manifest: AppManifest, options: PolicyOptions = {}): PolicyVerdict {
   const violations: PolicyViolation[] = [];
   const warnings: string[] = [];
@@ -69,11 +60,12 @@ export function checkManifestPolicy(manifest: AppManifest, options: PolicyOption
 
   const user = manifest.security.user;
   if (user !== undefined) {
-    if (isRootUser(user)) {
+    // The schema refuses the same; judged again here for manifests made in code (importers).
+    const verdict = parseUserIds(user, { bareUid: 'uid' });
+    if (!verdict.ok) {
       refuse(
         'security.user',
-        `'${user}' runs the app as root, which rootless Podman maps to the daemon's own host user; ` +
-          'name a non-root user such as "1000:1000", or remove the key to use the image\'s user',
+        `${verdict.reason}; name a non-root uid:gid such as ${EXAMPLE_USER}, or remove the key to use the image's user`,
       );
     }
   }

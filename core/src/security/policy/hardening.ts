@@ -5,9 +5,10 @@
 
 import type { AppManifest } from '../../manifest/index.js';
 import type { ContainerCreateSpec, TmpfsMount } from '../../podman/index.js';
-import { checkManifestPolicy, isRootUser, type PolicyOptions } from './check-manifest.js';
+import { checkManifestPolicy, type PolicyOptions } from './check-manifest.js';
 import type { HostConfinement } from './host-confinement.js';
 import { PolicyError } from './policy-error.js';
+import { formatUserIds, parseUserIds, rootRefusal, type UserIds } from './user-ids.js';
 
 /**
  * Where programs expect to write even when everything else is read-only: scratch space, pid
@@ -42,8 +43,11 @@ export interface Hardening {
 export interface HardeningOptions extends PolicyOptions {
   /** What the host can enforce; absent means "nothing beyond Podman's defaults". */
   confinement?: HostConfinement;
-  /** The image's configured user (`Config.User`; '' or absent when it runs as root by default). */
-  imageUser?: string;
+  /**
+   * The image's own user (`Config.User`) resolved to ids against its /etc/passwd and /etc/group
+   * (resolveImageUser); absent when the image names none. Used only when the manifest names none.
+   */
+  imageUser?: UserIds;
 }
 
 /** The security part of the app's container spec. Throws PolicyError for a refused manifest. */
@@ -62,11 +66,11 @@ export function hardenContainer(manifest: AppManifest, options: HardeningOptions
     read_only_filesystem: security.readOnlyRootfs,
   };
   if (verdict.capAdd.length > 0) fields.cap_add = verdict.capAdd;
-  // The manifest's user, else the image's own if it is not root, else DEFAULT_APP_USER: an app
-  // never runs as root unless someone made it so on purpose, which the policy refuses anyway.
-  const imageUser = options.imageUser?.trim() ?? '';
-  if (security.user !== undefined) fields.user = security.user;
-  else if (imageUser === '' || isRootUser(imageUser)) fields.user = DEFAULT_APP_USER;
+  // The manifest's user, else the image's own, else DEFAULT_APP_USER — always as numeric
+  // "uid:gid", so Podman resolves no name and adds no groups from the image's /etc/group.
+  const user = appUser(manifest, options.imageUser);
+  if ('refused' in user) throw new PolicyError(`the image of '${manifest.id}'`, [user.refused]);
+  fields.user = user.user;
 
   const confinement = options.confinement;
   if (confinement?.apparmor.usable) {
@@ -83,6 +87,26 @@ export function hardenContainer(manifest: AppManifest, options: HardeningOptions
   }
 
   return { fields, tmpfsMounts: tmpfsMounts(manifest), volumeOptions, warnings };
+}
+
+function appUser(
+  manifest: AppManifest,
+  imageUser: UserIds | undefined,
+): { user: string } | { refused: { path: string; message: string } } {
+  if (manifest.security.user !== undefined) {
+    const verdict = parseUserIds(manifest.security.user, { bareUid: 'uid' });
+    // checkManifestPolicy has refused anything else already.
+    if (verdict.ok) return { user: formatUserIds(verdict.ids) };
+  }
+  if (imageUser === undefined) return { user: DEFAULT_APP_USER };
+  const root = rootRefusal(imageUser);
+  if (root === undefined) return { user: formatUserIds(imageUser) };
+  return {
+    refused: {
+      path: 'Config.User',
+      message: `the image's user is ${formatUserIds(imageUser)} and ${root}; set security.user in the manifest to a non-root uid:gid such as "1000:1000"`,
+    },
+  };
 }
 
 function tmpfsMounts(manifest: AppManifest): TmpfsMount[] {

@@ -42,5 +42,21 @@ export {
   type HostConfinementSummary,
   type HostSecurityFacts,
 } from './host-confinement.js';
+export {
+  EXAMPLE_USER,
+  formatUserIds,
+  MAX_ID,
+  parseUserIds,
+  rootRefusal,
+  type ParseUserOptions,
+  type UserIds,
+  type UserVerdict,
+} from './user-ids.js';
+export {
+  needsAccountFiles,
+  resolveImageUser,
+  type ImageAccountFiles,
+  type ImageUserVerdict,
+} from './image-user.js';
 export { assertVolumeDirsSafe, type VolumeDirLayout } from './volume-dirs.js';
 export { appArmorInputFor } from './apparmor-input.js';
