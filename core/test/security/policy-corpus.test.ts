@@ -81,6 +81,7 @@ const END_TO_END = [
   'billion-laughs.yml',
   'cap-sys-admin.yml',
   'user-root.yml',
+  'user-zero-padded.yml',
   'volume-docker-sock.yml',
   'no-new-privileges-off.yml',
 ];

@@ -52,7 +52,8 @@ function expectHardened(manifest: AppManifest): void {
   expect(spec).not.toHaveProperty('seccomp_policy');
   expect(spec).not.toHaveProperty('seccomp_profile_path');
   expect(spec.netns).toEqual({ nsmode: 'bridge' });
-  expect(spec.user === undefined || !/^(0|root)(:|$)|:(0|root)$/.test(spec.user)).toBe(true);
+  // Always numeric uid:gid, both from 1: never a name, a bare uid or any spelling of 0.
+  expect(spec.user).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
   const appDir = `${layout.appDataDir(manifest.id)}/`;
   for (const mount of spec.mounts ?? []) {
     if (mount.Type === 'bind') {
@@ -199,7 +200,23 @@ const nearlyValid = fc
           capAdd: fc.array(fc.constantFrom(...ALLOWED_CAPABILITIES, 'SYS_ADMIN', 'NET_RAW', 'ALL', 'BOGUS'), {
             maxLength: 3,
           }),
-          user: fc.constantFrom('1000:1000', '65534', 'bitcoin', 'root', '0', '1000:0'),
+          user: fc.constantFrom(
+            '1000:1000',
+            '65534',
+            'bitcoin',
+            'root',
+            '0',
+            '1000:0',
+            '00',
+            '0000',
+            '1000:00',
+            '+0',
+            '0x0',
+            ' 0',
+            '-1',
+            '4294967296',
+            'toor',
+          ),
           tmpfs: fc.uniqueArray(fc.oneof(hostileString, fc.constantFrom('/cache', '/tmp')), { maxLength: 2 }),
           readOnlyRootfs: fc.boolean(),
           noNewPrivileges: fc.boolean(),
