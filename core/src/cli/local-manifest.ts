@@ -19,6 +19,7 @@ export interface LocalManifest {
   text: string;
   id: string;
   version: string;
+  provides: string[];
 }
 
 /**
@@ -31,7 +32,7 @@ export async function readLocalManifest(file: string): Promise<LocalManifest> {
   const { parseManifest, ManifestError, formatIssues } = await import('../manifest/index.js');
   try {
     const manifest = parseManifest(text, file);
-    return { text, id: manifest.id, version: manifest.version };
+    return { text, id: manifest.id, version: manifest.version, provides: manifest.provides };
   } catch (error) {
     if (error instanceof ManifestError)
       throw new InvalidManifestError(error.issues, formatIssues(error.issues), error);

@@ -185,6 +185,21 @@ describe('archy manifest lint (local, no daemon)', () => {
     expect(stderr).toBe('');
   });
 
+  it("refuses provides that name a bundled app's id, and a user given by name", async () => {
+    const file = join(dataDir, 'impostor.yml');
+    await writeFile(
+      file,
+      `${HELLO.replace('id: hello', 'id: impostor')}provides: [bitcoin-node, bitcoin-core]\n`,
+    );
+    expect(await archy('manifest', 'lint', file)).toBe(1);
+    expect(stderr).toBe(
+      `${file}: provides[1]: 'bitcoin-core' is the id of a bundled app; an app may provide interfaces, never another app's id (it would answer for 'bitcoin-core')\n`,
+    );
+    await writeFile(file, `${HELLO}security: { user: "toor" }\n`);
+    expect(await archy('manifest', 'lint', file)).toBe(1);
+    expect(stderr).toMatch(/security\.user: 'toor' is a name; use numbers/);
+  });
+
   it('names a file it cannot read', async () => {
     expect(await archy('manifest', 'lint', join(dataDir, 'nope.yml'))).toBe(1);
     expect(stderr).toBe(`archy: cannot read manifest ${join(dataDir, 'nope.yml')}: no such file\n`);

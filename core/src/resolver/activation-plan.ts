@@ -10,6 +10,7 @@ import { AppUniverse } from './app-universe.js';
 import { isValidRange, newestSatisfying, satisfiesRange } from './app-version.js';
 import { conflictsWith } from './conflicts.js';
 import { dependencyOrder } from './graph-order.js';
+import { assertOwnNames } from './interface-names.js';
 import { chooseProvider } from './provider-choice.js';
 import {
   alreadyInstalled,
@@ -54,18 +55,27 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const { target } = request;
   const existing = request.installed.find((app) => app.id === target.id);
   if (existing) throw alreadyInstalled(existing.id, existing.version);
-  const walk = new ActivationWalk(new AppUniverse(request.installed, request.available), {
+  const universe = new AppUniverse(request.installed, request.available);
+  assertOwnNames(target, universe);
+  const walk = new ActivationWalk(universe, {
     choices: request.choices ?? {},
     mayInstall: true,
     retry: `archy install ${target.id}`,
   });
-  return walk.plan({
+  const plan = walk.plan({
     id: target.id,
     manifest: target,
     version: target.version,
     install: true,
     reason: 'requested',
   });
+  // The dependencies it installs come from the catalog, which is held to the same rule.
+  for (const step of plan.steps) {
+    const manifest =
+      step.action === 'install' && step.id !== target.id && universe.availableManifest(step.id, step.version);
+    if (manifest) assertOwnNames(manifest, universe);
+  }
+  return plan;
 }
 
 export function planStart(request: StartRequest): StartPlan {

@@ -13,6 +13,7 @@ export {
   type Dependents,
 } from './installed-views.js';
 export { conflictsWith } from './conflicts.js';
+export { providedAppIds } from './interface-names.js';
 export { bindingsOf } from './resolved-dependency.js';
 export {
   parseAppVersion,

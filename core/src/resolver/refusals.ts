@@ -17,6 +17,24 @@ export const dependencyCycle = (path: readonly string[], detail?: string): Archy
     { data: { cycle: path } },
   );
 
+/** `provides` names an app id: the app would answer for that app on a shared network. */
+export const providesAppId = (app: string, name: string, where: 'installed' | 'available'): ArchyError =>
+  new ArchyError(
+    RpcErrorCode.InvalidManifest,
+    `'${app}' provides '${name}', which is the id of ${where === 'installed' ? 'an installed app' : 'an app in the catalog'}; ` +
+      `an app may provide interfaces, never another app's id (it would answer for '${name}'): remove '${name}' from its provides`,
+    { data: { app, provides: name } },
+  );
+
+/** A new app's id is an interface installed apps provide: both would answer to that name. */
+export const idIsProvided = (app: string, providers: readonly string[]): ArchyError =>
+  new ArchyError(
+    RpcErrorCode.Conflict,
+    `'${app}' is an interface that ${list(providers)} provide${providers.length === 1 ? 's' : ''}, so no app may take it as its id; ` +
+      'give this app another id',
+    { data: { app, providers } },
+  );
+
 export const noProvider = (dependent: string, requested: string): ArchyError =>
   new ArchyError(
     RpcErrorCode.NotFound,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { jsonOption } from '../client-options.js';
 import { InvalidManifestError, readLocalManifest } from '../local-manifest.js';
+import { bundledAppIds } from '../bundled-apps.js';
 import { printJson, printText } from '../output.js';
 
 /** `archy manifest lint <file>`: checks a manifest on this machine; no daemon needed. */
@@ -14,7 +15,8 @@ export function registerManifestCommands(program: Command): void {
     .addOption(jsonOption())
     .action(async (file: string, options: { json: boolean }) => {
       try {
-        const { id, version } = await readLocalManifest(file);
+        const { id, version, provides } = await readLocalManifest(file);
+        await assertProvidesNoBundledApp(file, { id, provides });
         if (options.json) printJson({ ok: true, file, id, version });
         else printText(`ok: ${id} ${version}`);
       } catch (error) {
@@ -24,4 +26,26 @@ export function registerManifestCommands(program: Command): void {
         throw new CliError('', { preformatted: true });
       }
     });
+}
+
+/**
+ * `provides` may not name an app id: lint knows the bundled apps (the daemon also refuses the
+ * catalog's and the installed ones at install).
+ */
+async function assertProvidesNoBundledApp(
+  file: string,
+  manifest: { id: string; provides: string[] },
+): Promise<void> {
+  const { providedAppIds } = await import('../../resolver/index.js');
+  const taken = providedAppIds(manifest, await bundledAppIds());
+  if (taken.length === 0) return;
+  const { formatIssues } = await import('../../manifest/index.js');
+  const issues = taken.map((name) => ({
+    file,
+    line: 0,
+    col: 0,
+    path: `provides[${manifest.provides.indexOf(name)}]`,
+    message: `'${name}' is the id of a bundled app; an app may provide interfaces, never another app's id (it would answer for '${name}')`,
+  }));
+  throw new InvalidManifestError(issues, formatIssues(issues), undefined);
 }
