@@ -197,7 +197,7 @@ describe("an image's own user is resolved and judged, never assumed non-root", (
         expect(status).toMatch(new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'));
         expect(status).toMatch(new RegExp(`^Gid:\\s+${gid}\\s+${gid}\\s+${gid}\\s+${gid}$`, 'm'));
         expect(status).toMatch(/^Groups:/m);
-      const groups = /^Groups:(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+        const groups = /^Groups:(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
         expect(groups, 'supplementary groups').not.toContain('0');
         expect(await accountsContainers(id)).toBe('');
       } finally {
