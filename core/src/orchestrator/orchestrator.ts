@@ -57,7 +57,7 @@ import {
 import type { AuditRecord } from '../security/audit/index.js';
 import { AppConfigStore } from './app-config.js';
 import { bitcoinRpcCredentials, withBitcoinRpcSecrets } from './bitcoin-rpc.js';
-import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
+import { ACCOUNTS_PURPOSE_LABEL, assertCreatedUser, resolveImageUserOf } from './app-user.js';
 import type { CatalogService } from './catalog-service.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
 import { BitcoinDatadirs, type GuardedStart, type StartConfirmation } from './bitcoin-datadir.js';
@@ -975,6 +975,11 @@ export class Orchestrator implements AppLifecycle {
     }
     // Containers of ours without a record: left by a remove that crashed before it finished.
     for (const container of containers) {
+      // A throwaway that read an image's account files, left by a crash before its remove.
+      if (container.Labels?.[ACCOUNTS_PURPOSE_LABEL]) {
+        await this.podman.removeContainer(container.Id, { force: true }).catch(() => false);
+        continue;
+      }
       const id = container.Labels?.[LABEL.app];
       if (id && !known.has(id)) {
         this.log.warn({ app: id }, 'removing a leftover container with no app record');

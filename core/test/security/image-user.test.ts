@@ -18,11 +18,15 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertCreatedUser } from '../../src/orchestrator/app-user.js';
+import {
+  ACCOUNTS_PURPOSE_LABEL,
+  accountsContainerName,
+  assertCreatedUser,
+} from '../../src/orchestrator/app-user.js';
 import { containerName } from '../../src/orchestrator/naming.js';
 import { PolicyError } from '../../src/security/policy/index.js';
 import { expectNothingLeft } from '../daemon/leftovers.js';
-import { REGISTRY_HOST, TEST_IMAGE_NAMESPACE } from '../support/constants.js';
+import { DATA_DIR_LABEL, REGISTRY_HOST, TEST_IMAGE_NAMESPACE } from '../support/constants.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import {
   helloImage,
@@ -134,9 +138,24 @@ describe("an image's own user is resolved and judged, never assumed non-root", (
   let daemon: TestDaemon;
   let dir: string;
 
+  // What a daemon that stopped between creating and removing its account-reading container left.
+  const leftover = uniqueAppId('image-user-leftover');
+
   beforeAll(async () => {
     dir = tempDataDir('image-user');
     await buildImages();
+    const labels = {
+      ...testLabels(),
+      [DATA_DIR_LABEL]: dir,
+      [ACCOUNTS_PURPOSE_LABEL]: 'read-image-accounts',
+    };
+    await podman([
+      'create',
+      '--name',
+      accountsContainerName(leftover),
+      ...Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+      imageFor('app'),
+    ]);
     daemon = await startDaemon({ dataDir: dir });
   }, 180_000);
   afterAll(async () => {
@@ -158,6 +177,12 @@ describe("an image's own user is resolved and judged, never assumed non-root", (
     expect(result.stderr).toMatch(/set security\.user in the manifest/);
     await expectNothingLeft(daemon, id);
     expect(await accountsContainers(id), 'the account-reading container was left behind').toBe('');
+  });
+
+  it('a leftover account-reading container is removed when the daemon starts', async () => {
+    await waitFor(async () => (await accountsContainers(leftover)) === '', {
+      what: 'the leftover account-reading container to be removed',
+    });
   });
 
   it("the manifest's own non-root user overrides a root image user", async () => {
