@@ -5,7 +5,9 @@
 // ~/.archipelago-dev-keys/catalog, mode 0700, files 0600): a run creates whichever is missing,
 // and root version 1 when there is no committed root; later runs re-sign with them. A developer
 // without the keys that signed the committed root starts a new root with `newRoot` (dev only:
-// nodes that stored a newer root keep trusting that one until their data dir is reset). Production signs with the fleet's offline root keys and the pipeline's catalog key.
+// a node's stored roots of the old chain no longer chain to it and are quarantined at its next
+// load, with a logged reason). Production signs with the fleet's offline root keys and the
+// pipeline's catalog key.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';

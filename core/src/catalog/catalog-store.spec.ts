@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CatalogStore, LAST_GOOD_FILE } from './catalog-store.js';
 import { expiresIn, rotateRoot } from './publisher.js';
-import { makeKeys, makeRoot, NOW, signedCatalog } from './spec-fixtures.js';
+import type { Envelope, RootSigned } from './signed-metadata.js';
+import { makeKeys, makeRoot, NOW, signedCatalog, type TestKeys } from './spec-fixtures.js';
 
 const keys = makeKeys();
 const root = makeRoot(keys);
@@ -168,9 +169,12 @@ describe('CatalogStore', () => {
       snapshot: { rootVersion: 2, metadataVersion: 2 },
     });
     const saved = JSON.parse(await readFile(join(dataDir, 'catalog', LAST_GOOD_FILE), 'utf8')) as {
-      root: { signed: { version: number } };
+      roots: { signed: { version: number } }[];
     };
-    expect(saved.root.signed.version).toBe(2);
+    expect(saved.roots.map((r) => r.signed.version)).toEqual([2]);
+    expect(JSON.parse(await readFile(join(dataDir, 'catalog', 'roots', '2.root.json'), 'utf8'))).toEqual(
+      root2,
+    );
     // The bundled catalog (signed by the old catalog keys) no longer verifies; the stored one does.
     expect(await newStore().load()).toMatchObject({ source: 'stored', rootVersion: 2, metadataVersion: 2 });
   });
@@ -200,5 +204,166 @@ describe('CatalogStore', () => {
         warning.startsWith('ignoring the stored catalog: catalog version 5 has 0 valid signatures'),
       ),
     ).toBe(true);
+  });
+});
+
+/** Root N+1 with all-new keys, signed by the old root keys and the new ones. */
+function rotated(from: Envelope<RootSigned>, oldKeys: TestKeys, newKeys: TestKeys): Envelope<RootSigned> {
+  return rotateRoot(
+    from,
+    {
+      rootKeys: newKeys.root.map((key) => key.publicKey),
+      rootThreshold: 2,
+      catalogKeys: newKeys.catalog.map((key) => key.publicKey),
+      catalogThreshold: 2,
+      expires: expiresIn(NOW, 365),
+    },
+    { oldRootKeys: oldKeys.root, newRootKeys: newKeys.root },
+  );
+}
+
+/** What an attacker who can write DATA_DIR/catalog/ plants: a self-signed "next" root, a huge catalog. */
+function forgery() {
+  const attacker = makeKeys();
+  // Signed by the attacker's keys only: it claims to be root 2 but no key of root 1 signed it.
+  const forgedRoot = rotated(root, attacker, attacker);
+  const hugeCatalog = signedCatalog(attacker.catalog, 999_999_999_999);
+  return { forgedRoot, hugeCatalog };
+}
+
+const catalogFile = (name: string) => join(dataDir, 'catalog', name);
+
+describe('CatalogStore: the stored root chain', () => {
+  it('follows three rotations, stores each root, and chains them again from the bundled root at load', async () => {
+    const k2 = makeKeys();
+    const k3 = makeKeys();
+    const k4 = makeKeys();
+    const root2 = rotated(root, keys, k2);
+    const root3 = rotated(root2, k2, k3);
+    const root4 = rotated(root3, k3, k4);
+    served['/catalog/2.root.json'] = root2;
+    served['/catalog/3.root.json'] = root3;
+    served['/catalog/4.root.json'] = root4;
+    served['/catalog/catalog.json'] = signedCatalog(k4.catalog, 1);
+    const store = newStore();
+    await store.load();
+    expect(await store.refresh(url)).toMatchObject({
+      ok: true,
+      snapshot: { rootVersion: 4, metadataVersion: 2 },
+    });
+    expect((await readdir(catalogFile('roots'))).sort()).toEqual([
+      '2.root.json',
+      '3.root.json',
+      '4.root.json',
+    ]);
+    expect(await newStore().load()).toMatchObject({ source: 'stored', rootVersion: 4, metadataVersion: 2 });
+
+    // A crash after last-good.json but before the roots' files: the load chains them from there.
+    await rm(catalogFile('roots'), { recursive: true });
+    expect(await newStore().load()).toMatchObject({ source: 'stored', rootVersion: 4, metadataVersion: 2 });
+    expect((await readdir(catalogFile('roots'))).sort()).toEqual([
+      '2.root.json',
+      '3.root.json',
+      '4.root.json',
+    ]);
+
+    // A root in the middle replaced by one the previous keys did not sign: the chain stops below it.
+    const forgedRoot3 = rotated(root2, k3, k3);
+    await writeFile(catalogFile('roots/3.root.json'), JSON.stringify(forgedRoot3));
+    const saved = JSON.parse(await readFile(catalogFile(LAST_GOOD_FILE), 'utf8')) as Record<string, unknown>;
+    await writeFile(catalogFile(LAST_GOOD_FILE), JSON.stringify({ ...saved, roots: [] }));
+    warnings.length = 0;
+    await expect(newStore().load()).rejects.toThrow(/no catalog verifies against root version 2/);
+    expect(warnings.filter((w) => w.startsWith('discarding stored root'))).toHaveLength(2);
+    expect(await readdir(catalogFile('roots'))).toEqual(['2.root.json']);
+  });
+
+  it('discards a self-signed stored root and a forged huge catalog; the genuine catalog loads and updates', async () => {
+    const { forgedRoot, hugeCatalog } = forgery();
+    await mkdir(catalogFile('roots'), { recursive: true });
+    await writeFile(catalogFile('roots/2.root.json'), JSON.stringify(forgedRoot));
+    await writeFile(catalogFile('roots/7.root.json'), JSON.stringify(forgedRoot)); // past a gap
+    await writeFile(
+      catalogFile(LAST_GOOD_FILE),
+      JSON.stringify({ catalog: hugeCatalog, roots: [forgedRoot], fetchedAt: NOW.toISOString(), url }),
+    );
+    const store = newStore();
+    expect(await store.load()).toMatchObject({ source: 'bundled', rootVersion: 1, metadataVersion: 1 });
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^discarding stored root roots\/2.root.json: it does not chain to the bundled root \(version 1\): root version 2 \(by the keys of root version 1\) has 0 valid signatures/,
+        ),
+        expect.stringMatching(
+          /^discarding stored root roots\/7.root.json: .*stored root 2 below it does not chain/,
+        ),
+        expect.stringMatching(
+          /^ignoring a root recorded with the stored catalog: root version 2 .* 0 valid signatures/,
+        ),
+        expect.stringMatching(
+          /^ignoring the stored catalog: catalog version 1000000000000 has 0 valid signatures/,
+        ),
+      ]),
+    );
+    // Quarantined, not deleted: the evidence stays for the admin, with the reason beside it.
+    const quarantined = (await readdir(catalogFile('quarantine'))).sort();
+    expect(quarantined).toHaveLength(4);
+    expect(quarantined.filter((name) => name.endsWith('.why'))).toHaveLength(2);
+    expect(await readdir(catalogFile('roots'))).toEqual([]);
+
+    // The high-water mark is the genuine catalog's: version 2 from the publisher is taken.
+    served['/catalog/catalog.json'] = signedCatalog(keys.catalog, 1);
+    expect(await store.refresh(url)).toMatchObject({
+      ok: true,
+      snapshot: { source: 'stored', metadataVersion: 2 },
+    });
+    expect(await newStore().load()).toMatchObject({ source: 'stored', rootVersion: 1, metadataVersion: 2 });
+  });
+
+  it('ignores a forged root in the old last-good.json layout (a single `root`)', async () => {
+    const { forgedRoot, hugeCatalog } = forgery();
+    await mkdir(catalogFile(''), { recursive: true });
+    await writeFile(
+      catalogFile(LAST_GOOD_FILE),
+      JSON.stringify({ root: forgedRoot, catalog: hugeCatalog, fetchedAt: NOW.toISOString(), url }),
+    );
+    const store = newStore();
+    expect(await store.load()).toMatchObject({ source: 'bundled', rootVersion: 1, metadataVersion: 1 });
+    served['/catalog/catalog.json'] = signedCatalog(keys.catalog, 1);
+    expect(await store.refresh(url)).toMatchObject({ ok: true, snapshot: { metadataVersion: 2 } });
+  });
+
+  it('does not follow a link planted in place of a stored file', async () => {
+    const elsewhere = join(work, 'elsewhere.json');
+    await writeFile(elsewhere, JSON.stringify(makeRoot(makeKeys())));
+    await mkdir(catalogFile('roots'), { recursive: true });
+    await symlink(elsewhere, catalogFile('roots/2.root.json'));
+    expect(await newStore().load()).toMatchObject({ source: 'bundled', rootVersion: 1 });
+    expect(warnings.some((w) => w.includes('2.root.json') && w.includes('is a symbolic link'))).toBe(true);
+  });
+
+  it('recovers from a compromised catalog key that signed a huge version, once the root replaces that key', async () => {
+    // The genuine catalog key signed a huge version (stolen key, or a publisher's mistake).
+    served['/catalog/catalog.json'] = signedCatalog(keys.catalog, 999_999_999);
+    const store = newStore();
+    await store.load();
+    expect(await store.refresh(url)).toMatchObject({
+      ok: true,
+      snapshot: { metadataVersion: 1_000_000_000 },
+    });
+
+    // Without a key rotation the huge version binds: a genuine version 3 is a rollback.
+    served['/catalog/catalog.json'] = signedCatalog(keys.catalog, 2);
+    expect(await store.refresh(url)).toMatchObject({ ok: false, reason: 'rollback' });
+
+    // The publisher rotates the catalog keys (root 2): the high-water mark is forgotten (TUF §5.3.11).
+    const fresh = makeKeys();
+    served['/catalog/2.root.json'] = rotated(root, keys, fresh);
+    served['/catalog/catalog.json'] = signedCatalog(fresh.catalog, 2);
+    expect(await store.refresh(url)).toMatchObject({
+      ok: true,
+      snapshot: { rootVersion: 2, metadataVersion: 3 },
+    });
+    expect(await newStore().load()).toMatchObject({ source: 'stored', rootVersion: 2, metadataVersion: 3 });
   });
 });

@@ -1,10 +1,18 @@
 // The node's catalog: the last good verified one, kept across restarts, refreshed from a URL.
 //
-// On disk, DATA_DIR/catalog/last-good.json holds the trusted root and the catalog that verified
-// against it, with when and where it was fetched — one file, replaced atomically, so a crash can
-// never pair a rotated root with a catalog signed for another. Without it (first boot, offline),
-// the catalog bundled with the software (repo `catalog/`) is used. A refresh that fails for any
-// reason — network, signatures, expiry, rollback — keeps the last good catalog and says why.
+// On disk, under DATA_DIR/catalog/:
+// - roots/<N>.root.json: every root this node verified beyond the bundled one (root-store.ts).
+//   They are never the trust anchor by themselves: each load starts from the bundled root and
+//   follows them only as far as each is signed by its predecessor (TUF's root update, §5.3).
+// - last-good.json: the last good catalog, when and where it was fetched, and the roots its
+//   refresh verified (written first, atomically, so a crash before the roots/ files are written
+//   loses nothing: the next load chains them from here).
+// Nothing else is kept: the catalog version high-water mark (rollback protection) is the version
+// of the catalog that verifies at load, never a number read from a file — a forged file with a
+// huge version does not verify, so it cannot lock genuine catalogs out.
+// Without a stored catalog (first boot, offline), the catalog bundled with the software (repo
+// `catalog/`) is used. A refresh that fails for any reason — network, signatures, expiry,
+// rollback — keeps the last good catalog and says why.
 //
 // Remote layout (TUF's): `<url>/catalog.json`, and `<url>/<N>.root.json` for each root version;
 // a refresh asks for the next root versions until one is missing, then for the catalog.
@@ -17,7 +25,9 @@ import { ArchyError } from '../util/errors.js';
 import { catalogRefusalReason, catalogRefused, type CatalogRefusalReason } from './catalog-error.js';
 import type { Catalog, DroppedEntry } from './catalog-schema.js';
 import { fetchMetadata } from './fetch-metadata.js';
+import { StoredRootChain } from './root-store.js';
 import { parseRoot, type CatalogSigned, type Envelope, type RootSigned } from './signed-metadata.js';
+import { readStoredJson } from './stored-file.js';
 import { verifyCatalog, verifyCatalogMetadata, type VerifiedCatalog } from './trust.js';
 
 /** The repo's `catalog/` folder: same depth from src/catalog and dist/catalog. */
@@ -80,8 +90,17 @@ export interface CatalogStoreOptions {
 }
 
 interface LastGood {
-  root: Envelope<RootSigned>;
   catalog: Envelope<CatalogSigned>;
+  /** The roots the refresh that fetched this catalog verified (chained again at load). */
+  roots: Envelope<RootSigned>[];
+  fetchedAt: string;
+  url: string;
+}
+
+/** last-good.json as read: unverified; `roots` may hold a single `root` (files before the chain). */
+interface StoredLastGood {
+  catalog: unknown;
+  roots: unknown[];
   fetchedAt: string;
   url: string;
 }
@@ -92,6 +111,7 @@ export class CatalogStore {
   readonly #now: () => Date;
   readonly #warn: (message: string) => void;
   readonly #fetchTimeoutMs: number;
+  readonly #roots: StoredRootChain;
   #root: Envelope<RootSigned> | undefined;
   #snapshot: CatalogSnapshot | undefined;
   #lastRefresh: RefreshAttempt | undefined;
@@ -102,17 +122,17 @@ export class CatalogStore {
     this.#now = options.now ?? (() => new Date());
     this.#warn = options.warn ?? (() => {});
     this.#fetchTimeoutMs = options.fetchTimeoutMs ?? FETCH_TIMEOUT_MS;
+    this.#roots = new StoredRootChain({ dir: this.#dir, now: this.#now, warn: this.#warn });
   }
 
   /**
-   * Picks the trusted root (the newer of the stored and the bundled one; the bundled one on a tie,
-   * as it ships with the code that runs) and the newest catalog that verifies against it.
+   * Picks the trusted root — the bundled one, carried forward through the stored roots as far as
+   * each chains to the one before — and the newest catalog that verifies against it.
    */
   async load(): Promise<CatalogSnapshot> {
     const bundledRoot = parseRoot(await readJson(join(this.#bundledDir, ROOT_FILE)), 'the bundled root');
     const stored = await this.#readLastGood();
-    const root =
-      stored && stored.root.signed.version > bundledRoot.signed.version ? stored.root : bundledRoot;
+    const root = await this.#roots.load(bundledRoot, stored?.roots);
 
     const candidates: CatalogSnapshot[] = [];
     if (stored) {
@@ -183,7 +203,11 @@ export class CatalogStore {
         lastSeenVersion: current.metadataVersion,
         log: (entry) => this.#warn(describeDropped(entry)),
       });
-      if (verified.metadataVersion === current.metadataVersion && verified.digest !== current.digest) {
+      if (
+        !verified.catalogKeysRotated &&
+        verified.metadataVersion === current.metadataVersion &&
+        verified.digest !== current.digest
+      ) {
         throw catalogRefused(
           'rollback',
           `catalog version ${verified.metadataVersion} at ${url} differs from the version ${current.metadataVersion} ` +
@@ -191,8 +215,10 @@ export class CatalogStore {
         );
       }
       const fetchedAt = now.toISOString();
-      const lastGood: LastGood = { root: verified.root, catalog: verified.metadata, fetchedAt, url };
+      const lastGood: LastGood = { catalog: verified.metadata, roots: verified.newRoots, fetchedAt, url };
+      // The catalog with its roots first (one atomic write), then the roots' own files.
       await writeFileAtomic(join(this.#dir, LAST_GOOD_FILE), `${JSON.stringify(lastGood)}\n`, 0o644);
+      await this.#roots.persist(verified.newRoots);
       const changed = verified.digest !== current.digest || verified.rootRotated;
       this.#root = verified.root;
       this.#snapshot = snapshotOf(verified, 'stored', lastGood);
@@ -210,29 +236,28 @@ export class CatalogStore {
     }
   }
 
-  async #readLastGood(): Promise<LastGood | undefined> {
+  async #readLastGood(): Promise<StoredLastGood | undefined> {
     let json: unknown;
     try {
-      json = await readJson(join(this.#dir, LAST_GOOD_FILE));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.#warn(`ignoring the stored catalog: ${(err as Error).message}`);
-      return undefined;
-    }
-    try {
-      const record = json as Partial<LastGood>;
-      if (typeof record.fetchedAt !== 'string' || typeof record.url !== 'string')
-        throw new Error('missing fetchedAt/url');
-      return {
-        root: parseRoot(record.root, 'the stored root'),
-        catalog: record.catalog as Envelope<CatalogSigned>,
-        fetchedAt: record.fetchedAt,
-        url: record.url,
-      };
+      json = await readStoredJson(join(this.#dir, LAST_GOOD_FILE), MAX_METADATA_BYTES + 64 * 1024);
     } catch (err) {
       this.#warn(`ignoring the stored catalog: ${(err as Error).message}`);
       return undefined;
     }
+    if (json === undefined) return undefined;
+    const record = json as Partial<{
+      catalog: unknown;
+      roots: unknown;
+      root: unknown;
+      fetchedAt: unknown;
+      url: unknown;
+    }>;
+    if (typeof record.fetchedAt !== 'string' || typeof record.url !== 'string') {
+      this.#warn('ignoring the stored catalog: missing fetchedAt/url');
+      return undefined;
+    }
+    const roots = Array.isArray(record.roots) ? record.roots : record.root !== undefined ? [record.root] : [];
+    return { catalog: record.catalog, roots, fetchedAt: record.fetchedAt, url: record.url };
   }
 
   /**

@@ -9,8 +9,11 @@
 // - freeze: an expired catalog or (final) root is refused, so a stale copy replayed by a mirror or
 //   a man in the middle stops working when its expiry passes.
 // - rollback: a catalog version below the last one seen is refused; roots step one version at a time.
+//   When a rotation replaced the catalog keys, the last seen version is forgotten (TUF §5.3.11):
+//   a compromised catalog key may have signed a huge version, and replacing the key must recover.
 // - key rotation/compromise: root N+1 must be signed by a threshold of root N's root keys *and* of
-//   its own, and may replace any key (catalog keys included); the old keys then count for nothing.
+//   its own, and may replace any key (catalog keys included); the old keys then count for nothing
+//   (root-chain.ts; the store follows the same chain from the bundled root at every load).
 // TUF's timestamp and snapshot roles are folded into the catalog: there is a single metadata file
 // (no set of targets files to mix and match, which is what snapshot prevents), and its own expiry
 // bounds a freeze. The cost is that the freeze window is the catalog's validity (we sign for days,
@@ -19,13 +22,12 @@
 import { canonicalDigest } from './canonical-json.js';
 import { catalogRefused } from './catalog-error.js';
 import { parseCatalogApps, type Catalog, type DroppedEntry } from './catalog-schema.js';
+import { catalogKeysChanged, requireThreshold, rotateTo } from './root-chain.js';
 import {
   parseCatalogEnvelope,
   parseRoot,
-  validSigners,
   type CatalogSigned,
   type Envelope,
-  type RoleName,
   type RootSigned,
 } from './signed-metadata.js';
 
@@ -46,6 +48,13 @@ export interface VerifiedCatalog {
   /** The root the catalog was verified with: persist it as the new trusted root. */
   root: Envelope<RootSigned>;
   rootRotated: boolean;
+  /** The roots above the trusted one that chained, oldest first: persist each (TUF §5.3.8). */
+  newRoots: Envelope<RootSigned>[];
+  /**
+   * The rotation replaced the catalog keys: the last seen catalog version no longer binds
+   * (fast-forward recovery), so a lower or equal version is accepted.
+   */
+  catalogKeysRotated: boolean;
   /** The catalog envelope exactly as verified, to store. */
   metadata: Envelope<CatalogSigned>;
   catalog: Catalog;
@@ -74,9 +83,12 @@ export function verifyCatalogMetadata(
   requireThreshold(trusted, trusted.signed, 'root', 'the trusted root');
 
   let root = trusted;
+  const newRoots: Envelope<RootSigned>[] = [];
   for (const [index, candidate] of (input.rootChain ?? []).entries()) {
     root = rotateTo(root, candidate, `new root #${index + 1}`);
+    newRoots.push(root);
   }
+  const catalogKeysRotated = catalogKeysChanged(trusted.signed, root.signed);
   if (options.checkExpiry)
     requireUnexpired(root.signed.expires, input.now, `root version ${root.signed.version}`);
 
@@ -84,7 +96,7 @@ export function verifyCatalogMetadata(
   const signed = metadata.signed;
   requireThreshold(metadata, root.signed, 'catalog', `catalog version ${signed.version}`);
   if (options.checkExpiry) requireUnexpired(signed.expires, input.now, `catalog version ${signed.version}`);
-  if (input.lastSeenVersion !== undefined && signed.version < input.lastSeenVersion) {
+  if (!catalogKeysRotated && input.lastSeenVersion !== undefined && signed.version < input.lastSeenVersion) {
     throw catalogRefused(
       'rollback',
       `catalog version ${signed.version} is older than version ${input.lastSeenVersion}, which this node already ` +
@@ -96,6 +108,8 @@ export function verifyCatalogMetadata(
   return {
     root,
     rootRotated: root.signed.version !== trusted.signed.version,
+    newRoots,
+    catalogKeysRotated,
     metadata,
     catalog,
     dropped,
@@ -103,46 +117,6 @@ export function verifyCatalogMetadata(
     expires: signed.expires,
     digest: canonicalDigest(signed),
   };
-}
-
-/** One step of root rotation: the new root must be the next version and signed by old and new. */
-function rotateTo(current: Envelope<RootSigned>, candidate: unknown, what: string): Envelope<RootSigned> {
-  const next = parseRoot(candidate, what);
-  const expected = current.signed.version + 1;
-  if (next.signed.version !== expected) {
-    throw catalogRefused(
-      'root-rotation',
-      `${what} has version ${next.signed.version}, but the next root must be version ${expected}; ` +
-        'roots are accepted one version at a time',
-    );
-  }
-  requireThreshold(
-    next,
-    current.signed,
-    'root',
-    `root version ${expected} (by the keys of root version ${current.signed.version})`,
-    'root-rotation',
-  );
-  requireThreshold(next, next.signed, 'root', `root version ${expected} (by its own keys)`, 'root-rotation');
-  return next;
-}
-
-function requireThreshold(
-  envelope: Envelope<unknown>,
-  root: RootSigned,
-  roleName: RoleName,
-  what: string,
-  reason: 'signatures' | 'root-rotation' = 'signatures',
-): void {
-  const role = root.roles[roleName];
-  const signers = validSigners(envelope, role, root.keys);
-  if (signers.size >= role.threshold) return;
-  throw catalogRefused(
-    reason,
-    `${what} has ${signers.size} valid signature${signers.size === 1 ? '' : 's'} from distinct ${roleName} keys ` +
-      `of root version ${root.version}, and needs ${role.threshold}; it was tampered with or signed by the wrong ` +
-      'keys. The last good catalog stays in use.',
-  );
 }
 
 function requireUnexpired(expires: string, now: Date, what: string): void {
