@@ -147,8 +147,25 @@ export class AppVersionControl implements VersionControl {
     return this.options.switcher.switchImplementation(params);
   }
 
-  /** Moves every app with auto-update on (and no pin) to the catalog default, one at a time. */
+  /**
+   * Moves every app with auto-update on (and no pin) to the catalog default, one at a time — but
+   * never from an expired catalog: past its expiry the publisher no longer vouches that it is
+   * current (a mirror may be replaying it to hold the node on, or steer it to, old versions).
+   * A user may still choose a version by hand; the UI and `archy catalog` show the expiry.
+   */
   private async autoUpdate(): Promise<void> {
+    const catalog = this.options.catalog.status();
+    if (catalog.expired) {
+      if (this.options.installedIds().length > 0) {
+        this.options.log(
+          'warn',
+          { catalogVersion: catalog.metadataVersion, expires: catalog.expires },
+          `auto-update paused: catalog version ${catalog.metadataVersion} expired at ${catalog.expires}; ` +
+            'apps update on their own again once a fresh signed catalog arrives',
+        );
+      }
+      return;
+    }
     for (const id of this.options.installedIds()) {
       const config = await this.options.configs.get(id);
       if (!config.autoUpdate || config.pinnedVersion !== undefined) continue;

@@ -196,7 +196,10 @@ export function formatCatalogStatus(status: CatalogStatusReport): string {
     ['version', status.metadataVersion],
     ['root', status.rootVersion],
     ['age', age],
-    ['expires', `${status.expires}${status.expired ? ' (EXPIRED: refresh the catalog)' : ''}`],
+    [
+      'expires',
+      `${status.expires}${status.expired ? ' (EXPIRED: auto-updates are paused until a fresh signed catalog arrives)' : ''}`,
+    ],
     ['refresh', status.refreshUrl ?? 'off (no ARCHY_CATALOG_URL)'],
     [
       'last refresh',
