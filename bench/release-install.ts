@@ -224,7 +224,7 @@ async function main(): Promise<void> {
       env: {
         ARCHY_CATALOG_DIR: catalogDir,
         ARCHY_APPS_DIR: appsDir,
-        ARCHY_ALLOW_UNSIGNED: '0',
+        ARCHY_UNSIGNED_REGISTRIES: '',
         ARCHY_LOG_LEVEL: process.env.ARCHY_LOG_LEVEL ?? 'info',
       },
     });

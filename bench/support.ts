@@ -95,9 +95,10 @@ export async function startBenchDaemon(
   const env = {
     ...process.env,
     ARCHY_INSECURE_REGISTRIES: REGISTRY,
-    // The bench's hello image is built by ensureImage, outside the daemon: unsigned (dev mode,
-    // logged by the daemon), so both contenders run the very same local image.
-    ARCHY_ALLOW_UNSIGNED: '1',
+    // The bench's hello image is built by ensureImage, outside the daemon: unsigned (the bench's
+    // registry is the development escape, logged by the daemon), so both contenders run the very
+    // same local image.
+    ARCHY_UNSIGNED_REGISTRIES: REGISTRY,
     ...options.env,
     ARCHY_DATA_DIR: dataDir,
     ARCHY_URL: url,

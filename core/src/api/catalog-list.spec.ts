@@ -22,6 +22,7 @@ const info = {
   podman: { version: '4', rootless: true },
   startedAt: '',
   confinement: { apparmor: false, selinux: false, applied: 'none', notes: [] },
+  unsignedRegistries: [],
 };
 const bundled = (id: string) => {
   const file = new URL(`../../../apps/${id}/manifest.yml`, import.meta.url);

@@ -269,6 +269,11 @@ export interface RpcMethods {
        * profiles and SELinux labels are applied, a one-line `applied`, and `notes` on why not.
        */
       confinement: { apparmor: boolean; selinux: boolean; applied: string; notes: string[] };
+      /**
+       * Registries whose images run WITHOUT a signature check (ARCHY_UNSIGNED_REGISTRIES, a
+       * development escape); empty in normal operation. The web UI shows a banner when not.
+       */
+      unsignedRegistries: string[];
     };
   };
   resources: { params: Record<string, never>; result: ResourcesReport };

@@ -19,6 +19,7 @@ const INFO: DaemonInfo = {
   podman: { version: '0.0.0', rootless: true },
   startedAt: '2026-01-01T00:00:00.000Z',
   confinement: { apparmor: false, selinux: false, applied: 'no AppArmor; no SELinux', notes: [] },
+  unsignedRegistries: [],
 };
 
 /**

@@ -140,6 +140,7 @@ describe('archy: finding and authenticating to the daemon', () => {
           podman: { version: '0', rootless: true },
           startedAt: '',
           confinement: { apparmor: false, selinux: false, applied: 'none', notes: [] },
+          unsignedRegistries: [],
         },
       });
       const url = await listen(server, '127.0.0.1:0');

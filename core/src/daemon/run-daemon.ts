@@ -15,6 +15,7 @@ import { detectHostConfinement, summarizeHostConfinement } from '../security/pol
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
+import { unsignedRegistriesFromEnv } from '../orchestrator/unsigned-registries.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { connectPodman } from './podman-connection.js';
 import { gateUntilReady } from './boot-gate.js';
@@ -43,6 +44,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ...(destination ? [destination] : []),
   );
   const dataDir = resolve(options.dataDir);
+  // Before anything is touched: a misused escape stops the start with what to do instead.
+  const unsigned = unsignedRegistriesFromEnv(process.env);
   const layout = new DataLayout(dataDir);
   // First of all: a second daemon on this data dir stops here, having touched nothing.
   const lock = await lockDataDir(dataDir);
@@ -73,9 +76,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     `app confinement: ${confinementSummary.applied}`,
   );
   for (const note of confinementSummary.notes) logger.warn(note);
-  if (process.env.ARCHY_ALLOW_UNSIGNED === '1') {
-    logger.warn('ARCHY_ALLOW_UNSIGNED=1: unsigned images are allowed; never use this outside development');
-  }
+  for (const warning of unsigned.warnings) logger.warn(warning);
 
   // The catalog: the bundled one, or the newer verified one this node stored; refreshed on a timer.
   const catalog = new CatalogService({
@@ -104,7 +105,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     imageTrust: new ImageTrust({
       keyDirs: [BUNDLED_IMAGE_KEYS_DIR, join(dataDir, 'trust', 'image-keys')],
       insecureRegistries,
-      allowUnsigned: process.env.ARCHY_ALLOW_UNSIGNED === '1',
+      unsignedRegistries: unsigned.registries,
       logger,
       keyPins: () => catalog.imageKeyPins(),
     }),
@@ -140,6 +141,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       podman: { version: info.version, rootless: info.rootless },
       startedAt,
       confinement: confinementSummary,
+      unsignedRegistries: [...unsigned.registries],
     }),
   });
   registerStaticUi(server, { root: process.env.ARCHY_UI_DIR ?? BUILT_UI_DIR });

@@ -17,8 +17,11 @@ export interface ImageTrustOptions {
   /** Folders of trusted cosign public keys (*.pub): the bundled ones and the node's own. */
   keyDirs: readonly string[];
   insecureRegistries: ReadonlySet<string>;
-  /** ARCHY_ALLOW_UNSIGNED=1: development only, every use is logged loudly. */
-  allowUnsigned: boolean;
+  /**
+   * ARCHY_UNSIGNED_REGISTRIES: registries whose images may run without a signature (development
+   * only, every use logged loudly); empty in normal operation. See unsigned-registries.ts.
+   */
+  unsignedRegistries: ReadonlySet<string>;
   logger: Logger;
   /** The signed catalog's image key pins, read at each verification (the catalog may refresh). */
   keyPins?: () => ImageKeyPins;
@@ -35,17 +38,20 @@ export class ImageTrust {
   /**
    * The reference to pull and run. Throws an ArchyError saying why an image is refused. With
    * `catalogDigest` (the signed catalog pins the version's image), exactly that digest runs, and a
-   * tag that no longer points at it is refused — also with ARCHY_ALLOW_UNSIGNED=1, since the pin
-   * comes from the signed catalog, not from the image.
+   * tag that no longer points at it is refused — also from a registry in ARCHY_UNSIGNED_REGISTRIES,
+   * since the pin comes from the signed catalog, not from the image.
    */
   async runnableReference(appId: string, image: string, catalogDigest?: string): Promise<string> {
     if (catalogDigest !== undefined) {
       const pinned = await this.pinnedByCatalog(appId, image, catalogDigest);
       // The signature is checked on the pinned digest itself: what runs is what was signed.
-      return this.options.allowUnsigned ? this.unsigned(appId, pinned) : this.verified(appId, pinned);
+      return this.mayRunUnsigned(pinned) ? this.unsigned(appId, pinned) : this.verified(appId, pinned);
     }
-    if (this.options.allowUnsigned) return this.unsigned(appId, image);
-    return this.verified(appId, image);
+    return this.mayRunUnsigned(image) ? this.unsigned(appId, image) : this.verified(appId, image);
+  }
+
+  private mayRunUnsigned(image: string): boolean {
+    return this.options.unsignedRegistries.has(registryHost(image));
   }
 
   private async pinnedByCatalog(appId: string, image: string, catalogDigest: string): Promise<string> {
@@ -63,7 +69,7 @@ export class ImageTrust {
   private unsigned(appId: string, image: string): string {
     this.options.logger.warn(
       { app: appId, image },
-      'ARCHY_ALLOW_UNSIGNED=1: running an image WITHOUT checking its signature; never do this outside development',
+      `ARCHY_UNSIGNED_REGISTRIES lists ${registryHost(image)}: running an image WITHOUT checking its signature; never do this outside development`,
     );
     return image;
   }

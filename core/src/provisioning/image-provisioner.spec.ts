@@ -32,7 +32,12 @@ beforeEach(async () => {
   podmanCalls = [];
   const logger = pino({ level: 'silent' });
   provisioner = new ImageProvisioner({
-    trust: new ImageTrust({ keyDirs: [], insecureRegistries: new Set(), allowUnsigned: false, logger }),
+    trust: new ImageTrust({
+      keyDirs: [],
+      insecureRegistries: new Set(),
+      unsignedRegistries: new Set(),
+      logger,
+    }),
     images,
     cache: new ReleaseCache(join(dir, 'releases')),
     builder: new NodeImageBuilder({ images, workRoot: join(dir, 'work') }),

@@ -10,6 +10,7 @@ const info = {
   podman: { version: '4', rootless: true },
   startedAt: '',
   confinement: { apparmor: false, selinux: false, applied: 'none', notes: [] },
+  unsignedRegistries: [],
 };
 const lifecycle = {} as AppLifecycle;
 

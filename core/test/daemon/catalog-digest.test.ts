@@ -1,6 +1,6 @@
 // Catalog digests pin images: a version whose signed catalog entry carries a digest runs exactly
 // that digest, and is refused when the registry's tag has moved to other content — at install and
-// at set-version, with ARCHY_ALLOW_UNSIGNED=1 too (the pin comes from the signed catalog), and
+// at set-version, with the test registry in ARCHY_UNSIGNED_REGISTRIES too (the pin comes from the signed catalog), and
 // together with the signature check when that is on. Real registry (127.0.0.1:5000), a catalog
 // signed with keys made here and trusted through ARCHY_CATALOG_DIR.
 
@@ -78,14 +78,14 @@ async function daemonWithPinnedApp(
 const imageOf = async (id: string): Promise<string> =>
   (await podman(['inspect', '--format', '{{.ImageName}}', `archy-${id}`])).trim();
 
-describe('catalog digests pin images (ARCHY_ALLOW_UNSIGNED=1: no signatures, the pin still holds)', () => {
+describe('catalog digests pin images (unsigned test registry: no signatures, the pin still holds)', () => {
   let daemon: TestDaemon | undefined;
   afterAll(async () => {
     await daemon?.stop();
   });
 
   it('installs the pinned digest, refuses a set-version and an install whose tag moved, leaving nothing', async () => {
-    const setup = await daemonWithPinnedApp('pinned', { ARCHY_ALLOW_UNSIGNED: '1' });
+    const setup = await daemonWithPinnedApp('pinned', {});
     daemon = setup.daemon;
     const { id, repo, digests } = setup;
 
@@ -117,7 +117,7 @@ describe('catalog digests pin images (ARCHY_ALLOW_UNSIGNED=1: no signatures, the
   }, 120_000);
 });
 
-describe('catalog digests and signatures together (ARCHY_ALLOW_UNSIGNED=0)', () => {
+describe('catalog digests and signatures together (ARCHY_UNSIGNED_REGISTRIES empty)', () => {
   let daemon: TestDaemon | undefined;
   afterAll(async () => {
     await daemon?.stop();
@@ -126,7 +126,7 @@ describe('catalog digests and signatures together (ARCHY_ALLOW_UNSIGNED=0)', () 
   it('runs the pinned digest once its signature verifies; a set-version to an unsigned pinned image is refused', async () => {
     const keys = tempDataDir('pin-keys');
     const publisher = await generateSigningKeyPair(join(keys, 'publisher'));
-    const setup = await daemonWithPinnedApp('pinned-signed', { ARCHY_ALLOW_UNSIGNED: '0' });
+    const setup = await daemonWithPinnedApp('pinned-signed', { ARCHY_UNSIGNED_REGISTRIES: '' });
     daemon = setup.daemon;
     const { id, repo, digests } = setup;
     mkdirSync(join(daemon.dataDir, 'trust', 'image-keys'), { recursive: true });

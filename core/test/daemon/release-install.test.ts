@@ -2,7 +2,7 @@
 // official release from the catalog's sources, verifies it (the signed catalog's SHA-256, a
 // threshold of pinned builders' signatures over SHA256SUMS, keys fetched and accepted only by
 // fingerprint), builds the image itself, runs it by image ID with its provenance and SBOM — and
-// with image verification ON (ARCHY_ALLOW_UNSIGNED=0). Every refusal leaves nothing behind.
+// with image verification ON (ARCHY_UNSIGNED_REGISTRIES empty). Every refusal leaves nothing behind.
 //
 // The "official" release is served by a mirror on 127.0.0.1 (release-mirror.ts) in upstream's
 // layout; its bitcoind is the bitcoind TEST DOUBLE (test/support/bitcoind-double), compiled to
@@ -145,7 +145,7 @@ describe('Bitcoin Core from its official release, verified and built on the node
         ARCHY_CATALOG_DIR: writeCatalog(fixture),
         ARCHY_APPS_DIR: await writeApps(),
         // Verification on: the image is trusted because this node built it from verified inputs.
-        ARCHY_ALLOW_UNSIGNED: '0',
+        ARCHY_UNSIGNED_REGISTRIES: '',
       },
     });
   }, 600_000);
@@ -385,7 +385,7 @@ describe('Bitcoin Core from its official release, verified and built on the node
       env: {
         ARCHY_CATALOG_DIR: writeCatalog(fixture, fleet),
         ARCHY_APPS_DIR: await writeApps(fleet),
-        ARCHY_ALLOW_UNSIGNED: '0',
+        ARCHY_UNSIGNED_REGISTRIES: '',
         ARCHY_INSECURE_REGISTRIES: registry(),
       },
     });

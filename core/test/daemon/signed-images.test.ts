@@ -51,7 +51,7 @@ describe('the daemon runs only images signed by a trusted key (real registry, re
     // The node trusts the publisher's public key only.
     mkdirSync(join(dir, 'trust', 'image-keys'), { recursive: true });
     copyFileSync(publisher.publicKeyPath, join(dir, 'trust', 'image-keys', 'publisher.pub'));
-    daemon = await startDaemon({ dataDir: dir, env: { ARCHY_ALLOW_UNSIGNED: '0' } });
+    daemon = await startDaemon({ dataDir: dir, env: { ARCHY_UNSIGNED_REGISTRIES: '' } });
   });
   afterAll(async () => {
     await daemon?.stop();

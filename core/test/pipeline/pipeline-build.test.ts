@@ -293,7 +293,7 @@ describe('archy pipeline build: a good release', () => {
       manifest.env = { BITCOIND_DOUBLE_VERSION_FILE: '/tmp/double-version' };
       writeFileSync(file, stringify(manifest));
 
-      daemon = await startDaemon({ dataDir, env: { ARCHY_APPS_DIR: apps, ARCHY_ALLOW_UNSIGNED: '0' } });
+      daemon = await startDaemon({ dataDir, env: { ARCHY_APPS_DIR: apps, ARCHY_UNSIGNED_REGISTRIES: '' } });
     }, 900_000);
     afterAll(async () => {
       await daemon?.cli(['remove', 'bitcoin-core', '--purge', '--yes']);

@@ -102,7 +102,7 @@ describe('archy image sign, verified by a real daemon', () => {
     // The node trusts the publisher's public key only, and refuses unsigned images.
     mkdirSync(join(dir, 'trust', 'image-keys'), { recursive: true });
     copyFileSync(join(keys, 'publisher', 'cosign.pub'), join(dir, 'trust', 'image-keys', 'publisher.pub'));
-    daemon = await startDaemon({ dataDir: dir, env: { ARCHY_ALLOW_UNSIGNED: '0' } });
+    daemon = await startDaemon({ dataDir: dir, env: { ARCHY_UNSIGNED_REGISTRIES: '' } });
   });
   afterAll(async () => {
     await daemon?.stop();

@@ -257,7 +257,7 @@ describe('refused images (fail closed)', () => {
     expect(imageRefusalReason(err)).toBe('unsigned');
     expect(err.message).toMatch(new RegExp(`^image ${ref} is not signed`));
     expect(err.message).toContain(signatureTag(digest));
-    expect(err.message).toMatch(/ARCHY_ALLOW_UNSIGNED=1/);
+    expect(err.message).toMatch(/ARCHY_UNSIGNED_REGISTRIES/);
   });
 
   it('signed with an untrusted key', async () => {

@@ -56,16 +56,20 @@ export async function startDaemon(options: {
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
   const url = `http://${listen}`;
-  const env = {
-    ...process.env,
+  const { ARCHY_ALLOW_UNSIGNED: _notInherited, ...inherited } = process.env;
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
     ARCHY_INSECURE_REGISTRIES: registry(),
-    // The test images are unsigned; the signed-image tests turn this off (ARCHY_ALLOW_UNSIGNED=0).
-    ARCHY_ALLOW_UNSIGNED: '1',
+    // The test images are unsigned: the test registry, and only it, is the development escape.
+    // The signed-image tests turn it off (ARCHY_UNSIGNED_REGISTRIES: '').
+    ARCHY_UNSIGNED_REGISTRIES: registry(),
     ARCHY_LOG_LEVEL: 'debug',
     // Never the production catalog (repo catalog/): the tests' versions in the test repository.
     ARCHY_CATALOG_DIR: testCatalogDir(),
     ...options.env,
   };
+  // A test written for the old global switch asks for verification with ARCHY_ALLOW_UNSIGNED=0.
+  if (options.env?.ARCHY_ALLOW_UNSIGNED === '0') env.ARCHY_UNSIGNED_REGISTRIES = '';
   const child = spawn(
     process.execPath,
     [...DAEMON_NODE_FLAGS, CLI_PATH, 'daemon', '--data-dir', options.dataDir, '--listen', listen],

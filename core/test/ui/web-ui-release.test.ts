@@ -22,7 +22,7 @@ import { startReleaseMirror, type ReleaseMirror } from '../daemon/release-mirror
 import { DESKTOP, openBrowser, PASSWORD, PHONE, SCREENSHOTS, fillFirstRunForm } from './browser.js';
 
 // Bitcoin Core from its official release, through the web UI: real headless Chromium, the real
-// daemon with image verification ON (ARCHY_ALLOW_UNSIGNED=0), real rootless Podman. The "official"
+// daemon with image verification ON (ARCHY_UNSIGNED_REGISTRIES empty), real rootless Podman. The "official"
 // release is served by a mirror on 127.0.0.1 (test/daemon/release-mirror.ts) in upstream's layout,
 // its bitcoind the bitcoind TEST DOUBLE compiled to claim the version; the builder keys and the
 // catalog's keys are made here. The journey: choose the chain and pruning in the install dialog
@@ -187,7 +187,7 @@ describe('web UI: Bitcoin Core built from its verified official release, in Chro
         ARCHY_CATALOG_DIR: fixture.catalogDir,
         ARCHY_APPS_DIR: await writeApps(),
         // Verification on: the image is trusted because this node built it from verified inputs.
-        ARCHY_ALLOW_UNSIGNED: '0',
+        ARCHY_UNSIGNED_REGISTRIES: '',
       },
     });
     ({ context, page, problems, shoot } = await openBrowser());

@@ -15,7 +15,7 @@ export interface ImageRefusalData {
 
 const NEXT_STEP: Record<ImageRefusalReason, string> = {
   unsigned:
-    'ask the publisher for a signed image (archy image sign), or for development only set ARCHY_ALLOW_UNSIGNED=1',
+    'ask the publisher for a signed image (archy image sign), or for development only list its registry in ARCHY_UNSIGNED_REGISTRIES',
   untrusted:
     "do not run it: either the publisher's key is not among the catalog's trusted keys, or the signature was tampered with",
   'key-not-pinned':
