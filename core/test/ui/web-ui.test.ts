@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
-import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId } from '../support/index.js';
+import { freePort, helloImage, httpGet, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 import { BITCOIN_APPS, testBitcoinManifest } from '../daemon/bitcoin-apps.js';
 import {
   DESKTOP,
@@ -70,6 +70,10 @@ describe('web UI in Chromium against the real daemon', () => {
     await fillFirstRunForm(page, daemon);
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();
     await page.locator('[data-test=connection].live').waitFor();
+    // The harness names the test registry as the signature escape: every page says so.
+    await expect
+      .poll(() => page.locator('[data-test=notice-unsigned-registries]').textContent())
+      .toContain(`Images from ${registry()} run without a signature check`);
     await shoot('02-apps-empty');
 
     // ---- a reload keeps the session (its token is in sessionStorage); a new tab gets it from this one ----
