@@ -27,7 +27,7 @@ describe('the data-dir lock', () => {
     const env = {
       ...process.env,
       ARCHY_INSECURE_REGISTRIES: registry(),
-      ARCHY_ALLOW_UNSIGNED: '1',
+      ARCHY_UNSIGNED_REGISTRIES: registry(),
       ARCHY_CATALOG_DIR: testCatalogDir(),
     };
     // Were the lock not there, this daemon would run on (and the call time out).
