@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -12,6 +12,10 @@ import { keyMayVouchFor, NO_IMAGE_KEY_PINS, whyKeyMayNotVouch, type ImageKeyPins
 import { ArchyError } from '../util/errors.js';
 import { catalogPinnedReference, registryReferenceOf } from './catalog-digest.js';
 import { registryHost } from './image-ref.js';
+import { readKeyFile } from '../util/read-key-file.js';
+
+/** A cosign public key (PEM, ECDSA P-256) is ~180 bytes; anything near this is not one. */
+const MAX_IMAGE_KEY_BYTES = 64 * 1024;
 
 export interface ImageTrustOptions {
   /** Folders of trusted cosign public keys (*.pub): the bundled ones and the node's own. */
@@ -146,7 +150,9 @@ export class ImageTrust {
         continue; // a key folder that does not exist holds no keys
       }
       for (const name of names.filter((n) => n.endsWith('.pub')).sort()) {
-        keys.push(await readFile(join(dir, name), 'utf8'));
+        // A link or an oversized file in a key folder is refused, naming it: never trusted blindly.
+        const key = await readKeyFile(join(dir, name), { maxBytes: MAX_IMAGE_KEY_BYTES, what: 'image key' });
+        keys.push(key.bytes.toString('utf8'));
       }
     }
     return keys;

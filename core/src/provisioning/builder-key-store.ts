@@ -9,6 +9,7 @@
 // may have extended it since) or is missing.
 
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readKeyFileIfPresent } from '../util/read-key-file.js';
 import { join } from 'node:path';
 import { readKeys, type Key, type PublicKey } from 'openpgp';
 import { keySourceUrl, type OfficialRelease, type PinnedBuilder } from '../catalog/index.js';
@@ -90,12 +91,10 @@ export class BuilderKeyStore {
 
   private async kept(fingerprint: string): Promise<PinnedKey | undefined> {
     const file = this.keyFile(fingerprint);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    // Missing: not kept. A link, a non-file or an oversized file: refused, naming it.
+    const kept = await readKeyFileIfPresent(file, { maxBytes: MAX_KEY_BYTES, what: 'kept builder key' });
+    if (!kept) return undefined;
+    const text = kept.bytes.toString('utf8');
     const key = (await parseKeys(Buffer.from(text), file).catch(() => [])).find(
       (candidate) => fingerprintOf(candidate) === fingerprint,
     );

@@ -62,6 +62,6 @@ describe('master key', () => {
     const elsewhere = join(dataDir, 'elsewhere');
     await writeFile(elsewhere, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
     await symlink(elsewhere, path);
-    await expect(loadOrCreateMasterKey(path, { create: true })).rejects.toThrow(/not a regular file/);
+    await expect(loadOrCreateMasterKey(path, { create: true })).rejects.toThrow(/is a symbolic link/);
   });
 });

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { KeyFileError, readKeyFileIfPresent, type KeyFile } from '../../util/read-key-file.js';
 import { createFileExclusive } from './exclusive-file.js';
 import { SecretsError } from './secrets-error.js';
 
 export const MASTER_KEY_BYTES = 32;
+/** 64 hex characters and a newline; a little room for a hand-edited line ending. */
+const MASTER_KEY_FILE_MAX_BYTES = 256;
 
 /** `DATA_DIR/secrets/.master-key`: beside the secrets it opens, hidden from `list` by its dot. */
 export const masterKeyPath = (dataDir: string): string => join(dataDir, 'secrets', '.master-key');
@@ -34,18 +37,18 @@ export async function loadOrCreateMasterKey(path: string, options: { create: boo
 
 /** The key, or undefined when the file does not exist. */
 async function readMasterKey(path: string): Promise<Buffer | undefined> {
-  const info = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!info) return undefined;
-  if (!info.isFile()) {
-    throw new SecretsError(
-      `master key ${path} is not a regular file (a symlink?); replace it with the key file itself`,
-    );
+  let file: KeyFile | undefined;
+  try {
+    // No link followed, a regular file only, and its mode and owner from the descriptor read.
+    file = await readKeyFileIfPresent(path, { maxBytes: MASTER_KEY_FILE_MAX_BYTES, what: 'master key' });
+  } catch (error) {
+    // SecretsError carries no cause: nothing read from the file may reach a log.
+    if (error instanceof KeyFileError) throw new SecretsError(error.message);
+    throw error;
   }
-  assertPrivateMode(path, info.mode, info.uid);
-  const text = (await readSmallFile(path)).trim();
+  if (!file) return undefined;
+  assertPrivateMode(path, file.mode, file.uid);
+  const text = file.bytes.toString('utf8').trim();
   if (!/^[0-9a-f]{64}$/.test(text)) {
     throw new SecretsError(
       `master key ${path} is damaged (expected ${MASTER_KEY_BYTES * 2} hex characters); restore it from your backup`,
@@ -67,17 +70,6 @@ function assertPrivateMode(path: string, mode: number, uid: number): void {
     throw new SecretsError(
       `master key ${path} is owned by uid ${uid}, not by this user (${me}); run: chown ${me} ${path}`,
     );
-  }
-}
-
-async function readSmallFile(path: string): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(256);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
   }
 }
 
