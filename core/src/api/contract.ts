@@ -501,7 +501,7 @@ export interface AppUsage {
   memoryBytes?: number;
   /** The limit the manifest declares (enforced only where `enforcement.memory`). */
   memoryLimitBytes?: number;
-  /** Allocated size of DATA_DIR/<id>, measured at most about a minute ago. */
+  /** Allocated size of DATA_DIR/apps/<id>, measured at most about a minute ago. */
   diskBytes: number;
   /** True when part of the data dir could not be read (e.g. owned by a container user). */
   diskPartial?: boolean;

@@ -65,7 +65,7 @@ describe('archy: usage errors, one line on stderr, exit 1', () => {
   it('refuses --purge without --yes before contacting the daemon', async () => {
     expect(await archy('remove', 'hello', '--purge', '--data-dir', dataDir)).toBe(1);
     expect(stderr).toBe(
-      `archy: --purge deletes the data dir of 'hello' (${dataDir}/hello) for good; add --yes to confirm\n`,
+      `archy: --purge deletes the data dir of 'hello' (${dataDir}/apps/hello) for good; add --yes to confirm\n`,
     );
   });
 

@@ -14,6 +14,7 @@ import { SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
+import { logLayoutMigration, migrateDataLayout } from '../orchestrator/data-layout-migration.js';
 import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
 import { unsignedRegistriesFromEnv } from '../orchestrator/unsigned-registries.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -50,6 +51,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // First of all: a second daemon on this data dir stops here, having touched nothing.
   const lock = await lockDataDir(dataDir);
   await mkdir(layout.runDir, { recursive: true, mode: 0o700 });
+  // Before Podman starts or any app is touched: app data may still be where data layout 1 kept it.
+  // A refusal (data in two places) ends the start here, with nothing running.
+  logLayoutMigration(await migrateDataLayout(layout), layout, logger);
 
   const insecureRegistries = parseInsecureRegistries(process.env.ARCHY_INSECURE_REGISTRIES);
   const podman = await connectPodman({
@@ -103,7 +107,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     dataDir,
     admission: { admit: (app) => resources.admit(app) },
     imageTrust: new ImageTrust({
-      keyDirs: [BUNDLED_IMAGE_KEYS_DIR, join(dataDir, 'trust', 'image-keys')],
+      keyDirs: [BUNDLED_IMAGE_KEYS_DIR, layout.imageKeysDir],
       insecureRegistries,
       unsignedRegistries: unsigned.registries,
       logger,

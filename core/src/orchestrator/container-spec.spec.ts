@@ -50,7 +50,12 @@ describe('buildContainerSpec', () => {
       },
     });
     expect(spec.mounts).toEqual([
-      { Type: 'bind', Source: '/srv/archy/hello/data', Destination: '/data', Options: ['rbind', 'rw', 'U'] },
+      {
+        Type: 'bind',
+        Source: '/srv/archy/apps/hello/data',
+        Destination: '/data',
+        Options: ['rbind', 'rw', 'U'],
+      },
       ...['/tmp', '/var/tmp', '/run'].map((path) => ({
         Type: 'tmpfs',
         Source: 'tmpfs',
@@ -88,7 +93,7 @@ describe('buildContainerSpec', () => {
     const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: '2.1.0' });
     expect(spec.portmappings?.[0]).toMatchObject({ host_ip: '127.0.0.1', host_port: 19000 });
     expect(spec.mounts?.[0]).toMatchObject({
-      Source: '/srv/archy/quiet/config',
+      Source: '/srv/archy/apps/quiet/config',
       Options: ['rbind', 'ro', 'U'],
     });
     expect(spec).not.toHaveProperty('resource_limits');

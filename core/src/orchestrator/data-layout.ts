@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 
 /**
- * Top-level names under the data dir that belong to the daemon. An app with one of these ids
- * would have its data dir collide with them, so such ids are refused at install.
+ * Every top-level name under the data dir that is the daemon's own. App data lives under
+ * `apps/`, in a root of its own, so no app id can name one of these (an app with `id: trust`
+ * once got the image trust store as its data dir). The list serves the layout migration, which
+ * must never move a daemon folder, and the tests that prove no app reaches one.
  */
-export const RESERVED_APP_IDS: ReadonlySet<string> = new Set([
+export const DAEMON_FOLDERS: readonly string[] = [
+  'apps',
   'secrets',
   'logs',
   'backups',
@@ -15,23 +18,39 @@ export const RESERVED_APP_IDS: ReadonlySet<string> = new Set([
   'audit',
   'releases',
   'images',
-]);
+  'trust',
+  'apparmor',
+];
 
 /** Where everything lives under the data dir (the layout is part of the external contract). */
 export class DataLayout {
   constructor(readonly root: string) {}
 
-  /** `{dataDir}/{app-id}/`: the app's data, kept across remove (unless purged) and updates. */
+  /** `{dataDir}/apps/`: every app's data, and nothing else. */
+  get appsRoot(): string {
+    return join(this.root, 'apps');
+  }
+
+  /** `{dataDir}/apps/{app-id}/`: the app's data, kept across remove (unless purged) and updates. */
   appDataDir(id: string): string {
-    return join(this.root, id);
+    return join(this.appsRoot, id);
   }
 
   volumeDir(id: string, volumeName: string): string {
-    return join(this.root, id, volumeName);
+    return join(this.appDataDir(id), volumeName);
+  }
+
+  /** Where an app's data was before layout 2 (`{dataDir}/{app-id}/`); only the migration reads it. */
+  legacyAppDataDir(id: string): string {
+    return join(this.root, id);
   }
 
   appConfigFile(id: string): string {
     return join(this.root, 'app-configs', `${id}.json`);
+  }
+
+  get appConfigsDir(): string {
+    return join(this.root, 'app-configs');
   }
 
   appRecordFile(id: string): string {
@@ -40,6 +59,16 @@ export class DataLayout {
 
   get appRecordsDir(): string {
     return join(this.root, 'state', 'apps');
+  }
+
+  /** Which version of this layout the data dir is in (see data-layout-migration.ts). */
+  get layoutStateFile(): string {
+    return join(this.root, 'state', 'layout.json');
+  }
+
+  /** The node's own trusted image-signing keys (`*.pub`), beside the bundled ones. */
+  get imageKeysDir(): string {
+    return join(this.root, 'trust', 'image-keys');
   }
 
   /** Official releases this node fetched and verified (tarballs, SHA256SUMS, signatures, builder keys). */

@@ -1,4 +1,10 @@
 export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 export type { AppLifecycle, InstallRequest, InstallSource, LogOptions } from './lifecycle.js';
-export { DataLayout, RESERVED_APP_IDS } from './data-layout.js';
+export { DAEMON_FOLDERS, DataLayout } from './data-layout.js';
+export {
+  CURRENT_LAYOUT_VERSION,
+  logLayoutMigration,
+  migrateDataLayout,
+  type LayoutMigrationReport,
+} from './data-layout-migration.js';
 export { ImageTrust, type ImageTrustOptions } from './image-trust.js';

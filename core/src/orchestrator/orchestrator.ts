@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -40,7 +40,8 @@ import {
   type InstalledApp,
 } from '../resolver/index.js';
 import { buildContainerSpec } from './container-spec.js';
-import { DataLayout, RESERVED_APP_IDS } from './data-layout.js';
+import { DataLayout } from './data-layout.js';
+import { staleVolumeMounts } from './container-mounts.js';
 import type { ReservedPort } from './host-ports.js';
 import { assertHostPortsFree } from './port-check.js';
 import { registryHost } from './image-ref.js';
@@ -353,12 +354,6 @@ export class Orchestrator implements AppLifecycle {
     const loaded = await this.loadManifest(request);
     const settings = requestedSettings(loaded, request);
     const manifest = settings ? applyBitcoinSettings(loaded, settings) : loaded;
-    if (RESERVED_APP_IDS.has(manifest.id)) {
-      throw new ArchyError(
-        RpcErrorCode.InvalidManifest,
-        `app id '${manifest.id}' is reserved for the daemon's own data; choose another id`,
-      );
-    }
     // Refused before anything is reserved, admitted or pulled (container-spec checks it again).
     this.assertPolicyAllows(
       manifest,
@@ -944,7 +939,8 @@ export class Orchestrator implements AppLifecycle {
   // ---- boot ---------------------------------------------------------------------------------
 
   /**
-   * Brings the daemon's view in line with Podman after a (re)start: adopts containers that are
+   * Brings the daemon's view in line with Podman after a (re)start (the data dir is already in the
+   * current layout: runDaemon migrates it before Podman starts): adopts containers that are
    * running (never recreating them), finishes interrupted operations, and puts each app in the
    * state its record asks for.
    */
@@ -1013,6 +1009,7 @@ export class Orchestrator implements AppLifecycle {
       await this.store.save(runtime.record);
     }
     try {
+      await this.recreateIfVolumesMoved(runtime);
       // A reindex that already ran (the app was healthy with it) must not start again at boot.
       await this.settleFirstStartArgs(id, { healthy: false });
       if (record.desired === 'running' && !runtime.container?.running) {
@@ -1040,6 +1037,46 @@ export class Orchestrator implements AppLifecycle {
       this.log.error({ app: id, err: error }, 'could not bring the app to its desired state');
     }
     this.publish(runtime);
+  }
+
+  /**
+   * Recreates a container whose volumes are not mounted where the layout puts them (one created
+   * before the app data moved into DATA_DIR/apps/): stopped first if it runs, then made again from
+   * the record, stopped; the reconcile then starts it if the app should run. Any other container
+   * is adopted as it is.
+   */
+  private async recreateIfVolumesMoved(runtime: AppRuntime): Promise<void> {
+    if (!runtime.container) return;
+    const id = runtime.record.id;
+    const inspect = await this.podman.inspectContainer(containerName(id));
+    if (!inspect || inspect.Config?.Labels?.[LABEL.dataDir] !== this.layout.root) return;
+    const expected = await Promise.all(
+      runtime.manifest.volumes.map(async (volume) => {
+        const source = this.layout.volumeDir(id, volume.name);
+        return { destination: volume.mount, sources: [source, await realpath(source).catch(() => source)] };
+      }),
+    );
+    const problems = staleVolumeMounts(inspect.Mounts, expected);
+    if (problems.length === 0) return;
+    this.log.warn(
+      { app: id, problems },
+      'recreating a container whose volumes are not where the app data is',
+    );
+    const previous = runtime.transition;
+    // Its death is the daemon's doing, not a crash for the supervisor.
+    runtime.transition = 'updating';
+    try {
+      if (runtime.container.running) {
+        await this.call(`stop '${id}'`, () =>
+          this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+        );
+      }
+      await this.removeContainerQuietly(id);
+      runtime.container = undefined;
+      await this.recreateContainer(runtime);
+    } finally {
+      runtime.transition = previous;
+    }
   }
 
   /** Applies a Podman container event to the app it belongs to. */

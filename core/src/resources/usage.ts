@@ -1,8 +1,8 @@
 // What each installed app uses now: CPU and memory from Podman's cgroup stats where the host
 // has them, else from the container's processes in /proc; disk from a walk of its data dir.
 
-import { join } from 'node:path';
 import type { AppUsage } from '../api/contract.js';
+import { DataLayout } from '../orchestrator/data-layout.js';
 import type { ResourceSpec } from '../manifest/types.js';
 import type { ContainerInspect, ContainerStats } from '../podman/index.js';
 import type { DirSize, DirSizeCache } from './dir-size.js';
@@ -26,7 +26,7 @@ export interface ContainerUsageReader {
 
 export interface ReadUsageOptions {
   podman: ContainerUsageReader;
-  /** The daemon's data dir: an app's data is in `<dataDir>/<id>`. */
+  /** The daemon's data dir: an app's data is in `<dataDir>/apps/<id>` (DataLayout). */
   dataDir: string;
   dirSizes: Pick<DirSizeCache, 'get'>;
   /** The /proc sampling window. Default 250 ms. */
@@ -40,9 +40,10 @@ export async function readAppsUsage(
   apps: readonly ResourceApp[],
   options: ReadUsageOptions,
 ): Promise<AppUsage[]> {
+  const layout = new DataLayout(options.dataDir);
   const [figures, disks] = await Promise.all([
     readProcessFigures(apps, options),
-    Promise.all(apps.map((app) => options.dirSizes.get(join(options.dataDir, app.id)))),
+    Promise.all(apps.map((app) => options.dirSizes.get(layout.appDataDir(app.id)))),
   ]);
   return apps.map((app, index) => usageOf(app, figures.get(app.id) ?? { source: 'proc' }, disks[index]!));
 }

@@ -60,15 +60,6 @@ describe('bad input is refused cleanly', () => {
     await expectRefused(['status', 'NoSuchApp'], /id|not installed/i);
   });
 
-  it('a reserved id is refused', async () => {
-    const file = join(dir, 'reserved.yml');
-    writeFileSync(
-      file,
-      `id: secrets\nname: Sneaky\nversion: "1.0.0"\nimage: ${registry()}/archy-test/hello:1.0.0\n`,
-    );
-    await expectRefused(['install', file], /reserved/);
-  });
-
   it('a missing image is refused and leaves nothing', async () => {
     const id = uniqueAppId('noimage');
     const file = writeHelloManifest(dir, {

@@ -13,7 +13,7 @@ export async function expectNothingLeft(daemon: TestDaemon, id: string): Promise
   expect(existsSync(join(daemon.dataDir, 'state', 'apps', `${id}.json`)), 'app record left behind').toBe(
     false,
   );
-  expect(existsSync(join(daemon.dataDir, id)), 'data dir left behind').toBe(false);
+  expect(existsSync(join(daemon.dataDir, 'apps', id)), 'data dir left behind').toBe(false);
   const list = await daemon.cliJson<{ id: string }[]>(['list']);
   expect(list.map((app) => app.id)).not.toContain(id);
 }

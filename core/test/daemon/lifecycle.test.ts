@@ -97,7 +97,7 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
     await daemon.cliJson(['install', manifest]);
     // Written from inside the container, through the app's volume.
     await podman(['exec', `archy-${id}`, 'sh', '-c', 'echo precious > /data/wallet.dat']);
-    const walletOnHost = join(dataDir, id, 'data', 'wallet.dat');
+    const walletOnHost = join(dataDir, 'apps', id, 'data', 'wallet.dat');
     // The app runs as a non-root user, which owns its volume as a sub-uid of the daemon's user:
     // the host side is read in the rootless user namespace.
     const readWallet = () => podman(['unshare', 'cat', walletOnHost]);
@@ -126,7 +126,7 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
 
     const purged = await daemon.cliJson<{ purged: boolean }>(['remove', id, '--purge', '--yes']);
     expect(purged.purged).toBe(true);
-    expect(existsSync(join(dataDir, id))).toBe(false);
+    expect(existsSync(join(dataDir, 'apps', id))).toBe(false);
     expect(existsSync(join(dataDir, 'app-configs', `${id}.json`))).toBe(false);
   });
 

@@ -28,7 +28,7 @@ holdBitcoinAppsForFile();
 
 const ID = 'bitcoin-core';
 const CONTAINER = `archy-${ID}`;
-const datadirOf = (dataDir: string) => join(dataDir, ID, 'bitcoin');
+const datadirOf = (dataDir: string) => join(dataDir, 'apps', ID, 'bitcoin');
 const debugLog = (dataDir: string) => readAsContainerUser(join(datadirOf(dataDir), 'regtest', 'debug.log'));
 
 interface Marker {

@@ -60,7 +60,7 @@ describe('SIGKILL of the daemon during set-version 28.4 → 31.0', () => {
       const env = { ARCHY_APPS_DIR: apps };
       let daemon = await startTestDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: step } });
       await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
-      const datadir = join(dataDir, 'bitcoin-core', 'bitcoin');
+      const datadir = join(dataDir, 'apps', 'bitcoin-core', 'bitcoin');
       const before = await datadirDigest(datadir);
 
       const cli = daemon.spawnCli(['set-version', 'bitcoin-core', '31.0']);
@@ -108,7 +108,7 @@ describe('SIGKILL of the daemon during a Core → Knots switch whose target neve
     const dataDir = tempDataDir('crash-switch');
     let daemon = await startTestDaemon({ dataDir, env: { ...env, ARCHY_TEST_PAUSE_AT: 'start-target' } });
     await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
-    const coreData = join(dataDir, 'bitcoin-core', 'bitcoin');
+    const coreData = join(dataDir, 'apps', 'bitcoin-core', 'bitcoin');
     const before = await datadirDigest(coreData);
 
     const cli = daemon.spawnCli(['switch', 'bitcoin-core', 'bitcoin-knots', '--confirm-switch']);
@@ -121,7 +121,7 @@ describe('SIGKILL of the daemon during a Core → Knots switch whose target neve
     await daemon.kill();
     cli.kill('SIGKILL');
     // Killed with the data under the target and its container created: the switch goes forward.
-    expect(existsSync(join(dataDir, 'bitcoin-knots', 'bitcoin'))).toBe(true);
+    expect(existsSync(join(dataDir, 'apps', 'bitcoin-knots', 'bitcoin'))).toBe(true);
     expect(existsSync(coreData)).toBe(false);
 
     daemon = await startTestDaemon({ dataDir, env });
@@ -143,7 +143,7 @@ describe('SIGKILL of the daemon during a Core → Knots switch whose target neve
     expect((await daemon.cli(['status', 'bitcoin-knots'])).code).not.toBe(0);
     expect(await runningBitcoinContainers()).toEqual(['archy-bitcoin-core']);
     expect(await podman(['ps', '-a', '--format', '{{.Names}}'])).not.toMatch(/^archy-bitcoin-knots$/m);
-    expect(existsSync(join(dataDir, 'bitcoin-knots'))).toBe(false);
+    expect(existsSync(join(dataDir, 'apps', 'bitcoin-knots'))).toBe(false);
     expect(existsSync(join(dataDir, 'state', 'intents', 'bitcoin-knots.json'))).toBe(false);
     expect(await datadirDigest(coreData)).toBe(before);
     // Knots ran on the datadir but never healthy: the marker still says Core 28.4.

@@ -27,7 +27,9 @@ const BANNER_28 = 'Bitcoin Core version v28.4.0';
 async function debugLogCounts(
   dataDir: string,
 ): Promise<{ flag: number; reindexed: number; starts28: number }> {
-  const log = await readAsContainerUser(join(dataDir, 'bitcoin-core', 'bitcoin', 'regtest', 'debug.log'));
+  const log = await readAsContainerUser(
+    join(dataDir, 'apps', 'bitcoin-core', 'bitcoin', 'regtest', 'debug.log'),
+  );
   const count = (needle: string) => log.split(needle).length - 1;
   return { flag: count(REINDEX_ARG), reindexed: count(REINDEX_WORK), starts28: count(BANNER_28) };
 }

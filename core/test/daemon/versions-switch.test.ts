@@ -55,7 +55,7 @@ describe('switching between Bitcoin Core and Bitcoin Knots', () => {
 
   it('needs its own confirmation, keeps the data, and never runs both', async () => {
     await daemon.cliJson<AppStatus>(['install', 'bitcoin-core', '--version', '28.4']);
-    const coreData = join(daemon.dataDir, 'bitcoin-core', 'bitcoin');
+    const coreData = join(daemon.dataDir, 'apps', 'bitcoin-core', 'bitcoin');
     const chain = await datadirDigest(join(coreData, 'regtest', 'blocks'));
 
     const unconfirmed = await daemon.cli(['switch', 'bitcoin-core', 'bitcoin-knots']);
@@ -79,8 +79,8 @@ describe('switching between Bitcoin Core and Bitcoin Knots', () => {
     });
     expect(await runningBitcoinContainers()).toEqual(['archy-bitcoin-knots']);
     expect((await daemon.cli(['status', 'bitcoin-core'])).code).not.toBe(0);
-    const knotsData = join(daemon.dataDir, 'bitcoin-knots', 'bitcoin');
-    expect(existsSync(join(daemon.dataDir, 'bitcoin-core'))).toBe(false);
+    const knotsData = join(daemon.dataDir, 'apps', 'bitcoin-knots', 'bitcoin');
+    expect(existsSync(join(daemon.dataDir, 'apps', 'bitcoin-core'))).toBe(false);
     expect(await datadirDigest(join(knotsData, 'regtest', 'blocks'))).toBe(chain);
     const marker = JSON.parse(await readAsContainerUser(join(knotsData, '.archipelago-version.json'))) as {
       implementation: string;

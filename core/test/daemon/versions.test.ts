@@ -27,7 +27,9 @@ import {
 holdBitcoinAppsForFile();
 
 const marker = async (dataDir: string, id = 'bitcoin-core') =>
-  JSON.parse(await readAsContainerUser(join(dataDir, id, 'bitcoin', '.archipelago-version.json'))) as {
+  JSON.parse(
+    await readAsContainerUser(join(dataDir, 'apps', id, 'bitcoin', '.archipelago-version.json')),
+  ) as {
     version: string;
     implementation: string;
   };
@@ -77,7 +79,9 @@ describe('choosing and changing Bitcoin Core versions', () => {
   });
 
   it('upgrades 28.4 → 31.0 keeping the container name and data; the marker says 31.0', async () => {
-    const before = await datadirDigest(join(daemon.dataDir, 'bitcoin-core', 'bitcoin', 'regtest', 'blocks'));
+    const before = await datadirDigest(
+      join(daemon.dataDir, 'apps', 'bitcoin-core', 'bitcoin', 'regtest', 'blocks'),
+    );
     const result = await daemon.cliJson<VersionChangeResult>(['set-version', 'bitcoin-core', '31.0']);
     expect(result).toMatchObject({ from: { version: '28.4' }, to: { version: '31.0' } });
     expect(result.status).toMatchObject({
@@ -86,13 +90,13 @@ describe('choosing and changing Bitcoin Core versions', () => {
       containerName: 'archy-bitcoin-core',
     });
     expect(await marker(daemon.dataDir)).toMatchObject({ version: '31.0' });
-    expect(await datadirDigest(join(daemon.dataDir, 'bitcoin-core', 'bitcoin', 'regtest', 'blocks'))).toBe(
-      before,
-    );
+    expect(
+      await datadirDigest(join(daemon.dataDir, 'apps', 'bitcoin-core', 'bitcoin', 'regtest', 'blocks')),
+    ).toBe(before);
   });
 
   it('a failed upgrade (31.0 → 30.0 whose health never passes) restores 31.0 with the data unchanged', async () => {
-    const datadir = join(daemon.dataDir, 'bitcoin-core', 'bitcoin');
+    const datadir = join(daemon.dataDir, 'apps', 'bitcoin-core', 'bitcoin');
     const before = await datadirDigest(datadir);
     // 30.0 is older than 31.0: the guard wants a confirmation (a reindex of the chainstate).
     const failed = await daemon.cli(['set-version', 'bitcoin-core', '30.0', '--confirm-downgrade']);

@@ -35,7 +35,7 @@ beforeAll(async () => {
 
   dataDir = tempDataDir('resources');
   const id = uniqueAppId('usage');
-  mkdirSync(join(dataDir, id));
+  mkdirSync(join(dataDir, 'apps', id), { recursive: true });
   const { id: containerId } = await pm.client.createContainer({
     name: id,
     image: helloImage('1.0.0'),
@@ -46,7 +46,7 @@ beforeAll(async () => {
       'dd if=/dev/zero of=/data/blob bs=1024 count=2048 && sync && exec httpd -f -p 8080 -h /www',
     ],
     labels: testLabels(),
-    mounts: [{ Type: 'bind', Source: join(dataDir, id), Destination: '/data', Options: ['rw', 'U'] }],
+    mounts: [{ Type: 'bind', Source: join(dataDir, 'apps', id), Destination: '/data', Options: ['rw', 'U'] }],
     netns: { nsmode: 'none' },
     resource_limits: { memory: { limit: MEMORY_LIMIT }, pids: { limit: 64 } },
     restart_policy: 'no',

@@ -133,7 +133,7 @@ describe("a non-root app's private files", () => {
 
   /** The daemon's user cannot list the volume: the test below would pass without the fix otherwise. */
   const expectNotListable = (id: string) =>
-    expect(() => readdirSync(join(dir, id, 'data'))).toThrow(/EACCES/);
+    expect(() => readdirSync(join(dir, 'apps', id, 'data'))).toThrow(/EACCES/);
 
   it('are deleted by remove --purge', async () => {
     const id = uniqueAppId('subuid-purge');
@@ -145,7 +145,7 @@ describe("a non-root app's private files", () => {
     expectNotListable(id);
     const removed = await daemon.cli(['remove', id, '--purge', '--yes']);
     expect(removed.code, removed.stderr).toBe(0);
-    expect(existsSync(join(dir, id)), 'data dir left behind').toBe(false);
+    expect(existsSync(join(dir, 'apps', id)), 'data dir left behind').toBe(false);
   });
 
   it('are deleted when a failed install rolls back', async () => {
@@ -169,33 +169,33 @@ describe('assertVolumeDirsSafe', () => {
 
   it('accepts dirs that do not exist yet, and real folders inside the app dir', async () => {
     await expect(assertVolumeDirsSafe(layout, manifestFor('fresh'))).resolves.toBeUndefined();
-    mkdirSync(join(root, 'kept', 'data'), { recursive: true });
+    mkdirSync(join(root, 'apps', 'kept', 'data'), { recursive: true });
     await expect(assertVolumeDirsSafe(layout, manifestFor('kept'))).resolves.toBeUndefined();
   });
 
   it('refuses a volume that is a symlink to /etc, naming the volume and leaving the link alone', async () => {
-    mkdirSync(join(root, 'etclink'), { recursive: true });
-    symlinkSync('/etc', join(root, 'etclink', 'data'));
+    mkdirSync(join(root, 'apps', 'etclink'), { recursive: true });
+    symlinkSync('/etc', join(root, 'apps', 'etclink', 'data'));
     await expect(assertVolumeDirsSafe(layout, manifestFor('etclink'))).rejects.toThrow(
       /volumes\[0\] \('\/data'.*is a symlink to \/etc; a volume must be a real folder/,
     );
-    expect(readlinkSync(join(root, 'etclink', 'data'))).toBe('/etc');
+    expect(readlinkSync(join(root, 'apps', 'etclink', 'data'))).toBe('/etc');
   });
 
   it("refuses a symlink to another app's folder, even inside the data dir", async () => {
-    mkdirSync(join(root, 'victim', 'data'), { recursive: true });
-    mkdirSync(join(root, 'thief'), { recursive: true });
-    symlinkSync('../victim/data', join(root, 'thief', 'conf'));
+    mkdirSync(join(root, 'apps', 'victim', 'data'), { recursive: true });
+    mkdirSync(join(root, 'apps', 'thief'), { recursive: true });
+    symlinkSync('../victim/data', join(root, 'apps', 'thief', 'conf'));
     await expect(assertVolumeDirsSafe(layout, manifestFor('thief'))).rejects.toThrow(/volumes\[1\].*symlink/);
   });
 
   it('refuses an app data dir that is itself a symlink, and a volume that is a file', async () => {
-    symlinkSync('/etc', join(root, 'linked'));
+    symlinkSync('/etc', join(root, 'apps', 'linked'));
     await expect(assertVolumeDirsSafe(layout, manifestFor('linked'))).rejects.toThrow(
       /the data dir of 'linked'.*is a symlink to \/etc/,
     );
-    mkdirSync(join(root, 'filevol'), { recursive: true });
-    writeFileSync(join(root, 'filevol', 'data'), 'not a folder');
+    mkdirSync(join(root, 'apps', 'filevol'), { recursive: true });
+    writeFileSync(join(root, 'apps', 'filevol', 'data'), 'not a folder');
     await expect(assertVolumeDirsSafe(layout, manifestFor('filevol'))).rejects.toThrow(
       /volumes\[0\].*is not a folder/,
     );
@@ -203,7 +203,7 @@ describe('assertVolumeDirsSafe', () => {
 
   it('accepts a data dir that is reached through a symlink (e.g. moved to another disk)', async () => {
     const moved = tempDataDir('moved');
-    mkdirSync(join(moved, 'app', 'data'), { recursive: true });
+    mkdirSync(join(moved, 'apps', 'app', 'data'), { recursive: true });
     const linkedRoot = join(tempDataDir('link'), 'data-dir');
     symlinkSync(moved, linkedRoot);
     await expect(
@@ -226,8 +226,8 @@ describe('a volume planted as a symlink before install', () => {
 
   it('is refused: nothing is created, /etc is not touched, the link is left as found', async () => {
     const id = uniqueAppId('planted');
-    mkdirSync(join(dir, id), { recursive: true, mode: 0o700 });
-    symlinkSync('/etc', join(dir, id, 'data'));
+    mkdirSync(join(dir, 'apps', id), { recursive: true, mode: 0o700 });
+    symlinkSync('/etc', join(dir, 'apps', id, 'data'));
     const etcBefore = statSync('/etc');
     const result = await daemon.cli(['install', writeHelloManifest(dir, { id, hostPort: await freePort() })]);
     expect(result.code, `install over a planted symlink should fail; stdout: ${result.stdout}`).not.toBe(0);
@@ -244,8 +244,8 @@ describe('a volume planted as a symlink before install', () => {
     ]);
     // Nothing half-done: the folder the user had is left as found (only the link in it), and
     // there is no container, network or record.
-    expect(lstatSync(join(dir, id, 'data')).isSymbolicLink()).toBe(true);
-    expect(readdirSync(join(dir, id))).toEqual(['data']);
+    expect(lstatSync(join(dir, 'apps', id, 'data')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(dir, 'apps', id))).toEqual(['data']);
     await expectNoAppTrace(id);
   });
 
@@ -259,8 +259,8 @@ describe('a volume planted as a symlink before install', () => {
       async () => (await daemon.cliJson<{ containerId?: string }>(['status', id])).containerId === undefined,
       { what: 'the daemon to see the container gone' },
     );
-    renameSync(join(dir, id, 'data'), join(dir, id, 'data.orig'));
-    symlinkSync('/etc', join(dir, id, 'data'));
+    renameSync(join(dir, 'apps', id, 'data'), join(dir, 'apps', id, 'data.orig'));
+    symlinkSync('/etc', join(dir, 'apps', id, 'data'));
     const etcBefore = statSync('/etc');
 
     const result = await daemon.cli(['start', id]);
@@ -273,7 +273,7 @@ describe('a volume planted as a symlink before install', () => {
       etcBefore.gid,
       etcBefore.mode,
     ]);
-    expect(readlinkSync(join(dir, id, 'data'))).toBe('/etc');
+    expect(readlinkSync(join(dir, 'apps', id, 'data'))).toBe('/etc');
     expect(
       (await podman(['ps', '-a', '--filter', `name=^archy-${id}$`, '--format', '{{.Names}}'])).trim(),
     ).toBe('');
@@ -281,8 +281,8 @@ describe('a volume planted as a symlink before install', () => {
     expect((await daemon.cliJson<{ state: string }>(['status', id])).state).toBe('failed');
 
     // Moved back, the app starts again: the refusal changed nothing else.
-    renameSync(join(dir, id, 'data'), join(dir, id, 'data.link'));
-    renameSync(join(dir, id, 'data.orig'), join(dir, id, 'data'));
+    renameSync(join(dir, 'apps', id, 'data'), join(dir, 'apps', id, 'data.link'));
+    renameSync(join(dir, 'apps', id, 'data.orig'), join(dir, 'apps', id, 'data'));
     expect((await daemon.cliJson<{ state: string }>(['start', id])).state).toBe('running');
     await daemon.cli(['remove', id, '--purge', '--yes']);
   });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
 import { CliError } from '../cli-error.js';
+import { DataLayout } from '../../orchestrator/data-layout.js';
 import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { formatAppHealth, formatAppList, formatAppStateLine, formatAppStatus } from '../format.js';
 import { printJson, printText } from '../output.js';
@@ -98,7 +99,7 @@ export function registerAppCommands(program: Command): void {
     async (id: string, options: ClientOptions & { purge: boolean; yes: boolean; cascade: boolean }) => {
       if (options.purge && !options.yes) {
         throw new CliError(
-          `--purge deletes the data dir of '${id}' (${options.dataDir}/${id}) for good; add --yes to confirm`,
+          `--purge deletes the data dir of '${id}' (${new DataLayout(options.dataDir).appDataDir(id)}) for good; add --yes to confirm`,
         );
       }
       const removed = await withDaemon(options, (client) =>

@@ -33,7 +33,7 @@ const refuse = (message: string): never => {
 };
 
 /**
- * Throws unless DATA_DIR/<id> and every DATA_DIR/<id>/<volume> either do not exist yet or are
+ * Throws unless DATA_DIR/apps/<id> and every DATA_DIR/apps/<id>/<volume> either do not exist yet or are
  * real directories (not symlinks) that resolve inside the app's own data dir. Call it before
  * creating the dirs (so `mkdir -p` never follows a planted link) and again just before the
  * container is created.
