@@ -15,7 +15,7 @@ const trust = () =>
   new ImageTrust({
     keyDirs: [dir],
     insecureRegistries: new Set(),
-    allowUnsigned: false,
+    unsignedRegistries: new Set(),
     logger: pino({ level: 'silent' }),
   });
 
