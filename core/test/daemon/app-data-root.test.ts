@@ -279,7 +279,9 @@ describe('a node in data layout 1 is migrated at daemon start', () => {
     expect(await waitFor(() => served(ports[running]!, 'precious.txt'), { what: 'the migrated app' })).toBe(
       `precious-${running}\n`,
     );
-    expect((await daemon.cliJson<AppStatus>(['status', running])).state).toBe('running');
+    await waitFor(async () => (await daemon.cliJson<AppStatus>(['status', running])).state === 'running', {
+      what: `${running} running on the moved data`,
+    });
     // The stopped app stays stopped (on a container made for the new place), and starts on its data.
     expect((await inspectMounts(stopped)).State.Running).toBe(false);
     expect((await daemon.cliJson<AppStatus>(['status', stopped])).state).toBe('stopped');
@@ -332,7 +334,10 @@ describe('a node in data layout 1 is migrated at daemon start', () => {
     renameSync(join(dir, id), join(dir, `${id}.old`));
     daemon = await startDaemon({ dataDir: dir });
     expect(JSON.parse(readFileSync(join(dir, 'state', 'layout.json'), 'utf8'))).toMatchObject({ version: 2 });
-    expect((await daemon.cliJson<AppStatus>(['status', id])).state).toBe('running');
+    // Recreated on the new mounts at boot: running once its first probe passes.
+    await waitFor(async () => (await daemon.cliJson<AppStatus>(['status', id])).state === 'running', {
+      what: `${id} running on the moved data`,
+    });
     expect(await served(port, 'precious.txt')).toBe('new-place\n');
     await daemon.cli(['remove', id, '--purge', '--yes']);
   }, 180_000);
