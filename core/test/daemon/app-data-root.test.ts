@@ -279,7 +279,7 @@ describe('a node in data layout 1 is migrated at daemon start', () => {
     expect(await waitFor(() => served(ports[running]!, 'precious.txt'), { what: 'the migrated app' })).toBe(
       `precious-${running}\n`,
     );
-    await waitFor(async () => (await daemon.cliJson<AppStatus>(['status', running])).state === 'running', {
+    await waitFor(async () => (await daemon!.cliJson<AppStatus>(['status', running])).state === 'running', {
       what: `${running} running on the moved data`,
     });
     // The stopped app stays stopped (on a container made for the new place), and starts on its data.
@@ -335,7 +335,7 @@ describe('a node in data layout 1 is migrated at daemon start', () => {
     daemon = await startDaemon({ dataDir: dir });
     expect(JSON.parse(readFileSync(join(dir, 'state', 'layout.json'), 'utf8'))).toMatchObject({ version: 2 });
     // Recreated on the new mounts at boot: running once its first probe passes.
-    await waitFor(async () => (await daemon.cliJson<AppStatus>(['status', id])).state === 'running', {
+    await waitFor(async () => (await daemon!.cliJson<AppStatus>(['status', id])).state === 'running', {
       what: `${id} running on the moved data`,
     });
     expect(await served(port, 'precious.txt')).toBe('new-place\n');
