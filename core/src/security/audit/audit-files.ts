@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { hmacHex } from './audit-entry.js';
 
 /** `DATA_DIR/audit/audit.log`: one JSON entry per line, only ever appended to. */
 export const auditLogPath = (dataDir: string): string => join(dataDir, 'audit', 'audit.log');
@@ -14,7 +15,15 @@ export const auditAnchorPath = (dataDir: string): string => join(dataDir, 'audit
 export interface AuditAnchor {
   seq: number;
   hash: string;
+  /**
+   * HMAC of seq and hash under the audit key (anchorMac): without it, whoever can write the audit
+   * folder could cut the log's tail and write a head.json to match.
+   */
+  mac?: string;
 }
+
+export const anchorMac = (key: Buffer, anchor: { seq: number; hash: string }): string =>
+  hmacHex(key, `archipelago audit anchor\0${anchor.seq}\0${anchor.hash}`);
 
 /** The anchor; undefined when there is none; 'damaged' when it cannot be read as one. */
 export async function readAnchor(dataDir: string): Promise<AuditAnchor | 'damaged' | undefined> {
@@ -28,7 +37,9 @@ export async function readAnchor(dataDir: string): Promise<AuditAnchor | 'damage
   try {
     const raw = JSON.parse(text) as Partial<AuditAnchor>;
     if (Number.isSafeInteger(raw.seq) && (raw.seq as number) >= 0 && typeof raw.hash === 'string') {
-      return { seq: raw.seq as number, hash: raw.hash };
+      const anchor: AuditAnchor = { seq: raw.seq as number, hash: raw.hash };
+      if (typeof raw.mac === 'string') anchor.mac = raw.mac;
+      return anchor;
     }
   } catch {
     // fall through
@@ -36,9 +47,13 @@ export async function readAnchor(dataDir: string): Promise<AuditAnchor | 'damage
   return 'damaged';
 }
 
-export function writeAnchor(dataDir: string, anchor: AuditAnchor): Promise<void> {
-  return writeFileAtomic(
-    auditAnchorPath(dataDir),
-    `${JSON.stringify({ seq: anchor.seq, hash: anchor.hash })}\n`,
-  );
+/** Writes the anchor, sealed with `key` when there is one. */
+export function writeAnchor(
+  dataDir: string,
+  anchor: { seq: number; hash: string },
+  key: Buffer | undefined,
+): Promise<void> {
+  const { seq, hash } = anchor;
+  const sealed = key ? { seq, hash, mac: anchorMac(key, anchor) } : { seq, hash };
+  return writeFileAtomic(auditAnchorPath(dataDir), `${JSON.stringify(sealed)}\n`);
 }

@@ -63,7 +63,12 @@ describe('AuditLog', () => {
     });
     expect((await stat(auditLogPath(dataDir))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dataDir, 'audit'))).mode & 0o777).toBe(0o700);
-    expect(await verifyAuditLog(dataDir)).toEqual({ ok: true, entries: 3, head: third.hash });
+    expect(await verifyAuditLog(dataDir)).toEqual({
+      ok: true,
+      entries: 3,
+      head: third.hash,
+      keyedFrom: null,
+    });
   });
 
   it('continues the chain after a restart', async () => {

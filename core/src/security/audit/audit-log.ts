@@ -3,9 +3,11 @@ import { dirname } from 'node:path';
 import type { Redactor } from '../secrets/redact.js';
 import {
   ACTOR_PATTERN,
+  AUTH_PATTERN,
   canonicalEntryJson,
   entryHash,
   GENESIS_HASH,
+  SEAL,
   sha256Hex,
   toCanonicalJson,
   type AuditEntry,
@@ -13,9 +15,18 @@ import {
   type AuditResult,
   type JsonValue,
 } from './audit-entry.js';
-import { auditLogPath, readAnchor, writeAnchor } from './audit-files.js';
+import { anchorMac, auditLogPath, readAnchor, writeAnchor } from './audit-files.js';
+import { formatAuditVerification } from './format.js';
+import { verifyAuditLog } from './verify.js';
 
 export interface AuditLogOptions {
+  /**
+   * The audit key (auditChainKey of the master key). With it every entry and the anchor are sealed
+   * with an HMAC, so whoever can write the audit folder but not read the key cannot rewrite,
+   * reorder or cut the log undetected; a log from before keyed chains is sealed on first open.
+   * Without it, entries are only hash-chained (tests, tools).
+   */
+  chainKey?: Buffer;
   /** Secret values are blanked out of params and error results before they are written. */
   redactor?: Redactor;
   /** Clock, for tests. */
@@ -28,6 +39,8 @@ interface ChainHead {
   hash: string;
   /** Set when the log and the anchor disagreed at open (see openChain). */
   anchorFrozen: boolean;
+  /** Whether the newest entry is sealed; false for an empty log. */
+  sealed: boolean;
 }
 
 /**
@@ -40,6 +53,7 @@ interface ChainHead {
 export class AuditLog {
   private readonly path: string;
   private readonly redactor: Redactor | undefined;
+  private readonly chainKey: Buffer | undefined;
   private readonly now: () => Date;
   private chain: ChainHead | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -50,6 +64,7 @@ export class AuditLog {
   ) {
     this.path = auditLogPath(dataDir);
     this.redactor = options.redactor;
+    this.chainKey = options.chainKey;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -58,6 +73,9 @@ export class AuditLog {
       throw new TypeError(
         `audit actor ${JSON.stringify(record.actor)} is not cli, monitor, system or web:<user>`,
       );
+    }
+    if (record.auth !== undefined && !AUTH_PATTERN.test(record.auth)) {
+      throw new TypeError(`audit auth ${JSON.stringify(record.auth)} is not the name of an auth check`);
     }
     const run = this.queue.then(() => this.write(record));
     this.queue = run.catch(() => undefined);
@@ -87,7 +105,7 @@ export class AuditLog {
    */
   head(): Promise<{ seq: number; hash: string; anchorFrozen: boolean }> {
     const run = this.queue.then(async () => {
-      const head = (this.chain ??= await openChain(this.dataDir, this.path));
+      const head = await this.openedChain();
       return { seq: head.seq, hash: head.hash, anchorFrozen: head.anchorFrozen };
     });
     this.queue = run.catch(() => undefined);
@@ -101,27 +119,56 @@ export class AuditLog {
     this.chain = undefined;
   }
 
+  /** The open chain; opening it seals a log from before keyed chains (see sealOldLog). */
+  private async openedChain(): Promise<ChainHead> {
+    if (this.chain) return this.chain;
+    const head = await openChain(this.dataDir, this.path, this.chainKey);
+    this.chain = head;
+    if (this.chainKey && head.seq > 0 && !head.sealed) await this.sealOldLog(head, this.chainKey);
+    return head;
+  }
+
+  /**
+   * A log written before keyed chains: its entries are only hash-chained. It is checked as it is,
+   * the anchor is sealed at its head, and a first sealed entry records the check's outcome; that
+   * entry's `prev` names the old head, so from now on the old entries cannot change either.
+   * The anchor goes first, so a crash in between leaves an anchor one behind, which open repairs.
+   */
+  private async sealOldLog(head: ChainHead, key: Buffer): Promise<void> {
+    const before = await verifyAuditLog(this.dataDir);
+    if (!head.anchorFrozen) await writeAnchor(this.dataDir, head, key);
+    await this.write({
+      actor: 'system',
+      action: 'audit.keyed',
+      target: null,
+      params: { entriesBefore: head.seq, checkBefore: formatAuditVerification(before) },
+      result: 'ok',
+    });
+  }
+
   private async write(record: AuditRecord): Promise<AuditEntry> {
-    const head = (this.chain ??= await openChain(this.dataDir, this.path));
+    const head = await this.openedChain();
     const params = toCanonicalJson(
       this.redactor ? this.redactor.redact(record.params ?? {}) : (record.params ?? {}),
     );
     const result = (this.redactor ? this.redactor.redactString(record.result) : record.result) as AuditResult;
-    const unsealed = {
+    const unsealed: Omit<AuditEntry, 'hash'> = {
       seq: head.seq + 1,
       time: this.now().toISOString(),
       actor: record.actor,
+      ...(record.auth !== undefined && { auth: record.auth }),
       action: record.action,
       target: record.target,
       params: params as Record<string, JsonValue>,
       result,
       prev: head.hash,
+      ...(this.chainKey && { seal: SEAL }),
     };
-    const entry: AuditEntry = { ...unsealed, hash: entryHash(unsealed) };
+    const entry: AuditEntry = { ...unsealed, hash: entryHash(unsealed, this.chainKey)! };
     try {
       await head.handle.appendFile(`${canonicalEntryJson(entry)}\n`);
       await head.handle.datasync();
-      if (!head.anchorFrozen) await writeAnchor(this.dataDir, { seq: entry.seq, hash: entry.hash });
+      if (!head.anchorFrozen) await writeAnchor(this.dataDir, entry, this.chainKey);
     } catch (err) {
       // The file may now end in a torn line: reopen next time, which repairs it (see openChain).
       this.chain = undefined;
@@ -130,6 +177,7 @@ export class AuditLog {
     }
     head.seq = entry.seq;
     head.hash = entry.hash;
+    head.sealed = entry.seal !== undefined;
     return entry;
   }
 }
@@ -148,7 +196,7 @@ export function auditResultOf(err?: unknown): AuditResult {
  * else is left exactly as found, for `archy audit verify` to report — and when log and anchor
  * disagree otherwise, the anchor is frozen rather than moved past the evidence.
  */
-async function openChain(dataDir: string, path: string): Promise<ChainHead> {
+async function openChain(dataDir: string, path: string, key: Buffer | undefined): Promise<ChainHead> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await chmod(dirname(path), 0o700);
   const handle = await open(path, 'a+', 0o600);
@@ -177,17 +225,25 @@ async function openChain(dataDir: string, path: string): Promise<ChainHead> {
     const last = parseLast(lines);
     const head: ChainHead =
       lastLine === undefined
-        ? { handle, seq: 0, hash: GENESIS_HASH, anchorFrozen: false }
+        ? { handle, seq: 0, hash: GENESIS_HASH, anchorFrozen: false, sealed: false }
         : {
             handle,
             seq: last?.seq ?? lines.length,
             hash: last?.hash ?? sha256Hex(lastLine),
             anchorFrozen: false,
+            sealed: last?.seal !== undefined,
           };
+    // With a key, an anchor must carry its seal once the log is sealed (or whenever it has one):
+    // an unsealed head.json beside a sealed log is what someone cutting the tail would leave.
+    const anchorGenuine =
+      typeof anchor !== 'object' ||
+      !key ||
+      (anchor.mac === undefined ? !head.sealed : anchor.mac === anchorMac(key, anchor));
     const agrees =
       anchor === undefined
         ? head.seq === 0
         : anchor !== 'damaged' &&
+          anchorGenuine &&
           ((anchor.seq === head.seq && anchor.hash === head.hash) ||
             (anchor.seq + 1 === head.seq && last?.prev === anchor.hash));
     if (!agrees) {
@@ -195,7 +251,7 @@ async function openChain(dataDir: string, path: string): Promise<ChainHead> {
       // appending but leave the anchor where it is, so `archy audit verify` keeps saying so.
       head.anchorFrozen = true;
     } else if (typeof anchor === 'object' && anchor.seq + 1 === head.seq) {
-      await writeAnchor(dataDir, head); // a crash between the log write and the anchor write
+      await writeAnchor(dataDir, head, key); // a crash between the log write and the anchor write
     }
     return head;
   } catch (err) {
@@ -204,13 +260,13 @@ async function openChain(dataDir: string, path: string): Promise<ChainHead> {
   }
 }
 
-function parseLast(lines: string[]): { seq: number; hash: string; prev: unknown } | undefined {
+function parseLast(lines: string[]): { seq: number; hash: string; prev: unknown; seal: unknown } | undefined {
   const line = lines.at(-1);
   if (!line) return undefined;
   try {
-    const raw = JSON.parse(line) as { seq?: unknown; hash?: unknown; prev?: unknown };
+    const raw = JSON.parse(line) as { seq?: unknown; hash?: unknown; prev?: unknown; seal?: unknown };
     if (Number.isSafeInteger(raw.seq) && typeof raw.hash === 'string') {
-      return { seq: raw.seq as number, hash: raw.hash, prev: raw.prev };
+      return { seq: raw.seq as number, hash: raw.hash, prev: raw.prev, seal: raw.seal };
     }
   } catch {
     // a garbled last line: the caller chains on from its digest and verify reports it

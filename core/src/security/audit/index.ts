@@ -1,8 +1,11 @@
-// Public surface of the audit log: append-only, hash-chained, anchored against a cut tail.
+// Public surface of the audit log: append-only, chained and sealed with a key kept outside the
+// audit folder (derived from the master key), anchored against a cut tail.
 export { AuditLog, auditResultOf, type AuditLogOptions } from './audit-log.js';
 export {
   GENESIS_HASH,
   ACTOR_PATTERN,
+  AUTH_PATTERN,
+  auditChainKey,
   type AuditActor,
   type AuditEntry,
   type AuditRecord,
@@ -10,5 +13,5 @@ export {
   type JsonValue,
 } from './audit-entry.js';
 export { auditLogPath, auditAnchorPath, type AuditAnchor } from './audit-files.js';
-export { verifyAuditLog, type AuditVerification } from './verify.js';
+export { verifyAuditLog, type AuditVerification, type VerifyOptions } from './verify.js';
 export { formatAuditVerification } from './format.js';

@@ -38,17 +38,19 @@ const entry = (i: number): AuditEntry => JSON.parse(lines[i]!) as AuditEntry;
 /** An entry rewritten with `change` and its own hash recomputed (a careful forger). */
 const reseal = (e: AuditEntry, change: Partial<AuditEntry>): string => {
   const { hash: _old, ...rest } = { ...e, ...change };
-  return canonicalEntryJson({ ...rest, hash: entryHash(rest) });
+  return canonicalEntryJson({ ...rest, hash: entryHash(rest)! });
 };
 
-describe('verifyAuditLog', () => {
+describe('verifyAuditLog on a log from before keyed chains (plain hashes)', () => {
   it('accepts an untouched log, and an empty one', async () => {
     const ok = await verifyAuditLog(dataDir);
-    expect(ok).toEqual({ ok: true, entries: 6, head: entry(5).hash });
-    expect(formatAuditVerification(ok)).toBe(`audit log OK: 6 entries, head ${entry(5).hash.slice(0, 12)}`);
+    expect(ok).toEqual({ ok: true, entries: 6, head: entry(5).hash, keyedFrom: null });
+    expect(formatAuditVerification(ok)).toBe(
+      `audit log OK: 6 entries, not sealed with a key, head ${entry(5).hash.slice(0, 12)}`,
+    );
     const empty = await mkdtemp(join(tmpdir(), 'archy-audit-empty-'));
-    expect(await verifyAuditLog(empty)).toEqual({ ok: true, entries: 0, head: null });
-    expect(formatAuditVerification({ ok: true, entries: 0, head: null })).toBe(
+    expect(await verifyAuditLog(empty)).toEqual({ ok: true, entries: 0, head: null, keyedFrom: null });
+    expect(formatAuditVerification({ ok: true, entries: 0, head: null, keyedFrom: null })).toBe(
       'audit log OK: 0 entries, head none',
     );
     await rm(empty, { recursive: true });
