@@ -14,7 +14,17 @@ export {
   MIN_SECRET_LENGTH,
   MAX_SECRET_BYTES,
   type SecretStoreOptions,
+  type UnlockedStore,
 } from './secret-store.js';
+export {
+  resolveMasterKeySource,
+  describeMasterKeySource,
+  MASTER_KEY_FILE_ENV,
+  MASTER_KEY_CREDENTIAL,
+  type MasterKeySource,
+  type MasterKeyOrigin,
+} from './master-key-source.js';
+export { moveMasterKey, type MoveKeyOutcome } from './move-master-key.js';
 export type { SecretEnvelope } from './envelope.js';
 export { Redactor, REDACTED, SENSITIVE_KEY, pinoRedaction } from './redact.js';
 export {

@@ -5,6 +5,7 @@ import { KeyedQueue } from '../../util/keyed-queue.js';
 import { openSecret, sealSecret, type OpenFailure } from './envelope.js';
 import { createFileExclusive } from './exclusive-file.js';
 import { loadOrCreateMasterKey, masterKeyPath } from './master-key.js';
+import { describeMasterKeySource, type MasterKeySource } from './master-key-source.js';
 import type { Redactor } from './redact.js';
 import { SecretsError } from './secrets-error.js';
 
@@ -22,16 +23,28 @@ const SUFFIX = '.enc';
 export interface SecretStoreOptions {
   /** Every value read or written is registered here, so logs and responses can blank it out. */
   redactor?: Redactor;
+  /** Where the master key is (resolveMasterKeySource); default `secrets/.master-key`, made on first use. */
+  masterKey?: MasterKeySource;
+}
+
+/** What `unlock` found: the key, and what the user should hear about (never values). */
+export interface UnlockedStore {
+  key: Buffer;
+  /** How many stored secrets the key opened. */
+  opened: number;
+  warnings: string[];
 }
 
 /**
  * Per-app secrets, encrypted at rest in `DATA_DIR/secrets/{app-id}/{name}.enc` (AES-256-GCM under
- * the master key in `secrets/.master-key`). A secret is created once and kept: updates and
+ * the master key: `secrets/.master-key` by default, or a file outside the data dir, see
+ * MasterKeySource). A secret is created once and kept: updates and
  * version switches reuse it; only a purge (`removeApp`) deletes it.
  */
 export class SecretStore {
   readonly secretsDir: string;
   private readonly redactor: Redactor | undefined;
+  private readonly source: MasterKeySource;
   private readonly queue = new KeyedQueue();
   private key: Promise<Buffer> | undefined;
 
@@ -41,6 +54,50 @@ export class SecretStore {
   ) {
     this.secretsDir = join(dataDir, 'secrets');
     this.redactor = options.redactor;
+    this.source = options.masterKey ?? { path: masterKeyPath(dataDir), origin: 'data-dir' };
+  }
+
+  /**
+   * Loads the master key and proves it is this node's before anything else runs: every stored
+   * secret is opened, and each value is registered with the redactor, so no secret can reach a
+   * log line before the app using it is touched. Throws a SecretsError, changing nothing, when
+   * the key is missing (and not the data dir's own, which is made while no secret exists) or
+   * opens none of the stored secrets (another node's key, a key from another backup).
+   */
+  async unlock(): Promise<UnlockedStore> {
+    const key = await this.masterKey();
+    const warnings: string[] = [];
+    let opened = 0;
+    let foreign = 0;
+    for (const { appId, name, path } of await this.secretFiles()) {
+      const text = await readFile(path, 'utf8').catch(ignoreMissing(undefined));
+      if (text === undefined) continue;
+      const result = openSecret(key, appId, name, text);
+      if (result.ok) {
+        opened += 1;
+        this.remember(result.value);
+      } else {
+        if (result.reason === 'authentication-failed') foreign += 1;
+        warnings.push(undecryptableMessage(appId, name, path, result.reason));
+      }
+    }
+    if (opened === 0 && foreign > 0) {
+      throw new SecretsError(
+        `the ${describeMasterKeySource(this.source)} opens none of the ${foreign} stored secret(s) in ` +
+          `${this.secretsDir}: it is not the key they were sealed with. Point the daemon at this node's key ` +
+          '(restore it from your backup); nothing was changed',
+      );
+    }
+    if (this.source.origin !== 'data-dir') {
+      const copy = masterKeyPath(this.dataDir);
+      if ((await lstat(copy).catch(ignoreMissing(undefined))) !== undefined) {
+        warnings.push(
+          `a master key file is still at ${copy} although the key is taken from ${this.source.path}: ` +
+            'a key beside the secrets defeats keeping it elsewhere; check that the two are the same, then delete it',
+        );
+      }
+    }
+    return { key, opened, warnings };
   }
 
   /** The secret's value, generating and storing it on first use. `generate` runs at most once. */
@@ -156,13 +213,29 @@ export class SecretStore {
    */
   private masterKey(): Promise<Buffer> {
     this.key ??= (async () => {
+      if (this.source.origin !== 'data-dir') {
+        const found = await lstat(this.source.path).catch(ignoreMissing(undefined));
+        if (found === undefined) {
+          throw new SecretsError(
+            `${describeMasterKeySource(this.source)} does not exist. If this node's key is still in ` +
+              `${masterKeyPath(this.dataDir)}, move it there with: archy secrets move-key ${this.source.path} ` +
+              `--data-dir ${this.dataDir}; otherwise restore it from your backup. No new key is made in its place`,
+          );
+        }
+        return loadOrCreateMasterKey(this.source.path, { create: false });
+      }
       const create = !(await this.anySecretFileExists());
-      return loadOrCreateMasterKey(masterKeyPath(this.dataDir), { create });
+      return loadOrCreateMasterKey(this.source.path, { create });
     })().catch((err: unknown) => {
       this.key = undefined;
       throw err;
     });
     return this.key;
+  }
+
+  /** Whether any secret file is stored, readable or not. */
+  hasStoredSecrets(): Promise<boolean> {
+    return this.anySecretFileExists();
   }
 
   private async anySecretFileExists(): Promise<boolean> {
@@ -173,6 +246,23 @@ export class SecretStore {
       if (files.some((f) => f.endsWith(SUFFIX))) return true;
     }
     return false;
+  }
+
+  /** Every stored secret file, by app and name. */
+  private async secretFiles(): Promise<Array<{ appId: string; name: string; path: string }>> {
+    const found: Array<{ appId: string; name: string; path: string }> = [];
+    const apps = await readdir(this.secretsDir, { withFileTypes: true }).catch(ignoreMissing([]));
+    for (const app of apps) {
+      if (!app.isDirectory() || !APP_ID_PATTERN.test(app.name)) continue;
+      const files = await readdir(join(this.secretsDir, app.name)).catch(ignoreMissing([] as string[]));
+      for (const file of files) {
+        const name = file.slice(0, -SUFFIX.length);
+        if (file.endsWith(SUFFIX) && SECRET_NAME_PATTERN.test(name)) {
+          found.push({ appId: app.name, name, path: join(this.secretsDir, app.name, file) });
+        }
+      }
+    }
+    return found;
   }
 }
 
@@ -192,7 +282,7 @@ function undecryptableMessage(appId: string, name: string, path: string, reason:
     case 'authentication-failed':
       return (
         `${what} cannot be decrypted: it was altered, copied from another app or name, or sealed with another ` +
-        'master key; restore it together with secrets/.master-key from the same backup, or delete it to have a new ' +
+        'master key; restore it together with the master key from the same backup, or delete it to have a new ' +
         'value generated (the app then gets a new password)'
       );
   }
