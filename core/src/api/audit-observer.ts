@@ -1,6 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { createHash } from 'node:crypto';
+import { AppRecordStore } from '../orchestrator/app-record.js';
+import { DataLayout } from '../orchestrator/data-layout.js';
 import type { AuditLog } from '../security/audit/index.js';
-import { bearerToken } from './auth.js';
+import { authMethodOf } from './auth.js';
 import type { RpcObserver } from './rpc-dispatcher.js';
 
 /** Methods that change something: each call, allowed or refused, goes in the audit log. */
@@ -19,7 +21,16 @@ const STATE_CHANGING = new Set([
   'web.set-password',
 ]);
 
-/** Params worth keeping: a manifest's whole text is not, its file name and id are. */
+/** Calls that leave an app running a (possibly) new manifest: its digest is recorded. */
+const INSTALLS_A_MANIFEST = new Set([
+  'container-install',
+  'package.install',
+  'package.update',
+  'package.set-version',
+  'package.switch-implementation',
+]);
+
+/** Params worth keeping: a manifest's whole text is not (its digest is), its file name and id are. */
 const KEPT_PARAMS = [
   'id',
   'version',
@@ -36,13 +47,16 @@ const KEPT_PARAMS = [
 ];
 
 /**
- * Writes an audit entry for every state-changing RPC call: who (the CLI's bearer token or a
- * web session), what, on which app, and how it ended.
+ * Writes an audit entry for every state-changing RPC call: who (by the auth check that let the
+ * call in: the bearer token or a web session), what, on which app, and how it ended; for a call
+ * that installs a manifest, the SHA-256 of the manifest's text, so the entry says exactly what
+ * was installed.
  */
 export function auditObserver(audit: AuditLog): RpcObserver {
+  const records = new AppRecordStore(new DataLayout(audit.dataDir));
   return async (call, context) => {
     if (!STATE_CHANGING.has(call.method)) return;
-    const headers = (context as { headers?: IncomingHttpHeaders } | undefined)?.headers ?? {};
+    const auth = authMethodOf(context);
     const params = (typeof call.params === 'object' && call.params !== null ? call.params : {}) as Record<
       string,
       unknown
@@ -60,8 +74,22 @@ export function auditObserver(audit: AuditLog): RpcObserver {
           : typeof answeredId === 'string'
             ? answeredId
             : null;
+    // The manifest the caller sent, else (once it worked) the one the app now runs.
+    let manifestText = typeof params.manifest === 'string' ? params.manifest : undefined;
+    if (
+      manifestText === undefined &&
+      call.outcome.ok &&
+      target !== null &&
+      INSTALLS_A_MANIFEST.has(call.method)
+    ) {
+      manifestText = (await records.load(target).catch(() => undefined))?.manifestYaml || undefined;
+    }
+    if (manifestText !== undefined) {
+      kept.manifestSha256 = createHash('sha256').update(manifestText, 'utf8').digest('hex');
+    }
     await audit.append({
-      actor: bearerToken(headers) ? 'cli' : 'web:admin',
+      actor: auth === 'web-session' ? 'web:admin' : 'cli',
+      ...(auth !== undefined && { auth }),
       action: call.method,
       target,
       params: kept,

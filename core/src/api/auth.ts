@@ -79,3 +79,37 @@ export function isAuthorized(
 ): boolean {
   return checks.some((check) => check(request));
 }
+
+/**
+ * An auth check with the name the audit log records for it: `bearer-token` (DATA_DIR/.cookie, the
+ * CLI and local tools), `web-session` (the web UI's login), or another named way in.
+ */
+export interface NamedAuthCheck {
+  name: string;
+  check: RequestAuthCheck;
+}
+
+const acceptedBy = new WeakMap<object, string>();
+
+/**
+ * The name of the first check that accepts the request, or undefined; remembered on the request,
+ * so the audit log can say how the caller got in (authMethodOf) rather than guess from headers.
+ */
+export function matchAuthCheck(
+  request: { headers: IncomingHttpHeaders },
+  checks: readonly NamedAuthCheck[],
+): string | undefined {
+  const matched = checks.find(({ check }) => check(request))?.name;
+  if (matched !== undefined) recordAcceptedBy(request, matched);
+  return matched;
+}
+
+/** Remembers that the check named `name` accepted `request` (read back by authMethodOf). */
+export function recordAcceptedBy(request: object, name: string): void {
+  acceptedBy.set(request, name);
+}
+
+/** The name of the check that accepted `request` (see matchAuthCheck), if one did. */
+export function authMethodOf(request: unknown): string | undefined {
+  return typeof request === 'object' && request !== null ? acceptedBy.get(request) : undefined;
+}

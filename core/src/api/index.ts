@@ -9,8 +9,11 @@ export {
   bearerToken,
   bearerTokenCheck,
   isAuthorized,
+  matchAuthCheck,
+  authMethodOf,
   UNAUTHORIZED_MESSAGE,
   type RequestAuthCheck,
+  type NamedAuthCheck,
 } from './auth.js';
 export {
   createApiServer,

@@ -2,7 +2,13 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { RpcErrorCode, type RpcMethodName } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
-import { bearerTokenCheck, isAuthorized, UNAUTHORIZED_MESSAGE, type RequestAuthCheck } from './auth.js';
+import {
+  bearerTokenCheck,
+  isAuthorized,
+  recordAcceptedBy,
+  UNAUTHORIZED_MESSAGE,
+  type RequestAuthCheck,
+} from './auth.js';
 import { RpcDispatcher, type JsonRpcResponse, type RpcMethod } from './rpc-dispatcher.js';
 import type { ResourceManager } from '../resources/index.js';
 import type { AuditLog } from '../security/audit/index.js';
@@ -94,14 +100,23 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     // onRequest runs before the body is read and before a WebSocket upgrade, so a caller without
     // the token gets a 401 and nothing else: no parsing, no method, no socket.
     api.addHook('onRequest', async (request, reply) => {
+      // Each way in is named on the request, so the audit log records which one let a call in.
       if (bearerCheck(request)) {
         bearerRequests.add(request.raw);
+        recordAcceptedBy(request, 'bearer-token');
         return;
       }
       // A browser whose session expired, or lacks its CSRF token, or comes from another origin
       // learns which, rather than being told about the CLI's bearer token.
       const verdict = options.webAuth?.checkApiRequest(webRequest(request));
-      if (verdict?.ok || isAuthorized(request, otherChecks)) return;
+      if (verdict?.ok) {
+        recordAcceptedBy(request, 'web-session');
+        return;
+      }
+      if (isAuthorized(request, otherChecks)) {
+        recordAcceptedBy(request, 'extra-check');
+        return;
+      }
       const sessionRefusal = verdict && !verdict.ok ? verdict : undefined;
       if (!sessionRefusal) reply.header('www-authenticate', 'Bearer realm="archipelago"');
       await reply
