@@ -19,6 +19,14 @@ export function dataDirOption(): Option {
     .default(DEFAULT_DATA_DIR);
 }
 
+/** Where the node's master key is, when it is kept outside the data dir (daemon and offline tools). */
+export function masterKeyFileOption(): Option {
+  return new Option(
+    '--master-key-file <path>',
+    'the master key, kept outside the data dir (default: the systemd credential archipelago-master-key, else DATA_DIR/secrets/.master-key)',
+  ).env('ARCHY_MASTER_KEY_FILE');
+}
+
 export function jsonOption(): Option {
   return new Option('--json', 'print machine-readable JSON on stdout').default(false);
 }

@@ -7,6 +7,7 @@ import { registerImageCommands } from './commands/image.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerSecretsCommands } from './commands/secrets.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
@@ -39,6 +40,7 @@ export function createProgram(): Command {
   registerLogsCommand(program);
   registerManifestCommands(program);
   registerAuditCommands(program);
+  registerSecretsCommands(program);
   registerResourcesCommand(program);
   registerVersionCommands(program);
   registerImageCommands(program);

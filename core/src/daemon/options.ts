@@ -7,6 +7,12 @@ export interface DaemonOptions {
   podmanSocket?: string;
   /** Reverse proxies whose X-Forwarded-For/-Proto are believed (--trusted-proxy, ARCHY_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /**
+   * The master key file, kept outside the data dir (`--master-key-file`, ARCHY_MASTER_KEY_FILE).
+   * Absent: the systemd credential `archipelago-master-key` if present, else
+   * DATA_DIR/secrets/.master-key (see resolveMasterKeySource).
+   */
+  masterKeyFile?: string;
 }
 
 export const DEFAULT_DATA_DIR = '/var/lib/archipelago';

@@ -7,10 +7,10 @@ import { createApiServer, listen, removeCookie, writeCookie } from '../api/index
 import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
-import { AuditLog } from '../security/audit/index.js';
+import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { ImageTrust, Orchestrator } from '../orchestrator/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
-import { SecretStore } from '../security/secrets/index.js';
+import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
@@ -40,8 +40,11 @@ const BUILT_UI_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url)
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const destination = await logDestination(logFormat(process.env, process.stdout));
+  // Every secret value the daemon knows (stored secrets, the API token) is blanked out of every
+  // log line and audit entry, whichever field or error carried it.
+  const redactor = new Redactor();
   const logger = pino(
-    { name: 'archipelagod', level: process.env.ARCHY_LOG_LEVEL ?? 'info' },
+    { name: 'archipelagod', level: process.env.ARCHY_LOG_LEVEL ?? 'info', ...pinoRedaction(redactor) },
     ...(destination ? [destination] : []),
   );
   const dataDir = resolve(options.dataDir);
@@ -50,6 +53,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const layout = new DataLayout(dataDir);
   // First of all: a second daemon on this data dir stops here, having touched nothing.
   const lock = await lockDataDir(dataDir);
+  // The key next: a missing or wrong key stops the start before anything in the data dir changes.
+  const secrets = new SecretStore(dataDir, {
+    redactor,
+    masterKey: resolveMasterKeySource(dataDir, { keyFile: options.masterKeyFile }),
+  });
+  const unlocked = await secrets.unlock();
+  for (const warning of unlocked.warnings) logger.warn(warning);
   await mkdir(layout.runDir, { recursive: true, mode: 0o700 });
   // Before Podman starts or any app is touched: app data may still be where data layout 1 kept it.
   // A refusal (data in two places) ends the start here, with nothing running.
@@ -92,7 +102,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     logger,
   });
   await catalog.load();
-  const audit = new AuditLog(dataDir);
+  const audit = new AuditLog(dataDir, { redactor, chainKey: auditChainKey(unlocked.key) });
+  if ((await audit.head()).anchorFrozen) {
+    logger.warn(
+      'the audit log does not match its head.json (entries cut or rewritten); run: archy audit verify',
+    );
+  }
   // Ports no app may publish: the local registries and catalog server now, the API once bound.
   const reservedPorts = reservedServicePorts({
     registries: insecureRegistries,
@@ -101,7 +116,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   const orchestrator: Orchestrator = new Orchestrator({
     catalog,
-    secrets: new SecretStore(dataDir),
+    secrets,
     audit,
     podman: podman.client,
     dataDir,
@@ -128,6 +143,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   });
 
   const token = await writeCookie(dataDir);
+  redactor.add(token);
   const webAuth = await WebAuth.open({ dataDir });
   const setupCode = await webAuth.issueSetupCode();
   const startedAt = new Date().toISOString();

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { parseListenAddress } from '../../api/listen-address.js';
 import { parseTrustedProxies, TRUSTED_PROXIES_ENV } from '../../api/trusted-proxy.js';
 import { DEFAULT_LISTEN } from '../../daemon/options.js';
-import { dataDirOption } from '../client-options.js';
+import { dataDirOption, masterKeyFileOption } from '../client-options.js';
 
 /** `archy daemon`: runs the daemon in the foreground until SIGINT/SIGTERM. */
 export function registerDaemonCommand(program: Command): void {
@@ -24,8 +24,15 @@ export function registerDaemonCommand(program: Command): void {
         'comma-separated IPs/CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto to believe (default: none)',
       ).env(TRUSTED_PROXIES_ENV),
     )
+    .addOption(masterKeyFileOption())
     .action(
-      async (options: { dataDir: string; listen: string; podmanSocket?: string; trustedProxy?: string }) => {
+      async (options: {
+        dataDir: string;
+        listen: string;
+        podmanSocket?: string;
+        trustedProxy?: string;
+        masterKeyFile?: string;
+      }) => {
         parseListenAddress(options.listen); // refuse a bad address before starting anything
         const trustedProxies = parseTrustedProxies(options.trustedProxy);
         // Loaded here, not at the top: client commands should not pay for loading the daemon.
@@ -35,6 +42,7 @@ export function registerDaemonCommand(program: Command): void {
           listen: options.listen,
           ...(options.podmanSocket ? { podmanSocket: resolve(options.podmanSocket) } : {}),
           ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
+          ...(options.masterKeyFile ? { masterKeyFile: resolve(options.masterKeyFile) } : {}),
         });
       },
     );
