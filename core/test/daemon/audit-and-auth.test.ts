@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -54,7 +55,8 @@ describe('audit log and authentication against a real daemon', () => {
 
   it('records each state-changing call, who made it and how it ended; archy audit verify finds tampering', async () => {
     const id = uniqueAppId('audited');
-    await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: await freePort() })]);
+    const manifestPath = writeHelloManifest(dir, { id, hostPort: await freePort() });
+    await daemon.cliJson(['install', manifestPath]);
     await daemon.cli(['stop', id]);
     await daemon.cli(['start', uniqueAppId('ghost')]); // refused: recorded as an error
     await daemon.cli(['remove', id, '--purge', '--yes']);
@@ -63,7 +65,15 @@ describe('audit log and authentication against a real daemon', () => {
       .trim()
       .split('\n');
     const entries = log.map(
-      (line) => JSON.parse(line) as { actor: string; action: string; target: string; result: string },
+      (line) =>
+        JSON.parse(line) as {
+          actor: string;
+          auth?: string;
+          action: string;
+          target: string;
+          result: string;
+          params: Record<string, unknown>;
+        },
     );
     expect(entries.map((e) => [e.action, e.target === id ? 'app' : 'other', e.result.slice(0, 5)])).toEqual([
       ['container-install', 'app', 'ok'],
@@ -71,7 +81,11 @@ describe('audit log and authentication against a real daemon', () => {
       ['container-start', 'other', 'error'],
       ['container-remove', 'app', 'ok'],
     ]);
-    expect(entries.every((e) => e.actor === 'cli')).toBe(true);
+    expect(entries.every((e) => e.actor === 'cli' && e.auth === 'bearer-token')).toBe(true);
+    // What was installed, exactly: the digest of the manifest's text.
+    expect(entries[0]!.params.manifestSha256).toBe(
+      createHash('sha256').update(readFileSync(manifestPath, 'utf8'), 'utf8').digest('hex'),
+    );
     // The manifest's text is not kept; its file name is.
     expect(log[0]).not.toContain('httpd');
 

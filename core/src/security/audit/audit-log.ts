@@ -158,7 +158,8 @@ export class AuditLog {
       actor: record.actor,
       ...(record.auth !== undefined && { auth: record.auth }),
       action: record.action,
-      target: record.target,
+      target:
+        record.target !== null && this.redactor ? this.redactor.redactString(record.target) : record.target,
       params: params as Record<string, JsonValue>,
       result,
       prev: head.hash,
