@@ -25,7 +25,11 @@ export async function loadAuditKey(
     }
     return undefined;
   }
-  return auditChainKey(await loadOrCreateMasterKey(source.path, { create: false }));
+  const masterKey = await loadOrCreateMasterKey(source.path, {
+    create: false,
+    requirePrivateMode: source.origin !== 'systemd-credential',
+  });
+  return auditChainKey(masterKey);
 }
 
 /** True when a daemon is running on `dataDir` (its run/daemon.json names a live process). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -173,5 +173,23 @@ describe('moveMasterKey', () => {
     expect(await moveMasterKey(dataDir, target)).toBe('created');
     expect(await readFile(target, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
     await expect(stat(masterKeyPath(dataDir))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('a master key from a systemd credential', () => {
+  it('is read although systemd shows group bits on it (ACL), while an option file must be 0600', async () => {
+    const credentials = join(root, 'credentials');
+    await mkdir(credentials);
+    const path = join(credentials, MASTER_KEY_CREDENTIAL);
+    await writeKey(path);
+    await chmod(path, 0o440);
+    const source = resolveMasterKeySource(dataDir, { env: { CREDENTIALS_DIRECTORY: credentials } });
+    expect(source.origin).toBe('systemd-credential');
+    const value = generatePassword();
+    await new SecretStore(dataDir, { masterKey: source }).set('lnd', 'rpcpassword', value);
+    expect(await new SecretStore(dataDir, { masterKey: source }).get('lnd', 'rpcpassword')).toBe(value);
+    expect(await refusal(new SecretStore(dataDir, { masterKey: option(path) }).unlock())).toMatch(
+      /has mode 440, readable by other users/,
+    );
   });
 });

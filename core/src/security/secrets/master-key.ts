@@ -19,8 +19,19 @@ export const masterKeyPath = (dataDir: string): string => join(dataDir, 'secrets
  * A key file that group or others can read is refused rather than silently fixed: someone may
  * already have copied it, and the user should know.
  */
-export async function loadOrCreateMasterKey(path: string, options: { create: boolean }): Promise<Buffer> {
-  const existing = await readMasterKey(path);
+export async function loadOrCreateMasterKey(
+  path: string,
+  options: {
+    create: boolean;
+    /**
+     * False for a systemd credential: systemd hands it over read-only and root-owned, the
+     * service user reading it through an ACL (so its mode shows group bits); systemd, not the
+     * file's mode, keeps others out there.
+     */
+    requirePrivateMode?: boolean;
+  },
+): Promise<Buffer> {
+  const existing = await readMasterKey(path, options.requirePrivateMode ?? true);
   if (existing) return existing;
   if (!options.create) {
     throw new SecretsError(
@@ -29,14 +40,14 @@ export async function loadOrCreateMasterKey(path: string, options: { create: boo
   }
   await createMasterKey(path);
   // Read back what is on disk: another process may have won the race to create it.
-  const created = await readMasterKey(path);
+  const created = await readMasterKey(path, true);
   if (!created)
     throw new SecretsError(`master key ${path} vanished right after it was created; check the disk`);
   return created;
 }
 
 /** The key, or undefined when the file does not exist. */
-async function readMasterKey(path: string): Promise<Buffer | undefined> {
+async function readMasterKey(path: string, requirePrivateMode: boolean): Promise<Buffer | undefined> {
   let file: KeyFile | undefined;
   try {
     // No link followed, a regular file only, and its mode and owner from the descriptor read.
@@ -47,7 +58,7 @@ async function readMasterKey(path: string): Promise<Buffer | undefined> {
     throw error;
   }
   if (!file) return undefined;
-  assertPrivateMode(path, file.mode, file.uid);
+  if (requirePrivateMode) assertPrivateMode(path, file.mode, file.uid);
   const text = file.bytes.toString('utf8').trim();
   if (!/^[0-9a-f]{64}$/.test(text)) {
     throw new SecretsError(

@@ -222,7 +222,10 @@ export class SecretStore {
               `--data-dir ${this.dataDir}; otherwise restore it from your backup. No new key is made in its place`,
           );
         }
-        return loadOrCreateMasterKey(this.source.path, { create: false });
+        return loadOrCreateMasterKey(this.source.path, {
+          create: false,
+          requirePrivateMode: this.source.origin !== 'systemd-credential',
+        });
       }
       const create = !(await this.anySecretFileExists());
       return loadOrCreateMasterKey(this.source.path, { create });
