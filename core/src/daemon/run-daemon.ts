@@ -51,15 +51,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // Before anything is touched: a misused escape stops the start with what to do instead.
   const unsigned = unsignedRegistriesFromEnv(process.env);
   const layout = new DataLayout(dataDir);
-  // First of all: a second daemon on this data dir stops here, having touched nothing.
-  const lock = await lockDataDir(dataDir);
-  // The key next: a missing or wrong key stops the start before anything in the data dir changes.
+  // The key first: a missing or wrong key stops the start before anything in the data dir changes
+  // (not even the lock's key file). Unlocking only reads, but on a node with no secrets yet, where
+  // it creates the key exclusively and reads back whichever key won.
   const secrets = new SecretStore(dataDir, {
     redactor,
     masterKey: resolveMasterKeySource(dataDir, { keyFile: options.masterKeyFile }),
   });
   const unlocked = await secrets.unlock();
   for (const warning of unlocked.warnings) logger.warn(warning);
+  // Then a second daemon on this data dir stops here, having changed nothing.
+  const lock = await lockDataDir(dataDir);
   await mkdir(layout.runDir, { recursive: true, mode: 0o700 });
   // Before Podman starts or any app is touched: app data may still be where data layout 1 kept it.
   // A refusal (data in two places) ends the start here, with nothing running.
