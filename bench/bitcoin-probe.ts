@@ -13,7 +13,7 @@
 //
 //   BENCH_PHASES=published,inside,old-exec (default: all three)
 import { mkdtemp, readFile, rm, symlink, writeFile, mkdir, copyFile } from 'node:fs/promises';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,36 +54,12 @@ interface Proc {
   ppid: number;
   args: string[];
 }
-
-function processTable(): Proc[] {
-  const found: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      found.push({ pid: Number(entry), ppid, args });
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return found;
+// core/src/util/process-table.ts, from core's build (bench/ compiles on its own).
+interface ProcessTableModule {
+  processTable(): Proc[];
+  descendantsOf(root: number, table: readonly Proc[]): Proc[];
 }
-
-function descendantsOf(root: number, table: Proc[]): Proc[] {
-  const children = new Map<number, Proc[]>();
-  for (const proc of table) children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), proc]);
-  const found: Proc[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child.pid);
-    }
-  }
-  return found;
-}
+const { processTable, descendantsOf } = await load<ProcessTableModule>('util/process-table.js');
 
 /** RSS and PSS of a process in KiB (PSS shares a library's pages among the processes mapping it). */
 function memoryKiB(pid: number): { rss: number; pss: number } {

@@ -95,10 +95,10 @@ export async function startBenchDaemon(
   const env = {
     ...process.env,
     ARCHY_INSECURE_REGISTRIES: REGISTRY,
-    // The bench's hello image is built by ensureImage, outside the daemon: unsigned (the bench's
-    // registry is the development escape, logged by the daemon), so both contenders run the very
-    // same local image.
-    ARCHY_UNSIGNED_REGISTRIES: REGISTRY,
+    // The benches' images are built outside the daemon, into local storage (localhost/...) or the
+    // bench's registry: unsigned (the development escape, logged by the daemon), so both
+    // contenders run the very same local image.
+    ARCHY_UNSIGNED_REGISTRIES: `${REGISTRY},localhost`,
     ...options.env,
     ARCHY_DATA_DIR: dataDir,
     ARCHY_URL: url,

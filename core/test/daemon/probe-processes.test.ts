@@ -4,12 +4,13 @@
 // itself. Runs the bitcoind TEST DOUBLE (Bitcoin Core itself can't run here) under app ids of its
 // own, so it never meets the version tests' bitcoin-core / bitcoin-knots.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppHealth, ProbeResult } from '../../src/api/contract.js';
 import { SecretStore } from '../../src/security/secrets/index.js';
+import { descendantsOf, processTable, type ProcessEntry } from '../../src/util/process-table.js';
 import {
   freePort,
   startTestPodman,
@@ -25,42 +26,7 @@ import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 /** Probes each check must have run before the count: enough that 1 s apart they'd pile up. */
 const PROBES = 8;
 
-interface Proc {
-  pid: number;
-  ppid: number;
-  args: string[];
-}
-
-/** Every process on the machine, with its parent and command line (/proc is readable for all). */
-function processTable(): Proc[] {
-  const found: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      found.push({ pid: Number(entry), ppid, args });
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return found;
-}
-
-function descendantsOf(root: number, table: Proc[]): Proc[] {
-  const children = new Map<number, Proc[]>();
-  for (const proc of table) children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), proc]);
-  const found: Proc[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child.pid);
-    }
-  }
-  return found;
-}
+type Proc = ProcessEntry;
 
 const isConmonOf = (containerId: string) => (proc: Proc) =>
   (proc.args[0] ?? '').endsWith('conmon') && proc.args.includes(containerId);
