@@ -17,14 +17,27 @@ describe('unsignedRegistriesFromEnv', () => {
     expect([...escape.registries]).toEqual(['127.0.0.1:5000', 'localhost:5001', '[::1]:5002']);
     expect(escape.warnings).toHaveLength(3);
     expect(escape.warnings[0]).toBe(
-      'ARCHY_UNSIGNED_REGISTRIES: images from 127.0.0.1:5000 run WITHOUT a signature check; development only',
+      'images from 127.0.0.1:5000 run WITHOUT a signature check (the development escape); development only',
     );
   });
 
-  it('refuses the old global switch alone, saying what to use instead', () => {
-    expect(() => unsignedRegistriesFromEnv({ ARCHY_ALLOW_UNSIGNED: '1' })).toThrow(
-      /^ARCHY_ALLOW_UNSIGNED=1 no longer turns off image signature checks for every registry.*ARCHY_UNSIGNED_REGISTRIES=127\.0\.0\.1:5000/,
+  it('scopes the old switch to the plain-HTTP development registries the node is told about', () => {
+    const escape = unsignedRegistriesFromEnv({
+      ARCHY_ALLOW_UNSIGNED: '1',
+      ARCHY_INSECURE_REGISTRIES: '127.0.0.1:5000',
+    });
+    expect([...escape.registries]).toEqual(['127.0.0.1:5000']);
+    expect(escape.warnings[0]).toMatch(
+      /^ARCHY_ALLOW_UNSIGNED=1 covers only the development registries in ARCHY_INSECURE_REGISTRIES \(127\.0\.0\.1:5000\)/,
     );
+  });
+
+  it('opens nothing with the old switch alone, and says so', () => {
+    const escape = unsignedRegistriesFromEnv({ ARCHY_ALLOW_UNSIGNED: '1' });
+    expect([...escape.registries]).toEqual([]);
+    expect(escape.warnings).toEqual([
+      expect.stringMatching(/^ARCHY_ALLOW_UNSIGNED=1 is ignored: .*every image needs a signature$/),
+    ]);
     expect(() => unsignedRegistriesFromEnv({ ARCHY_ALLOW_UNSIGNED: 'yes' })).toThrow(/is not 0 or 1/);
   });
 

@@ -24,7 +24,7 @@ import {
   type RootSigned,
 } from '../../src/catalog/index.js';
 import { registry, tempDataDir, waitFor } from '../support/index.js';
-import { runCli, startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { writeTestCatalog } from '../support/test-catalog.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -172,24 +172,34 @@ describe('the image-signature escape', () => {
     try {
       expect((await daemonInfo(daemon)).unsignedRegistries).toEqual([registry()]);
       expect(daemon.log()).toContain(
-        `ARCHY_UNSIGNED_REGISTRIES: images from ${registry()} run WITHOUT a signature check; development only`,
+        `images from ${registry()} run WITHOUT a signature check (the development escape); development only`,
       );
     } finally {
       await daemon.stop();
     }
   });
 
-  it('refuses the old global switch alone before touching anything, saying what to use', async () => {
-    const dataDir = join(tempDataDir('unsigned-global'), 'never-created');
-    const { ARCHY_UNSIGNED_REGISTRIES: _unset, ...env } = process.env;
-    const result = await runCli(['daemon', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-      ...env,
-      ARCHY_ALLOW_UNSIGNED: '1',
+  it('takes the old switch only for the named development registries, and opens nothing alone', async () => {
+    const scoped = await startDaemon({
+      dataDir: tempDataDir('unsigned-old-switch'),
+      env: { ARCHY_ALLOW_UNSIGNED: '1', ARCHY_UNSIGNED_REGISTRIES: '' },
     });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
-      /ARCHY_ALLOW_UNSIGNED=1 no longer turns off image signature checks for every registry.*ARCHY_UNSIGNED_REGISTRIES=127\.0\.0\.1:5000/,
-    );
-    await expect(readdir(dataDir)).rejects.toThrow(/ENOENT/);
+    try {
+      // The harness names its registry in ARCHY_INSECURE_REGISTRIES: the old switch covers that one.
+      expect((await daemonInfo(scoped)).unsignedRegistries).toEqual([registry()]);
+      expect(scoped.log()).toContain('ARCHY_ALLOW_UNSIGNED=1 covers only the development registries');
+    } finally {
+      await scoped.stop();
+    }
+    const alone = await startDaemon({
+      dataDir: tempDataDir('unsigned-old-switch-alone'),
+      env: { ARCHY_ALLOW_UNSIGNED: '1', ARCHY_UNSIGNED_REGISTRIES: '', ARCHY_INSECURE_REGISTRIES: '' },
+    });
+    try {
+      expect((await daemonInfo(alone)).unsignedRegistries).toEqual([]);
+      expect(alone.log()).toMatch(/ARCHY_ALLOW_UNSIGNED=1 is ignored: .*every image needs a signature/);
+    } finally {
+      await alone.stop();
+    }
   });
 });
