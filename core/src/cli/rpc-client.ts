@@ -43,16 +43,25 @@ export class RpcClient {
     options: CallOptions = {},
   ): Promise<RpcMethods[M]['result']> {
     const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params });
     let response: { statusCode: number; text: string };
-    try {
-      response = await postJson(
-        `${this.endpoint.url}/rpc/v1`,
-        this.endpoint.token,
-        JSON.stringify({ jsonrpc: '2.0', id, method, params }),
-        options.noTimeout ? 0 : DEFAULT_TIMEOUT_MS,
-      );
-    } catch (error) {
-      throw unreachableError(this.endpoint, error);
+    // A daemon that is still starting binds its port first and answers 503 Busy until its apps
+    // are reconciled (daemon/boot-gate.ts), before reading any request: waiting and asking again
+    // is safe, and spares every script the race with a daemon it has just started.
+    const startingUntil = Date.now() + BOOT_WAIT_MS;
+    for (;;) {
+      try {
+        response = await postJson(
+          `${this.endpoint.url}/rpc/v1`,
+          this.endpoint.token,
+          body,
+          options.noTimeout ? 0 : DEFAULT_TIMEOUT_MS,
+        );
+      } catch (error) {
+        throw unreachableError(this.endpoint, error);
+      }
+      if (!isStartingAnswer(response) || Date.now() >= startingUntil) break;
+      await new Promise((resolve) => setTimeout(resolve, BOOT_RETRY_MS));
     }
 
     if (response.statusCode === 401) throw unauthorizedError(this.endpoint);
@@ -79,6 +88,16 @@ export class RpcClient {
 
 /** How long an ordinary call may take before the CLI gives up on the daemon. */
 const DEFAULT_TIMEOUT_MS = 300_000;
+/** How long a call waits for a starting daemon to open its API (a Pi with many apps is slow). */
+const BOOT_WAIT_MS = 120_000;
+const BOOT_RETRY_MS = 250;
+
+/** The boot gate's answer: HTTP 503 with the JSON-RPC Busy error, the request not yet read. */
+function isStartingAnswer(response: { statusCode: number; text: string }): boolean {
+  if (response.statusCode !== 503) return false;
+  const error = parseJson(response.text)?.error;
+  return isRpcErrorObject(error) && error.code === RpcErrorCode.Busy;
+}
 
 function postJson(
   url: string,
