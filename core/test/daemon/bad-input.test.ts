@@ -82,7 +82,11 @@ describe('bad input is refused cleanly', () => {
     });
     const refused = await daemon.cli(['install', file]);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/could not pull/);
+    // Not one of the development registries allowed to serve unsigned images: the signature
+    // check refuses it before any pull is tried.
+    expect(refused.stderr).toMatch(
+      new RegExp(`no trusted signing keys are configured for 127\\.0\\.0\\.1:${closedPort}/archy-test/hello`),
+    );
     await expectNothingLeft(daemon, id);
   });
 

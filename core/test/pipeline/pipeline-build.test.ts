@@ -17,10 +17,7 @@ import {
   generateSigningKey,
   parseCatalogEnvelope,
   readSigningKeyFile as readCatalogKey,
-  rotateRoot,
   expiresIn,
-  type CatalogSigned,
-  type Envelope,
 } from '../../src/catalog/index.js';
 import {
   CYCLONEDX_PREDICATE_TYPE,
@@ -245,8 +242,9 @@ describe('archy pipeline build: a good release', () => {
       releaseLock = await lockBitcoinApps();
       await removeStaleBitcoinContainers();
       const dataDir = tempDataDir('pipeline-daemon');
-      // The node trusts a root (version 2, above the bundled root's 1) whose catalog key is ours,
-      // and holds the catalog the pipeline published as its last good one.
+      // The node's bundled catalog (ARCHY_CATALOG_DIR) is one whose root trusts our catalog key,
+      // and it holds the catalog the pipeline published. (A stored root of the node's own would
+      // not do: every stored root must chain to the bundled one.)
       const rootKey = generateSigningKey();
       const catalogKey = await readCatalogKey(keys.catalogKey);
       const definition = {
@@ -256,21 +254,10 @@ describe('archy pipeline build: a good release', () => {
         catalogThreshold: 1,
         expires: expiresIn(new Date(), 30),
       };
-      const root = rotateRoot(createRoot(definition, [rootKey]), definition, {
-        oldRootKeys: [rootKey],
-        newRootKeys: [rootKey],
-      });
-      const catalog = JSON.parse(readFileSync(result.catalog, 'utf8')) as Envelope<CatalogSigned>;
-      mkdirSync(join(dataDir, 'catalog'), { recursive: true });
-      writeFileSync(
-        join(dataDir, 'catalog', 'last-good.json'),
-        JSON.stringify({
-          root,
-          catalog,
-          fetchedAt: new Date().toISOString(),
-          url: 'http://127.0.0.1:9/pipeline-test/',
-        }),
-      );
+      const bundledCatalogDir = tempDataDir('pipeline-bundled-catalog');
+      mkdirSync(bundledCatalogDir, { recursive: true });
+      writeFileSync(join(bundledCatalogDir, 'root.json'), JSON.stringify(createRoot(definition, [rootKey])));
+      writeFileSync(join(bundledCatalogDir, 'catalog.json'), readFileSync(result.catalog, 'utf8'));
       mkdirSync(join(dataDir, 'trust', 'image-keys'), { recursive: true });
       writeFileSync(
         join(dataDir, 'trust', 'image-keys', 'pipeline.pub'),
@@ -293,7 +280,10 @@ describe('archy pipeline build: a good release', () => {
       manifest.env = { BITCOIND_DOUBLE_VERSION_FILE: '/tmp/double-version' };
       writeFileSync(file, stringify(manifest));
 
-      daemon = await startDaemon({ dataDir, env: { ARCHY_APPS_DIR: apps, ARCHY_UNSIGNED_REGISTRIES: '' } });
+      daemon = await startDaemon({
+        dataDir,
+        env: { ARCHY_APPS_DIR: apps, ARCHY_CATALOG_DIR: bundledCatalogDir, ARCHY_UNSIGNED_REGISTRIES: '' },
+      });
     }, 900_000);
     afterAll(async () => {
       await daemon?.cli(['remove', 'bitcoin-core', '--purge', '--yes']);
