@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { compileBitcoindDouble } from './release-fixture.js';
-import { REPO, freePort, median, sh, startBenchDaemon, type BenchDaemon } from './support.js';
+import { REPO, freePort, median, removeDataDir, sh, startBenchDaemon, type BenchDaemon } from './support.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 30);
@@ -397,7 +397,7 @@ async function main(): Promise<void> {
   } finally {
     for (const id of installed) await daemon.cli(['remove', id, '--purge', '--yes']).catch(() => '');
     await daemon.stop();
-    await rm(daemon.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeDataDir(daemon.dataDir).catch(() => undefined);
     await rm(logFile, { force: true });
   }
 }

@@ -1,7 +1,6 @@
 // Issue 2's benchmark: install→answering through archy vs raw Podman of the same local image
 // in the same run; container-list latency and daemon RSS with 20 apps installed.
 import { writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BENCH_LABEL,
@@ -11,6 +10,7 @@ import {
   median,
   now,
   percentile,
+  removeDataDir,
   rssKiB,
   sh,
   ensureImage,
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < APPS; i += 1)
       await daemon.cli(['remove', `fleet-${i}`, '--purge', '--yes']).catch(() => '');
     await daemon.stop();
-    await rm(daemon.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeDataDir(daemon.dataDir).catch(() => undefined);
     const leftovers = (await sh('podman', ['ps', '-aq', '--filter', `label=${BENCH_LABEL}`])).trim();
     if (leftovers) await sh('podman', ['rm', '-f', ...leftovers.split('\n')]);
   }

@@ -25,7 +25,7 @@ import {
   serveFiles,
   sha256Hex,
 } from './release-fixture.js';
-import { BENCH_LABEL, REPO, freePort, median, now, sh, startBenchDaemon } from './support.js';
+import { BENCH_LABEL, REPO, freePort, median, now, removeDataDir, sh, startBenchDaemon } from './support.js';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -318,10 +318,7 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true }).catch(() =>
       sh('podman', ['unshare', 'rm', '-rf', work]),
     );
-    if (daemon)
-      await rm(daemon.dataDir, { recursive: true, force: true }).catch(() =>
-        sh('podman', ['unshare', 'rm', '-rf', daemon!.dataDir]),
-      );
+    if (daemon) await removeDataDir(daemon.dataDir);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   helloManifest,
   median,
   now,
+  removeDataDir,
   rssKiB,
   sh,
   ensureImage,
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < FLEET; i += 1)
       await daemon.cli(['remove', `sup-${i}`, '--purge', '--yes']).catch(() => '');
     await daemon.stop();
-    await rm(daemon.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeDataDir(daemon.dataDir).catch(() => undefined);
     await rm(logFile, { force: true });
   }
 }

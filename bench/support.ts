@@ -208,3 +208,11 @@ export async function ensureImage(): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * Removes a bench daemon's data dir, whose app volumes hold files of the containers' sub-uids that
+ * the bench user cannot delete itself: then as root of its user namespace (podman unshare).
+ */
+export async function removeDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(() => sh('podman', ['unshare', 'rm', '-rf', dir]));
+}
