@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { RpcErrorCode, type RpcMethodName } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import {
+  authMethodOf,
   bearerTokenCheck,
   isAuthorized,
   recordAcceptedBy,
@@ -179,7 +180,15 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       return reply.code(200).send(response);
     });
 
-    api.get(WS_PATH, { websocket: true }, (socket) => serveWsSession(socket, wsOptions));
+    api.get(WS_PATH, { websocket: true }, (socket, request) => {
+      // Let in by a web session: the socket lives only as long as that session does.
+      const session =
+        authMethodOf(request) === 'web-session'
+          ? options.webAuth?.sessionFor(webRequest(request))
+          : undefined;
+      const webAuth = options.webAuth;
+      serveWsSession(socket, wsOptions, session && webAuth ? () => webAuth.isLive(session) : undefined);
+    });
   });
 
   if (options.webAuth) {

@@ -15,6 +15,9 @@ const BROADCAST_EVENTS = [
   'image-progress',
 ] as const satisfies DaemonEventName[];
 
+/** The close code for a socket whose web session ended (4000–4999: the application's own). */
+export const WS_SESSION_ENDED = 4401;
+
 export interface WsSessionOptions {
   lifecycle: AppLifecycle;
   logger: { debug(details: object, message: string): void; warn(details: object, message: string): void };
@@ -30,12 +33,25 @@ export interface WsSessionOptions {
  * Serves one authenticated /ws connection until it closes: forwards daemon events, runs the log
  * streams the client asks for, and on close removes every listener and aborts every stream.
  */
-export function serveWsSession(socket: WebSocket, options: WsSessionOptions): void {
+export function serveWsSession(
+  socket: WebSocket,
+  options: WsSessionOptions,
+  /** For a socket opened with a web session: false once that session ended (logout, new password). */
+  stillAuthorized: () => boolean = () => true,
+): void {
   const { lifecycle, logger } = options;
   const logStreams = new Map<string, AbortController>();
+  // Checked before every message either way: a logout or a password reset must not leave a
+  // browser (or whoever holds its socket) watching the node.
+  const authorized = (): boolean => {
+    if (stillAuthorized()) return true;
+    if (socket.readyState === socket.OPEN)
+      socket.close(WS_SESSION_ENDED, 'the web session ended; log in again');
+    return false;
+  };
 
   const send = (message: WsEventMessage | WsServerMessage): void => {
-    if (socket.readyState !== socket.OPEN) return;
+    if (socket.readyState !== socket.OPEN || !authorized()) return;
     if (socket.bufferedAmount > options.maxBufferedBytes) {
       logger.warn({ bufferedAmount: socket.bufferedAmount }, 'dropping a /ws client that does not keep up');
       socket.close(1013, 'too far behind; reconnect');
@@ -81,6 +97,7 @@ export function serveWsSession(socket: WebSocket, options: WsSessionOptions): vo
   };
 
   const onMessage = (raw: RawData): void => {
+    if (!authorized()) return;
     let message;
     try {
       message = parseWsClientMessage(JSON.parse(rawDataToString(raw)));
@@ -107,6 +124,7 @@ export function serveWsSession(socket: WebSocket, options: WsSessionOptions): vo
 
   let answeredLastPing = true;
   const pinger = setInterval(() => {
+    if (!authorized()) return;
     if (!answeredLastPing) {
       logger.debug({}, 'dropping a /ws client that stopped answering pings');
       socket.terminate();

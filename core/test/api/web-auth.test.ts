@@ -458,6 +458,42 @@ describe('GET /ws with a web session', () => {
     expect(socket.protocol).toBe('archy');
     socket.close();
   });
+  it('closes an open socket when its session ends, and only that one', async () => {
+    const s = await startServer();
+    const first = await setUp(s);
+    const second = await logIn(s);
+    const open = (session: { cookie: string; csrf: string }) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(
+          `${s.url.replace('http', 'ws')}/ws`,
+          ['archy', `archy-csrf.${session.csrf}`],
+          {
+            headers: { cookie: session.cookie, origin: `http://${s.host}` },
+          },
+        );
+        socket.once('open', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const closed = (socket: WebSocket) =>
+      new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      );
+    const [a, b] = [await open(first), await open(second)];
+    const aClosed = closed(a);
+    let bClosed = false;
+    b.once('close', () => (bClosed = true));
+    const out = await call(s.url, 'POST', '/auth/logout', {
+      headers: { cookie: first.cookie, 'x-csrf-token': first.csrf },
+    });
+    expect(out.status).toBeLessThan(300);
+    // The next message it would get (or send) finds the session gone.
+    a.send(JSON.stringify({ subscribe: 'logs', id: 'hello' }));
+    expect(await aClosed).toEqual({ code: 4401, reason: 'the web session ended; log in again' });
+    b.send(JSON.stringify({ subscribe: 'logs', id: 'hello' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(bClosed).toBe(false);
+    b.close();
+  });
 });
 
 describe('secrets in the log', () => {

@@ -100,6 +100,15 @@ export class SessionStore {
     session.lastSeenAt = this.#now();
   }
 
+  /**
+   * Whether `session` has not been ended (logout, a password change or reset, or pushed out by
+   * newer logins). Expiry is left to the next request, which finds it: an open /ws carries no
+   * requests, and watching the node is not idleness to end it for.
+   */
+  isLive(session: Session): boolean {
+    return this.#sessions.get(session.id) === session;
+  }
+
   destroy(session: Session): void {
     this.#sessions.delete(session.id);
   }

@@ -194,6 +194,11 @@ export class WebAuth {
     return this.#sessions.create(host);
   }
 
+  /** Whether the session is still on (see SessionStore.isLive): an open /ws asks before each message. */
+  isLive(session: Session): boolean {
+    return this.#sessions.isLive(session);
+  }
+
   logout(session: Session): void {
     this.#sessions.destroy(session);
   }
