@@ -6,6 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBounded } from './netns-probe.js';
 import { runProbe, type ProbeTarget } from './probe.js';
 
+/** A loopback port that was free a moment ago and that nothing listens on now. */
+async function portNothingListensOn(): Promise<number> {
+  const spare = createServer();
+  await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+  const { port } = spare.address() as AddressInfo;
+  await new Promise((resolve) => spare.close(resolve));
+  return port;
+}
+
 const run = promisify(execFile);
 
 /**
@@ -89,10 +98,7 @@ describe('runProbe: bitcoin', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
-    const spare = createServer();
-    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
-    closedPort = (spare.address() as AddressInfo).port;
-    await new Promise((resolve) => spare.close(resolve));
+    closedPort = await portNothingListensOn();
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
@@ -208,10 +214,7 @@ describe('runProbe: ports the app does not publish', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
-    const spare = createServer();
-    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
-    closedPort = (spare.address() as AddressInfo).port;
-    await new Promise((resolve) => spare.close(resolve));
+    closedPort = await portNothingListensOn();
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 

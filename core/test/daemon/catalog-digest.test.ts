@@ -12,35 +12,16 @@ import { addVersion, emptyCatalog } from '../../src/catalog/index.js';
 import {
   generateSigningKeyPair,
   readSigningKeyFile,
-  RegistryClient,
   signImage,
   type Digest,
 } from '../../src/security/image-signing/index.js';
-import { freePort, HELLO_REPOSITORY, registry, tempDataDir, uniqueAppId } from '../support/index.js';
+import { freePort, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { expectNothingLeft } from './leftovers.js';
 import { writeHelloManifest } from './manifests.js';
 import { writeSignedCatalog } from './release-fixture.js';
-
-const client = new RegistryClient({ registry: registry(), insecure: true });
-
-/** Puts the hello image of `helloVersion` byte for byte at `repository:tag`; returns its digest. */
-async function pushCopy(repository: string, tag: string, helloVersion: string): Promise<Digest> {
-  const manifest = (await client.getManifest(HELLO_REPOSITORY, helloVersion))!;
-  const parsed = JSON.parse(manifest.bytes.toString()) as {
-    config: { digest: Digest };
-    layers: { digest: Digest }[];
-  };
-  for (const { digest } of [parsed.config, ...parsed.layers]) {
-    if (!(await client.blobExists(repository, digest)))
-      await client.pushBlob(
-        repository,
-        await client.getBlob(HELLO_REPOSITORY, digest, { maxBytes: 64 << 20 }),
-      );
-  }
-  return client.putManifest(repository, tag, manifest.bytes, manifest.mediaType);
-}
+import { pushHelloCopy } from '../support/hello-copy.js';
 
 /**
  * A daemon whose trusted catalog (root and catalog signed here) lists one hello app in its own
@@ -54,8 +35,8 @@ async function daemonWithPinnedApp(
   const repository = `archy-test/pins/${id}`;
   const repo = `${registry()}/${repository}`;
   const digests = {
-    '1.0.0': await pushCopy(repository, '1.0.0', '1.0.0'),
-    '1.1.0': await pushCopy(repository, '1.1.0', '1.1.0'),
+    '1.0.0': await pushHelloCopy(repository, '1.0.0', '1.0.0'),
+    '1.1.0': await pushHelloCopy(repository, '1.1.0', '1.1.0'),
   };
   let catalog = emptyCatalog();
   for (const [version, digest] of Object.entries(digests)) {
@@ -94,7 +75,7 @@ describe('catalog digests pin images (unsigned test registry: no signatures, the
     expect(await imageOf(id)).toBe(`${repo}@${digests['1.0.0']}`);
 
     // Someone re-pushes 1.1.0 with other content (hello 2.0.0's image).
-    const moved = await pushCopy(`archy-test/pins/${id}`, '1.1.0', '2.0.0');
+    const moved = await pushHelloCopy(`archy-test/pins/${id}`, '1.1.0', '2.0.0');
     expect(moved).not.toBe(digests['1.1.0']);
     const refused = await daemon.cli(['set-version', id, '1.1.0']);
     expect(refused.code).not.toBe(0);
@@ -108,7 +89,7 @@ describe('catalog digests pin images (unsigned test registry: no signatures, the
 
     // And an install of a moved tag: refused, and nothing of the app is left.
     await daemon.cli(['remove', id, '--purge', '--yes']);
-    const movedToo = await pushCopy(`archy-test/pins/${id}`, '1.0.0', '2.0.0');
+    const movedToo = await pushHelloCopy(`archy-test/pins/${id}`, '1.0.0', '2.0.0');
     const install = await daemon.cli(['install', id, '--version', '1.0.0']);
     expect(install.code).not.toBe(0);
     expect(install.stderr).toContain(digests['1.0.0']);

@@ -10,34 +10,19 @@ import { addVersion, emptyCatalog, pinImageKeys } from '../../src/catalog/index.
 import {
   generateSigningKeyPair,
   readSigningKeyFile,
-  RegistryClient,
   signImage,
-  type Digest,
 } from '../../src/security/image-signing/index.js';
-import { freePort, HELLO_REPOSITORY, registry, tempDataDir, uniqueAppId } from '../support/index.js';
+import { freePort, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { expectNothingLeft } from './leftovers.js';
 import { writeHelloManifest } from './manifests.js';
 import { writeSignedCatalog } from './release-fixture.js';
-
-const client = new RegistryClient({ registry: registry(), insecure: true });
+import { pushHelloCopy } from '../support/hello-copy.js';
 
 /** A byte-for-byte copy of hello 1.0.0 at `<registry>/archy-test/key-pins/<name>:1.0.0`. */
 async function imageCopy(name: string): Promise<string> {
   const repository = `archy-test/key-pins/${name}`;
-  const manifest = (await client.getManifest(HELLO_REPOSITORY, '1.0.0'))!;
-  const parsed = JSON.parse(manifest.bytes.toString()) as {
-    config: { digest: Digest };
-    layers: { digest: Digest }[];
-  };
-  for (const { digest } of [parsed.config, ...parsed.layers]) {
-    if (!(await client.blobExists(repository, digest)))
-      await client.pushBlob(
-        repository,
-        await client.getBlob(HELLO_REPOSITORY, digest, { maxBytes: 64 << 20 }),
-      );
-  }
-  await client.putManifest(repository, '1.0.0', manifest.bytes, manifest.mediaType);
+  await pushHelloCopy(repository, '1.0.0', '1.0.0');
   return `${registry()}/${repository}:1.0.0`;
 }
 

@@ -38,7 +38,12 @@ import {
   type TestPodman,
 } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
-import { CONTENT_LABEL, pushIfMissing, writeReproducibleTar } from '../support/test-images.js';
+import {
+  CONTENT_LABEL,
+  hasImageContent,
+  pushIfMissing,
+  writeReproducibleTar,
+} from '../support/test-images.js';
 
 const PASSWD = [
   'root:x:0:0:root:/root:/bin/sh',
@@ -89,14 +94,7 @@ async function buildImages(): Promise<void> {
         .update(JSON.stringify([busybox, PASSWD, GROUP, user, CMD]))
         .digest('hex')
         .slice(0, 32);
-      const current = await podman([
-        'image',
-        'inspect',
-        '--format',
-        `{{index .Labels "${CONTENT_LABEL}"}}`,
-        ref,
-      ]).catch(() => '');
-      if (current.trim() !== content)
+      if (!(await hasImageContent(ref, content)))
         await podman([
           'import',
           '--quiet',

@@ -97,6 +97,18 @@ export const testImageRefs = (): string[] => definitions().map((image) => image.
 // The bitcoind double's images carry it too: it marks every image the test setup built.
 export const CONTENT_LABEL = 'test.archipelago.image-content';
 
+/** Whether the local image `ref` was built from `content` (its content label): then it is not rebuilt. */
+export async function hasImageContent(ref: string, content: string): Promise<boolean> {
+  const current = await podman([
+    'image',
+    'inspect',
+    '--format',
+    `{{index .Labels "${CONTENT_LABEL}"}}`,
+    ref,
+  ]).catch(() => '');
+  return current.trim() === content;
+}
+
 /**
  * Builds the test images from busybox-static with `podman import` and pushes them to the test
  * registry. Content-addressed: an image whose content label matches is not rebuilt, and a tag
@@ -113,14 +125,7 @@ export async function buildAndPushTestImages(workDir: string): Promise<string[]>
         .update(JSON.stringify([APPLETS, image.files, image.cmd, image.labels]))
         .digest('hex')
         .slice(0, 32);
-      const current = await podman([
-        'image',
-        'inspect',
-        '--format',
-        `{{index .Labels "${CONTENT_LABEL}"}}`,
-        image.ref,
-      ]).catch(() => '');
-      if (current.trim() !== content) await buildImage(image, content, workDir);
+      if (!(await hasImageContent(image.ref, content))) await buildImage(image, content, workDir);
       await pushIfMissing(image.ref);
     }),
   );
