@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 const token = 'a'.repeat(64);
-const checks: NamedAuthCheck[] = [
+const checks: NamedAuthCheck<{ headers: Record<string, string> }>[] = [
   { name: 'bearer-token', check: bearerTokenCheck(token) },
   { name: 'web-session', check: (request) => request.headers.cookie === 'session=ok' },
 ];

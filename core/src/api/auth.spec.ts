@@ -6,7 +6,7 @@ import {
   bearerToken,
   bearerTokenCheck,
   cookiePath,
-  isAuthorized,
+  matchAuthCheck,
   removeCookie,
   tokensMatch,
   writeCookie,
@@ -76,15 +76,22 @@ describe('token checks', () => {
     expect(bearerToken({})).toBeUndefined();
   });
 
-  it('accepts a request when any check does', () => {
-    const bearer = bearerTokenCheck(token);
-    const sessionCookie = (request: { headers: { cookie?: string } }) =>
-      request.headers.cookie === 'session=ok';
+  it('accepts a request when any check does, naming the first that did', () => {
+    const bearer = { name: 'bearer-token', check: bearerTokenCheck(token) };
+    const sessionCookie = {
+      name: 'web-session',
+      check: (request: { headers: { cookie?: string } }) => request.headers.cookie === 'session=ok',
+    };
+    const isAuthorized = (request: { headers: Record<string, string> }, checks: (typeof bearer)[]) =>
+      matchAuthCheck(request, checks) !== undefined;
     expect(isAuthorized({ headers: { authorization: `Bearer ${token}` } }, [bearer, sessionCookie])).toBe(
       true,
     );
     expect(isAuthorized({ headers: { cookie: 'session=ok' } }, [bearer, sessionCookie])).toBe(true);
     expect(isAuthorized({ headers: { authorization: 'Bearer wrong' } }, [bearer, sessionCookie])).toBe(false);
     expect(isAuthorized({ headers: {} }, [bearer])).toBe(false);
+    expect(matchAuthCheck({ headers: { cookie: 'session=ok' } }, [bearer, sessionCookie])).toBe(
+      'web-session',
+    );
   });
 });

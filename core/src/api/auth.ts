@@ -73,40 +73,29 @@ export function bearerTokenCheck(token: string): RequestAuthCheck {
   return (request) => tokensMatch(token, bearerToken(request.headers));
 }
 
-export function isAuthorized(
-  request: { headers: IncomingHttpHeaders },
-  checks: readonly RequestAuthCheck[],
-): boolean {
-  return checks.some((check) => check(request));
-}
-
 /**
  * An auth check with the name the audit log records for it: `bearer-token` (DATA_DIR/.cookie, the
  * CLI and local tools), `web-session` (the web UI's login), or another named way in.
  */
-export interface NamedAuthCheck {
+export interface NamedAuthCheck<R extends object = { headers: IncomingHttpHeaders }> {
   name: string;
-  check: RequestAuthCheck;
+  check: (request: R) => boolean;
 }
 
 const acceptedBy = new WeakMap<object, string>();
 
 /**
  * The name of the first check that accepts the request, or undefined; remembered on the request,
- * so the audit log can say how the caller got in (authMethodOf) rather than guess from headers.
+ * so the audit log can say how the caller got in (authMethodOf) rather than guess from headers,
+ * and the server which methods it may call.
  */
-export function matchAuthCheck(
-  request: { headers: IncomingHttpHeaders },
-  checks: readonly NamedAuthCheck[],
+export function matchAuthCheck<R extends object>(
+  request: R,
+  checks: readonly NamedAuthCheck<R>[],
 ): string | undefined {
   const matched = checks.find(({ check }) => check(request))?.name;
-  if (matched !== undefined) recordAcceptedBy(request, matched);
+  if (matched !== undefined) acceptedBy.set(request, matched);
   return matched;
-}
-
-/** Remembers that the check named `name` accepted `request` (read back by authMethodOf). */
-export function recordAcceptedBy(request: object, name: string): void {
-  acceptedBy.set(request, name);
 }
 
 /** The name of the check that accepted `request` (see matchAuthCheck), if one did. */

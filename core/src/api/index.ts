@@ -8,7 +8,6 @@ export {
   tokensMatch,
   bearerToken,
   bearerTokenCheck,
-  isAuthorized,
   matchAuthCheck,
   authMethodOf,
   UNAUTHORIZED_MESSAGE,

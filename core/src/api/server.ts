@@ -1,13 +1,18 @@
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { RpcErrorCode, type RpcMethodName } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import {
   authMethodOf,
   bearerTokenCheck,
-  isAuthorized,
-  recordAcceptedBy,
+  matchAuthCheck,
   UNAUTHORIZED_MESSAGE,
+  type NamedAuthCheck,
   type RequestAuthCheck,
 } from './auth.js';
 import { RpcDispatcher, type JsonRpcResponse, type RpcMethod } from './rpc-dispatcher.js';
@@ -55,7 +60,21 @@ export interface ApiServerOptions {
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const bearerCheck = bearerTokenCheck(options.token);
-  const otherChecks = options.extraAuthChecks ?? [];
+  // Each way in is named, in the order tried; which one let a request in decides what it may call
+  // and is what the audit log records.
+  const webAuth = options.webAuth;
+  const authChecks: NamedAuthCheck<FastifyRequest>[] = [
+    { name: 'bearer-token', check: bearerCheck },
+    ...(webAuth
+      ? [
+          {
+            name: 'web-session',
+            check: (request: FastifyRequest) => webAuth.checkApiRequest(webRequest(request))?.ok === true,
+          },
+        ]
+      : []),
+    ...(options.extraAuthChecks ?? []).map((check) => ({ name: 'extra-check', check })),
+  ];
   const methods = createRpcMethods({
     lifecycle: options.lifecycle,
     info: options.info,
@@ -67,7 +86,6 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   // session everything but the methods that would let it take over the web login itself.
   const bearerDispatcher = new RpcDispatcher(methods, options.logger, observer);
   const sessionDispatcher = new RpcDispatcher(withoutBearerOnly(methods), options.logger, observer);
-  const bearerRequests = new WeakSet<object>();
   const wsOptions: WsSessionOptions = {
     lifecycle: options.lifecycle,
     logger: options.logger,
@@ -101,23 +119,10 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     // onRequest runs before the body is read and before a WebSocket upgrade, so a caller without
     // the token gets a 401 and nothing else: no parsing, no method, no socket.
     api.addHook('onRequest', async (request, reply) => {
-      // Each way in is named on the request, so the audit log records which one let a call in.
-      if (bearerCheck(request)) {
-        bearerRequests.add(request.raw);
-        recordAcceptedBy(request, 'bearer-token');
-        return;
-      }
+      if (matchAuthCheck(request, authChecks) !== undefined) return;
       // A browser whose session expired, or lacks its CSRF token, or comes from another origin
       // learns which, rather than being told about the CLI's bearer token.
       const verdict = options.webAuth?.checkApiRequest(webRequest(request));
-      if (verdict?.ok) {
-        recordAcceptedBy(request, 'web-session');
-        return;
-      }
-      if (isAuthorized(request, otherChecks)) {
-        recordAcceptedBy(request, 'extra-check');
-        return;
-      }
       const sessionRefusal = verdict && !verdict.ok ? verdict : undefined;
       if (!sessionRefusal) reply.header('www-authenticate', 'Bearer realm="archipelago"');
       await reply
@@ -174,7 +179,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
             errorBody(RpcErrorCode.InvalidRequest, 'invalid request: send a JSON-RPC request as the body'),
           );
       }
-      const dispatcher = bearerRequests.has(request.raw) ? bearerDispatcher : sessionDispatcher;
+      const dispatcher = authMethodOf(request) === 'bearer-token' ? bearerDispatcher : sessionDispatcher;
       const response = await dispatcher.dispatchText(request.body, request);
       if (response === undefined) return reply.code(204).send();
       return reply.code(200).send(response);
@@ -183,10 +188,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     api.get(WS_PATH, { websocket: true }, (socket, request) => {
       // Let in by a web session: the socket lives only as long as that session does.
       const session =
-        authMethodOf(request) === 'web-session'
-          ? options.webAuth?.sessionFor(webRequest(request))
-          : undefined;
-      const webAuth = options.webAuth;
+        authMethodOf(request) === 'web-session' ? webAuth?.sessionFor(webRequest(request)) : undefined;
       serveWsSession(socket, wsOptions, session && webAuth ? () => webAuth.isLive(session) : undefined);
     });
   });
