@@ -185,9 +185,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     orchestrator.applyContainerEvent(event);
     if (event.action === 'start' || event.action === 'init') isolation.containerStarted();
   });
-  events.on('disconnected', ({ error, retryInMs }) =>
-    logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting'),
-  );
+  let interrupted = false;
+  events.on('disconnected', ({ error, retryInMs }) => {
+    interrupted = true;
+    logger.warn({ err: error, retryInMs }, 'Podman event stream interrupted; reconnecting');
+  });
+  // Events from while the stream was down may be lost: compare every app with Podman again.
+  events.on('connected', () => {
+    if (!interrupted) return;
+    interrupted = false;
+    void orchestrator.resync();
+  });
   events.start();
   await isolation.check();
   await orchestrator.reconcile();

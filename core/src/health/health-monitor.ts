@@ -46,6 +46,10 @@ export class HealthMonitor {
     this.watched.delete(id);
   }
 
+  isWatching(id: string): boolean {
+    return this.watched.has(id);
+  }
+
   /** Probes now, outside the schedule (used while waiting for an app to become ready). */
   async probeNow(id: string): Promise<ProbeResult | undefined> {
     const entry = this.watched.get(id);

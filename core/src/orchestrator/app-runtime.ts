@@ -29,6 +29,11 @@ export interface AppRuntime {
    * forwarding): its next `died` event is that restart's, not a failure of the app.
    */
   ownRestart?: string;
+  /**
+   * Podman's restart policy is restarting this container (its `restart` event was seen): taken
+   * as the supervisor's restart (`accept`), or to be stopped again once started (`hold`).
+   */
+  podmanRestart?: { containerId: string; verdict: 'accept' | 'hold' };
   /** The run (runKey) whose version a Bitcoin node's datadir marker already records. */
   markedRun?: string;
   /** Set when the supervisor gave up restarting: the app keeps failing. */

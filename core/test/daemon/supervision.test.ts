@@ -66,6 +66,30 @@ describe('the supervisor restarts failed apps, and leaves stopped ones alone', (
     await daemon.cli(['remove', id, '--purge', '--yes']);
   });
 
+  it('takes Podman’s own restart of a crashed app as its first restart, and probes it again', async () => {
+    const id = uniqueAppId('crashed');
+    const port = await freePort();
+    await daemon.cliJson(['install', writeHelloManifest(dir, { id, hostPort: port })]);
+    const original = await containerId(id);
+    // Killed from outside Podman, as a crash would be (`podman kill` is a user's stop to Podman).
+    const pid = Number((await podman(['inspect', '--format', '{{.State.Pid}}', `archy-${id}`])).trim());
+    process.kill(pid, 'SIGKILL');
+    const restarted = await waitFor(
+      async () => {
+        const s = await status(id);
+        return s.restartCount === 1 && s.state === 'running' ? s : undefined;
+      },
+      { what: `${id} to be running again after its crash`, timeoutMs: 30_000 },
+    ).catch(async (error: Error) => expect.fail(`${error.message}\n${daemonEvents(daemon)}`));
+    expect(restarted.containerId).toBe(original);
+    // Podman made the restart (its restart event), the daemon counted it: no second one follows.
+    expect(daemon.log()).toMatch(new RegExp(`"app":"${id}".*"by":"podman".*restarting a failed app`));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await status(id)).toMatchObject({ state: 'running', restartCount: 1 });
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+
   it('restarts an app whose health probe fails', async () => {
     const id = uniqueAppId('sickly');
     const port = await freePort();

@@ -1,0 +1,430 @@
+// Every Podman effect the orchestrator has on an app, in one place: one ownership check (a
+// container or network is ours only when it carries this data dir's label), one error style
+// (an ArchyError that says what we were doing and quotes Podman), and the health watch started
+// and stopped with the container. Nothing here decides what should happen; the reconciler and
+// the operations call these to make it happen.
+
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { RpcErrorCode, type LogLine } from '../api/contract.js';
+import type { AppManifest } from '../manifest/index.js';
+import { PodmanError, type ContainerInspect, type PodmanClient } from '../podman/index.js';
+import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
+import { assertVolumeDirsSafe, type HostConfinement } from '../security/policy/index.js';
+import { dependencyLinks } from '../resolver/index.js';
+import { ArchyError } from '../util/errors.js';
+import type { TypedEventBus } from '../util/event-bus.js';
+import type { DaemonEvents } from '../api/contract.js';
+import type { AppRegistry } from './app-registry.js';
+import type { AppRuntime, ObservedContainer } from './app-runtime.js';
+import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
+import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
+import { buildContainerSpec } from './container-spec.js';
+import type { DataLayout } from './data-layout.js';
+import { decisiveExitOutput, describeExitOutput, EXIT_OUTPUT_TAIL } from './exit-output.js';
+import { argsForCreate } from './first-start-args.js';
+import type { HealthWatch } from './health-watch.js';
+import type { ReservedPort } from './host-ports.js';
+import { registryHost } from './image-ref.js';
+import { containerName, LABEL, labelsFor, networkName } from './naming.js';
+import { assertHostPortsFree } from './port-check.js';
+
+export interface PodmanEffectsOptions {
+  podman: PodmanClient;
+  layout: DataLayout;
+  registry: AppRegistry;
+  health: HealthWatch;
+  log: Logger;
+  events: TypedEventBus<DaemonEvents>;
+  insecureRegistries: ReadonlySet<string>;
+  secrets?: SecretStore;
+  confinement?: HostConfinement;
+  reservedPorts?: () => readonly ReservedPort[];
+}
+
+/** A start right after a stop may wait this long for the old container's port forwarder to go. */
+export const PORT_FREE_GRACE_MS = 3_000;
+
+/**
+ * Podman restarts a crashed container at once, at most once per start the daemon makes (a
+ * start or restart resets Podman's count): the fast path after a crash. The daemon still
+ * decides backoff and crash loops (see crash-recovery.ts); exit 0 and `podman kill`/`stop` are
+ * never restarted by Podman.
+ */
+const FAST_RESTART = { restart_policy: 'on-failure', restart_tries: 1 } as const;
+
+export class PodmanEffects {
+  private readonly podman: PodmanClient;
+  private readonly layout: DataLayout;
+
+  constructor(private readonly options: PodmanEffectsOptions) {
+    this.podman = options.podman;
+    this.layout = options.layout;
+  }
+
+  // ---- what is ours -------------------------------------------------------------------------
+
+  /** The one ownership check: made by this daemon for this data dir. */
+  owns(labels: Record<string, string> | undefined | null): boolean {
+    return labels?.[LABEL.dataDir] === this.layout.root;
+  }
+
+  /** The app's container as Podman reports it, when it is ours. */
+  async inspectOwned(id: string): Promise<ContainerInspect | undefined> {
+    const inspect = await this.podman.inspectContainer(containerName(id));
+    return inspect && this.owns(inspect.Config?.Labels) ? inspect : undefined;
+  }
+
+  /** Every container this daemon made for this data dir (apps and throwaways). */
+  listOwned(): Promise<Array<{ Id: string; Labels?: Record<string, string> | null }>> {
+    return this.call('list containers', () =>
+      this.podman.listContainers({ all: true, labels: { [LABEL.dataDir]: this.layout.root } }),
+    );
+  }
+
+  /** Re-reads the app's container into its runtime (undefined when there is none of ours). */
+  async refresh(runtime: AppRuntime): Promise<void> {
+    const inspect = await this.inspectOwned(runtime.record.id);
+    if (!inspect) {
+      runtime.container = undefined;
+      return;
+    }
+    const observed: ObservedContainer = { id: inspect.Id, running: inspect.State.Running };
+    if (!inspect.State.Running) observed.exitCode = inspect.State.ExitCode;
+    if (inspect.State.StartedAt && !inspect.State.StartedAt.startsWith('0001')) {
+      observed.startedAt = new Date(inspect.State.StartedAt).toISOString();
+    }
+    runtime.container = observed;
+  }
+
+  /** The version label of the app's container, '' without one, undefined when there is none of ours. */
+  async containerVersion(id: string): Promise<string | undefined> {
+    const inspect = await this.inspectOwned(id);
+    return inspect ? (inspect.Config?.Labels?.[LABEL.version] ?? '') : undefined;
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  /**
+   * Creates the app's container from its record and manifest (replacing one of ours of the same
+   * name) and returns its id; the one-time start arguments are appended to the command.
+   */
+  async create(runtime: AppRuntime, extraArgs: readonly string[] = []): Promise<string> {
+    const { manifest, record } = runtime;
+    // Every create (install, start after the container was lost, a version change) mounts the
+    // data dirs as they are now, which may not be as they were when they were made. Checked
+    // before an old container is replaced, so a refusal leaves it as it was.
+    await assertVolumeDirsSafe(this.layout, manifest);
+    const name = containerName(record.id);
+    const existing = await this.podman.inspectContainer(name);
+    if (existing) {
+      if (!this.owns(existing.Config?.Labels)) {
+        throw new ArchyError(
+          RpcErrorCode.Conflict,
+          `a container named '${name}' exists and is not this daemon's; remove it with 'podman rm ${name}'`,
+        );
+      }
+      await this.removeContainerQuietly(record.id);
+    }
+    // The links come from what is installed now, so a recreated container joins the same networks.
+    const installed = dependencyLinks(this.options.registry.installedApps());
+    const image = record.runImage ?? record.image;
+    // The image's own user matters only when the manifest names none; resolved and judged then.
+    const imageUser =
+      manifest.security.user === undefined
+        ? await this.call(`resolve the user of the image of '${record.id}'`, () =>
+            resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
+          )
+        : undefined;
+    let spec = buildContainerSpec(manifest, {
+      layout: this.layout,
+      image,
+      version: record.version,
+      links: installed.links.filter((link) => link.dependent === record.id),
+      dependencies: installed.dependencies[record.id] ?? [],
+      ...(this.options.confinement && { confinement: this.options.confinement }),
+      ...(imageUser !== undefined && { imageUser }),
+    });
+    spec = { ...spec, ...FAST_RESTART };
+    if (manifest.bitcoin && this.options.secrets) {
+      spec = await withBitcoinRpcSecrets(
+        spec,
+        manifest,
+        { podman: this.podman, store: this.options.secrets, labels: { [LABEL.dataDir]: this.layout.root } },
+        extraArgs,
+      );
+    } else if (extraArgs.length > 0) {
+      spec.command = [...(manifest.command ?? []), ...extraArgs];
+    }
+    const { id } = await this.call(`create the container for '${record.id}'`, () =>
+      this.podman.createContainer(spec),
+    );
+    // Checked before anything starts it; a refused container is not left behind.
+    try {
+      await assertCreatedUser(this.podman, { appId: record.id, expected: spec.user });
+    } catch (error) {
+      await this.removeContainerQuietly(record.id);
+      throw error;
+    }
+    runtime.container = { id, running: false };
+    return id;
+  }
+
+  /**
+   * Creates the app's container again (its data, network and name are kept) — with the one-time
+   * start arguments of a version change only while they are not spent — and saves the record.
+   */
+  async recreate(runtime: AppRuntime): Promise<void> {
+    await this.ensureNetwork(runtime.record.id, runtime.record.version);
+    runtime.record.containerId = await this.create(runtime, argsForCreate(runtime.record.firstStartArgs));
+    await this.options.registry.saveRecord(runtime.record);
+  }
+
+  /**
+   * Creates the container for a version change or a settings change: the one-time start
+   * arguments go on the record (so a recreate before the first healthy start keeps them and one
+   * after drops them), and the record is saved with the new container.
+   */
+  async createWithStartArgs(runtime: AppRuntime, extraArgs: readonly string[]): Promise<void> {
+    await this.ensureNetwork(runtime.record.id, runtime.record.version);
+    if (extraArgs.length > 0) runtime.record.firstStartArgs = { args: [...extraArgs], spent: false };
+    else delete runtime.record.firstStartArgs;
+    runtime.record.containerId = await this.create(runtime, extraArgs);
+    await this.options.registry.saveRecord(runtime.record);
+  }
+
+  /** Starts the app's container; Podman's refusal becomes a StartFailed that quotes it. */
+  async start(id: string): Promise<void> {
+    const runtime = this.options.registry.get(id);
+    // A running container holds its own ports (starting it again is a no-op).
+    if (runtime && !runtime.container?.running)
+      await this.assertPortsFree(runtime.manifest, PORT_FREE_GRACE_MS);
+    try {
+      await this.podman.startContainer(containerName(id));
+    } catch (error) {
+      throw new ArchyError(
+        RpcErrorCode.StartFailed,
+        `could not start '${id}': ${error instanceof PodmanError ? error.podmanMessage : (error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Starts the container, forgets the old health and probes the new run. */
+  async startWatched(runtime: AppRuntime): Promise<void> {
+    await this.start(runtime.record.id);
+    runtime.health = undefined;
+    await this.refresh(runtime);
+    this.options.health.watch(runtime);
+  }
+
+  /** Stops the app's container if there is one of ours (no probes, no pending restarts meanwhile). */
+  async stop(runtime: AppRuntime): Promise<void> {
+    const id = runtime.record.id;
+    this.options.health.unwatch(id);
+    if (await this.inspectOwned(id)) {
+      await this.call(`stop '${id}'`, () =>
+        this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+      );
+    }
+    await this.refresh(runtime);
+  }
+
+  /**
+   * Restarts a running container; its `died` event is then the daemon's own (ownRestart), not
+   * a failure of the app.
+   */
+  async restart(runtime: AppRuntime): Promise<void> {
+    const id = runtime.record.id;
+    if (runtime.container?.running) runtime.ownRestart = runtime.container.id;
+    await this.call(`restart '${id}'`, () =>
+      this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+    );
+  }
+
+  async removeContainerQuietly(id: string): Promise<void> {
+    try {
+      await this.podman.removeContainer(containerName(id), { force: true });
+    } catch (error) {
+      this.options.log.warn({ app: id, err: error }, 'could not remove container');
+    }
+  }
+
+  /** Removes the app's container if there is one of ours, and forgets it. */
+  async removeContainer(id: string): Promise<void> {
+    if (await this.inspectOwned(id)) await this.removeContainerQuietly(id);
+    const runtime = this.options.registry.get(id);
+    if (runtime) runtime.container = undefined;
+  }
+
+  /** Removes a container by id whatever its name (a throwaway left by a crash). */
+  async removeById(containerId: string): Promise<void> {
+    await this.podman.removeContainer(containerId, { force: true }).catch(() => false);
+  }
+
+  stopTimeoutSeconds(runtime: AppRuntime): number {
+    return Math.ceil(runtime.manifest.stopTimeout / 1000);
+  }
+
+  // ---- networks, secrets, data --------------------------------------------------------------
+
+  async ensureNetwork(id: string, version: string): Promise<void> {
+    const name = networkName(id);
+    const existing = await this.podman.inspectNetwork(name);
+    if (existing) {
+      if (this.owns(existing.labels)) return;
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `a Podman network named '${name}' exists and is not this daemon's; remove it with 'podman network rm ${name}'`,
+      );
+    }
+    await this.call(`create the network for '${id}'`, () =>
+      this.podman.createNetwork({
+        name,
+        labels: labelsFor(id, version, this.layout.root),
+        // Without isolate, rootless bridge networks can reach each other by IP.
+        options: { isolate: 'true' },
+      }),
+    );
+  }
+
+  async removeNetworkQuietly(id: string): Promise<void> {
+    try {
+      await this.podman.removeNetwork(networkName(id));
+    } catch (error) {
+      this.options.log.warn({ app: id, err: error }, 'could not remove network');
+    }
+  }
+
+  /** Removes the app's network if there is one. */
+  async removeNetwork(id: string): Promise<void> {
+    if (await this.podman.inspectNetwork(networkName(id))) await this.removeNetworkQuietly(id);
+  }
+
+  async removePodmanSecrets(id: string): Promise<void> {
+    try {
+      await removePodmanSecrets(this.podman, id, { [LABEL.dataDir]: this.layout.root });
+    } catch (error) {
+      this.options.log.warn({ app: id, err: error }, 'could not remove the Podman secrets');
+    }
+  }
+
+  /** Creates the app's data dir and volume dirs, refusing links planted where they belong. */
+  async prepareDataDirs(manifest: AppManifest): Promise<void> {
+    // Before mkdir -p, which would follow a symlink planted where a volume dir belongs.
+    await assertVolumeDirsSafe(this.layout, manifest);
+    await mkdir(this.layout.appDataDir(manifest.id), { recursive: true, mode: 0o700 });
+    for (const volume of manifest.volumes ?? []) {
+      await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  async pullImage(id: string, image: string): Promise<void> {
+    if (await this.podman.imageExists(image)) return;
+    const tlsVerify = !this.options.insecureRegistries.has(registryHost(image));
+    try {
+      await this.podman.pullImage(image, {
+        tlsVerify,
+        onProgress: (progress) => this.options.events.emit('pull-progress', { id, image, ...progress }),
+      });
+    } catch (error) {
+      const detail = error instanceof PodmanError ? error.podmanMessage : (error as Error).message;
+      const hint = tlsVerify
+        ? 'check the image name and that its registry is reachable (a plain-HTTP registry must be listed in ARCHY_INSECURE_REGISTRIES)'
+        : 'check the image name and that its registry is reachable';
+      throw new ArchyError(RpcErrorCode.ImageUnavailable, `could not pull ${image}: ${detail}; ${hint}`, {
+        cause: error,
+      });
+    }
+  }
+
+  // ---- ports --------------------------------------------------------------------------------
+
+  /** At install: no other app claims these host ports, and nothing else holds them. */
+  async checkPortsAvailable(manifest: AppManifest): Promise<void> {
+    for (const [index, port] of (manifest.ports ?? []).entries()) {
+      const other = this.options.registry.appUsingPort(port.host, port.protocol, manifest.id);
+      if (other) {
+        throw new ArchyError(
+          RpcErrorCode.Conflict,
+          `host port ${port.host}/${port.protocol} (ports[${index}].host) is already used by app '${other.record.id}'; choose another host port in the manifest`,
+        );
+      }
+    }
+    await this.assertPortsFree(manifest, 0);
+  }
+
+  /** Reserved or taken host ports refused, naming who has them; at install and at every start. */
+  assertPortsFree(manifest: AppManifest, graceMs: number): Promise<void> {
+    return assertHostPortsFree(manifest.ports ?? [], {
+      reserved: this.options.reservedPorts?.() ?? [],
+      graceMs,
+      appUsing: (port, protocol) =>
+        this.options.registry.appUsingPort(port, protocol, manifest.id)?.record.id,
+    });
+  }
+
+  // ---- logs ---------------------------------------------------------------------------------
+
+  async *logs(
+    id: string,
+    request: { follow: boolean; tail?: number; signal?: AbortSignal },
+  ): AsyncIterable<LogLine> {
+    try {
+      for await (const line of this.podman.containerLogs(containerName(id), request)) {
+        yield { stream: line.stream, line: line.line };
+      }
+    } catch (error) {
+      if (request.signal?.aborted) return;
+      throw this.failure(error, `read the logs of '${id}'`);
+    }
+  }
+
+  /** The container's last `count` log lines; empty when they cannot be read (context only). */
+  async lastLogLines(id: string, count: number): Promise<string[]> {
+    const lines: string[] = [];
+    try {
+      for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: count })) {
+        lines.push(line.line);
+      }
+    } catch {
+      // Context for the user only.
+    }
+    return lines.slice(-count);
+  }
+
+  /** The StartFailed for a container that exited right after starting, quoting its decisive output. */
+  async exitedAtOnce(runtime: AppRuntime): Promise<ArchyError> {
+    const id = runtime.record.id;
+    // Podman records the exit code a moment after the state flips; ask once more if it's missing.
+    const code = runtime.container?.exitCode ?? (await this.inspectOwned(id))?.State.ExitCode;
+    const output = decisiveExitOutput(await this.lastLogLines(id, EXIT_OUTPUT_TAIL), {
+      bitcoin: runtime.manifest.bitcoin !== undefined,
+      approvedArgs: argsForCreate(runtime.record.firstStartArgs),
+    });
+    return new ArchyError(
+      RpcErrorCode.StartFailed,
+      `'${id}' exited${code !== undefined ? ` with status ${code}` : ''} right after starting${describeExitOutput(output)}`,
+      { data: { exitCode: code, logs: output.lines } },
+    );
+  }
+
+  // ---- errors -------------------------------------------------------------------------------
+
+  /** Runs a Podman call, turning its failure into an error that says what we were doing. */
+  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.failure(error, what);
+    }
+  }
+
+  failure(error: unknown, what: string): ArchyError {
+    if (error instanceof ArchyError) return error;
+    const detail = error instanceof PodmanError ? error.podmanMessage : (error as Error).message;
+    return new ArchyError(RpcErrorCode.PodmanError, `could not ${what}: ${detail}`, { cause: error });
+  }
+}
