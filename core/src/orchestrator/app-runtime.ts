@@ -25,6 +25,11 @@ export interface AppRuntime {
   message?: string;
   restartCount: number;
   /**
+   * Deaths of its containers the daemon did not cause, and the last one's exit code: a wait can
+   * tell that the app died meanwhile even when Podman's restart policy already brought it back.
+   */
+  deaths?: { count: number; exitCode?: number };
+  /**
    * The container the daemon itself is restarting (an unhealthy app, or repaired port
    * forwarding): its next `died` event is that restart's, not a failure of the app.
    */

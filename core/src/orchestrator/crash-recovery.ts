@@ -114,6 +114,10 @@ export class CrashRecovery {
       ...(runtime.container?.startedAt ? { startedAt: runtime.container.startedAt } : {}),
     };
     runtime.podmanRestart = undefined;
+    runtime.deaths = {
+      count: (runtime.deaths?.count ?? 0) + 1,
+      ...(runtime.container.exitCode !== undefined && { exitCode: runtime.container.exitCode }),
+    };
     this.options.health.unwatch(runtime.record.id);
     // A death the user did not ask for goes to the supervisor, which restarts or gives up.
     if (runtime.transition || runtime.record.desired !== 'running' || runtime.record.phase !== 'installed')

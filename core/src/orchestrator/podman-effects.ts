@@ -396,10 +396,10 @@ export class PodmanEffects {
   }
 
   /** The StartFailed for a container that exited right after starting, quoting its decisive output. */
-  async exitedAtOnce(runtime: AppRuntime): Promise<ArchyError> {
+  async exitedAtOnce(runtime: AppRuntime, exitCode?: number): Promise<ArchyError> {
     const id = runtime.record.id;
     // Podman records the exit code a moment after the state flips; ask once more if it's missing.
-    const code = runtime.container?.exitCode ?? (await this.inspectOwned(id))?.State.ExitCode;
+    const code = exitCode ?? runtime.container?.exitCode ?? (await this.inspectOwned(id))?.State.ExitCode;
     const output = decisiveExitOutput(await this.lastLogLines(id, EXIT_OUTPUT_TAIL), {
       bitcoin: runtime.manifest.bitcoin !== undefined,
       approvedArgs: argsForCreate(runtime.record.firstStartArgs),

@@ -25,6 +25,9 @@ const GAP_CAP_MS = 200;
 
 export type Readiness = { ok: true } | { ok: false; why: string };
 
+/** How many times the app's containers died on their own so far. */
+const deathsOf = (runtime: AppRuntime): number => runtime.deaths?.count ?? 0;
+
 export class ReadinessWaits {
   constructor(
     private readonly registry: AppRegistry,
@@ -49,14 +52,15 @@ export class ReadinessWaits {
    */
   async settle(runtime: AppRuntime): Promise<void> {
     const id = runtime.record.id;
+    const deaths = deathsOf(runtime);
     await this.until(runtime, Date.now() + SETTLE_MS, GAP_CAP_MS, async () => {
-      await this.assertRunning(runtime);
+      await this.assertRunning(runtime, deaths);
       if (runtime.manifest.health && runtime.health?.status !== 'healthy') await this.health.probeNow(id);
       return undefined;
     });
     // Events can lag behind the exit: ask Podman once at the end of the window.
     await this.effects.refresh(runtime);
-    if (!runtime.container?.running) throw await this.effects.exitedAtOnce(runtime);
+    await this.assertRunning(runtime, deaths);
   }
 
   /** An install's wait for its first healthy probe (bounded); a slow app is returned as starting. */
@@ -67,8 +71,9 @@ export class ReadinessWaits {
       Date.now() + Math.min(READY_WAIT_CAP_MS, health.startPeriod + health.interval * health.retries);
     // A healthy answer means the app works; a later exit is a crash for the supervisor to
     // handle, not an install that failed. Past the deadline the monitor keeps probing.
+    const deaths = deathsOf(runtime);
     await this.until(runtime, deadline, GAP_CAP_MS, async () => {
-      await this.assertRunning(runtime);
+      await this.assertRunning(runtime, deaths);
       return (await this.health.probeNow(runtime.record.id))?.ok ? true : undefined;
     });
   }
@@ -92,14 +97,17 @@ export class ReadinessWaits {
       health.startPeriod + health.interval * health.retries,
     );
     let last = 'no probe answered yet';
+    const deaths = deathsOf(runtime);
     const outcome = await this.until<Readiness>(
       runtime,
       Date.now() + boundMs,
       Math.min(500, health.interval),
       async () => {
         if (!runtime.container?.running) await this.effects.refresh(runtime);
-        if (!runtime.container?.running) {
-          const code = runtime.container?.exitCode;
+        const died = deathsOf(runtime) > deaths;
+        if (died) await this.stopRestarted(runtime);
+        if (died || !runtime.container?.running) {
+          const code = died ? runtime.deaths?.exitCode : runtime.container?.exitCode;
           return { ok: false, why: `it exited${code !== undefined ? ` with status ${code}` : ''}` };
         }
         const result = await this.health.probeNow(runtime.record.id);
@@ -140,11 +148,27 @@ export class ReadinessWaits {
     }
   }
 
-  /** The container is running, or (confirmed by one inspect) the StartFailed for its exit. */
-  private async assertRunning(runtime: AppRuntime): Promise<void> {
+  /**
+   * The container is running and has not died since the wait began (`deaths`), or the
+   * StartFailed for its exit — even when Podman's restart policy already brought it back: an app
+   * that dies at once failed to start, and is stopped again so it stays as the failure says.
+   */
+  private async assertRunning(runtime: AppRuntime, deaths: number): Promise<void> {
+    if (deathsOf(runtime) > deaths) {
+      await this.stopRestarted(runtime);
+      throw await this.effects.exitedAtOnce(runtime, runtime.deaths?.exitCode);
+    }
     if (runtime.container?.running) return;
     await this.effects.refresh(runtime);
     if (!runtime.container?.running) throw await this.effects.exitedAtOnce(runtime);
+  }
+
+  /** Stops a container Podman's restart policy started again after a death during a wait. */
+  private async stopRestarted(runtime: AppRuntime): Promise<void> {
+    await this.effects.refresh(runtime);
+    if (!runtime.container?.running) return;
+    runtime.ownRestart = runtime.container.id;
+    await this.effects.stop(runtime);
   }
 
   /**
