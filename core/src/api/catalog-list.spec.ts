@@ -10,8 +10,8 @@ import { AppConfigStore } from '../orchestrator/app-config.js';
 import { CatalogService } from '../orchestrator/catalog-service.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
-import { AppVersionControl } from '../orchestrator/version-control.js';
-import type { VersionSwitch } from '../orchestrator/version-switch.js';
+import { AppVersionControl } from '../versions/version-control.js';
+import type { VersionSwitch } from '../versions/version-switch.js';
 
 // `catalog-list` as the method table binds it: the bundled manifests, marked installed or not, each
 // with the versions of the repo's real signed catalog (verified on load) and the update the daemon

@@ -30,7 +30,7 @@ import type { CatalogService } from './catalog-service.js';
 import type { DataLayout } from './data-layout.js';
 import { argsForCreate } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';
-import type { IntentJournal } from './intent-journal.js';
+import type { IntentJournal } from '../versions/intent-journal.js';
 import type { InstallRequest } from './lifecycle.js';
 import { stepsByApp } from './plan-steps.js';
 import type { PodmanEffects } from './podman-effects.js';

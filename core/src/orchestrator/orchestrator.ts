@@ -52,15 +52,15 @@ import { HealthWatch } from './health-watch.js';
 import type { ReservedPort } from './host-ports.js';
 import type { ImageTrust } from './image-trust.js';
 import { InstallFlow } from './install-flow.js';
-import { IntentJournal } from './intent-journal.js';
+import { IntentJournal } from '../versions/intent-journal.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { PodmanEffects } from './podman-effects.js';
 import { ReadinessWaits } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { Supervisor } from './supervisor.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
-import { AppVersionControl } from './version-control.js';
-import { VersionSwitch, type AppOperations } from './version-switch.js';
+import { AppVersionControl } from '../versions/version-control.js';
+import { VersionSwitch, type AppOperations } from '../versions/version-switch.js';
 
 export { manifestOfRecord } from './manifest-of-record.js';
 

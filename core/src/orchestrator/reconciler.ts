@@ -18,7 +18,7 @@ import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import { staleVolumeMounts } from './container-mounts.js';
 import type { DataLayout } from './data-layout.js';
 import type { HealthWatch } from './health-watch.js';
-import type { Intent } from './intent-journal.js';
+import type { Intent } from '../versions/intent-journal.js';
 import type { LocalImagesIndex } from './built-images.js';
 import { manifestOfRecord } from './manifest-of-record.js';
 import { LABEL } from './naming.js';
@@ -27,7 +27,7 @@ import { unforwardedPorts } from './port-forwarding.js';
 import type { ReadinessWaits } from './readiness.js';
 import { nextStep, type ReconcileTrigger } from './reconcile-step.js';
 import type { Supervisor } from './supervisor.js';
-import type { VersionSwitch } from './version-switch.js';
+import type { VersionSwitch } from '../versions/version-switch.js';
 
 /** How often every app is compared with Podman even when no event said anything changed. */
 export const RESYNC_INTERVAL_MS = 60_000;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IntentJournal } from './intent-journal.js';
+import { IntentJournal } from '../versions/intent-journal.js';
 
 let dir: string;
 let journal: IntentJournal;

@@ -38,15 +38,15 @@ import {
 import type { AppManifest } from '../manifest/index.js';
 import { compareAppVersions, parseAppVersion } from '../resolver/index.js';
 import { ArchyError, notFound } from '../util/errors.js';
-import type { AppConfigStore } from './app-config.js';
-import type { AppRecord } from './app-record.js';
-import { runKey, toStatus, type AppRuntime } from './app-runtime.js';
-import type { CatalogService } from './catalog-service.js';
-import type { BitcoinDatadirs } from './bitcoin-datadir.js';
-import { decisiveExitOutput, EXIT_OUTPUT_TAIL, type ExitOutput } from './exit-output.js';
-import type { Intent, IntentJournal, IntentVersion } from './intent-journal.js';
-import type { ChangeActor } from './lifecycle.js';
-import type { PauseHook } from './test-pause.js';
+import type { AppConfigStore } from '../orchestrator/app-config.js';
+import type { AppRecord } from '../orchestrator/app-record.js';
+import { runKey, toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
+import type { CatalogService } from '../orchestrator/catalog-service.js';
+import type { BitcoinDatadirs } from '../orchestrator/bitcoin-datadir.js';
+import { decisiveExitOutput, EXIT_OUTPUT_TAIL, type ExitOutput } from '../orchestrator/exit-output.js';
+import type { Intent, IntentJournal, IntentVersion } from '../versions/intent-journal.js';
+import type { ChangeActor } from '../orchestrator/lifecycle.js';
+import type { PauseHook } from '../orchestrator/test-pause.js';
 import { pathExists } from '../util/path-exists.js';
 
 /** What the version switch needs from the orchestrator: its effects, never its decisions. */

@@ -17,10 +17,10 @@ import { availableUpdate, versionsForManifest } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AuditRecord } from '../security/audit/index.js';
 import { ArchyError } from '../util/errors.js';
-import type { AppConfigStore } from './app-config.js';
-import type { CatalogService } from './catalog-service.js';
-import type { ChangeActor, VersionControl } from './lifecycle.js';
-import type { VersionSwitch } from './version-switch.js';
+import type { AppConfigStore } from '../orchestrator/app-config.js';
+import type { CatalogService } from '../orchestrator/catalog-service.js';
+import type { ChangeActor, VersionControl } from '../orchestrator/lifecycle.js';
+import type { VersionSwitch } from '../versions/version-switch.js';
 
 export interface VersionControlOptions {
   catalog: CatalogService;
