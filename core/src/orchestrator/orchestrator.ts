@@ -10,7 +10,10 @@
 //   bitcoin-start-guard  the version guard, markers and one-time start arguments
 //   versions (../versions)  set-version, update, Core ⇄ Knots, crash recovery of those
 
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeIfEmptyTree } from '../util/empty-tree.js';
+import { pathExists } from '../util/path-exists.js';
 import type { Logger } from 'pino';
 import {
   RpcErrorCode,
@@ -457,7 +460,9 @@ export class Orchestrator implements AppLifecycle {
       containerVersion: (id) => effects.containerVersion(id),
       bundledManifest: (id) => this.bundled.manifest(id),
       appDataDir: (id) => this.layout.appDataDir(id),
-      volumeDir: (id, volume) => this.layout.volumeDir(id, volume),
+      hasAppData: (id) => pathExists(this.layout.appDataDir(id)),
+      clearEmptyAppData: (id) => removeIfEmptyTree(this.layout.appDataDir(id)),
+      moveAppData: (fromId, toId) => rename(this.layout.appDataDir(fromId), this.layout.appDataDir(toId)),
       copySecrets: async (from, to) => {
         if (!secrets) return;
         for (const name of await secrets.list(from)) {

@@ -8,8 +8,8 @@ import type { AppManifest } from '../manifest/index.js';
 import { AppConfigStore } from '../orchestrator/app-config.js';
 import { CatalogService } from '../orchestrator/catalog-service.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
-import { AppVersionControl } from '../versions/version-control.js';
-import type { VersionSwitch } from '../versions/version-switch.js';
+import { AppVersionControl } from './version-control.js';
+import type { VersionSwitch } from './version-switch.js';
 
 // The auto-updater's decision, with a real catalog service (signed catalogs on disk, verified at
 // load) and real app configs; the version switch itself only records what it was asked to do.

@@ -20,7 +20,7 @@ import { ArchyError } from '../util/errors.js';
 import type { AppConfigStore } from '../orchestrator/app-config.js';
 import type { CatalogService } from '../orchestrator/catalog-service.js';
 import type { ChangeActor, VersionControl } from '../orchestrator/lifecycle.js';
-import type { VersionSwitch } from '../versions/version-switch.js';
+import type { VersionSwitch } from './version-switch.js';
 
 export interface VersionControlOptions {
   catalog: CatalogService;

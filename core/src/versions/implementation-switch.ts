@@ -1,0 +1,248 @@
+// The Bitcoin Core ⇄ Knots switch: the source app's datadir becomes the target app's (renamed,
+// never copied or merged), its RPC secrets are copied, and only one of the two ever runs. The
+// deciding (both are Bitcoin nodes, the target is not installed and has no data, nothing depends
+// on the source, the version plan) is done first; then the steps, each announced in the journal:
+//
+//   stop-source → remove-source → move-data → create-target → start-target → commit
+//                                                       (or, target not healthy: → restore)
+//
+// recovery-table.ts says what a crash at each step does.
+
+import { RpcErrorCode, type RpcMethods, type VersionChangeResult } from '../api/contract.js';
+import { applyBitcoinSettings } from '../bitcoin/chain-settings.js';
+import {
+  implementationName,
+  planImplementationSwitch,
+  type BitcoinImplementation,
+} from '../bitcoin/index.js';
+import { chooseCatalogVersion } from '../catalog/index.js';
+import type { AppManifest } from '../manifest/index.js';
+import type { AppRecord } from '../orchestrator/app-record.js';
+import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
+import { ArchyError, notFound } from '../util/errors.js';
+import type { AppOperations } from './app-operations.js';
+import type { IntentVersion, SwitchIntent } from './intent-journal.js';
+import type { SwitchStep } from './step-names.js';
+import { checked, quoted, versionOf, type VersionSteps, type VersionSwitchOptions } from './version-steps.js';
+
+export class ImplementationSwitch {
+  constructor(
+    private readonly options: VersionSwitchOptions,
+    private readonly steps: VersionSteps,
+  ) {}
+
+  private get ops(): AppOperations {
+    return this.options.ops;
+  }
+
+  switchImplementation(
+    params: RpcMethods['package.switch-implementation']['params'],
+  ): Promise<VersionChangeResult> {
+    const { from: fromId, to: toId } = params;
+    return this.ops.onQueue(fromId, () =>
+      this.ops.onQueue(toId, async () => {
+        const source = this.ops.find(fromId);
+        if (!source) throw notFound(fromId);
+        const sourceBitcoin = source.manifest.bitcoin;
+        if (!sourceBitcoin) {
+          throw new ArchyError(
+            RpcErrorCode.InvalidParams,
+            `'${fromId}' is not a Bitcoin node; only Core ⇄ Knots can be switched`,
+          );
+        }
+        if (this.ops.find(toId)) {
+          throw new ArchyError(
+            RpcErrorCode.Conflict,
+            `'${toId}' is installed already; a switch moves ${fromId}'s datadir to a new install of ${toId}. Remove ${toId} first (its data is kept)`,
+          );
+        }
+        const bundled = await this.ops.bundledManifest(toId);
+        // The node keeps its chain and pruning across the switch: the same datadir, the same settings.
+        const target = source.record.bitcoin
+          ? { ...bundled, manifest: applyBitcoinSettings(bundled.manifest, source.record.bitcoin) }
+          : bundled;
+        const targetBitcoin = target.manifest.bitcoin;
+        if (!targetBitcoin || targetBitcoin.implementation === sourceBitcoin.implementation) {
+          throw new ArchyError(
+            RpcErrorCode.InvalidParams,
+            `'${toId}' is not the other Bitcoin implementation than ${implementationName(sourceBitcoin.implementation)}; switch between bitcoin-core and bitcoin-knots`,
+          );
+        }
+        const dependents = this.ops.dependentsOf(fromId);
+        if (dependents.length > 0) {
+          throw new ArchyError(
+            RpcErrorCode.Conflict,
+            `${dependents.join(', ')} use${dependents.length === 1 ? 's' : ''} ${fromId}; remove ${dependents.length === 1 ? 'it' : 'them'} before switching, and install again afterwards`,
+          );
+        }
+        await this.checkTargetDataDirFree(toId);
+        const entry = this.steps.catalogEntry(toId);
+        const chosen = chooseCatalogVersion(entry, target.manifest.image, params.version);
+        const plan = checked(
+          planImplementationSwitch({
+            appId: toId,
+            from: { implementation: sourceBitcoin.implementation, version: source.record.version },
+            to: {
+              implementation: targetBitcoin.implementation as BitcoinImplementation,
+              version: chosen.version,
+            },
+            facts: await this.options.bitcoinDatadirs.inspect(source.manifest, fromId),
+            ...(params.confirmSwitch !== undefined && { confirmSwitch: params.confirmSwitch }),
+            ...(params.confirmDowngrade !== undefined && { confirmDowngrade: params.confirmDowngrade }),
+            ...(params.confirmResync !== undefined && { confirmResync: params.confirmResync }),
+          }),
+        );
+        const runImage = await this.ops.provideImage(
+          { ...source, record: { ...source.record, id: toId }, manifest: target.manifest },
+          chosen,
+        );
+        const from = versionOf(source.record);
+        const to: IntentVersion = {
+          id: toId,
+          version: chosen.version,
+          image: chosen.image,
+          runImage,
+          ...(chosen.digest !== undefined && { catalogDigest: chosen.digest }),
+        };
+        const { runtime, progress } = await this.runSwitch(source, target, from, to, plan.startArgs);
+        return {
+          status: toStatus(runtime),
+          from,
+          to,
+          ...(plan.warning !== undefined && { warning: plan.warning }),
+          ...(plan.startArgs.length > 0 && { startArgs: plan.startArgs }),
+          ...(progress !== undefined && { progress }),
+        };
+      }),
+    );
+  }
+
+  /** The target app's data dir must not exist yet, or hold nothing: a switch never merges or overwrites data. */
+  private async checkTargetDataDirFree(toId: string): Promise<void> {
+    if (await this.ops.clearEmptyAppData(toId)) return;
+    const dir = this.ops.appDataDir(toId);
+    throw new ArchyError(
+      RpcErrorCode.Conflict,
+      `${dir} holds data from an earlier install of ${toId}; a switch never overwrites data. Move it away (or 'archy remove ${toId} --purge --yes' if it is not needed) and try again`,
+    );
+  }
+
+  private async runSwitch(
+    source: AppRuntime,
+    target: { manifest: AppManifest; yaml: string; file: string },
+    from: IntentVersion,
+    to: IntentVersion,
+    startArgs: string[],
+  ): Promise<{ runtime: AppRuntime; progress: string | undefined }> {
+    const startedAt = new Date().toISOString();
+    const intent: Omit<SwitchIntent, 'updatedAt' | 'startedAt' | 'step'> = {
+      op: 'switch-implementation',
+      app: to.id,
+      from,
+      to,
+      ...(startArgs.length > 0 && { startArgs }),
+    };
+    const step = (name: SwitchStep) => this.steps.announce({ ...intent, step: name, startedAt });
+    source.transition = 'stopping';
+    this.ops.publish(source);
+
+    // The conflict guard: the source is stopped (and told to stay stopped) before the target exists.
+    await step('stop-source');
+    source.record.desired = 'stopped';
+    await this.ops.saveRecord(source.record);
+    await this.ops.stopContainer(source);
+    await step('remove-source');
+    await this.ops.removeContainer(from.id);
+    await step('move-data');
+    await this.ops.moveAppData(from.id, to.id);
+    await this.ops.copySecrets(from.id, to.id);
+    await step('create-target');
+    const record: AppRecord = {
+      id: to.id,
+      manifestYaml: target.yaml,
+      manifestFile: target.file,
+      version: to.version,
+      image: to.image,
+      ...(to.runImage !== undefined && { runImage: to.runImage }),
+      ...(to.catalogDigest !== undefined && { catalogDigest: to.catalogDigest }),
+      ...(source.record.bitcoin && { bitcoin: source.record.bitcoin }),
+      phase: 'installed',
+      desired: 'running',
+      installedAt: new Date().toISOString(),
+      // The data came from the source app: a rollback must move it back, never delete it.
+      createdDataDir: false,
+    };
+    const runtime: AppRuntime = {
+      record,
+      manifest: target.manifest,
+      transition: 'updating',
+      restartCount: 0,
+    };
+    await this.ops.saveRecord(record);
+    this.ops.adopt(runtime);
+    this.ops.publish(runtime);
+    const failure = await this.steps.bringUp(runtime, startArgs, () => step('start-target'));
+    if (failure === undefined) {
+      await step('commit');
+      await this.finish(from.id, runtime);
+      await this.steps.dropFirstStartArgs(runtime);
+      const progress = await this.steps.afterReindex(runtime, startArgs);
+      runtime.transition = undefined;
+      this.ops.publish(runtime);
+      await this.options.journal.clear(to.id);
+      this.options.log('info', { from: from.id, to: to.id, version: to.version }, 'switched implementation');
+      return { runtime, progress };
+    }
+    const output = await this.steps.exitOutput(runtime, startArgs);
+    await step('restore');
+    await this.undo(from.id, to.id);
+    await this.options.journal.clear(to.id);
+    const restored = this.ops.find(from.id);
+    if (restored) {
+      restored.transition = undefined;
+      await this.steps.markRestored(restored);
+      await this.ops.createContainer(restored, []);
+      await this.ops.startContainer(restored);
+      this.ops.publish(restored);
+    }
+    throw new ArchyError(
+      RpcErrorCode.StartFailed,
+      `${to.id} ${to.version} did not become healthy (${failure}); ${from.id} ${from.version} was restored with the same data.${quoted(`Last log lines of ${to.id}`, output)}`,
+      { data: { logs: output.lines, restored: from.id } },
+    );
+  }
+
+  /** The source app is gone for good: its record, network and Podman secrets; its data lives on under the target. */
+  async finish(fromId: string, target: AppRuntime): Promise<void> {
+    await this.ops.deleteRecord(fromId);
+    await this.ops.removeContainer(fromId);
+    await this.ops.removeNetwork(fromId);
+    await this.ops.removePodmanSecrets(fromId);
+    this.ops.forget(fromId);
+    await this.ops.saveRecord(target.record);
+    await this.ops.writeDefaultAppConfig(target.record.id);
+    await this.steps.writeMarker(target);
+  }
+
+  /** Target out, data back under the source, source wanted running again. Safe to run twice. */
+  async undo(fromId: string, toId: string): Promise<void> {
+    const target = this.ops.find(toId);
+    if (target) await this.ops.stopContainer(target).catch(() => undefined);
+    await this.ops.removeContainer(toId);
+    await this.ops.removeNetwork(toId);
+    await this.ops.removePodmanSecrets(toId);
+    await this.ops.deleteRecord(toId);
+    this.ops.forget(toId);
+    await moveDataBack(this.ops, fromId, toId);
+    const source = this.ops.find(fromId);
+    if (source) {
+      source.record.desired = 'running';
+      await this.ops.saveRecord(source.record);
+    }
+  }
+}
+
+/** The data under the target goes back to the source — unless it is there already (a move never overwrites). */
+export async function moveDataBack(ops: AppOperations, fromId: string, toId: string): Promise<void> {
+  if ((await ops.hasAppData(toId)) && !(await ops.hasAppData(fromId))) await ops.moveAppData(toId, fromId);
+}
