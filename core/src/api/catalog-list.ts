@@ -8,7 +8,7 @@ import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { displayVersion } from '../versions/version-control.js';
 import { settingsOfManifest } from '../bitcoin/chain-settings.js';
 import { byCodeUnits } from '../util/compare.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 
 export async function listCatalog(lifecycle: AppLifecycle): Promise<{ apps: CatalogEntry[] }> {
   const [manifests, installed] = await Promise.all([

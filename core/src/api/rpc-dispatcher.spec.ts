@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RpcErrorCode } from './contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { RpcDispatcher, type RpcMethod } from './rpc-dispatcher.js';
 import { editDistance, nearestName } from './nearest-name.js';
 
@@ -42,7 +42,7 @@ const methods: Record<string, RpcMethod> = {
   'refuses-with-archy-error': {
     invoke: async () => {
       throw new ArchyError(RpcErrorCode.Conflict, "app 'lnd' needs 'bitcoin-node'; install one first", {
-        data: { missing: 'bitcoin-node' },
+        data: { dependent: 'lnd', requested: 'bitcoin-node' },
       });
     },
   },
@@ -217,7 +217,7 @@ describe('RpcDispatcher', () => {
       error: {
         code: RpcErrorCode.Conflict,
         message: "app 'lnd' needs 'bitcoin-node'; install one first",
-        data: { missing: 'bitcoin-node' },
+        data: { dependent: 'lnd', requested: 'bitcoin-node' },
       },
     });
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ZodError } from 'zod';
 import { RpcErrorCode } from './contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { nearestName } from './nearest-name.js';
 
 // JSON-RPC 2.0 (https://www.jsonrpc.org/specification) over a table of methods. No HTTP in here:

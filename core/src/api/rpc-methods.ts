@@ -8,7 +8,7 @@ import {
 } from './contract.js';
 import type { AppLifecycle, VersionControl } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';

@@ -22,7 +22,7 @@ import { auditObserver } from './audit-observer.js';
 import { zodOnlySchemaController } from './zod-only-schema-controller.js';
 import { BEARER_ONLY_METHODS, createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { AUTH_PATH_PREFIX, webAuthRoutes, webRequest, WS_PROTOCOL, type WebAuth } from './web-auth/index.js';
 
 export const RPC_PATH = '/rpc/v1';

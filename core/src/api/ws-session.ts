@@ -2,7 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import { ZodError } from 'zod';
 import { RpcErrorCode, type DaemonEventName, type WsEventMessage } from './contract.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { describeIssues } from './rpc-dispatcher.js';
 import { DEFAULT_LOG_TAIL } from './rpc-methods.js';
 import { parseWsClientMessage, type WsServerMessage } from './ws-protocol.js';

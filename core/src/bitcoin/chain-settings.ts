@@ -5,9 +5,8 @@
 // Ports are bitcoind's defaults per chain (chainparamsbase.cpp / chainparams.cpp in Bitcoin Core):
 // main 8332/8333, testnet4 48332/48333, signet 38332/38333, regtest 18443/18444.
 
-import { RpcErrorCode, type BitcoinNetwork, type BitcoinSettings } from '../api/contract.js';
+import { ArchyError, RpcErrorCode, type BitcoinNetwork, type BitcoinSettings } from '../kernel/index.js';
 import type { AppManifest, ChainNetwork } from '../manifest/index.js';
-import { ArchyError } from '../util/errors.js';
 
 interface ChainParams {
   /** bitcoind's -chain= value. */

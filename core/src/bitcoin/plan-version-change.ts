@@ -13,8 +13,7 @@
 // installing onto kept data, start, restart, the supervisor's restart, an import — with the same
 // rules, confirmations and one-time flags as a version change.
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode, type ConfirmationNeeded } from '../kernel/index.js';
 import type { DatadirFacts } from './datadir-inspect.js';
 import {
   directionOf,
@@ -34,7 +33,8 @@ import {
   type BitcoinVersion,
 } from './version.js';
 
-export type ConfirmationNeeded = 'nothing' | 'confirmation' | 'typed-confirmation';
+// The kernel's type: a refusal carries it in its `data`.
+export type { ConfirmationNeeded };
 
 export interface VersionChangePlan {
   kind: ChangeDirection;

@@ -9,8 +9,7 @@
 //   git adds `-<commit>` (`v29.99.0-4b1d48a6866b`) and maybe `-dirty`.
 // This module is the one grammar for all of them; the resolver's range checks build on it.
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 
 export type BitcoinImplementation = 'core' | 'knots';
 

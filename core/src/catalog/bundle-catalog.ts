@@ -13,8 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { CATALOG_FILE, ROOT_FILE } from './catalog-store.js';
 import {
   addVersion,

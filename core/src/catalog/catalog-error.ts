@@ -1,16 +1,13 @@
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import {
+  ArchyError,
+  RpcErrorCode,
+  type CatalogRefusalData,
+  type CatalogRefusalReason,
+} from '../kernel/index.js';
 
-/**
- * Why catalog metadata was refused. Travels in the error's `data.reason` so the store, API and UI
- * can tell a freeze from a rollback without parsing messages (and without a new RPC code).
- */
-export type CatalogRefusalReason =
-  'malformed' | 'signatures' | 'expired' | 'rollback' | 'root-rotation' | 'unavailable';
-
-export interface CatalogRefusalData {
-  reason: CatalogRefusalReason;
-}
+// Why catalog metadata was refused travels in the error's `data.reason` so the store, API and UI can
+// tell a freeze from a rollback without parsing messages; the kernel types it.
+export type { CatalogRefusalData, CatalogRefusalReason };
 
 /** Conflict: the metadata offered conflicts with what this node trusts. */
 export function catalogRefused(reason: CatalogRefusalReason, message: string, cause?: unknown): ArchyError {

@@ -21,7 +21,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { catalogRefusalReason, catalogRefused, type CatalogRefusalReason } from './catalog-error.js';
 import type { Catalog, DroppedEntry } from './catalog-schema.js';
 import { fetchMetadata } from './fetch-metadata.js';

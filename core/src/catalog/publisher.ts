@@ -5,11 +5,10 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { isFloatingTag, parseImageReference } from '../manifest/index.js';
 import { compareAppVersions } from '../resolver/index.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
-import { ArchyError } from '../util/errors.js';
 import { IMAGE_KEY_ID_PATTERN, sameRepository } from './catalog-schema.js';
 import {
   keyIdOf,

@@ -5,7 +5,7 @@
 
 import { catalogRefused } from './catalog-error.js';
 import { parseRoot, validSigners, type Envelope, type RoleName, type RootSigned } from './signed-metadata.js';
-import type { ArchyError } from '../util/errors.js';
+import type { ArchyError } from '../kernel/index.js';
 
 /** One step (§5.3.4–5.3.6): `candidate` becomes the trusted root only if it chains to `current`. */
 export function rotateTo(

@@ -1,8 +1,7 @@
 // Which catalog version an install or set-version uses: the one asked for, or the default — and
 // only ever an image in the manifest's own repository, so a catalog cannot swap in another image.
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { sameRepository, type CatalogApp, type CatalogVersion } from './catalog-schema.js';
 
 /** The versions of `app` whose image is in the manifest's repository, newest first. */

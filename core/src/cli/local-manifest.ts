@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { RpcErrorCode } from '../api/contract.js';
+import { errorDataFor, RpcErrorCode } from '../api/contract.js';
 import type { ManifestIssue } from '../manifest/index.js';
 import { CliError } from './cli-error.js';
 
@@ -63,8 +63,9 @@ export async function readManifestText(file: string): Promise<string> {
  * with the file name the user typed, so the lines read as if checked here).
  */
 export async function manifestRefusal(error: unknown): Promise<unknown> {
-  if (!(error instanceof CliError) || error.rpcCode !== RpcErrorCode.InvalidManifest) return error;
-  const issues = (error.data as { issues?: ManifestIssue[] } | undefined)?.issues;
+  if (!(error instanceof CliError)) return error;
+  const data = errorDataFor({ code: error.rpcCode, data: error.data }, RpcErrorCode.InvalidManifest);
+  const issues = data && 'issues' in data ? data.issues : undefined;
   if (!Array.isArray(issues) || issues.length === 0) return error;
   const { formatIssues } = await import('../manifest/errors.js');
   return new InvalidManifestError(issues, formatIssues(issues), error);

@@ -9,7 +9,7 @@
 // would show in `ps`. nc reads the request, credentials included, from its stdin.
 
 import { request } from 'node:http';
-import type { ChainSync } from '../api/contract.js';
+import type { ChainSync } from '../kernel/index.js';
 import { blockchainInfoSync } from './bitcoin-sync.js';
 
 export interface RpcCredentials {

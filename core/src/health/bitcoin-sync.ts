@@ -2,7 +2,7 @@
 // answer. The probe already has the answer in hand every interval, so reporting progress costs
 // nothing extra — no second RPC connection.
 
-import type { ChainSync } from '../api/contract.js';
+import type { ChainSync } from '../kernel/index.js';
 import type { AppManifest, ChainNetwork } from '../manifest/index.js';
 
 /** bitcoind's default RPC port per chain (chainparamsbase.cpp in Bitcoin Core). */

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../api/contract.js';
+import type { ProbeResult } from '../kernel/index.js';
 import { HealthTracker } from './health-tracker.js';
 import { runProbe, type ProbeSpec, type ProbeTarget } from './probe.js';
 

@@ -1,4 +1,4 @@
-import type { ChainSync, HealthStatus, ProbeResult } from '../api/contract.js';
+import type { ChainSync, HealthStatus, ProbeResult } from '../kernel/index.js';
 
 export interface HealthPolicy {
   /** Failures inside this window after a start don't count against the app. */

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { get } from 'node:http';
-import type { ChainSync, ProbeResult } from '../api/contract.js';
+import type { ChainSync, ProbeResult } from '../kernel/index.js';
 import {
   judgeRpcAnswer,
   MAX_ANSWER_BYTES,

@@ -1,22 +1,10 @@
 // How a bad manifest is reported: every problem with its place in the file, so `archy manifest
 // lint` can list them all and an install can refuse in one line.
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode, type ManifestIssue } from '../kernel/index.js';
 
-export interface ManifestIssue {
-  /** The file name as the user gave it. */
-  file: string;
-  /** 1-based. 0 when the problem is with the file as a whole (too large, unreadable). */
-  line: number;
-  /** 1-based. 0 when `line` is 0. */
-  col: number;
-  /** Where in the manifest, e.g. "ports[0].host"; "" for the document itself. */
-  path: string;
-  message: string;
-  /** The key or value the user probably meant. */
-  suggestion?: string;
-}
+// The kernel's type: a manifest refusal carries the issues in its `data`.
+export type { ManifestIssue };
 
 /** One issue as one line: `hello.yml:7:5: ports[0].host: expected ..., got "abc"`. */
 export function formatIssue(issue: ManifestIssue): string {

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { formatIssues, loadManifestFile, ManifestError, parseManifest, type ManifestIssue } from './index.js';
 
 const FILE = 'demo.yml';

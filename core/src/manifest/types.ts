@@ -2,7 +2,7 @@
 // (rather than only inferred from the zod schema) so the units and defaults are documented
 // where the orchestrator's authors will read them; schema.ts checks the two agree.
 
-import type { PortBinding } from '../api/contract.js';
+import type { PortBinding } from '../kernel/index.js';
 
 export const APP_CATEGORIES = ['bitcoin', 'lightning', 'web5', 'mesh', 'self-hosted', 'other'] as const;
 export type AppCategory = (typeof APP_CATEGORIES)[number];

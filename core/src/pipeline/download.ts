@@ -23,8 +23,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode, type SourceAttempt } from '../kernel/index.js';
 import {
   redirectTarget,
   request,
@@ -77,14 +76,8 @@ export interface DownloadedFile {
   sha256: string;
 }
 
-/** One try at one source, for the report. */
-export interface SourceAttempt {
-  source: string;
-  url: string;
-  outcome: 'served' | 'unavailable';
-  /** Why it was unavailable. */
-  detail?: string;
-}
+/** One try at one source, for the report (the kernel's type: refusals carry it in `data`). */
+export type { SourceAttempt };
 
 /** The source did not serve the file; the caller may try the next one. */
 export class SourceUnavailable extends Error {

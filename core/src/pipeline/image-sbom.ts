@@ -15,8 +15,7 @@ import {
   type FileOrigin,
   type SbomFile,
 } from '../security/sbom/index.js';
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 
 /** The verified release an image's release files came from. */
 export interface SbomRelease {

@@ -1,18 +1,7 @@
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode, type PipelineRefusalData, type PipelineStep } from '../kernel/index.js';
 
-/** Which check refused a release; carried in the error's `data` so tools can switch on it. */
-export type PipelineStep =
-  | 'config'
-  | 'download'
-  | 'mirror-check'
-  | 'checksum'
-  | 'signatures'
-  | 'build'
-  | 'push'
-  | 'sign'
-  | 'attest'
-  | 'publish';
+// The kernel's type: a refusal carries the step in its `data`.
+export type { PipelineStep };
 
 /**
  * A release the pipeline refuses. The message says what failed and what to do; `data.step`
@@ -21,7 +10,7 @@ export type PipelineStep =
 export function releaseRefused(
   step: PipelineStep,
   message: string,
-  extra: { cause?: unknown; data?: object } = {},
+  extra: { cause?: unknown; data?: Omit<PipelineRefusalData, 'step'> } = {},
 ) {
   const code = step === 'config' ? RpcErrorCode.InvalidParams : RpcErrorCode.ImageUnavailable;
   return new ArchyError(code, message, { cause: extra.cause, data: { step, ...extra.data } });
@@ -30,6 +19,6 @@ export function releaseRefused(
 /** The step a pipeline error came from, or undefined for any other error. */
 export function refusedStep(error: unknown): PipelineStep | undefined {
   if (!(error instanceof ArchyError)) return undefined;
-  const data = error.data as { step?: PipelineStep } | undefined;
-  return data?.step;
+  const data = error.data;
+  return data && 'step' in data ? data.step : undefined;
 }

@@ -26,7 +26,7 @@ import {
 import type { BuiltSbom } from '../security/sbom/index.js';
 import { SBOM_FORMAT, sbomForRootfs } from './image-sbom.js';
 import type { CatalogSigned, Envelope } from '../catalog/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { checkCatalogUpdate, publishToCatalog } from './catalog-publish.js';
 import { buildReleaseImage, imageReference, removeLocalImage, type BuiltImage } from './image-build.js';
 import { checkHostArch } from './image-rootfs.js';

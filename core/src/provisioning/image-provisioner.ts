@@ -12,11 +12,10 @@
 // trusted by its name alone.
 
 import type { Logger } from 'pino';
-import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import type { OfficialRelease } from '../catalog/index.js';
 import type { BuildSpec } from '../manifest/index.js';
 import type { ImageTrust } from '../orchestrator/image-trust.js';
-import { ArchyError } from '../util/errors.js';
 import type { ImageProvenance, LocalImages } from './local-images.js';
 import type { NodeImageBuilder } from './node-image-builder.js';
 import { obtainRelease } from './obtain-release.js';

@@ -13,8 +13,7 @@ import {
   writeRootOwnedTar,
   type ReleaseForBuild,
 } from '../pipeline/index.js';
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from '../pipeline/image-sbom.js';
 import { LocalImages, normaliseImageId, type ImageProvenance } from './local-images.js';
 import type { ObtainedRelease } from './obtain-release.js';

@@ -7,7 +7,7 @@ import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promise
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import type { OfficialRelease } from '../catalog/index.js';
 import {
   closedPortUrl,
@@ -22,7 +22,6 @@ import {
   type FakeRelease,
   type FileServer,
 } from '../pipeline/spec-release-fixture.js';
-import { ArchyError } from '../util/errors.js';
 import { obtainRelease, releaseFileFor, type ObtainReleaseRequest } from './obtain-release.js';
 import type { ProvisionProgress } from './progress.js';
 import { ReleaseCache } from './release-cache.js';

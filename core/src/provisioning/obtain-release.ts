@@ -14,7 +14,7 @@
 
 import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError, RpcErrorCode, type ReleaseRefusalData } from '../kernel/index.js';
 import type { OfficialRelease, ReleaseFile } from '../catalog/index.js';
 import {
   checkSignatureThreshold,
@@ -28,7 +28,6 @@ import {
   type SignatureReport,
   type SourceAttempt,
 } from '../pipeline/index.js';
-import { ArchyError } from '../util/errors.js';
 import { BuilderKeyStore, keyFilesIn, type MissingBuilderKey } from './builder-key-store.js';
 import { ReleaseCache, SIGNATURES_FILE, SUMS_FILE, type CachedRelease } from './release-cache.js';
 import type { ProvisionProgress } from './progress.js';
@@ -71,7 +70,7 @@ export interface ObtainedRelease {
   transfer?: { bytes: number; ms: number };
 }
 
-const refused = (message: string, data: object = {}, cause?: unknown): ArchyError =>
+const refused = (message: string, data: ReleaseRefusalData = {}, cause?: unknown): ArchyError =>
   new ArchyError(RpcErrorCode.ImageUnavailable, message, { cause, data });
 
 /** The official file for this node's CPU, or a refusal naming the CPUs the catalog offers. */

@@ -3,7 +3,7 @@
 // draws it as a progress line and the web UI as a bar; both get it as the `image-progress` event,
 // which adds the app and version to it.
 
-import type { ImageProgress } from '../api/contract.js';
+import type { ImageProgress } from '../kernel/index.js';
 
 export type ProvisionProgress = Omit<ImageProgress, 'id' | 'version'>;
 export type ProvisionPhase = ImageProgress['phase'];

@@ -5,10 +5,9 @@
 import { chmod, mkdir, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import type { BuildSpec } from '../manifest/index.js';
 import { tempFolder } from '../pipeline/spec-release-fixture.js';
-import { ArchyError } from '../util/errors.js';
 import { buildRecipeRootfs } from './recipe-rootfs.js';
 
 let dir: string;

@@ -6,10 +6,9 @@
 import { createHash } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
-import { RpcErrorCode } from '../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import type { BuildSpec } from '../manifest/index.js';
 import { addBusyboxBase, sha256OfFile, type RootfsSources } from '../pipeline/index.js';
-import { ArchyError } from '../util/errors.js';
 
 /** A demo app's files are small; this keeps a recipe from copying a disk into an image. */
 const MAX_RECIPE_BYTES = 256 * 1024 * 1024;

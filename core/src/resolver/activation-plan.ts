@@ -31,7 +31,7 @@ import type {
   PlanStep,
   StartPlan,
 } from './types.js';
-import { notFound } from '../util/errors.js';
+import { notFound } from '../kernel/index.js';
 
 export interface InstallRequest {
   /** The manifest of the version to install (the caller has already picked it). */

@@ -2,7 +2,7 @@
 // differently on purpose: a `stopping` app still has a process up (so it still conflicts), but it
 // is not active (it needs no stop, so it doesn't block stopping what it depends on).
 
-import type { AppState } from '../api/contract.js';
+import type { AppState } from '../kernel/index.js';
 
 /** Down and staying down: neither running nor about to run. `failed` waits for the user. */
 export const isDown = (state: AppState): boolean => state === 'stopped' || state === 'failed';

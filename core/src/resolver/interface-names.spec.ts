@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import { planInstall, providedAppIds } from './index.js';
 import { refusal } from './spec-refusal.js';
 import { available, bitcoinCore, installed, lnd, manifest, needs } from './spec-fixtures.js';

@@ -2,9 +2,7 @@
 // the apps, then what the user can do about it. `data` carries the same facts for the UI (e.g.
 // the candidates to offer as a choice).
 
-import type { AppState } from '../api/contract.js';
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode, type AppState } from '../kernel/index.js';
 
 const list = (ids: readonly string[]) => ids.join(', ');
 

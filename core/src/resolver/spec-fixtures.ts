@@ -1,7 +1,7 @@
 // Manifests and installed-app snapshots for the resolver's specs: small builders so each test
 // states only the fields it is about.
 
-import type { AppState } from '../api/contract.js';
+import type { AppState } from '../kernel/index.js';
 import type { AppManifest, DependencySpec } from '../manifest/index.js';
 import type { AvailableApp, InstalledApp } from './types.js';
 

@@ -1,6 +1,6 @@
 // The refusal a resolver call throws, as the code and message a user would see.
 
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 
 export function refusal(run: () => unknown): { code: number; message: string } {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import { planRemove, planStop } from './index.js';
 import { refusal } from './spec-refusal.js';
 import { bitcoinCore, bitcoinKnots, installed, lnd, manifest, needs, rtl } from './spec-fixtures.js';

@@ -8,7 +8,7 @@
 // are already stopped: they are reported as orphaned (unless another installed app can take over)
 // and their next start is refused until something provides what they need.
 
-import { notFound } from '../util/errors.js';
+import { notFound } from '../kernel/index.js';
 import { isActive } from './app-state.js';
 import {
   dependentsClosure,

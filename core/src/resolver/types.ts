@@ -1,7 +1,7 @@
 // The resolver's inputs and outputs. Inputs are plain snapshots the orchestrator builds from its
 // records and Podman's state; outputs are plans it applies. Nothing here does I/O.
 
-import type { AppState } from '../api/contract.js';
+import type { AppState } from '../kernel/index.js';
 import type { AppManifest, DependencySpec } from '../manifest/index.js';
 
 /** One installable version of an app: a bundled manifest or one version from the catalog. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RpcErrorCode, type HostCapacity } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode, type HostCapacity } from '../kernel/index.js';
 import { admitInstall, assertAdmitted, memoryClaim } from './admission.js';
 import { DEFAULT_BUDGET } from './budget.js';
 

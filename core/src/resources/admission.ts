@@ -1,9 +1,8 @@
 // Admission control: may this app be installed on this host next to the apps already there?
 // Pure: the caller reads the capacity and the installed apps; this only decides and explains.
 
-import { RpcErrorCode, type HostCapacity } from '../api/contract.js';
+import { ArchyError, RpcErrorCode, type HostCapacity } from '../kernel/index.js';
 import type { ResourceSpec } from '../manifest/types.js';
-import { ArchyError } from '../util/errors.js';
 import { DISK_RESERVE_ENV, MEMORY_SHARE_ENV, memoryBudgetBytes, type ResourceBudget } from './budget.js';
 import { formatByteSize as size } from './byte-size.js';
 import { enforcementGap } from './enforcement.js';

@@ -1,4 +1,4 @@
-import type { ResourceBudget } from '../api/contract.js';
+import type { ResourceBudget } from '../kernel/index.js';
 import { parseByteSize } from '../manifest/units.js';
 
 export type { ResourceBudget };

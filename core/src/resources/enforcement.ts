@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LimitEnforcement } from '../api/contract.js';
+import type { LimitEnforcement } from '../kernel/index.js';
 import type { PodmanInfo } from '../podman/index.js';
 
 /** The part of Podman's info that decides enforcement. */

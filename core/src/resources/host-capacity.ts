@@ -5,7 +5,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { HostCapacity, LimitEnforcement } from '../api/contract.js';
+import type { HostCapacity, LimitEnforcement } from '../kernel/index.js';
 import { enforcementFromPodman, readCgroupEnforcement, type PodmanCgroupFacts } from './enforcement.js';
 
 export type { HostCapacity, LimitEnforcement };

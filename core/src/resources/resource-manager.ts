@@ -1,7 +1,7 @@
 // The daemon's resource manager: reads the host, admits installs against the budget, and
 // answers `resources` (capacity, budget, allocations, per-app usage).
 
-import type { HostCapacity, ResourcesReport } from '../api/contract.js';
+import type { HostCapacity, ResourcesReport } from '../kernel/index.js';
 import type { PodmanInfo } from '../podman/index.js';
 import { admitInstall, assertAdmitted, totalMemoryClaim, type AppResources } from './admission.js';
 import { memoryBudgetBytes, type ResourceBudget } from './budget.js';

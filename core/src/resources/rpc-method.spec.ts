@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RpcErrorCode, type ResourcesReport } from '../api/contract.js';
+import { RpcErrorCode, type ResourcesReport } from '../kernel/index.js';
 import { createRpcMethods } from '../api/rpc-methods.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 

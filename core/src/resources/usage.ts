@@ -1,7 +1,7 @@
 // What each installed app uses now: CPU and memory from Podman's cgroup stats where the host
 // has them, else from the container's processes in /proc; disk from a walk of its data dir.
 
-import type { AppUsage } from '../api/contract.js';
+import type { AppUsage } from '../kernel/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import type { ResourceSpec } from '../manifest/types.js';
 import type { ContainerInspect, ContainerStats } from '../podman/index.js';

@@ -11,7 +11,7 @@
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import { ArchyError } from './errors.js';
 
 export type KeyFileProblem = 'missing' | 'symlink' | 'not-regular' | 'too-large' | 'unreadable';

@@ -1,10 +1,13 @@
 import {
+  errorDataFor,
   RpcErrorCode,
   type AppHealth,
   type AppStatus,
   type CatalogEntry,
   type GuardConfirmation,
   type LogLine,
+  type RpcErrorCodeValue,
+  type RpcErrorData,
   type RpcMethods,
   type WebAuthError,
   type WebAuthSession,
@@ -33,6 +36,11 @@ export class RpcError extends Error {
   ) {
     super(message);
     this.name = 'RpcError';
+  }
+
+  /** The error's `data` as the contract types it for `code`; undefined when it has another code. */
+  dataFor<C extends RpcErrorCodeValue>(code: C): RpcErrorData<C> | undefined {
+    return errorDataFor(this, code);
   }
 
   get methodNotFound(): boolean {

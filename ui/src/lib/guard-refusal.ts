@@ -3,9 +3,9 @@ import { RpcError } from '../api/container-client';
 import type { Needs } from './version-card';
 
 // The Bitcoin version guard's refusal to start a node on its datadir (an install onto kept data, a
-// start, a restart): a Conflict whose data says what the user must give for it to go ahead. The
-// contract does not type error data, so this reads it defensively; anything else is no refusal of
-// the guard and is shown as any other error.
+// start, a restart): a Conflict whose data (typed by the contract) says what the user must give for
+// it to go ahead; anything else is no refusal of the guard and is shown as any other error. The
+// values are still checked: a daemon of another version may send what this UI cannot act on.
 
 export interface GuardRefusal {
   /** The daemon's refusal, in its words with the CLI's way of confirming put as the web's. */
@@ -26,18 +26,19 @@ const isNeeds = (value: unknown): value is Needs => typeof value === 'string' &&
  * the data says nothing about it (a refusal for some other reason).
  */
 export function refusalNeeds(error: unknown): Needs | undefined {
-  if (!(error instanceof RpcError) || typeof error.data !== 'object' || error.data === null) return undefined;
-  const data = error.data as { guard?: { needs?: unknown }; plan?: { needs?: unknown }; needs?: unknown };
-  const needs = data.guard?.needs ?? data.plan?.needs ?? data.needs;
+  if (!(error instanceof RpcError)) return undefined;
+  const data = error.dataFor(RpcErrorCode.Conflict);
+  const needs =
+    data && 'guard' in data ? data.guard?.needs : data && 'plan' in data ? data.plan?.needs : undefined;
   return isNeeds(needs) ? needs : undefined;
 }
 
 /** The guard's refusal in `error`, or undefined when it is some other failure. */
 export function guardRefusal(error: unknown): GuardRefusal | undefined {
-  if (!(error instanceof RpcError) || error.code !== RpcErrorCode.Conflict) return undefined;
-  const guard = (error.data as { guard?: unknown } | undefined)?.guard;
-  if (typeof guard !== 'object' || guard === null) return undefined;
-  const { needs, kind, rules } = guard as Record<string, unknown>;
+  if (!(error instanceof RpcError)) return undefined;
+  const data = error.dataFor(RpcErrorCode.Conflict);
+  if (!data || !('guard' in data) || typeof data.guard !== 'object' || data.guard === null) return undefined;
+  const { needs, kind, rules } = data.guard;
   if (!isNeeds(needs)) return undefined;
   return {
     message: webWording(error.message),

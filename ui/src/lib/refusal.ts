@@ -1,8 +1,9 @@
+import { RpcErrorCode } from '@archipelago/core/contract';
 import { RpcError } from '../api/container-client';
 
 // What a refusal to make an image available carries beyond its message: when no source served a
 // release file, the daemon's error data lists each source it tried and what that source answered.
-// The contract does not type error data, so this reads it defensively and shows nothing it can't.
+// The contract types that data (an ImageUnavailable's `attempts`).
 
 export interface SourceTried {
   url: string;
@@ -13,12 +14,11 @@ export interface SourceTried {
 
 export function sourcesTried(error: unknown): SourceTried[] {
   if (!(error instanceof RpcError)) return [];
-  const attempts = (error.data as { attempts?: unknown } | undefined)?.attempts;
-  if (!Array.isArray(attempts)) return [];
-  return attempts.flatMap((attempt: unknown): SourceTried[] => {
-    if (typeof attempt !== 'object' || attempt === null) return [];
-    const { url, outcome, detail } = attempt as Record<string, unknown>;
-    if (typeof url !== 'string') return [];
-    return [{ url, served: outcome === 'served', ...(typeof detail === 'string' && { detail }) }];
-  });
+  const data = error.dataFor(RpcErrorCode.ImageUnavailable);
+  const attempts = data && 'attempts' in data ? (data.attempts ?? []) : [];
+  return attempts.map(({ url, outcome, detail }) => ({
+    url,
+    served: outcome === 'served',
+    ...(detail !== undefined && { detail }),
+  }));
 }

@@ -1,4 +1,4 @@
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError } from '../../kernel/index.js';
 import {
   formatCuratedSelection,
   formatSignatureReport,

@@ -1,6 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import {
   attestationLayerDescriptor,
   attestationLayers,

@@ -1,19 +1,12 @@
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import {
+  ArchyError,
+  RpcErrorCode,
+  type AttestationRefusalData,
+  type AttestationRefusalReason,
+} from '../../kernel/index.js';
 
-/**
- * Why an image's attestation was refused, in the error's `data.reason` (as refusal.ts does for
- * signatures). The names differ from the signature reasons so that imageRefusalReason() never
- * mistakes an SBOM problem for an unsigned or tampered image.
- */
-export type AttestationRefusalReason =
-  'no-attestation' | 'attestation-untrusted' | 'attestation-subject-mismatch' | 'attestation-malformed';
-
-export interface AttestationRefusalData {
-  reason: AttestationRefusalReason;
-  image: string;
-  predicateType: string;
-}
+// The reason and data types are the kernel's (error data is typed per code there).
+export type { AttestationRefusalData, AttestationRefusalReason };
 
 const NEXT_STEP: Record<AttestationRefusalReason, string> = {
   'no-attestation':

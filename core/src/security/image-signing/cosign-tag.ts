@@ -2,8 +2,7 @@
 // what checking them shares: one registry client for the image's registry, the trusted keys, and
 // the layers already at a tag, which a new signature or attestation joins rather than replaces.
 
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import type { ImageReference } from './image-reference.js';
 import { RegistryClient } from './registry-client.js';
 import { parseManifestLayers, type Descriptor } from './signature-manifest.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError } from '../../kernel/index.js';
 import {
   formatImageReference,
   manifestReference,

@@ -1,5 +1,4 @@
-import { ArchyError } from '../../util/errors.js';
-import { RpcErrorCode } from '../../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import { isDigest, type Digest } from './digest.js';
 
 /** A parsed `registry/repository[:tag][@sha256:…]`. */

@@ -1,17 +1,12 @@
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import {
+  ArchyError,
+  RpcErrorCode,
+  type ImageRefusalData,
+  type ImageRefusalReason,
+} from '../../kernel/index.js';
 
-/**
- * Why an image was refused. Travels in the error's `data.reason`, so the orchestrator and UI can
- * tell "not signed" from "tampered" without parsing messages (and without a new RPC code).
- */
-export type ImageRefusalReason =
-  'unsigned' | 'untrusted' | 'key-not-pinned' | 'digest-mismatch' | 'identity-mismatch' | 'malformed';
-
-export interface ImageRefusalData {
-  reason: ImageRefusalReason;
-  image: string;
-}
+// The reason and data types are the kernel's (error data is typed per code there).
+export type { ImageRefusalData, ImageRefusalReason };
 
 const NEXT_STEP: Record<ImageRefusalReason, string> = {
   unsigned:

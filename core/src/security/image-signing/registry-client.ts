@@ -5,8 +5,7 @@ import {
   type HttpMethod,
   type ResponseData,
 } from '../../util/http-client.js';
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import { isDigest, sha256Digest, type Digest } from './digest.js';
 import { MANIFEST_MEDIA_TYPES } from './media-types.js';
 

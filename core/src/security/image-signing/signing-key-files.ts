@@ -1,7 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import { createSigningKeyPair } from './signing-keys.js';
 import { pathExists } from '../../util/path-exists.js';
 

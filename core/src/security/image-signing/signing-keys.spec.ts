@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArchyError } from '../../util/errors.js';
-import { RpcErrorCode } from '../../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import { buildSimpleSigningPayload, parseSimpleSigningPayload } from './simple-signing.js';
 import {
   createSigningKeyPair,

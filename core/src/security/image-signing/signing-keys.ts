@@ -7,8 +7,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 
 /**
  * ECDSA P-256 keys and signatures in the shapes cosign uses: public keys as PEM

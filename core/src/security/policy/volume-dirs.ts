@@ -6,9 +6,8 @@
 
 import { lstat, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { RpcErrorCode } from '../../api/contract.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import type { AppManifest } from '../../manifest/index.js';
-import { ArchyError } from '../../util/errors.js';
 
 /** The part of the orchestrator's DataLayout this check needs. */
 export interface VolumeDirLayout {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError } from '../../kernel/index.js';
 import { debianOriginOf, usrSpellings } from './debian-origin.js';
 
 // Real dpkg lookups on this (Debian) host: the files the image base copies — busybox-static's

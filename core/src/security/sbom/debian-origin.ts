@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 import type { DebianFileOrigin } from './sbom-input.js';
 
 const run = promisify(execFile);

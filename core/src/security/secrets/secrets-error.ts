@@ -1,5 +1,4 @@
-import { RpcErrorCode } from '../../api/contract.js';
-import { ArchyError } from '../../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
 
 /**
  * A problem with stored secrets the user must act on (a loose key file, a tampered or foreign

@@ -1,0 +1,90 @@
+// An app's versions: what the signed catalog offers, an app's version preferences, what a version
+// change did, and what the Bitcoin version guard asks the user to confirm.
+
+import type { AppStatus } from './app-status.js';
+
+/**
+ * What the Bitcoin version guard asks for before a node starts on a datadir a newer version — or a
+ * version nothing names — wrote: `confirmDowngrade` accepts it (and a one-time reindex it needs);
+ * on a pruned node, where that means re-downloading the chain, `confirmResync` is the app id typed.
+ */
+export interface GuardConfirmation {
+  confirmDowngrade?: boolean;
+  confirmResync?: string;
+}
+
+/** `catalog.status`: the signed catalog this node uses. */
+export interface CatalogStatusReport {
+  /** `bundled`: shipped with the software; `stored`: the last good one fetched from `url`. */
+  source: 'bundled' | 'stored';
+  metadataVersion: number;
+  rootVersion: number;
+  expires: string;
+  /** Past its expiry: still used (it is the best this node has), but no longer fresh. */
+  expired: boolean;
+  fetchedAt?: string;
+  /** Seconds since it was fetched; absent for the bundled catalog. */
+  ageSeconds?: number;
+  /** Where refreshes come from (ARCHY_CATALOG_URL); absent when the node never refreshes. */
+  refreshUrl?: string;
+  refreshIntervalSeconds?: number;
+  /** The last refresh attempt; when it failed, `error` says why and the last good catalog stayed. */
+  lastRefresh?: { at: string; url: string; ok: boolean; error?: string; reason?: string };
+  apps: Array<{ id: string; defaultVersion: string; versions: string[] }>;
+}
+
+/** One version the catalog offers for an app. */
+export interface AppVersionInfo {
+  version: string;
+  /** How to show it: `28.4`, Knots `29.3 (2026-05-08)`. */
+  display: string;
+  image: string;
+  default: boolean;
+  deprecated: boolean;
+  eol?: string;
+  notes?: string;
+  /** This version is the one installed. */
+  installed: boolean;
+}
+
+/** `package.versions`. */
+export interface AppVersionsReport {
+  id: string;
+  installed: boolean;
+  /** The installed version, when installed. */
+  version?: string;
+  defaultVersion: string;
+  /** Newest first; floating tags (`latest`) are never listed. */
+  versions: AppVersionInfo[];
+  /** The catalog default, when it is newer than what runs and the app is not pinned. */
+  update?: { version: string; display: string };
+  pinnedVersion?: string;
+  autoUpdate: boolean;
+}
+
+/** `package.set-config`: an app's version preferences (DATA_DIR/app-configs/<id>.json). */
+export interface AppConfigReport {
+  id: string;
+  pinnedVersion?: string;
+  autoUpdate: boolean;
+  /** A Bitcoin node's prune target in GB; absent: keeps every block (or not a Bitcoin node). */
+  prune?: number;
+  /** What a settings change meant (e.g. "restarted with -prune=9536"). */
+  message?: string;
+}
+
+/** What a version change or implementation switch did. */
+export interface VersionChangeResult {
+  status: AppStatus;
+  from: { id: string; version: string };
+  to: { id: string; version: string };
+  /** What the change meant for the data (e.g. a reindex), in words. */
+  warning?: string;
+  /** Extra arguments the new version's first start got (e.g. -reindex-chainstate). */
+  startArgs?: string[];
+  /**
+   * After such a first start, once the node answered again without them: whether bitcoind is still
+   * rebuilding, with its progress when known.
+   */
+  progress?: string;
+}
