@@ -4,7 +4,7 @@
 
 import semver from 'semver';
 import { z } from 'zod';
-import { parseUserIds } from '../security/policy/user-ids.js';
+import { parseUserIds } from './user-ids.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-reference.js';
 import { describeValue, expected } from './messages.js';

@@ -32,3 +32,4 @@ export type { NetworkCreateOptions, NetworkInspect } from './networks.js';
 export type { SecretInfo } from './secrets.js';
 export type { PodmanInfo } from './system.js';
 export { startPodmanService, type PodmanService, type PodmanServiceOptions } from './service.js';
+export { containerName, networkName, LABEL, labelsFor } from './naming.js';

@@ -15,7 +15,6 @@ import type { Logger } from 'pino';
 import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import type { OfficialRelease } from '../catalog/index.js';
 import type { BuildSpec } from '../manifest/index.js';
-import type { ImageTrust } from '../orchestrator/image-trust.js';
 import type { ImageProvenance, LocalImages } from './local-images.js';
 import type { NodeImageBuilder } from './node-image-builder.js';
 import { obtainRelease } from './obtain-release.js';
@@ -46,8 +45,17 @@ export interface ProvidedImage {
   provenance?: ImageProvenance;
 }
 
+/**
+ * What decides the reference an image runs under (the orchestrator's ImageTrust): its signature
+ * and the catalog's digest pin checked. Declared here so provisioning does not import the
+ * orchestrator, which sits above it.
+ */
+export interface RunnableImage {
+  runnableReference(appId: string, image: string, catalogDigest?: string): Promise<string>;
+}
+
 export interface ImageProvisionerOptions {
-  trust: ImageTrust;
+  trust: RunnableImage;
   images: LocalImages;
   cache: ReleaseCache;
   builder: NodeImageBuilder;

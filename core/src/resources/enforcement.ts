@@ -5,13 +5,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LimitEnforcement } from '../kernel/index.js';
-import type { PodmanInfo } from '../podman/index.js';
 
-/** The part of Podman's info that decides enforcement. */
-export type PodmanCgroupFacts = Pick<
-  PodmanInfo,
-  'rootless' | 'cgroupVersion' | 'cgroupControllers' | 'limitsEnforced'
->;
+/**
+ * The part of Podman's info that decides enforcement. Declared here, not imported: resources/
+ * judges facts and does not depend on the Podman client (its `info()` result has these fields).
+ */
+export interface PodmanCgroupFacts {
+  rootless: boolean;
+  cgroupVersion: 'v1' | 'v2';
+  /** Controllers delegated to this user; empty on cgroup v1 rootless. */
+  cgroupControllers: string[];
+  limitsEnforced: { memory: boolean; cpu: boolean; pids: boolean };
+}
 
 const CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 

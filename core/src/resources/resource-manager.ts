@@ -2,7 +2,6 @@
 // answers `resources` (capacity, budget, allocations, per-app usage).
 
 import type { HostCapacity, ResourcesReport } from '../kernel/index.js';
-import type { PodmanInfo } from '../podman/index.js';
 import { admitInstall, assertAdmitted, totalMemoryClaim, type AppResources } from './admission.js';
 import { memoryBudgetBytes, type ResourceBudget } from './budget.js';
 import { DirSizeCache } from './dir-size.js';
@@ -23,7 +22,7 @@ export interface ResourceSource {
 
 export interface ResourceManagerOptions {
   source: ResourceSource;
-  podman: ContainerUsageReader & { info(signal?: AbortSignal): Promise<PodmanInfo> };
+  podman: ContainerUsageReader & { info(signal?: AbortSignal): Promise<PodmanCgroupFacts> };
   dataDir: string;
   budget: ResourceBudget;
   /** Shared with whoever else measures data dirs; one is made when not given. */

@@ -4,7 +4,6 @@
 import type { AppUsage } from '../kernel/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import type { ResourceSpec } from '../manifest/types.js';
-import type { ContainerInspect, ContainerStats } from '../podman/index.js';
 import type { DirSize, DirSizeCache } from './dir-size.js';
 import { sampleProcessTrees } from './proc-usage.js';
 
@@ -18,10 +17,19 @@ export interface ResourceApp {
   resources: ResourceSpec;
 }
 
-/** The two Podman calls usage needs (PodmanClient has them). */
+/**
+ * The two Podman calls usage needs (PodmanClient has them), with only the fields usage reads:
+ * resources/ does not depend on the Podman client's types.
+ */
 export interface ContainerUsageReader {
-  containerStats(id: string, signal?: AbortSignal): Promise<ContainerStats | undefined>;
-  inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerInspect | undefined>;
+  containerStats(
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<{ cpuPercent: number; memUsage: number } | undefined>;
+  inspectContainer(
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<{ State: { Running: boolean; Pid: number } } | undefined>;
 }
 
 export interface ReadUsageOptions {

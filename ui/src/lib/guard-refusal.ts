@@ -1,6 +1,9 @@
-import { RpcErrorCode, type GuardConfirmation } from '@archipelago/core/contract';
+import {
+  RpcErrorCode,
+  type ConfirmationNeeded as Needs,
+  type GuardConfirmation,
+} from '@archipelago/core/contract';
 import { RpcError } from '../api/container-client';
-import type { Needs } from './version-card';
 
 // The Bitcoin version guard's refusal to start a node on its datadir (an install onto kept data, a
 // start, a restart): a Conflict whose data (typed by the contract) says what the user must give for

@@ -15,7 +15,7 @@ export interface SourceTried {
 export function sourcesTried(error: unknown): SourceTried[] {
   if (!(error instanceof RpcError)) return [];
   const data = error.dataFor(RpcErrorCode.ImageUnavailable);
-  const attempts = data && 'attempts' in data ? (data.attempts ?? []) : [];
+  const attempts = data && 'attempts' in data && Array.isArray(data.attempts) ? data.attempts : [];
   return attempts.map(({ url, outcome, detail }) => ({
     url,
     served: outcome === 'served',

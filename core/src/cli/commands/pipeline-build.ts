@@ -15,7 +15,13 @@ import {
 } from '../../pipeline/index.js';
 import { CliError } from '../cli-error.js';
 import { printJson, printText } from '../output.js';
-import type { PipelineBuildOptions } from './pipeline.js';
+
+/** `archy pipeline build`'s options, as commander parses them (pipeline.ts declares the flags). */
+export interface PipelineBuildOptions {
+  config: string;
+  workDir?: string;
+  json: boolean;
+}
 
 /** What `archy pipeline build` does once its arguments are parsed (loaded on demand: see pipeline.ts). */
 export async function runPipelineBuild(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { IMPLEMENTATIONS } from '../../pipeline/release-layout.js';
 import { jsonOption } from '../client-options.js';
+import type { PipelineBuildOptions } from './pipeline-build.js';
 
 /**
  * `archy pipeline build <core|knots> <version> --config <file>`: official release → verified →
@@ -27,10 +28,4 @@ export function registerPipelineCommands(program: Command): void {
       const { runPipelineBuild } = await import('./pipeline-build.js');
       await runPipelineBuild(implementation, version, options);
     });
-}
-
-export interface PipelineBuildOptions {
-  config: string;
-  workDir?: string;
-  json: boolean;
 }

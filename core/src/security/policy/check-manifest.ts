@@ -6,7 +6,7 @@
 import type { AppManifest } from '../../manifest/index.js';
 import { judgeCapability, normalizeCapability } from './capabilities.js';
 import { engineSocketRefusal, kernelPathRefusal, unusualPathRefusal } from './container-paths.js';
-import { EXAMPLE_USER, parseUserIds } from './user-ids.js';
+import { EXAMPLE_USER, parseUserIds } from '../../manifest/user-ids.js';
 
 export interface PolicyOptions {
   /**

@@ -8,7 +8,7 @@ import type { ContainerCreateSpec, TmpfsMount } from '../../podman/index.js';
 import { checkManifestPolicy, type PolicyOptions } from './check-manifest.js';
 import type { HostConfinement } from './host-confinement.js';
 import { PolicyError } from './policy-error.js';
-import { formatUserIds, parseUserIds, rootRefusal, type UserIds } from './user-ids.js';
+import { formatUserIds, parseUserIds, rootRefusal, type UserIds } from '../../manifest/user-ids.js';
 
 /**
  * Where programs expect to write even when everything else is read-only: scratch space, pid

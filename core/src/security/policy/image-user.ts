@@ -5,7 +5,7 @@
 // supplementary groups from /etc/group (Podman adds them only when the group is not given; here
 // `USER app` with `root:x:0:app` in /etc/group ran with groups=0(root)).
 
-import { MAX_ID, quoteUser, rootRefusal, type UserIds } from './user-ids.js';
+import { MAX_ID, quoteUser, rootRefusal, type UserIds } from '../../manifest/user-ids.js';
 
 /** The image's account files, as read from it; undefined where the image has none. */
 export interface ImageAccountFiles {

@@ -51,7 +51,7 @@ export {
   type ParseUserOptions,
   type UserIds,
   type UserVerdict,
-} from './user-ids.js';
+} from '../../manifest/user-ids.js';
 export {
   needsAccountFiles,
   resolveImageUser,

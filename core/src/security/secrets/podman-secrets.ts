@@ -1,5 +1,4 @@
-import type { PodmanClient, SecretMount } from '../../podman/index.js';
-import { LABEL } from '../../orchestrator/naming.js';
+import { LABEL, type PodmanClient, type SecretMount } from '../../podman/index.js';
 import { Redactor } from './redact.js';
 import type { SecretStore } from './secret-store.js';
 import { SecretsError } from './secrets-error.js';

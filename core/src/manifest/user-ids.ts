@@ -4,7 +4,8 @@
 // Podman uid 0 in the container is the daemon's own host user, and gid 0 its group: an app that
 // escaped as either would own the daemon's data, cookie and secrets.
 //
-// A leaf module (no imports): the manifest schema and the policy share it, so both agree.
+// A leaf module (no imports) kept in manifest/, the lower of the two layers that share it: the
+// manifest schema and the container policy (security/policy) read user ids alike.
 
 /** The largest uid or gid Linux accepts: 2^32-1 is (uid_t)-1, "leave unchanged" to setresuid and chown. */
 export const MAX_ID = 4_294_967_294;
