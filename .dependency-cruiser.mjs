@@ -32,9 +32,6 @@ const SPEC = '(\\.spec\\.ts|/spec-[^/]*\\.ts)$';
  * Delete each entry once its import is gone, then this list.
  */
 const KNOWN_VIOLATIONS = [
-  // orchestrator/ and versions/ → api/contract.ts (lower layers import ../kernel/index.js instead)
-  { folder: 'orchestrator', from: '^core/src/orchestrator/', to: '^core/src/api/contract\\.ts$' },
-  { folder: 'versions', from: '^core/src/versions/', to: '^core/src/api/contract\\.ts$' },
   // resources/usage.ts → orchestrator/data-layout.ts (DataLayout moves to layout/)
   {
     folder: 'resources',

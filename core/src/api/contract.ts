@@ -9,11 +9,15 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { ResourcesReport } from '../kernel/resources.js';
 import type {
+  AppConfigChange,
   AppConfigReport,
   AppVersionInfo,
   AppVersionsReport,
   CatalogStatusReport,
   GuardConfirmation,
+  SbomReport,
+  SetVersionRequest,
+  SwitchImplementationRequest,
   VersionChangeResult,
 } from '../kernel/versions.js';
 
@@ -113,23 +117,10 @@ export interface RpcMethods {
     result: AppStatus;
   };
   /** The SBOM of the image an installed app runs, when this node built it (CycloneDX JSON text). */
-  'package.sbom': {
-    params: { id: string };
-    result: { id: string; version: string; format: string; sha256: string; sbom: string };
-  };
+  'package.sbom': { params: { id: string }; result: SbomReport };
   /** Pins a version (null unpins) and turns auto-update on or off. */
   'package.set-config': {
-    params: {
-      id: string;
-      pinnedVersion?: string | null;
-      autoUpdate?: boolean;
-      /**
-       * A Bitcoin node's prune target in GB, 0 to keep every block again. Pruning on, or to another
-       * size, restarts the node; off needs a full re-download and `confirmResync` (the app id).
-       */
-      prune?: number;
-      confirmResync?: string;
-    };
+    params: AppConfigChange;
     result: AppConfigReport;
   };
   /**
@@ -137,21 +128,14 @@ export interface RpcMethods {
    * container name; restores the previous version if the new one does not become healthy.
    */
   'package.set-version': {
-    params: { id: string; version: string; confirmDowngrade?: boolean; confirmResync?: string };
+    params: SetVersionRequest;
     result: VersionChangeResult;
   };
   /** set-version to the catalog default, when it is newer than what runs. */
   'package.update': { params: { id: string }; result: VersionChangeResult };
   /** Moves a Bitcoin datadir from one implementation to the other (Core ⇄ Knots). */
   'package.switch-implementation': {
-    params: {
-      from: string;
-      to: string;
-      version?: string;
-      confirmSwitch?: boolean;
-      confirmDowngrade?: boolean;
-      confirmResync?: string;
-    };
+    params: SwitchImplementationRequest;
     result: VersionChangeResult;
   };
   /**

@@ -88,3 +88,40 @@ export interface VersionChangeResult {
    */
   progress?: string;
 }
+
+/** `package.set-version`: run another catalog version of an installed app. */
+export interface SetVersionRequest extends GuardConfirmation {
+  id: string;
+  version: string;
+}
+
+/** `package.switch-implementation`: move a Bitcoin datadir from one implementation to the other. */
+export interface SwitchImplementationRequest extends GuardConfirmation {
+  from: string;
+  to: string;
+  version?: string;
+  confirmSwitch?: boolean;
+}
+
+/** `package.set-config`: an app's version preferences (and a Bitcoin node's pruning). */
+export interface AppConfigChange {
+  id: string;
+  /** Pins a version (null unpins). */
+  pinnedVersion?: string | null;
+  autoUpdate?: boolean;
+  /**
+   * A Bitcoin node's prune target in GB, 0 to keep every block again. Pruning on, or to another
+   * size, restarts the node; off needs a full re-download and `confirmResync` (the app id).
+   */
+  prune?: number;
+  confirmResync?: string;
+}
+
+/** `package.sbom`: the SBOM of an image this node built. */
+export interface SbomReport {
+  id: string;
+  version: string;
+  format: string;
+  sha256: string;
+  sbom: string;
+}

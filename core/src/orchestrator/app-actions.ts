@@ -3,10 +3,10 @@
 // supervisor, writes the desired state before anything happens, and leaves the rest to the
 // reconciler's steps. The version guard refuses a Bitcoin start before anything changes.
 
-import { RpcErrorCode, type AppStatus } from '../api/contract.js';
+import { RpcErrorCode, type AppStatus } from '../kernel/index.js';
 import { planRemove, planStart, planStop } from '../resolver/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { removeAppTree } from './app-data-removal.js';
 import type { AppRecord } from './app-record.js';
 import type { AppRegistry } from './app-registry.js';

@@ -6,8 +6,8 @@
 // swapped for a link to the daemon's secrets is unlinked, not emptied (a plain `rm -rf` by path,
 // busybox's for one, would follow it if the swap came between its look and its step).
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { RpcErrorCode } from '../kernel/index.js';
+import { ArchyError } from '../kernel/index.js';
 import { runInAppTree } from './app-tree-client.js';
 
 /** A big datadir (a full node's blocks) takes a while to unlink. */

@@ -3,11 +3,11 @@
 // part of the orchestrator reads and changes apps through it, so "what is installed" has one
 // answer and every change is published the same way.
 
-import type { AppStatus, DaemonEvents } from '../api/contract.js';
+import type { AppStatus, DaemonEvents } from '../kernel/index.js';
 import type { InstalledApp } from '../resolver/index.js';
 import { TypedEventBus } from '../util/event-bus.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
-import { notFound } from '../util/errors.js';
+import { notFound } from '../kernel/index.js';
 import { byCodeUnits } from '../util/compare.js';
 import type { AppRecord, AppRecordStore } from './app-record.js';
 import { toStatus, type AppRuntime } from './app-runtime.js';

@@ -1,8 +1,8 @@
-import type { AppState, AppStatus, HealthStatus, PortBinding } from '../api/contract.js';
+import type { AppState, AppStatus, HealthStatus, PortBinding } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { HealthTracker } from '../health/health-tracker.js';
 import type { AppRecord } from './app-record.js';
-import { containerName } from './naming.js';
+import { containerName } from '../podman/naming.js';
 
 /** What Podman last told us about an app's container. */
 export interface ObservedContainer {

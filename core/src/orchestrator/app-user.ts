@@ -13,7 +13,7 @@ import {
   type ImageAccountFiles,
   type UserIds,
 } from '../security/policy/index.js';
-import { containerName, LABEL } from './naming.js';
+import { containerName, LABEL } from '../podman/naming.js';
 
 /** Account files are a few KiB; a bigger one is not read (and the user it names is refused). */
 const MAX_ACCOUNT_FILE_BYTES = 256 * 1024;

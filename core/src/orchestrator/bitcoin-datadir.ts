@@ -7,7 +7,7 @@
 // so no path can start an older version on a newer datadir without the same confirmations and
 // the same one-time flags (see bitcoin/plan-version-change.ts).
 
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import {
   planStartOnDatadir,
   type DatadirFacts,
@@ -15,7 +15,7 @@ import {
   type StartPlan,
 } from '../bitcoin/index.js';
 import type { AppManifest } from '../manifest/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { DatadirAccess } from './datadir-access.js';
 import type { StartConfirmation } from './lifecycle.js';
 

@@ -4,9 +4,9 @@
 // arguments (-reindex…) of a confirmed change dropped once they ran, and a pruning change.
 
 import type { Logger } from 'pino';
-import { RpcErrorCode, type BitcoinSettings } from '../api/contract.js';
+import { RpcErrorCode, type BitcoinSettings } from '../kernel/index.js';
 import { checkChainMatchesData, planPruneChange, settingsOfManifest } from '../bitcoin/chain-settings.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { AppRegistry } from './app-registry.js';
 import { runKey, type AppRuntime } from './app-runtime.js';
 import type { BitcoinDatadirs, GuardedStart, StartConfirmation } from './bitcoin-datadir.js';

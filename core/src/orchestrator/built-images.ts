@@ -1,7 +1,7 @@
 // The images this node built itself, by image ID (what records' runImage names): their
 // provenance is what `archy status` shows and what `package.sbom` serves.
 
-import type { AppStatus } from '../api/contract.js';
+import type { AppStatus } from '../kernel/index.js';
 import type { ImageProvenance, LocalImages } from '../provisioning/index.js';
 import type { AppRuntime } from './app-runtime.js';
 

@@ -3,11 +3,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import { parseManifest, type AppManifest } from '../manifest/index.js';
 import type { AvailableApp } from '../resolver/index.js';
 import { isValidAppId } from '../util/app-id.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { InstallRequest } from './lifecycle.js';
 
 export class BundledApps {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { catalogPinnedReference, registryReferenceOf } from './catalog-digest.js';
 
 const image = '127.0.0.1:5000/archipelago/bitcoin-core:31.0';

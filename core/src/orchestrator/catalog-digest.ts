@@ -4,9 +4,9 @@
 // tag no longer points at the pinned digest, someone moved it — a re-release the catalog does not
 // know about yet, or tampering — and the daemon refuses rather than guess which one.
 
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import { parseImageReference, pinnedReference, type Digest } from '../security/image-signing/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 
 export interface CatalogDigestCheck {
   appId: string;

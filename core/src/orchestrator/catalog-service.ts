@@ -4,7 +4,7 @@
 // keeps the last good catalog; catalog.status says why.
 
 import type { Logger } from 'pino';
-import type { CatalogStatusReport } from '../api/contract.js';
+import type { CatalogStatusReport } from '../kernel/index.js';
 import {
   CatalogStore,
   imageKeyPinsOf,

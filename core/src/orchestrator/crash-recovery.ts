@@ -4,14 +4,14 @@
 // reconciler (after a backoff, or when Podman does not restart) brings it back.
 
 import type { Logger } from 'pino';
-import type { ProbeResult } from '../api/contract.js';
+import type { ProbeResult } from '../kernel/index.js';
 import type { HealthTracker } from '../health/index.js';
 import type { PodmanEvent } from '../podman/index.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import type { HealthWatch } from './health-watch.js';
-import { LABEL } from './naming.js';
+import { LABEL } from '../podman/naming.js';
 import type { PodmanEffects } from './podman-effects.js';
 import type { Supervisor } from './supervisor.js';
 

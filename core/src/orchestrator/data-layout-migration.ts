@@ -16,10 +16,10 @@
 
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import { isValidAppId } from '../util/app-id.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { DAEMON_FOLDERS, type DataLayout } from './data-layout.js';
 
 /** The layout this daemon writes. 1 (no state file): app data in DATA_DIR/<id>/. */

@@ -19,7 +19,7 @@
 
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import {
   DEBUG_LOG_TAIL_BYTES,
   inspectDatadir,
@@ -30,7 +30,7 @@ import {
   type InspectOptions,
   type MarkerEntry,
 } from '../bitcoin/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { runInAppTree, type AppTreeClientOptions } from './app-tree-client.js';
 import type { ReadReply, ReadRequest } from './app-tree-ops.js';
 

@@ -1,7 +1,7 @@
 // Which apps are being probed, and how a probe reaches an app's container. The monitor decides
 // nothing: a change of health goes to `onChange` (the facade routes it to supervision).
 
-import type { ProbeResult } from '../api/contract.js';
+import type { ProbeResult } from '../kernel/index.js';
 import {
   containerProbeTarget,
   healthCheckFor,
@@ -13,7 +13,7 @@ import type { PodmanClient } from '../podman/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
 import type { AppRuntime } from './app-runtime.js';
 import { bitcoinRpcCredentials } from './bitcoin-rpc.js';
-import { containerName } from './naming.js';
+import { containerName } from '../podman/naming.js';
 
 export class HealthWatch {
   private readonly monitor: HealthMonitor;

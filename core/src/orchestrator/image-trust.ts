@@ -9,7 +9,7 @@ import {
   verifyImage,
 } from '../security/image-signing/index.js';
 import { keyMayVouchFor, NO_IMAGE_KEY_PINS, whyKeyMayNotVouch, type ImageKeyPins } from '../catalog/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { catalogPinnedReference, registryReferenceOf } from './catalog-digest.js';
 import { registryHost } from './image-ref.js';
 import { readKeyFile } from '../util/read-key-file.js';

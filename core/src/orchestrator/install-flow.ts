@@ -7,7 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
-import { RpcErrorCode, type AppStatus, type BitcoinSettings } from '../api/contract.js';
+import { RpcErrorCode, type AppStatus, type BitcoinSettings } from '../kernel/index.js';
 import { applyBitcoinSettings, requestedSettings } from '../bitcoin/chain-settings.js';
 import { chooseCatalogVersion, type CatalogVersion } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
@@ -15,7 +15,7 @@ import type { ImageProvisioner, ProvisionProgress, ImageProvenance } from '../pr
 import { bindingsOf, planInstall } from '../resolver/index.js';
 import { assertManifestAllowed } from '../security/policy/index.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { pathExists } from '../util/path-exists.js';
 import { removeAppTree } from './app-data-removal.js';
 import type { AppConfigStore } from './app-config.js';

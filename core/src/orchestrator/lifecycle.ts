@@ -8,9 +8,12 @@ import type {
   CatalogStatusReport,
   DaemonEvents,
   LogLine,
-  RpcMethods,
   VersionChangeResult,
-} from '../api/contract.js';
+  SetVersionRequest,
+  SwitchImplementationRequest,
+  AppConfigChange,
+  SbomReport,
+} from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 
@@ -67,7 +70,7 @@ export interface AppLifecycle {
   logs(id: string, options: LogOptions): AsyncIterable<LogLine>;
   health(id: string): Promise<AppHealth>;
   /** The SBOM of the image an app runs, when this node built it (`package.sbom`). */
-  sbom(id: string): Promise<RpcMethods['package.sbom']['result']>;
+  sbom(id: string): Promise<SbomReport>;
   /** The bundled apps a user may install (`catalog-list`); absent means none. */
   availableManifests?(): Promise<AppManifest[]>;
   /** Versions, catalog and updates (`catalog.status`, `package.*`); absent on a daemon without a catalog. */
@@ -81,13 +84,8 @@ export type ChangeActor = 'user' | 'system';
 export interface VersionControl {
   catalogStatus(): CatalogStatusReport;
   versions(id: string): Promise<AppVersionsReport>;
-  setConfig(params: RpcMethods['package.set-config']['params']): Promise<AppConfigReport>;
-  setVersion(
-    params: RpcMethods['package.set-version']['params'],
-    actor?: ChangeActor,
-  ): Promise<VersionChangeResult>;
+  setConfig(params: AppConfigChange): Promise<AppConfigReport>;
+  setVersion(params: SetVersionRequest, actor?: ChangeActor): Promise<VersionChangeResult>;
   update(id: string, actor?: ChangeActor): Promise<VersionChangeResult>;
-  switchImplementation(
-    params: RpcMethods['package.switch-implementation']['params'],
-  ): Promise<VersionChangeResult>;
+  switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult>;
 }

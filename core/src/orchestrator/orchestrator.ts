@@ -22,7 +22,7 @@ import {
   type BitcoinSettings,
   type DaemonEvents,
   type LogLine,
-} from '../api/contract.js';
+} from '../kernel/index.js';
 import { settingsOfManifest } from '../bitcoin/chain-settings.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { PodmanClient, PodmanEvent } from '../podman/index.js';
@@ -36,7 +36,7 @@ import {
 import type { AuditRecord } from '../security/audit/index.js';
 import type { HostConfinement } from '../security/policy/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 import { AppActions } from './app-actions.js';
 import { AppConfigStore } from './app-config.js';

@@ -6,15 +6,15 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { RpcErrorCode, type LogLine } from '../api/contract.js';
+import { RpcErrorCode, type LogLine } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import { PodmanError, type ContainerInspect, type PodmanClient } from '../podman/index.js';
 import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
 import { assertVolumeDirsSafe, type HostConfinement } from '../security/policy/index.js';
 import { dependencyLinks } from '../resolver/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
-import type { DaemonEvents } from '../api/contract.js';
+import type { DaemonEvents } from '../kernel/index.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime, ObservedContainer } from './app-runtime.js';
 import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
@@ -26,7 +26,7 @@ import { argsForCreate } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';
 import type { ReservedPort } from './host-ports.js';
 import { registryHost } from './image-ref.js';
-import { containerName, LABEL, labelsFor, networkName } from './naming.js';
+import { containerName, LABEL, labelsFor, networkName } from '../podman/naming.js';
 import { assertHostPortsFree } from './port-check.js';
 
 export interface PodmanEffectsOptions {

@@ -3,9 +3,9 @@
 // and says little — for UDP it may say nothing at all. Ports of the node's own services (its API,
 // its registry) are refused outright, whether or not they are listening at that moment.
 
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import type { PortSpec } from '../manifest/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { isHostPortFree, type ReservedPort } from './host-ports.js';
 import { describePortHolder, type PortProtocol } from './port-holder.js';
 

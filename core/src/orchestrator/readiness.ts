@@ -4,8 +4,8 @@
 // container that exits is seen by its `died` event, and confirmed with one inspect; before, each
 // wait asked Podman and probed back to back every 50 ms.
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError, notFound } from '../util/errors.js';
+import { RpcErrorCode } from '../kernel/index.js';
+import { ArchyError, notFound } from '../kernel/index.js';
 import type { AppRegistry } from './app-registry.js';
 import { toStatus, type AppRuntime } from './app-runtime.js';
 import type { HealthWatch } from './health-watch.js';

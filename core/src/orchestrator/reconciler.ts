@@ -21,7 +21,7 @@ import type { HealthWatch } from './health-watch.js';
 import type { Intent } from '../versions/intent-journal.js';
 import type { LocalImagesIndex } from './built-images.js';
 import { manifestOfRecord } from './manifest-of-record.js';
-import { LABEL } from './naming.js';
+import { LABEL } from '../podman/naming.js';
 import type { PodmanEffects } from './podman-effects.js';
 import { unforwardedPorts } from './port-forwarding.js';
 import type { ReadinessWaits } from './readiness.js';

@@ -12,7 +12,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RpcErrorCode } from '../kernel/index.js';
-import { ArchyError } from './errors.js';
+import { ArchyError } from '../kernel/index.js';
 
 export type KeyFileProblem = 'missing' | 'symlink' | 'not-regular' | 'too-large' | 'unreadable';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import { CHANGES, convergedOn, mustEndOn, nodeFor } from './spec-changes.js';
 import { Crash } from './spec-fake-node.js';
 

@@ -8,7 +8,7 @@
 //
 // recovery-table.ts says what a crash at each step does.
 
-import { RpcErrorCode, type RpcMethods, type VersionChangeResult } from '../api/contract.js';
+import { RpcErrorCode, type VersionChangeResult, type SwitchImplementationRequest } from '../kernel/index.js';
 import { applyBitcoinSettings } from '../bitcoin/chain-settings.js';
 import {
   implementationName,
@@ -19,7 +19,7 @@ import { chooseCatalogVersion } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
-import { ArchyError, notFound } from '../util/errors.js';
+import { ArchyError, notFound } from '../kernel/index.js';
 import type { AppOperations } from './app-operations.js';
 import type { IntentVersion, SwitchIntent } from './intent-journal.js';
 import type { SwitchStep } from './step-names.js';
@@ -35,9 +35,7 @@ export class ImplementationSwitch {
     return this.options.ops;
   }
 
-  switchImplementation(
-    params: RpcMethods['package.switch-implementation']['params'],
-  ): Promise<VersionChangeResult> {
+  switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult> {
     const { from: fromId, to: toId } = params;
     return this.ops.onQueue(fromId, () =>
       this.ops.onQueue(toId, async () => {

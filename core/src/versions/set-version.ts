@@ -7,13 +7,13 @@
 //
 // recovery-table.ts says what a crash at each step does.
 
-import { RpcErrorCode, type RpcMethods, type VersionChangeResult } from '../api/contract.js';
+import { RpcErrorCode, type VersionChangeResult, type SetVersionRequest } from '../kernel/index.js';
 import { planVersionChange } from '../bitcoin/index.js';
 import { availableUpdate, chooseCatalogVersion } from '../catalog/index.js';
 import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
 import type { ChangeActor } from '../orchestrator/lifecycle.js';
 import { compareAppVersions, parseAppVersion } from '../resolver/index.js';
-import { ArchyError, notFound } from '../util/errors.js';
+import { ArchyError, notFound } from '../kernel/index.js';
 import type { AppOperations } from './app-operations.js';
 import type { IntentVersion, SetVersionIntent } from './intent-journal.js';
 import type { SetVersionStep } from './step-names.js';
@@ -37,10 +37,7 @@ export class SetVersion {
     return this.options.ops;
   }
 
-  setVersion(
-    params: RpcMethods['package.set-version']['params'],
-    actor: ChangeActor = 'user',
-  ): Promise<VersionChangeResult> {
+  setVersion(params: SetVersionRequest, actor: ChangeActor = 'user'): Promise<VersionChangeResult> {
     const { id } = params;
     return this.ops.onQueue(id, async () => {
       const runtime = this.ops.find(id);

@@ -9,14 +9,16 @@ import {
   type AppConfigReport,
   type AppVersionsReport,
   type CatalogStatusReport,
-  type RpcMethods,
   type VersionChangeResult,
-} from '../api/contract.js';
+  type SetVersionRequest,
+  type SwitchImplementationRequest,
+  type AppConfigChange,
+} from '../kernel/index.js';
 import { displayBitcoinVersion, parseBitcoinVersion, type BitcoinImplementation } from '../bitcoin/index.js';
 import { availableUpdate, versionsForManifest } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AuditRecord } from '../security/audit/index.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { AppConfigStore } from '../orchestrator/app-config.js';
 import type { CatalogService } from '../orchestrator/catalog-service.js';
 import type { ChangeActor, VersionControl } from '../orchestrator/lifecycle.js';
@@ -98,7 +100,7 @@ export class AppVersionControl implements VersionControl {
     };
   }
 
-  async setConfig(params: RpcMethods['package.set-config']['params']): Promise<AppConfigReport> {
+  async setConfig(params: AppConfigChange): Promise<AppConfigReport> {
     const { id, pinnedVersion, autoUpdate, prune, confirmResync } = params;
     const { manifest } = await this.options.appInfo(id);
     if (typeof pinnedVersion === 'string') {
@@ -130,10 +132,7 @@ export class AppVersionControl implements VersionControl {
     return { id, ...config, ...(pruned && { message: pruned.message }) };
   }
 
-  setVersion(
-    params: RpcMethods['package.set-version']['params'],
-    actor?: ChangeActor,
-  ): Promise<VersionChangeResult> {
+  setVersion(params: SetVersionRequest, actor?: ChangeActor): Promise<VersionChangeResult> {
     return this.options.switcher.setVersion(params, actor);
   }
 
@@ -141,9 +140,7 @@ export class AppVersionControl implements VersionControl {
     return this.options.switcher.update(id, actor);
   }
 
-  switchImplementation(
-    params: RpcMethods['package.switch-implementation']['params'],
-  ): Promise<VersionChangeResult> {
+  switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult> {
     return this.options.switcher.switchImplementation(params);
   }
 

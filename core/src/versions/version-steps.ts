@@ -2,7 +2,7 @@
 // with, announcing a step in the intent journal, bringing a new version up, committing it (the
 // datadir marker), restoring the previous version, and the small pure helpers around them.
 
-import { RpcErrorCode } from '../api/contract.js';
+import { RpcErrorCode } from '../kernel/index.js';
 import type { VersionChangePlan } from '../bitcoin/index.js';
 import type { CatalogApp } from '../catalog/index.js';
 import { describeSync } from '../health/bitcoin-sync.js';
@@ -13,7 +13,7 @@ import type { BitcoinDatadirs } from '../orchestrator/bitcoin-datadir.js';
 import type { CatalogService } from '../orchestrator/catalog-service.js';
 import { decisiveExitOutput, EXIT_OUTPUT_TAIL, type ExitOutput } from '../orchestrator/exit-output.js';
 import type { PauseHook } from '../orchestrator/test-pause.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError } from '../kernel/index.js';
 import type { AppOperations } from './app-operations.js';
 import type { IntentInput, IntentJournal, IntentVersion } from './intent-journal.js';
 

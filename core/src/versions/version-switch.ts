@@ -4,7 +4,7 @@
 // recovery-table.ts). Each change is a controlled recreate that keeps the data dir, secrets,
 // ports and container name; every effect goes through AppOperations (app-operations.ts).
 
-import type { RpcMethods, VersionChangeResult } from '../api/contract.js';
+import type { VersionChangeResult, SetVersionRequest, SwitchImplementationRequest } from '../kernel/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { AppRuntime } from '../orchestrator/app-runtime.js';
 import type { ChangeActor } from '../orchestrator/lifecycle.js';
@@ -29,10 +29,7 @@ export class VersionSwitch {
     this.recovery = new VersionRecovery(options, steps, this.switcher);
   }
 
-  setVersion(
-    params: RpcMethods['package.set-version']['params'],
-    actor: ChangeActor = 'user',
-  ): Promise<VersionChangeResult> {
+  setVersion(params: SetVersionRequest, actor: ChangeActor = 'user'): Promise<VersionChangeResult> {
     return this.versions.setVersion(params, actor);
   }
 
@@ -41,9 +38,7 @@ export class VersionSwitch {
     return this.versions.update(id, actor);
   }
 
-  switchImplementation(
-    params: RpcMethods['package.switch-implementation']['params'],
-  ): Promise<VersionChangeResult> {
+  switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult> {
     return this.switcher.switchImplementation(params);
   }
 

@@ -23,7 +23,7 @@ import {
   buildSignatureManifest,
 } from '../../src/security/image-signing/signature-manifest.js';
 import { buildSbom, debianOriginOf, listRootfsFiles, type SbomFile } from '../../src/security/sbom/index.js';
-import { ArchyError } from '../../src/util/errors.js';
+import { ArchyError } from '../../src/kernel/index.js';
 import { helloImage, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 
 /**

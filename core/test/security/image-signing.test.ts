@@ -29,7 +29,7 @@ import {
   signatureLayerDescriptor,
 } from '../../src/security/image-signing/signature-manifest.js';
 import { loadSigningKey, signPayload } from '../../src/security/image-signing/signing-keys.js';
-import { ArchyError } from '../../src/util/errors.js';
+import { ArchyError } from '../../src/kernel/index.js';
 import { podman } from '../support/podman-cli.js';
 import { freePort, helloImage, registry, tempDataDir, uniqueAppId } from '../support/index.js';
 

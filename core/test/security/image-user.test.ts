@@ -23,7 +23,7 @@ import {
   accountsContainerName,
   assertCreatedUser,
 } from '../../src/orchestrator/app-user.js';
-import { containerName } from '../../src/orchestrator/naming.js';
+import { containerName } from '../../src/podman/naming.js';
 import { PolicyError } from '../../src/security/policy/index.js';
 import { expectNothingLeft } from '../daemon/leftovers.js';
 import { DATA_DIR_LABEL, REGISTRY_HOST, TEST_IMAGE_NAMESPACE } from '../support/constants.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestError, MAX_MANIFEST_BYTES, parseManifest } from '../../src/manifest/index.js';
 import { assertManifestAllowed } from '../../src/security/policy/index.js';
-import { ArchyError } from '../../src/util/errors.js';
+import { ArchyError } from '../../src/kernel/index.js';
 import { expectNothingLeft } from '../daemon/leftovers.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { podman } from '../support/podman-cli.js';

@@ -10,7 +10,7 @@ import { parseManifest, type AppManifest } from '../../src/manifest/index.js';
 import { buildContainerSpec } from '../../src/orchestrator/container-spec.js';
 import { DataLayout } from '../../src/orchestrator/data-layout.js';
 import { ALLOWED_CAPABILITIES, assertManifestAllowed } from '../../src/security/policy/index.js';
-import { ArchyError } from '../../src/util/errors.js';
+import { ArchyError } from '../../src/kernel/index.js';
 
 const layout = new DataLayout('/srv/archy');
 // A bound that catches runaway work (exponential aliases, quadratic scans) without flaking
