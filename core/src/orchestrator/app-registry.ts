@@ -9,26 +9,38 @@ import { TypedEventBus } from '../util/event-bus.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { notFound } from '../kernel/index.js';
 import { byCodeUnits } from '../util/compare.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { pathExists } from '../util/path-exists.js';
+import type { AppRegistry as VersionChangeRegistry } from '../versions/app-operations.js';
 import type { AppRecord, AppRecordStore } from './app-record.js';
+import type { BundledApps } from './bundled-apps.js';
+import type { DataLayout } from './data-layout.js';
 import { toStatus, type AppRuntime } from './app-runtime.js';
 
 /** Listens for any change to one app's runtime (container events, transitions, health). */
 type ChangeListener = (runtime: AppRuntime) => void;
 
-export class AppRegistry {
+export class AppRegistry implements VersionChangeRegistry {
   readonly events = new TypedEventBus<DaemonEvents>();
   /** One queue per app: operations on one app never interleave, different apps run in parallel. */
   readonly queue = new KeyedQueue();
   private readonly runtimes = new Map<string, AppRuntime>();
   private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly forgetters: Array<(id: string) => void> = [];
 
   constructor(
     readonly store: AppRecordStore,
+    private readonly layout: DataLayout,
+    private readonly bundled: BundledApps,
     /** What the API shows for an app (its state plus what only the facade knows, e.g. provenance). */
     private readonly describe: (runtime: AppRuntime) => AppStatus = toStatus,
   ) {}
 
   get(id: string): AppRuntime | undefined {
+    return this.runtimes.get(id);
+  }
+
+  find(id: string): AppRuntime | undefined {
     return this.runtimes.get(id);
   }
 
@@ -52,8 +64,14 @@ export class AppRegistry {
     this.runtimes.set(runtime.record.id, runtime);
   }
 
+  /** Also to be done when an app is forgotten (stop probing it, drop a pending restart). */
+  onForget(forgetter: (id: string) => void): void {
+    this.forgetters.push(forgetter);
+  }
+
   /** Forgets an app (its record is the caller's to delete); tells the API it is gone. */
   forget(id: string): boolean {
+    for (const forgetter of this.forgetters) forgetter(id);
     if (!this.runtimes.delete(id)) return false;
     this.events.emit('app-removed', { id });
     return true;
@@ -93,6 +111,18 @@ export class AppRegistry {
       set.delete(listener);
       if (set.size === 0 && this.listeners.get(id) === set) this.listeners.delete(id);
     };
+  }
+
+  /** A bundled manifest, parsed, with its text and file (the switch's target). */
+  bundledManifest(id: string): ReturnType<BundledApps['manifest']> {
+    return this.bundled.manifest(id);
+  }
+
+  /** The default config of a new app; a reinstall keeps the user's choices. */
+  async writeDefaultAppConfig(id: string): Promise<void> {
+    const file = this.layout.appConfigFile(id);
+    if (await pathExists(file)) return;
+    await writeFileAtomic(file, `${JSON.stringify({ autoUpdate: false }, null, 2)}\n`, 0o644);
   }
 
   /** The installed apps as the resolver sees them. */

@@ -249,8 +249,8 @@ export class BitcoinStartGuard {
         }
         runtime.record.bitcoin = change.settings;
         runtime.manifest = manifestOfRecord(runtime.record);
-        await effects.createWithStartArgs(runtime, change.firstStartArgs);
-        if (wasRunning) await effects.startWatched(runtime);
+        await effects.createContainer(runtime, change.firstStartArgs);
+        if (wasRunning) await effects.startContainer(runtime);
       } finally {
         runtime.transition = previous;
         this.registry.publish(runtime);

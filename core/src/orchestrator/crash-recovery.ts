@@ -95,7 +95,7 @@ export class CrashRecovery {
     this.options.health.unwatch(id);
     // Read before anything is awaited: Podman's own restart may already be bringing it back.
     const exitCode = runtime.container?.running ? undefined : runtime.container?.exitCode;
-    const lastLogs = await this.options.effects.lastLogLines(id, 10);
+    const lastLogs = await this.options.effects.lastLogs(id, 10);
     runtime.crashLoop = {
       since: new Date().toISOString(),
       lastLogs,

@@ -14,7 +14,6 @@ import type { AppManifest } from '../manifest/index.js';
 import type { ImageProvisioner, ProvisionProgress, ImageProvenance } from '../provisioning/index.js';
 import { bindingsOf, planInstall } from '../resolver/index.js';
 import { assertManifestAllowed } from '../security/policy/index.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
 import { ArchyError } from '../kernel/index.js';
 import { pathExists } from '../util/path-exists.js';
 import { removeAppTree } from './app-data-removal.js';
@@ -208,13 +207,6 @@ export class InstallFlow {
     return provided;
   }
 
-  /** The default config of a new app; a reinstall keeps the user's choices. */
-  async writeDefaultAppConfig(id: string): Promise<void> {
-    const file = this.options.layout.appConfigFile(id);
-    if (await pathExists(file)) return;
-    await writeFileAtomic(file, `${JSON.stringify({ autoUpdate: false }, null, 2)}\n`, 0o644);
-  }
-
   /** Removes an app's config (purge). */
   async removeAppConfig(id: string): Promise<void> {
     await rm(this.options.layout.appConfigFile(id), { force: true });
@@ -345,7 +337,7 @@ export class InstallFlow {
       record.phase = 'installed';
       await this.registry.saveRecord(record);
       await journal.clear(id);
-      await this.writeDefaultAppConfig(id);
+      await this.registry.writeDefaultAppConfig(id);
       if (record.bitcoin) await this.options.configs.update(id, { prune: record.bitcoin.prune ?? null });
       await guard.markVersionIfHealthy(runtime);
       // A confirmed downgrade onto kept data started with a one-time reindex: once healthy the

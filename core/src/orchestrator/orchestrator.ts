@@ -10,10 +10,7 @@
 //   bitcoin-start-guard  the version guard, markers and one-time start arguments
 //   versions (../versions)  set-version, update, Core ⇄ Knots, crash recovery of those
 
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeIfEmptyTree } from '../util/empty-tree.js';
-import { pathExists } from '../util/path-exists.js';
 import type { Logger } from 'pino';
 import {
   RpcErrorCode,
@@ -63,7 +60,7 @@ import { Reconciler } from './reconciler.js';
 import { Supervisor } from './supervisor.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
 import { AppVersionControl } from '../versions/version-control.js';
-import { VersionSwitch, type AppOperations } from '../versions/version-switch.js';
+import { VersionSwitch } from '../versions/version-switch.js';
 
 export { manifestOfRecord } from './manifest-of-record.js';
 
@@ -129,7 +126,10 @@ export class Orchestrator implements AppLifecycle {
     this.localImages = new LocalImages(layout.imagesDir);
     const builtImages = new LocalImagesIndex(this.localImages);
     this.builtImages = builtImages;
-    const registry = new AppRegistry(new AppRecordStore(layout), (runtime) => this.describe(runtime));
+    this.bundled = new BundledApps(options.appsDir, log);
+    const registry = new AppRegistry(new AppRecordStore(layout), layout, this.bundled, (runtime) =>
+      this.describe(runtime),
+    );
     this.registry = registry;
     this.events = registry.events;
     const journal = new IntentJournal(options.dataDir);
@@ -139,7 +139,6 @@ export class Orchestrator implements AppLifecycle {
       access: options.datadirs ?? new UnshareDatadirAccess({ scratchDir: join(layout.runDir, 'scratch') }),
       volumeDir: (owner, volume) => layout.volumeDir(owner, volume),
     });
-    this.bundled = new BundledApps(options.appsDir, log);
     this.healthWatch = new HealthWatch(podman, options.secrets, (id, tracker, result) =>
       this.crashes.healthChanged(id, tracker, result),
     );
@@ -154,7 +153,26 @@ export class Orchestrator implements AppLifecycle {
       ...(options.secrets && { secrets: options.secrets }),
       ...(options.confinement && { confinement: options.confinement }),
       ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),
+      versionChangeNeeds: () => ({
+        waitUntilHealthy: (runtime) => readiness.healthy(runtime),
+        dropFirstStartArgs: (runtime) =>
+          this.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),
+        provideImage: async (runtime, target) =>
+          (
+            await this.installs.provideImage(
+              {
+                record: { ...runtime.record, version: target.version, image: target.image },
+                manifest: runtime.manifest,
+              },
+              {
+                ...(target.release && { release: target.release }),
+                ...(target.digest !== undefined && { catalogDigest: target.digest }),
+              },
+            )
+          ).runImage,
+      }),
     });
+    const readiness = new ReadinessWaits(registry, this.effects, this.healthWatch);
     this.supervisor = new Supervisor({
       restart: (id) => this.reconciler.reconcile(id, 'supervisor'),
       giveUp: (id, failures, why) => void this.crashes.enterCrashLoop(id, failures, why),
@@ -164,6 +182,11 @@ export class Orchestrator implements AppLifecycle {
         runtime.message = message;
         registry.publish(runtime);
       },
+    });
+    // Whatever forgets an app (a remove, a rolled-back install, a switch) stops probing and supervising it.
+    registry.onForget((id) => {
+      this.healthWatch.unwatch(id);
+      this.supervisor.reset(id);
     });
     this.guard = new BitcoinStartGuard({
       registry,
@@ -183,7 +206,6 @@ export class Orchestrator implements AppLifecycle {
       dataDir: layout.root,
       log,
     });
-    const readiness = new ReadinessWaits(registry, this.effects, this.healthWatch);
     const provisioner = new ImageProvisioner({
       trust: options.imageTrust,
       images: this.localImages,
@@ -222,7 +244,8 @@ export class Orchestrator implements AppLifecycle {
       const logAt = (level: 'info' | 'warn' | 'error', details: object, message: string) =>
         log[level](details, message);
       versionSwitch = new VersionSwitch({
-        ops: this.appOperations(readiness, options.secrets),
+        registry,
+        effects: this.effects,
         catalog: options.catalog,
         configs,
         journal,
@@ -415,64 +438,6 @@ export class Orchestrator implements AppLifecycle {
       ...toStatus(runtime),
       ...(provenance && { provenance: provenanceReport(provenance) }),
       ...(bitcoin && { bitcoin }),
-    };
-  }
-
-  /** The orchestrator's effects, handed to the version switch (which decides nothing about Podman). */
-  private appOperations(readiness: ReadinessWaits, secrets: SecretStore | undefined): AppOperations {
-    const { registry, effects } = this;
-    return {
-      find: (id) => registry.get(id),
-      onQueue: (id, task) => registry.onQueue(id, task),
-      saveRecord: (record) => registry.saveRecord(record),
-      deleteRecord: (id) => registry.deleteRecord(id),
-      adopt: (runtime) => registry.adopt(runtime),
-      forget: (id) => {
-        this.healthWatch.unwatch(id);
-        this.supervisor.reset(id);
-        registry.forget(id);
-      },
-      publish: (runtime) => registry.publish(runtime),
-      stopContainer: async (runtime) => {
-        this.supervisor.reset(runtime.record.id);
-        await effects.stop(runtime);
-      },
-      removeContainer: (id) => effects.removeContainer(id),
-      removeNetwork: (id) => effects.removeNetwork(id),
-      createContainer: (runtime, extraArgs) => effects.createWithStartArgs(runtime, extraArgs),
-      dropFirstStartArgs: (runtime) => this.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),
-      startContainer: (runtime) => effects.startWatched(runtime),
-      waitUntilHealthy: (runtime) => readiness.healthy(runtime),
-      lastLogs: (id, lines) => effects.lastLogLines(id, lines),
-      provideImage: async (runtime, target) =>
-        (
-          await this.installs.provideImage(
-            {
-              record: { ...runtime.record, version: target.version, image: target.image },
-              manifest: runtime.manifest,
-            },
-            {
-              ...(target.release && { release: target.release }),
-              ...(target.digest !== undefined && { catalogDigest: target.digest }),
-            },
-          )
-        ).runImage,
-      containerVersion: (id) => effects.containerVersion(id),
-      bundledManifest: (id) => this.bundled.manifest(id),
-      appDataDir: (id) => this.layout.appDataDir(id),
-      hasAppData: (id) => pathExists(this.layout.appDataDir(id)),
-      clearEmptyAppData: (id) => removeIfEmptyTree(this.layout.appDataDir(id)),
-      moveAppData: (fromId, toId) => rename(this.layout.appDataDir(fromId), this.layout.appDataDir(toId)),
-      copySecrets: async (from, to) => {
-        if (!secrets) return;
-        for (const name of await secrets.list(from)) {
-          const value = await secrets.get(from, name);
-          if (value !== undefined) await secrets.set(to, name, value);
-        }
-      },
-      removePodmanSecrets: (id) => effects.removePodmanSecrets(id),
-      writeDefaultAppConfig: (id) => this.installs.writeDefaultAppConfig(id),
-      dependentsOf: (id) => registry.dependentsOf(id),
     };
   }
 }

@@ -4,7 +4,7 @@
 // and stopped with the container. Nothing here decides what should happen; the reconciler and
 // the operations call these to make it happen.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { RpcErrorCode, type LogLine } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
@@ -15,6 +15,10 @@ import { dependencyLinks } from '../resolver/index.js';
 import { ArchyError } from '../kernel/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 import type { DaemonEvents } from '../kernel/index.js';
+import type { CatalogVersion } from '../catalog/index.js';
+import { removeIfEmptyTree } from '../util/empty-tree.js';
+import { pathExists } from '../util/path-exists.js';
+import type { AppEffects } from '../versions/app-operations.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime, ObservedContainer } from './app-runtime.js';
 import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
@@ -40,6 +44,17 @@ export interface PodmanEffectsOptions {
   secrets?: SecretStore;
   confinement?: HostConfinement;
   reservedPorts?: () => readonly ReservedPort[];
+  /**
+   * What a version change needs beside Podman, from the parts that own it (readiness waits, the
+   * version guard's settle, image provisioning): called, never decided, here.
+   */
+  versionChangeNeeds: () => VersionChangeNeeds;
+}
+
+export interface VersionChangeNeeds {
+  waitUntilHealthy(runtime: AppRuntime): Promise<{ ok: true } | { ok: false; why: string }>;
+  dropFirstStartArgs(runtime: AppRuntime): Promise<void>;
+  provideImage(runtime: AppRuntime, target: CatalogVersion): Promise<string>;
 }
 
 /** A start right after a stop may wait this long for the old container's port forwarder to go. */
@@ -53,7 +68,7 @@ export const PORT_FREE_GRACE_MS = 3_000;
  */
 const FAST_RESTART = { restart_policy: 'on-failure', restart_tries: 1 } as const;
 
-export class PodmanEffects {
+export class PodmanEffects implements AppEffects {
   private readonly podman: PodmanClient;
   private readonly layout: DataLayout;
 
@@ -185,7 +200,7 @@ export class PodmanEffects {
    * arguments go on the record (so a recreate before the first healthy start keeps them and one
    * after drops them), and the record is saved with the new container.
    */
-  async createWithStartArgs(runtime: AppRuntime, extraArgs: readonly string[]): Promise<void> {
+  async createContainer(runtime: AppRuntime, extraArgs: readonly string[]): Promise<void> {
     await this.ensureNetwork(runtime.record.id, runtime.record.version);
     if (extraArgs.length > 0) runtime.record.firstStartArgs = { args: [...extraArgs], spent: false };
     else delete runtime.record.firstStartArgs;
@@ -211,7 +226,7 @@ export class PodmanEffects {
   }
 
   /** Starts the container, forgets the old health and probes the new run. */
-  async startWatched(runtime: AppRuntime): Promise<void> {
+  async startContainer(runtime: AppRuntime): Promise<void> {
     await this.start(runtime.record.id);
     runtime.health = undefined;
     await this.refresh(runtime);
@@ -266,6 +281,23 @@ export class PodmanEffects {
     return Math.ceil(runtime.manifest.stopTimeout / 1000);
   }
 
+  /** The version switch's stop: the container (if any) with the manifest's stop timeout, unprobed. */
+  stopContainer(runtime: AppRuntime): Promise<void> {
+    return this.stop(runtime);
+  }
+
+  waitUntilHealthy(runtime: AppRuntime): Promise<{ ok: true } | { ok: false; why: string }> {
+    return this.options.versionChangeNeeds().waitUntilHealthy(runtime);
+  }
+
+  dropFirstStartArgs(runtime: AppRuntime): Promise<void> {
+    return this.options.versionChangeNeeds().dropFirstStartArgs(runtime);
+  }
+
+  provideImage(runtime: AppRuntime, target: CatalogVersion): Promise<string> {
+    return this.options.versionChangeNeeds().provideImage(runtime, target);
+  }
+
   // ---- networks, secrets, data --------------------------------------------------------------
 
   async ensureNetwork(id: string, version: string): Promise<void> {
@@ -316,6 +348,33 @@ export class PodmanEffects {
     await mkdir(this.layout.appDataDir(manifest.id), { recursive: true, mode: 0o700 });
     for (const volume of manifest.volumes ?? []) {
       await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  appDataDir(id: string): string {
+    return this.layout.appDataDir(id);
+  }
+
+  hasAppData(id: string): Promise<boolean> {
+    return pathExists(this.layout.appDataDir(id));
+  }
+
+  clearEmptyAppData(id: string): Promise<boolean> {
+    return removeIfEmptyTree(this.layout.appDataDir(id));
+  }
+
+  /** The switch's only data move: one rename inside the data dir (the target must not exist). */
+  moveAppData(fromId: string, toId: string): Promise<void> {
+    return rename(this.layout.appDataDir(fromId), this.layout.appDataDir(toId));
+  }
+
+  /** Copies the app's stored secrets to another app id (the switch keeps the RPC credentials). */
+  async copySecrets(from: string, to: string): Promise<void> {
+    const secrets = this.options.secrets;
+    if (!secrets) return;
+    for (const name of await secrets.list(from)) {
+      const value = await secrets.get(from, name);
+      if (value !== undefined) await secrets.set(to, name, value);
     }
   }
 
@@ -383,7 +442,7 @@ export class PodmanEffects {
   }
 
   /** The container's last `count` log lines; empty when they cannot be read (context only). */
-  async lastLogLines(id: string, count: number): Promise<string[]> {
+  async lastLogs(id: string, count: number): Promise<string[]> {
     const lines: string[] = [];
     try {
       for await (const line of this.podman.containerLogs(containerName(id), { follow: false, tail: count })) {
@@ -400,7 +459,7 @@ export class PodmanEffects {
     const id = runtime.record.id;
     // Podman records the exit code a moment after the state flips; ask once more if it's missing.
     const code = exitCode ?? runtime.container?.exitCode ?? (await this.inspectOwned(id))?.State.ExitCode;
-    const output = decisiveExitOutput(await this.lastLogLines(id, EXIT_OUTPUT_TAIL), {
+    const output = decisiveExitOutput(await this.lastLogs(id, EXIT_OUTPUT_TAIL), {
       bitcoin: runtime.manifest.bitcoin !== undefined,
       approvedArgs: argsForCreate(runtime.record.firstStartArgs),
     });

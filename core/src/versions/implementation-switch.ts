@@ -20,7 +20,7 @@ import type { AppManifest } from '../manifest/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
 import { ArchyError, notFound } from '../kernel/index.js';
-import type { AppOperations } from './app-operations.js';
+import type { AppEffects, AppRegistry } from './app-operations.js';
 import type { IntentVersion, SwitchIntent } from './intent-journal.js';
 import type { SwitchStep } from './step-names.js';
 import { checked, quoted, versionOf, type VersionSteps, type VersionSwitchOptions } from './version-steps.js';
@@ -31,15 +31,19 @@ export class ImplementationSwitch {
     private readonly steps: VersionSteps,
   ) {}
 
-  private get ops(): AppOperations {
-    return this.options.ops;
+  private get registry(): AppRegistry {
+    return this.options.registry;
+  }
+
+  private get effects(): AppEffects {
+    return this.options.effects;
   }
 
   switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult> {
     const { from: fromId, to: toId } = params;
-    return this.ops.onQueue(fromId, () =>
-      this.ops.onQueue(toId, async () => {
-        const source = this.ops.find(fromId);
+    return this.registry.onQueue(fromId, () =>
+      this.registry.onQueue(toId, async () => {
+        const source = this.registry.find(fromId);
         if (!source) throw notFound(fromId);
         const sourceBitcoin = source.manifest.bitcoin;
         if (!sourceBitcoin) {
@@ -48,13 +52,13 @@ export class ImplementationSwitch {
             `'${fromId}' is not a Bitcoin node; only Core ⇄ Knots can be switched`,
           );
         }
-        if (this.ops.find(toId)) {
+        if (this.registry.find(toId)) {
           throw new ArchyError(
             RpcErrorCode.Conflict,
             `'${toId}' is installed already; a switch moves ${fromId}'s datadir to a new install of ${toId}. Remove ${toId} first (its data is kept)`,
           );
         }
-        const bundled = await this.ops.bundledManifest(toId);
+        const bundled = await this.registry.bundledManifest(toId);
         // The node keeps its chain and pruning across the switch: the same datadir, the same settings.
         const target = source.record.bitcoin
           ? { ...bundled, manifest: applyBitcoinSettings(bundled.manifest, source.record.bitcoin) }
@@ -66,7 +70,7 @@ export class ImplementationSwitch {
             `'${toId}' is not the other Bitcoin implementation than ${implementationName(sourceBitcoin.implementation)}; switch between bitcoin-core and bitcoin-knots`,
           );
         }
-        const dependents = this.ops.dependentsOf(fromId);
+        const dependents = this.registry.dependentsOf(fromId);
         if (dependents.length > 0) {
           throw new ArchyError(
             RpcErrorCode.Conflict,
@@ -90,7 +94,7 @@ export class ImplementationSwitch {
             ...(params.confirmResync !== undefined && { confirmResync: params.confirmResync }),
           }),
         );
-        const runImage = await this.ops.provideImage(
+        const runImage = await this.effects.provideImage(
           { ...source, record: { ...source.record, id: toId }, manifest: target.manifest },
           chosen,
         );
@@ -117,8 +121,8 @@ export class ImplementationSwitch {
 
   /** The target app's data dir must not exist yet, or hold nothing: a switch never merges or overwrites data. */
   private async checkTargetDataDirFree(toId: string): Promise<void> {
-    if (await this.ops.clearEmptyAppData(toId)) return;
-    const dir = this.ops.appDataDir(toId);
+    if (await this.effects.clearEmptyAppData(toId)) return;
+    const dir = this.effects.appDataDir(toId);
     throw new ArchyError(
       RpcErrorCode.Conflict,
       `${dir} holds data from an earlier install of ${toId}; a switch never overwrites data. Move it away (or 'archy remove ${toId} --purge --yes' if it is not needed) and try again`,
@@ -142,18 +146,18 @@ export class ImplementationSwitch {
     };
     const step = (name: SwitchStep) => this.steps.announce({ ...intent, step: name, startedAt });
     source.transition = 'stopping';
-    this.ops.publish(source);
+    this.registry.publish(source);
 
     // The conflict guard: the source is stopped (and told to stay stopped) before the target exists.
     await step('stop-source');
     source.record.desired = 'stopped';
-    await this.ops.saveRecord(source.record);
-    await this.ops.stopContainer(source);
+    await this.registry.saveRecord(source.record);
+    await this.effects.stopContainer(source);
     await step('remove-source');
-    await this.ops.removeContainer(from.id);
+    await this.effects.removeContainer(from.id);
     await step('move-data');
-    await this.ops.moveAppData(from.id, to.id);
-    await this.ops.copySecrets(from.id, to.id);
+    await this.effects.moveAppData(from.id, to.id);
+    await this.effects.copySecrets(from.id, to.id);
     await step('create-target');
     const record: AppRecord = {
       id: to.id,
@@ -176,9 +180,9 @@ export class ImplementationSwitch {
       transition: 'updating',
       restartCount: 0,
     };
-    await this.ops.saveRecord(record);
-    this.ops.adopt(runtime);
-    this.ops.publish(runtime);
+    await this.registry.saveRecord(record);
+    this.registry.adopt(runtime);
+    this.registry.publish(runtime);
     const failure = await this.steps.bringUp(runtime, startArgs, () => step('start-target'));
     if (failure === undefined) {
       await step('commit');
@@ -186,7 +190,7 @@ export class ImplementationSwitch {
       await this.steps.dropFirstStartArgs(runtime);
       const progress = await this.steps.afterReindex(runtime, startArgs);
       runtime.transition = undefined;
-      this.ops.publish(runtime);
+      this.registry.publish(runtime);
       await this.options.journal.clear(to.id);
       this.options.log('info', { from: from.id, to: to.id, version: to.version }, 'switched implementation');
       return { runtime, progress };
@@ -195,13 +199,13 @@ export class ImplementationSwitch {
     await step('restore');
     await this.undo(from.id, to.id);
     await this.options.journal.clear(to.id);
-    const restored = this.ops.find(from.id);
+    const restored = this.registry.find(from.id);
     if (restored) {
       restored.transition = undefined;
       await this.steps.markRestored(restored);
-      await this.ops.createContainer(restored, []);
-      await this.ops.startContainer(restored);
-      this.ops.publish(restored);
+      await this.effects.createContainer(restored, []);
+      await this.effects.startContainer(restored);
+      this.registry.publish(restored);
     }
     throw new ArchyError(
       RpcErrorCode.StartFailed,
@@ -212,35 +216,35 @@ export class ImplementationSwitch {
 
   /** The source app is gone for good: its record, network and Podman secrets; its data lives on under the target. */
   async finish(fromId: string, target: AppRuntime): Promise<void> {
-    await this.ops.deleteRecord(fromId);
-    await this.ops.removeContainer(fromId);
-    await this.ops.removeNetwork(fromId);
-    await this.ops.removePodmanSecrets(fromId);
-    this.ops.forget(fromId);
-    await this.ops.saveRecord(target.record);
-    await this.ops.writeDefaultAppConfig(target.record.id);
+    await this.registry.deleteRecord(fromId);
+    await this.effects.removeContainer(fromId);
+    await this.effects.removeNetwork(fromId);
+    await this.effects.removePodmanSecrets(fromId);
+    this.registry.forget(fromId);
+    await this.registry.saveRecord(target.record);
+    await this.registry.writeDefaultAppConfig(target.record.id);
     await this.steps.writeMarker(target);
   }
 
   /** Target out, data back under the source, source wanted running again. Safe to run twice. */
   async undo(fromId: string, toId: string): Promise<void> {
-    const target = this.ops.find(toId);
-    if (target) await this.ops.stopContainer(target).catch(() => undefined);
-    await this.ops.removeContainer(toId);
-    await this.ops.removeNetwork(toId);
-    await this.ops.removePodmanSecrets(toId);
-    await this.ops.deleteRecord(toId);
-    this.ops.forget(toId);
-    await moveDataBack(this.ops, fromId, toId);
-    const source = this.ops.find(fromId);
+    const target = this.registry.find(toId);
+    if (target) await this.effects.stopContainer(target).catch(() => undefined);
+    await this.effects.removeContainer(toId);
+    await this.effects.removeNetwork(toId);
+    await this.effects.removePodmanSecrets(toId);
+    await this.registry.deleteRecord(toId);
+    this.registry.forget(toId);
+    await moveDataBack(this.effects, fromId, toId);
+    const source = this.registry.find(fromId);
     if (source) {
       source.record.desired = 'running';
-      await this.ops.saveRecord(source.record);
+      await this.registry.saveRecord(source.record);
     }
   }
 }
 
 /** The data under the target goes back to the source — unless it is there already (a move never overwrites). */
-export async function moveDataBack(ops: AppOperations, fromId: string, toId: string): Promise<void> {
+export async function moveDataBack(ops: AppEffects, fromId: string, toId: string): Promise<void> {
   if ((await ops.hasAppData(toId)) && !(await ops.hasAppData(fromId))) await ops.moveAppData(toId, fromId);
 }

@@ -10,7 +10,7 @@
 
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { AppRuntime } from '../orchestrator/app-runtime.js';
-import type { AppOperations } from './app-operations.js';
+import type { AppEffects, AppRegistry } from './app-operations.js';
 import { moveDataBack, type ImplementationSwitch } from './implementation-switch.js';
 import type { Intent } from './intent-journal.js';
 import { rollsForward } from './recovery-table.js';
@@ -23,8 +23,12 @@ export class VersionRecovery {
     private readonly switcher: ImplementationSwitch,
   ) {}
 
-  private get ops(): AppOperations {
-    return this.options.ops;
+  private get registry(): AppRegistry {
+    return this.options.registry;
+  }
+
+  private get effects(): AppEffects {
+    return this.options.effects;
   }
 
   /**
@@ -47,16 +51,16 @@ export class VersionRecovery {
       if (rollForward) {
         // The source stays recorded (stopped: it was told so before its container went) until the
         // target proves healthy; settleRecoveredSwitch then finishes or undoes the switch.
-        await this.ops.removeContainer(fromId);
+        await this.effects.removeContainer(fromId);
       } else {
-        await this.ops.removeContainer(toId);
-        await this.ops.removeNetwork(toId);
-        await this.ops.deleteRecord(toId);
-        await moveDataBack(this.ops, fromId, toId);
+        await this.effects.removeContainer(toId);
+        await this.effects.removeNetwork(toId);
+        await this.registry.deleteRecord(toId);
+        await moveDataBack(this.effects, fromId, toId);
         const source = await records.load(fromId);
         if (source) {
           source.desired = 'running';
-          await this.ops.saveRecord(source);
+          await this.registry.saveRecord(source);
         }
       }
       // The target's marker is written once it is seen healthy (settleRecoveredSwitch) — or never.
@@ -74,21 +78,21 @@ export class VersionRecovery {
   settleRecoveredSwitch(target: AppRuntime, intent: Intent): Promise<void> {
     if (intent.op !== 'switch-implementation') return Promise.resolve();
     const { from, to } = intent;
-    return this.ops.onQueue(from.id, () =>
-      this.ops.onQueue(to.id, async () => {
+    return this.registry.onQueue(from.id, () =>
+      this.registry.onQueue(to.id, async () => {
         target.transition = 'updating';
-        this.ops.publish(target);
+        this.registry.publish(target);
         const healthy = target.container?.running
-          ? await this.ops.waitUntilHealthy(target)
+          ? await this.effects.waitUntilHealthy(target)
           : ({ ok: false, why: 'it is not running' } as const);
         target.transition = undefined;
-        const source = this.ops.find(from.id);
+        const source = this.registry.find(from.id);
         if (healthy.ok) {
           await this.switcher.finish(from.id, target);
           await this.steps.dropFirstStartArgs(target);
           await this.options.journal.clear(to.id);
           this.options.log('info', { from: from.id, to: to.id }, 'finished an interrupted switch');
-          this.ops.publish(target);
+          this.registry.publish(target);
           return;
         }
         if (!source) {
@@ -96,7 +100,7 @@ export class VersionRecovery {
           target.message = `${to.id} ${to.version} did not become healthy after a restart (${healthy.why}), and ${from.id} cannot be restored: its record is gone`;
           await this.options.journal.clear(to.id);
           this.options.log('error', { from: from.id, to: to.id, why: healthy.why }, target.message);
-          this.ops.publish(target);
+          this.registry.publish(target);
           return;
         }
         const output = await this.steps.exitOutput(target, intent.startArgs ?? []);
@@ -105,15 +109,15 @@ export class VersionRecovery {
         await this.options.journal.clear(to.id);
         source.transition = undefined;
         await this.steps.markRestored(source);
-        await this.ops.createContainer(source, []);
-        await this.ops.startContainer(source);
+        await this.effects.createContainer(source, []);
+        await this.effects.startContainer(source);
         source.message = `the switch to ${to.id} ${to.version} was interrupted by a daemon restart and ${to.id} then did not become healthy (${healthy.why}); ${from.id} ${from.version} was restored with the same data.${quoted(`Last log lines of ${to.id}`, output)}`;
         this.options.log(
           'warn',
           { from: from.id, to: to.id, why: healthy.why },
           'an interrupted switch did not become healthy; restored the previous implementation',
         );
-        this.ops.publish(source);
+        this.registry.publish(source);
       }),
     );
   }
@@ -143,9 +147,9 @@ export class VersionRecovery {
           forward ? 'finishing an interrupted version change' : 'rolling back an interrupted version change',
         );
         applyVersion(record, side);
-        await this.ops.saveRecord(record);
-        const running = await this.ops.containerVersion(record.id);
-        if (running !== undefined && running !== side.version) await this.ops.removeContainer(record.id);
+        await this.registry.saveRecord(record);
+        const running = await this.effects.containerVersion(record.id);
+        if (running !== undefined && running !== side.version) await this.effects.removeContainer(record.id);
         if (!forward) {
           await this.options.journal.clear(record.id);
           return undefined;
@@ -159,7 +163,7 @@ export class VersionRecovery {
   async recoverAfter(runtime: AppRuntime, intent: Intent): Promise<void> {
     const id = runtime.record.id;
     const healthy = runtime.container?.running
-      ? await this.ops.waitUntilHealthy(runtime)
+      ? await this.effects.waitUntilHealthy(runtime)
       : ({ ok: false, why: 'it is not running' } as const);
     if (healthy.ok) {
       await this.steps.commit(runtime);

@@ -14,7 +14,7 @@ import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
 import type { ChangeActor } from '../orchestrator/lifecycle.js';
 import { compareAppVersions, parseAppVersion } from '../resolver/index.js';
 import { ArchyError, notFound } from '../kernel/index.js';
-import type { AppOperations } from './app-operations.js';
+import type { AppEffects, AppRegistry } from './app-operations.js';
 import type { IntentVersion, SetVersionIntent } from './intent-journal.js';
 import type { SetVersionStep } from './step-names.js';
 import {
@@ -33,14 +33,18 @@ export class SetVersion {
     private readonly steps: VersionSteps,
   ) {}
 
-  private get ops(): AppOperations {
-    return this.options.ops;
+  private get registry(): AppRegistry {
+    return this.options.registry;
+  }
+
+  private get effects(): AppEffects {
+    return this.options.effects;
   }
 
   setVersion(params: SetVersionRequest, actor: ChangeActor = 'user'): Promise<VersionChangeResult> {
     const { id } = params;
-    return this.ops.onQueue(id, async () => {
-      const runtime = this.ops.find(id);
+    return this.registry.onQueue(id, async () => {
+      const runtime = this.registry.find(id);
       if (!runtime) throw notFound(id);
       const entry = this.steps.catalogEntry(id);
       const target = chooseCatalogVersion(entry, runtime.manifest.image, params.version);
@@ -57,11 +61,11 @@ export class SetVersion {
       const messageBefore = runtime.message;
       runtime.transition = 'updating';
       runtime.message = plan.warning;
-      this.ops.publish(runtime);
+      this.registry.publish(runtime);
       try {
         let runImage: string;
         try {
-          runImage = await this.ops.provideImage(runtime, target);
+          runImage = await this.effects.provideImage(runtime, target);
         } catch (error) {
           // Nothing was touched yet: the app is as it was, and must not keep saying "upgrading".
           runtime.message = messageBefore;
@@ -87,14 +91,14 @@ export class SetVersion {
         };
       } finally {
         runtime.transition = undefined;
-        this.ops.publish(runtime);
+        this.registry.publish(runtime);
       }
     });
   }
 
   /** set-version to the catalog default, when it is newer than what runs and the app is not pinned. */
   async update(id: string, actor: ChangeActor = 'user'): Promise<VersionChangeResult> {
-    const runtime = this.ops.find(id);
+    const runtime = this.registry.find(id);
     if (!runtime) throw notFound(id);
     const config = await this.options.configs.get(id);
     const entry = this.steps.catalogEntry(id);
@@ -170,12 +174,12 @@ export class SetVersion {
     const step = (name: SetVersionStep) => this.steps.announce({ ...intent, step: name, startedAt });
 
     await step('stop-old');
-    await this.ops.stopContainer(runtime);
+    await this.effects.stopContainer(runtime);
     await step('remove-old');
-    await this.ops.removeContainer(id);
+    await this.effects.removeContainer(id);
     await step('create-new');
     applyVersion(runtime.record, to);
-    await this.ops.saveRecord(runtime.record);
+    await this.registry.saveRecord(runtime.record);
     const failure = await this.steps.bringUp(runtime, startArgs, () => step('start-new'));
     if (failure === undefined) {
       await step('commit');

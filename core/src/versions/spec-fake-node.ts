@@ -124,7 +124,9 @@ export class FakeNode {
   /** A daemon made with this node's fakes (a new one after each crash). */
   daemon(): VersionSwitch {
     return new VersionSwitch({
-      ops: this.ops(),
+      // One fake plays both halves: the daemon's bookkeeping and the host's effects.
+      registry: this.ops(),
+      effects: this.ops(),
       catalog: { entry: (id) => this.catalog[id] },
       configs: { get: (): Promise<AppConfig> => Promise.resolve({ autoUpdate: false }) },
       journal: this.journal,

@@ -14,11 +14,12 @@ import type { CatalogService } from '../orchestrator/catalog-service.js';
 import { decisiveExitOutput, EXIT_OUTPUT_TAIL, type ExitOutput } from '../orchestrator/exit-output.js';
 import type { PauseHook } from '../orchestrator/test-pause.js';
 import { ArchyError } from '../kernel/index.js';
-import type { AppOperations } from './app-operations.js';
+import type { AppEffects, AppRegistry } from './app-operations.js';
 import type { IntentInput, IntentJournal, IntentVersion } from './intent-journal.js';
 
 export interface VersionSwitchOptions {
-  ops: AppOperations;
+  registry: AppRegistry;
+  effects: AppEffects;
   catalog: Pick<CatalogService, 'entry'>;
   configs: Pick<AppConfigStore, 'get'>;
   journal: IntentJournal;
@@ -35,8 +36,12 @@ export interface PlannedChange {
 export class VersionSteps {
   constructor(private readonly options: VersionSwitchOptions) {}
 
-  private get ops(): AppOperations {
-    return this.options.ops;
+  private get registry(): AppRegistry {
+    return this.options.registry;
+  }
+
+  private get effects(): AppEffects {
+    return this.options.effects;
   }
 
   /** Journals the step about to run (then the test hook may stop there). */
@@ -55,10 +60,10 @@ export class VersionSteps {
     beforeStart: () => Promise<void>,
   ): Promise<string | undefined> {
     try {
-      await this.ops.createContainer(runtime, startArgs);
+      await this.effects.createContainer(runtime, startArgs);
       await beforeStart();
-      await this.ops.startContainer(runtime);
-      const healthy = await this.ops.waitUntilHealthy(runtime);
+      await this.effects.startContainer(runtime);
+      const healthy = await this.effects.waitUntilHealthy(runtime);
       return healthy.ok ? undefined : healthy.why;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
@@ -72,7 +77,7 @@ export class VersionSteps {
    */
   async dropFirstStartArgs(runtime: AppRuntime): Promise<void> {
     try {
-      await this.ops.dropFirstStartArgs(runtime);
+      await this.effects.dropFirstStartArgs(runtime);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       runtime.message = `could not restart ${runtime.record.id} without its one-time start arguments: ${why}; 'archy restart ${runtime.record.id}' tries again`;
@@ -90,7 +95,7 @@ export class VersionSteps {
     if (args.length === 0) return undefined;
     const id = runtime.record.id;
     const what = args.includes('-reindex') ? 'block index and chainstate' : 'chainstate';
-    const healthy = await this.ops.waitUntilHealthy(runtime);
+    const healthy = await this.effects.waitUntilHealthy(runtime);
     if (!healthy.ok) {
       return (
         `${id} was started again without ${args.join(' ')} and has not answered healthy yet (${healthy.why}); ` +
@@ -106,7 +111,7 @@ export class VersionSteps {
 
   /** After a successful start: the marker says which version ran, and the record is final. */
   async commit(runtime: AppRuntime): Promise<void> {
-    await this.ops.saveRecord(runtime.record);
+    await this.registry.saveRecord(runtime.record);
     await this.writeMarker(runtime);
   }
 
@@ -142,18 +147,18 @@ export class VersionSteps {
   /** Back to `from` on the same data: stop and remove the new container, create and start the old. */
   async restore(runtime: AppRuntime, from: IntentVersion): Promise<void> {
     const id = runtime.record.id;
-    await this.ops.stopContainer(runtime).catch(() => undefined);
-    await this.ops.removeContainer(id);
+    await this.effects.stopContainer(runtime).catch(() => undefined);
+    await this.effects.removeContainer(id);
     applyVersion(runtime.record, from);
-    await this.ops.saveRecord(runtime.record);
+    await this.registry.saveRecord(runtime.record);
     await this.markRestored(runtime);
-    await this.ops.createContainer(runtime, []);
-    if (runtime.record.desired === 'running') await this.ops.startContainer(runtime);
+    await this.effects.createContainer(runtime, []);
+    if (runtime.record.desired === 'running') await this.effects.startContainer(runtime);
   }
 
   /** What the version that did not come up said: its decisive lines, no reindex advice the guard did not approve. */
   async exitOutput(runtime: AppRuntime, approvedArgs: readonly string[]): Promise<ExitOutput> {
-    const lines = await this.ops.lastLogs(runtime.record.id, EXIT_OUTPUT_TAIL);
+    const lines = await this.effects.lastLogs(runtime.record.id, EXIT_OUTPUT_TAIL);
     return decisiveExitOutput(lines, { bitcoin: runtime.manifest.bitcoin !== undefined, approvedArgs });
   }
 

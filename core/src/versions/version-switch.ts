@@ -2,7 +2,7 @@
 // set-version and update (set-version.ts), the Bitcoin Core ⇄ Knots switch
 // (implementation-switch.ts), and their crash recovery at boot (recovery.ts, deciding by
 // recovery-table.ts). Each change is a controlled recreate that keeps the data dir, secrets,
-// ports and container name; every effect goes through AppOperations (app-operations.ts).
+// ports and container name; the daemon's bookkeeping and every effect go through the two halves of app-operations.ts.
 
 import type { VersionChangeResult, SetVersionRequest, SwitchImplementationRequest } from '../kernel/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
