@@ -21,8 +21,6 @@ export interface CrashRecoveryOptions {
   health: HealthWatch;
   supervisor: () => Supervisor;
   guard: () => BitcoinStartGuard;
-  /** The data dir whose containers are ours (the event stream carries every container's events). */
-  dataDir: string;
   log: Logger;
 }
 
@@ -37,7 +35,7 @@ export class CrashRecovery {
   applyContainerEvent(event: Pick<PodmanEvent, 'action' | 'id' | 'attributes' | 'exitCode'>): void {
     const appId = event.attributes[LABEL.app];
     // The stream carries every container's events (the isolation guard needs them all).
-    if (!appId || event.attributes[LABEL.dataDir] !== this.options.dataDir) return;
+    if (!appId || !this.options.effects.owns(event.attributes)) return;
     const runtime = this.registry.get(appId);
     if (!runtime) return;
     // Events of an older container (removed during a reinstall) are stale.

@@ -203,7 +203,6 @@ export class Orchestrator implements AppLifecycle {
       health: this.healthWatch,
       supervisor: () => this.supervisor,
       guard: () => this.guard,
-      dataDir: layout.root,
       log,
     });
     const provisioner = new ImageProvisioner({
