@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { RpcErrorCode, type RpcMethodName, type RpcMethods } from '../api/contract.js';
+import { backoffDelay } from '../util/backoff.js';
 import { CliError } from './cli-error.js';
 
 /** Everything a client needs to talk to one daemon. */
@@ -49,7 +50,7 @@ export class RpcClient {
     // are reconciled (daemon/boot-gate.ts), before reading any request: waiting and asking again
     // is safe, and spares every script the race with a daemon it has just started.
     const startingUntil = Date.now() + BOOT_WAIT_MS;
-    for (;;) {
+    for (let retry = 0; ; retry += 1) {
       try {
         response = await postJson(
           `${this.endpoint.url}/rpc/v1`,
@@ -61,7 +62,7 @@ export class RpcClient {
         throw unreachableError(this.endpoint, error);
       }
       if (!isStartingAnswer(response) || Date.now() >= startingUntil) break;
-      await new Promise((resolve) => setTimeout(resolve, BOOT_RETRY_MS));
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(BOOT_RETRY, retry)));
     }
 
     if (response.statusCode === 401) throw unauthorizedError(this.endpoint);
@@ -90,7 +91,8 @@ export class RpcClient {
 const DEFAULT_TIMEOUT_MS = 300_000;
 /** How long a call waits for a starting daemon to open its API (a Pi with many apps is slow). */
 const BOOT_WAIT_MS = 120_000;
-const BOOT_RETRY_MS = 250;
+/** A fixed, short interval: a starting daemon's gate opens at a moment the CLI cannot know. */
+const BOOT_RETRY = { initialMs: 250, maxMs: 250, factor: 1 };
 
 /** The boot gate's answer: HTTP 503 with the JSON-RPC Busy error, the request not yet read. */
 function isStartingAnswer(response: { statusCode: number; text: string }): boolean {

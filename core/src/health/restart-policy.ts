@@ -1,3 +1,5 @@
+import { backoffDelay } from '../util/backoff.js';
+
 /** How the supervisor answers a crashed or unhealthy app. */
 export interface RestartPolicyOptions {
   /**
@@ -37,7 +39,9 @@ export class RestartPolicy {
     const count = this.failures.length;
     if (count >= this.options.maxFailures) return { action: 'give-up', failures: count };
     const delayMs =
-      count === 1 ? 0 : Math.min(this.options.maxDelayMs, this.options.initialDelayMs * 2 ** (count - 2));
+      count === 1
+        ? 0
+        : backoffDelay({ initialMs: this.options.initialDelayMs, maxMs: this.options.maxDelayMs }, count - 2);
     return { action: 'restart', delayMs, attempt: count };
   }
 

@@ -24,6 +24,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArchyError, RpcErrorCode, type SourceAttempt } from '../kernel/index.js';
+import { backoffDelay } from '../util/backoff.js';
 import {
   redirectTarget,
   request,
@@ -315,6 +316,9 @@ interface AttemptState {
  * SourceUnavailable when the source didn't serve it, DownloadRefused when it served it badly,
  * DownloadInterrupted when the body kept breaking off, and a caller's abort as its reason.
  */
+/** A cap on one retry's wait; the default three retries (0.5, 1, 2 s) never reach it. */
+const MAX_RETRY_DELAY_MS = 30_000;
+
 export async function downloadFile(
   url: string,
   destination: string,
@@ -344,9 +348,13 @@ export async function downloadFile(
         if (options.signal?.aborted) throw options.signal.reason;
         if (!(error instanceof BodyBroke)) throw error;
         if (retry < retries) {
-          await sleep((options.retryDelayMs ?? 500) * 2 ** retry, undefined, {
-            signal: options.signal,
-          }).catch(() => undefined);
+          await sleep(
+            backoffDelay({ initialMs: options.retryDelayMs ?? 500, maxMs: MAX_RETRY_DELAY_MS }, retry),
+            undefined,
+            {
+              signal: options.signal,
+            },
+          ).catch(() => undefined);
           if (options.signal?.aborted) throw options.signal.reason;
           continue;
         }

@@ -1,3 +1,4 @@
+import { Backoff } from '../util/backoff.js';
 import { TypedEventBus } from '../util/event-bus.js';
 import { openEvents, type PodmanEvent } from './events.js';
 import type { PodmanTransport } from './transport.js';
@@ -65,25 +66,26 @@ export class EventStream {
   }
 
   private async run(): Promise<void> {
-    const initialBackoff = this.options.initialBackoffMs ?? 250;
-    const maxBackoff = this.options.maxBackoffMs ?? 10_000;
-    let backoff = initialBackoff;
+    const backoff = new Backoff({
+      initialMs: this.options.initialBackoffMs ?? 250,
+      maxMs: this.options.maxBackoffMs ?? 10_000,
+    });
     const signal = this.abort.signal;
     while (!signal.aborted) {
       let error: Error | undefined;
       try {
         const since = this.lastTime;
         const stream = await openEvents(this.transport, { filters: this.options.filters, since, signal });
-        backoff = initialBackoff;
+        backoff.reset();
         this.bus.emit('connected', { since });
         for await (const event of stream) this.deliver(event);
       } catch (err) {
         error = err instanceof Error ? err : new Error(String(err));
       }
       if (signal.aborted) break;
-      this.bus.emit('disconnected', { error, retryInMs: backoff });
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, maxBackoff);
+      const retryInMs = backoff.next();
+      this.bus.emit('disconnected', { error, retryInMs });
+      await sleep(retryInMs, signal);
     }
   }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../../util/backoff.js';
 
 // Slows password guessing for real. Each failed attempt is answered only after a delay that
 // doubles with the client's recent failures (1 s, 2 s, 4 s ... capped), and a client may have one
@@ -174,7 +175,7 @@ export class LoginThrottle {
 /** base, 2·base, 4·base ... for the 1st, 2nd, 3rd ... failure; 0 before the first. */
 function doubling(baseMs: number, count: number, capMs: number): number {
   if (count <= 0) return 0;
-  return Math.min(capMs, baseMs * 2 ** Math.min(count - 1, 30));
+  return backoffDelay({ initialMs: baseMs, maxMs: capMs }, count - 1);
 }
 
 function recent(times: number[], now: number, windowMs: number): number[] {
