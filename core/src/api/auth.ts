@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 // Local clients authenticate like bitcoind's cookie: the daemon writes a fresh random token to
 // DATA_DIR/.cookie (mode 0600) at each start, and whoever can read that file may call the API.
@@ -16,29 +17,13 @@ export function cookiePath(dataDir: string): string {
 }
 
 /**
- * Writes a new random 32-byte hex token to DATA_DIR/.cookie and returns it. The token goes to a
- * temp file created 0600 and is then renamed over the cookie, so no reader ever sees a partly
- * written token or a file that was world-readable, even for a moment.
+ * Writes a new random 32-byte hex token to DATA_DIR/.cookie and returns it. writeFileAtomic
+ * creates its temp file 0600 ('wx': never a file whose mode we do not control) and renames it
+ * over the cookie, so no reader ever sees a partly written token or a world-readable file.
  */
 export async function writeCookie(dataDir: string): Promise<string> {
   const token = randomBytes(32).toString('hex');
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const target = cookiePath(dataDir);
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    // 'wx': never reuse an existing file, whose mode we would not control.
-    const file = await open(temp, 'wx', 0o600);
-    try {
-      await file.writeFile(token);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(cookiePath(dataDir), token, 0o600);
   return token;
 }
 

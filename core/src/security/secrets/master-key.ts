@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KeyFileError, readKeyFileIfPresent, type KeyFile } from '../../util/read-key-file.js';
-import { createFileExclusive } from './exclusive-file.js';
+import { createFileExclusive } from '../../util/atomic-file.js';
 import { SecretsError } from './secrets-error.js';
 
 export const MASTER_KEY_BYTES = 32;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createFileExclusive, syncDir } from './exclusive-file.js';
+import { createFileExclusive, syncDir } from '../../util/atomic-file.js';
 import { loadOrCreateMasterKey, MASTER_KEY_BYTES, masterKeyPath } from './master-key.js';
 import { SecretStore } from './secret-store.js';
 import { SecretsError } from './secrets-error.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { KeyedQueue } from '../../util/keyed-queue.js';
 import { openSecret, sealSecret, type OpenFailure } from './envelope.js';
-import { createFileExclusive } from './exclusive-file.js';
+import { createFileExclusive } from '../../util/atomic-file.js';
 import { loadOrCreateMasterKey, masterKeyPath } from './master-key.js';
 import { describeMasterKeySource, type MasterKeySource } from './master-key-source.js';
 import type { Redactor } from './redact.js';
