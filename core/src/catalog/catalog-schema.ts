@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { compareAppVersions } from '../resolver/index.js';
 import { isFloatingTag, parseImageReference } from '../manifest/index.js';
+import { sameRepository as sameImageRepository, splitImageReference } from '../util/image-reference.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import {
   parseAppRelease,
@@ -96,35 +97,14 @@ const appEntrySchema = z.object({
     .optional(),
 });
 
-/** Registry and path of an image, without tag or digest; tolerant of floating tags. */
-function repositoryOf(image: string): { registry: string; path: string } {
-  const name = image.split('@')[0]!;
-  const lastSlash = name.lastIndexOf('/');
-  const tagColon = name.indexOf(':', lastSlash + 1);
-  const repository = tagColon === -1 ? name : name.slice(0, tagColon);
-  const first = repository.split('/')[0]!;
-  const hasRegistry =
-    repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  return hasRegistry
-    ? { registry: first.toLowerCase(), path: repository.slice(first.length + 1) }
-    : { registry: '', path: repository };
-}
-
 /**
  * Whether two images live in the same repository (same registry, same path; tag and digest may
- * differ). A catalog may offer other versions of an app's image, never another image.
+ * differ; Docker Hub's spellings are one registry). A catalog may offer other versions of an
+ * app's image, never another image.
  */
-export function sameRepository(manifestImage: string, versionImage: string): boolean {
-  const a = repositoryOf(manifestImage);
-  const b = repositoryOf(versionImage);
-  return a.registry === b.registry && a.path === b.path;
-}
+export const sameRepository = sameImageRepository;
 
-const tagOf = (image: string): string | undefined => {
-  const name = image.split('@')[0]!;
-  const colon = name.indexOf(':', name.lastIndexOf('/') + 1);
-  return colon === -1 ? undefined : name.slice(colon + 1);
-};
+const tagOf = (image: string): string | undefined => splitImageReference(image).tag;
 
 const issueText = (error: z.ZodError): string =>
   error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; ');

@@ -15,7 +15,7 @@ import { detectHostConfinement, summarizeHostConfinement } from '../security/pol
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
 import { DataLayout } from '../orchestrator/data-layout.js';
 import { logLayoutMigration, migrateDataLayout } from '../orchestrator/data-layout-migration.js';
-import { parseInsecureRegistries } from '../orchestrator/image-ref.js';
+import { parseInsecureRegistries } from '../util/image-reference.js';
 import { unsignedRegistriesFromEnv } from '../orchestrator/unsigned-registries.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { connectPodman } from './podman-connection.js';

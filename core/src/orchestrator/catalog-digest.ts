@@ -34,7 +34,7 @@ export function catalogPinnedReference(check: CatalogDigestCheck): string {
   return pinnedReference(parseImageReference(image), pinned as Digest);
 }
 
-/** What to ask the registry for to learn where the catalog's image points: its tag (or digest). */
+/** What to ask the registry for (the registry normalised: Docker Hub is `docker.io`) to learn where the catalog's image points: its tag (or digest). */
 export function registryReferenceOf(image: string): {
   registry: string;
   repository: string;

@@ -11,7 +11,7 @@ import {
 import { keyMayVouchFor, NO_IMAGE_KEY_PINS, whyKeyMayNotVouch, type ImageKeyPins } from '../catalog/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { catalogPinnedReference, registryReferenceOf } from './catalog-digest.js';
-import { registryHost } from './image-ref.js';
+import { registryOf as registryHost } from '../util/image-reference.js';
 import { readKeyFile } from '../util/read-key-file.js';
 
 /** A cosign public key (PEM, ECDSA P-256) is ~180 bytes; anything near this is not one. */

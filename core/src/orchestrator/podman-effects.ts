@@ -29,7 +29,7 @@ import { decisiveExitOutput, describeExitOutput, EXIT_OUTPUT_TAIL } from './exit
 import { argsForCreate } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';
 import type { ReservedPort } from './host-ports.js';
-import { registryHost } from './image-ref.js';
+import { registryOf } from '../util/image-reference.js';
 import { containerName, LABEL, labelsFor, networkName } from '../podman/naming.js';
 import { assertHostPortsFree } from './port-check.js';
 
@@ -382,7 +382,7 @@ export class PodmanEffects implements AppEffects {
 
   async pullImage(id: string, image: string): Promise<void> {
     if (await this.podman.imageExists(image)) return;
-    const tlsVerify = !this.options.insecureRegistries.has(registryHost(image));
+    const tlsVerify = !this.options.insecureRegistries.has(registryOf(image));
     try {
       await this.podman.pullImage(image, {
         tlsVerify,

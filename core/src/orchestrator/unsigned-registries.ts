@@ -11,7 +11,7 @@
 // old switch keeps working, and a leftover export on a node with no such registry opens nothing.
 // With ARCHY_UNSIGNED_REGISTRIES set, that list alone counts.
 
-import { parseInsecureRegistries } from './image-ref.js';
+import { parseInsecureRegistries } from '../util/image-reference.js';
 
 export const UNSIGNED_REGISTRIES_ENV = 'ARCHY_UNSIGNED_REGISTRIES';
 export const ALLOW_UNSIGNED_ENV = 'ARCHY_ALLOW_UNSIGNED';

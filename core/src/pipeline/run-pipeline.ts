@@ -35,6 +35,7 @@ import { registryIsLoopback, requirePublishingConfig, type PipelineConfig } from
 import { refusedStep, releaseRefused, type PipelineStep } from './pipeline-error.js';
 import { parseReleaseVersion, type Implementation } from './release-layout.js';
 import { disposeVerifiedRelease, verifyRelease, type ReleaseReport } from './verify-release.js';
+import { nameOf } from '../util/image-reference.js';
 
 /** The steps as reported and timed. */
 export const PIPELINE_STEPS = ['download', 'verify', 'build', 'push', 'sign', 'attest', 'publish'] as const;
@@ -259,10 +260,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 }
 
 /** `registry/path/name:tag` → `registry/path/name`. */
-function imageName(reference: string): string {
-  const colon = reference.lastIndexOf(':');
-  return colon > reference.lastIndexOf('/') ? reference.slice(0, colon) : reference;
-}
+const imageName = nameOf;
 
 function summary(
   file: string,

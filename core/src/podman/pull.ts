@@ -3,6 +3,7 @@ import { inspectImage } from './images.js';
 import { parseJsonLines } from './json-lines.js';
 import { PullProgressTracker, type CompatPullLine, type PullProgressUpdate } from './pull-progress.js';
 import type { PodmanTransport } from './transport.js';
+import { nameOf, splitImageReference } from '../util/image-reference.js';
 
 export interface PullOptions {
   /**
@@ -19,10 +20,7 @@ export interface PullOptions {
 /** Splits "host/repo:tag" into the compat endpoint's fromImage and tag; digests stay whole. */
 export function splitReference(ref: string): { fromImage: string; tag: string | undefined } {
   if (ref.includes('@')) return { fromImage: ref, tag: undefined };
-  const lastSlash = ref.lastIndexOf('/');
-  const colon = ref.indexOf(':', lastSlash + 1);
-  if (colon < 0) return { fromImage: ref, tag: 'latest' };
-  return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { fromImage: nameOf(ref), tag: splitImageReference(ref).tag ?? 'latest' };
 }
 
 /** The registry refused HTTPS or its certificate: only then is an insecure retry meaningful. */

@@ -20,6 +20,7 @@ import type { NodeImageBuilder } from './node-image-builder.js';
 import { obtainRelease } from './obtain-release.js';
 import type { ProvisionProgress } from './progress.js';
 import type { ReleaseCache } from './release-cache.js';
+import { splitImageReference } from '../util/image-reference.js';
 
 export interface ProvideRequest {
   appId: string;
@@ -195,11 +196,5 @@ export class ImageProvisioner {
  */
 function localReference(request: ProvideRequest): string {
   if (isLocalReference(request.image)) return request.image;
-  const name = request.image.split('@')[0]!;
-  const firstSlash = name.indexOf('/');
-  const first = firstSlash === -1 ? '' : name.slice(0, firstSlash);
-  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
-  const path = hasRegistry ? name.slice(firstSlash + 1) : name;
-  const repository = path.includes(':') ? path.slice(0, path.lastIndexOf(':')) : path;
-  return `localhost/${repository}:${request.version}`;
+  return `localhost/${splitImageReference(request.image).path}:${request.version}`;
 }

@@ -19,6 +19,7 @@ import { LocalImages, normaliseImageId, type ImageProvenance } from './local-ima
 import type { ObtainedRelease } from './obtain-release.js';
 import type { ProvisionProgress } from './progress.js';
 import { buildRecipeRootfs } from './recipe-rootfs.js';
+import { nameOf, splitImageReference } from '../util/image-reference.js';
 
 /** Labels every image this node built carries, so `podman images` shows what it is. */
 export const NODE_BUILT_LABEL = 'io.archipelago.built-by';
@@ -236,6 +237,5 @@ export class NodeImageBuilder {
 
 /** `localhost/archipelago/bitcoin-core:31.1` → its name and tag, as the SBOM's subject. */
 function subjectOf(reference: string): { name: string; version: string } {
-  const colon = reference.lastIndexOf(':');
-  return { name: reference.slice(0, colon), version: reference.slice(colon + 1) };
+  return { name: nameOf(reference), version: splitImageReference(reference).tag ?? '' };
 }

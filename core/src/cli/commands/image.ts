@@ -46,7 +46,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (imageRef: string, options: { key: string; insecureRegistry: boolean; json: boolean }) => {
       const { formatImageSigned, parseImageReference, readSigningKeyFile, signImage } =
         await import('../../security/image-signing/index.js');
-      const { parseInsecureRegistries } = await import('../../orchestrator/image-ref.js');
+      const { parseInsecureRegistries } = await import('../../util/image-reference.js');
       // Parsed first: a mistyped reference is reported before the key file is even read.
       const { registry } = parseImageReference(imageRef);
       const privateKeyPem = await readSigningKeyFile(resolve(options.key));

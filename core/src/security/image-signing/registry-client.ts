@@ -6,11 +6,12 @@ import {
   type ResponseData,
 } from '../../util/http-client.js';
 import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
+import { registryApiHost } from '../../util/image-reference.js';
 import { isDigest, sha256Digest, type Digest } from './digest.js';
 import { MANIFEST_MEDIA_TYPES } from './media-types.js';
 
 export interface RegistryClientOptions {
-  /** `host[:port]` of the registry, e.g. `127.0.0.1:5000`. */
+  /** `host[:port]` of the registry, e.g. `127.0.0.1:5000` (`docker.io` means Docker Hub's API host). */
   registry: string;
   /**
    * Talk plain HTTP. Only for registries the operator listed as insecure
@@ -57,7 +58,7 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
-    this.origin = `${options.insecure ? 'http' : 'https'}://${options.registry}`;
+    this.origin = `${options.insecure ? 'http' : 'https'}://${registryApiHost(options.registry)}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.agent = options.agent;
   }
