@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-
-const run = promisify(execFile);
+import { PodmanCliError, runPodman } from '../podman/cli.js';
 
 /**
  * Drops anything *routed* from one Podman bridge to another. br_netfilter is on in the rootless
@@ -88,9 +85,12 @@ export class IsolationGuard {
 
 const RULE_TEXT = `-A ${RULE.join(' ')}`;
 
+const iptablesArgs = (args: string[]): string[] => ['unshare', '--rootless-netns', 'iptables', '-w', ...args];
+
 async function iptablesOutput(args: string[]): Promise<string> {
-  const { stdout } = await run('podman', ['unshare', '--rootless-netns', 'iptables', '-w', ...args], {
-    timeout: 10_000,
+  const { stdout } = await runPodman(iptablesArgs(args), {
+    doing: 'reading the network isolation rules',
+    timeoutMs: 10_000,
   });
   return stdout;
 }
@@ -98,10 +98,12 @@ async function iptablesOutput(args: string[]): Promise<string> {
 /** Runs iptables in Podman's rootless network namespace; true when it exits 0. */
 async function iptables(args: string[]): Promise<boolean> {
   try {
-    await run('podman', ['unshare', '--rootless-netns', 'iptables', '-w', ...args], { timeout: 10_000 });
+    await runPodman(iptablesArgs(args), { doing: 'checking the network isolation rule', timeoutMs: 10_000 });
     return true;
   } catch (error) {
-    if (typeof (error as { code?: unknown }).code === 'number') return false;
+    // iptables answered "no" (exit 1 for -C of a missing rule): not a failure of the check itself.
+    if (error instanceof PodmanCliError && error.failure === 'exit' && error.exitCode !== undefined)
+      return false;
     throw error;
   }
 }

@@ -2,10 +2,10 @@
 // `podman unshare` (root there over the sub-uids that own an app's files), hands it one request on
 // stdin and reads its reply. The helper never follows a link in the app's tree (app-tree-ops.ts).
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPodman } from '../podman/cli.js';
 import type { AppTreeReply, AppTreeRequest } from './app-tree-ops.js';
 
 /** A debug.log tail (1 MiB) in base64 plus small files; anything much larger is not a reply of ours. */
@@ -39,38 +39,17 @@ export async function runInAppTree(
   if (!existsSync(script)) {
     throw new Error(`the daemon's helper ${script} is missing; rebuild with: npm run build`);
   }
-  const argv = ['unshare', process.execPath, script];
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolvePromise, reject) => {
-      const child = spawn(options.podmanBinary ?? 'podman', argv, {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: options.timeoutMs ?? 120_000,
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let size = 0;
-      child.stdout.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_REPLY_BYTES) child.kill('SIGKILL');
-        else out.push(chunk);
-      });
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      child.on('error', reject);
-      child.on('close', (exitCode) =>
-        resolvePromise({
-          code: exitCode,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-        }),
-      );
-      child.stdin.on('error', () => undefined); // a helper that died early: its exit code says why
-      child.stdin.end(JSON.stringify(request));
-    },
-  );
-  if (code !== 0 || stdout.trim() === '') {
+  const { stdout } = await runPodman(['unshare', process.execPath, script], {
+    doing: `reaching app data (${request.op})`,
+    hint: 'the daemon reaches app data through podman unshare: check that rootless Podman works for this user (podman unshare true)',
+    input: JSON.stringify(request),
+    timeoutMs: options.timeoutMs ?? 120_000,
+    maxOutputBytes: MAX_REPLY_BYTES,
+    ...(options.podmanBinary !== undefined && { podmanBinary: options.podmanBinary }),
+  });
+  if (stdout.trim() === '') {
     throw new Error(
-      `podman unshare failed (${(stderr.trim() || `exit ${code}`).split('\n')[0]}); the daemon reaches app data ` +
-        'through it: check that rootless Podman works for this user (podman unshare true)',
+      `the daemon's helper ${script} gave no reply under podman unshare; rebuild with: npm run build`,
     );
   }
   return JSON.parse(stdout) as AppTreeReply;

@@ -13,7 +13,7 @@ import {
   type RootfsLayout,
 } from './image-rootfs.js';
 import { releaseRefused } from './pipeline-error.js';
-import { podmanCommand, PodmanCommandError } from './podman-command.js';
+import { PodmanCliError, runPodman } from '../podman/cli.js';
 import type { Implementation } from './release-layout.js';
 import type { ReleaseBinary } from './release-binaries.js';
 import type { VerifiedRelease } from './verify-release.js';
@@ -120,12 +120,17 @@ export async function buildReleaseImage(options: {
       try {
         const remote = options.podmanUrl ? ['--url', options.podmanUrl] : [];
         // Remote podman prints progress lines even with --quiet; the ID is the last line.
-        const output = await podmanCommand([...remote, 'import', '--quiet', ...changes, tarball, reference]);
+        const { stdout: output } = await runPodman(
+          [...remote, 'import', '--quiet', ...changes, tarball, reference],
+          {
+            doing: `importing ${reference}`,
+          },
+        );
         imageId = output.trim().split('\n').at(-1)!.trim();
       } catch (cause) {
         // podman import may have stored the image before failing to tag it; drop whatever exists.
         await removeLocalImage(reference, options.podmanUrl);
-        const detail = cause instanceof PodmanCommandError ? cause.stderr : (cause as Error).message;
+        const detail = cause instanceof PodmanCliError ? cause.stderr : (cause as Error).message;
         throw releaseRefused('build', `podman import of ${reference} failed: ${detail}`, { cause });
       }
       try {
@@ -146,5 +151,7 @@ export async function buildReleaseImage(options: {
 /** Removes the local tag (and the image, when no other tag holds it); absent is fine. */
 export async function removeLocalImage(reference: string, podmanUrl?: string): Promise<void> {
   const remote = podmanUrl ? ['--url', podmanUrl] : [];
-  await podmanCommand([...remote, 'rmi', '--ignore', reference]).catch(() => undefined);
+  await runPodman([...remote, 'rmi', '--ignore', reference], { doing: `removing ${reference}` }).catch(
+    () => undefined,
+  );
 }

@@ -17,7 +17,7 @@ import {
   type SignImageResult,
 } from '../security/image-signing/index.js';
 import { releaseRefused } from './pipeline-error.js';
-import { podmanCommand, PodmanCommandError } from './podman-command.js';
+import { PodmanCliError, runPodman } from '../podman/cli.js';
 
 export interface PushedImage {
   reference: string;
@@ -47,7 +47,7 @@ function target(reference: string, insecure: boolean): RegistryTarget {
 }
 
 const messageOf = (error: unknown): string =>
-  error instanceof PodmanCommandError ? error.stderr : error instanceof Error ? error.message : String(error);
+  error instanceof PodmanCliError ? error.stderr : error instanceof Error ? error.message : String(error);
 
 /** Pushes `reference` (a local image); returns the digest the registry now serves for the tag. */
 export async function pushImage(
@@ -77,16 +77,19 @@ export async function pushImage(
   try {
     const digestFile = join(scratch, 'digest');
     try {
-      await podmanCommand([
-        'push',
-        '--quiet',
-        '--format',
-        'oci',
-        `--tls-verify=${options.insecure ? 'false' : 'true'}`,
-        '--digestfile',
-        digestFile,
-        reference,
-      ]);
+      await runPodman(
+        [
+          'push',
+          '--quiet',
+          '--format',
+          'oci',
+          `--tls-verify=${options.insecure ? 'false' : 'true'}`,
+          '--digestfile',
+          digestFile,
+          reference,
+        ],
+        { doing: `pushing ${reference}` },
+      );
     } catch (cause) {
       // The tag did not exist before; if the registry has it now, it is this push's half: remove it.
       await removeTagIfPresent(to).catch(() => undefined);

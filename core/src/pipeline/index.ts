@@ -86,7 +86,6 @@ export {
   type BuiltImage,
   type ReleaseForBuild,
 } from './image-build.js';
-export { podmanCommand, PodmanCommandError } from './podman-command.js';
 export { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from './image-sbom.js';
 export { pushImage, signPushedImage, unpublishImage, type PushedImage } from './image-push.js';
 export {

@@ -33,3 +33,10 @@ export type { SecretInfo } from './secrets.js';
 export type { PodmanInfo } from './system.js';
 export { startPodmanService, type PodmanService, type PodmanServiceOptions } from './service.js';
 export { containerName, networkName, LABEL, labelsFor } from './naming.js';
+export {
+  runPodman,
+  PodmanCliError,
+  type PodmanCliOptions,
+  type PodmanCliResult,
+  type PodmanCliFailure,
+} from './cli.js';

@@ -7,13 +7,12 @@ import { dirname, join } from 'node:path';
 import type { BuildSpec } from '../manifest/index.js';
 import {
   buildReleaseImage,
-  podmanCommand,
-  PodmanCommandError,
   removeLocalImage,
   writeRootOwnedTar,
   type ReleaseForBuild,
 } from '../pipeline/index.js';
 import { ArchyError, RpcErrorCode } from '../kernel/index.js';
+import { PodmanCliError, runPodman } from '../podman/index.js';
 import { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from '../pipeline/image-sbom.js';
 import { LocalImages, normaliseImageId, type ImageProvenance } from './local-images.js';
 import type { ObtainedRelease } from './obtain-release.js';
@@ -216,18 +215,21 @@ export class NodeImageBuilder {
   private async importTar(tarball: string, reference: string, changes: string[]): Promise<string> {
     const remote = this.options.podmanUrl ? ['--url', this.options.podmanUrl] : [];
     try {
-      const output = await podmanCommand([
-        ...remote,
-        'import',
-        '--quiet',
-        ...changes.flatMap((change) => ['--change', change]),
-        tarball,
-        reference,
-      ]);
+      const { stdout: output } = await runPodman(
+        [
+          ...remote,
+          'import',
+          '--quiet',
+          ...changes.flatMap((change) => ['--change', change]),
+          tarball,
+          reference,
+        ],
+        { doing: `importing ${reference}` },
+      );
       return normaliseImageId(output.trim().split('\n').at(-1)!.trim());
     } catch (cause) {
       await removeLocalImage(reference, this.options.podmanUrl);
-      const detail = cause instanceof PodmanCommandError ? cause.stderr : (cause as Error).message;
+      const detail = cause instanceof PodmanCliError ? cause.stderr : (cause as Error).message;
       throw new ArchyError(RpcErrorCode.PodmanError, `podman import of ${reference} failed: ${detail}`, {
         cause,
       });
