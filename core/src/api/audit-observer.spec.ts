@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppRecordStore } from '../orchestrator/app-record.js';
-import { DataLayout } from '../orchestrator/data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import { auditChainKey, AuditLog, auditLogPath, type AuditEntry } from '../security/audit/index.js';
 import { auditObserver } from './audit-observer.js';
 import { bearerTokenCheck, matchAuthCheck, type NamedAuthCheck } from './auth.js';

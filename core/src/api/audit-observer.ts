@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppRecordStore } from '../orchestrator/app-record.js';
-import { DataLayout } from '../orchestrator/data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { authMethodOf } from './auth.js';
 import type { RpcObserver } from './rpc-dispatcher.js';

@@ -1,19 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { DAEMON_FILES, DataLayout } from '../layout/index.js';
 
 // Local clients authenticate like bitcoind's cookie: the daemon writes a fresh random token to
 // DATA_DIR/.cookie (mode 0600) at each start, and whoever can read that file may call the API.
 
-export const COOKIE_FILE_NAME = '.cookie';
+export const COOKIE_FILE_NAME = DAEMON_FILES.cookie;
 
 export const UNAUTHORIZED_MESSAGE =
   "unauthorized: send the token from DATA_DIR/.cookie as 'Authorization: Bearer <token>'";
 
 export function cookiePath(dataDir: string): string {
-  return join(dataDir, COOKIE_FILE_NAME);
+  return new DataLayout(dataDir).cookieFile;
 }
 
 /**

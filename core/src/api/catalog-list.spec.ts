@@ -8,7 +8,7 @@ import { createRpcMethods } from './rpc-methods.js';
 import { parseManifest } from '../manifest/index.js';
 import { AppConfigStore } from '../orchestrator/app-config.js';
 import { CatalogService } from '../orchestrator/catalog-service.js';
-import { DataLayout } from '../orchestrator/data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
 import { AppVersionControl } from '../versions/version-control.js';
 import type { VersionSwitch } from '../versions/version-switch.js';

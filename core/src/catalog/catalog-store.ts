@@ -29,6 +29,7 @@ import { StoredRootChain } from './root-store.js';
 import { parseRoot, type CatalogSigned, type Envelope, type RootSigned } from './signed-metadata.js';
 import { readStoredJson } from './stored-file.js';
 import { verifyCatalog, verifyCatalogMetadata, type VerifiedCatalog } from './trust.js';
+import { DataLayout } from '../layout/index.js';
 
 /** The repo's `catalog/` folder: same depth from src/catalog and dist/catalog. */
 export const BUNDLED_CATALOG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../catalog');
@@ -117,7 +118,7 @@ export class CatalogStore {
   #lastRefresh: RefreshAttempt | undefined;
 
   constructor(options: CatalogStoreOptions) {
-    this.#dir = join(options.dataDir, 'catalog');
+    this.#dir = new DataLayout(options.dataDir).catalogDir;
     this.#bundledDir = options.bundledDir ?? BUNDLED_CATALOG_DIR;
     this.#now = options.now ?? (() => new Date());
     this.#warn = options.warn ?? (() => {});

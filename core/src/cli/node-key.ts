@@ -1,6 +1,6 @@
 import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CliError } from './cli-error.js';
+import { DataLayout } from '../layout/index.js';
 
 /**
  * The audit key of the node at `dataDir`, from its master key found as the daemon finds it (the
@@ -34,7 +34,7 @@ export async function loadAuditKey(
 
 /** True when a daemon is running on `dataDir` (its run/daemon.json names a live process). */
 export async function daemonRunning(dataDir: string): Promise<number | undefined> {
-  const text = await readFile(join(dataDir, 'run', 'daemon.json'), 'utf8').catch(() => undefined);
+  const text = await readFile(new DataLayout(dataDir).daemonInfoFile, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
     const { pid } = JSON.parse(text) as { pid?: unknown };

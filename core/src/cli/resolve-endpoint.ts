@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CliError } from './cli-error.js';
+import { DataLayout } from '../layout/index.js';
 
 export const DEFAULT_DAEMON_URL = 'http://127.0.0.1:5959';
 
 /** Where the daemon records the URL it listens on: `{ "url": "http://127.0.0.1:5959", "pid": 123 }`. */
 export function daemonRunFilePath(dataDir: string): string {
-  return join(dataDir, 'run', 'daemon.json');
+  return new DataLayout(dataDir).daemonInfoFile;
 }
 
 export interface ResolvedDaemonUrl {

@@ -15,10 +15,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { DAEMON_FILES, DataLayout } from '../layout/index.js';
 
 /** The key the lock's name is made from; created once, never rewritten. */
-export const LOCK_KEY_FILE = '.daemon-lock-key';
+export const LOCK_KEY_FILE = DAEMON_FILES.lockKey;
 const KEY_PATTERN = /^[a-f0-9]{64}$/;
 /** How long a refused daemon waits for the holder to say who it is. */
 const HOLDER_ANSWER_MS = 2_000;
@@ -79,7 +79,7 @@ async function lockName(dataDir: string): Promise<string> {
 
 /** The data dir's lock key, created atomically the first time (link: all of it or nothing). */
 async function lockKey(dataDir: string): Promise<string> {
-  const file = join(dataDir, LOCK_KEY_FILE);
+  const file = new DataLayout(dataDir).lockKeyFile;
   const existing = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { logDestination, logFormat } from './log-destination.js';
 import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
@@ -13,7 +13,7 @@ import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/cata
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
 import { budgetFromEnv, ResourceManager } from '../resources/index.js';
-import { DataLayout } from '../orchestrator/data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import { logLayoutMigration, migrateDataLayout } from '../orchestrator/data-layout-migration.js';
 import { parseInsecureRegistries } from '../util/image-reference.js';
 import { unsignedRegistriesFromEnv } from '../orchestrator/unsigned-registries.js';
@@ -84,7 +84,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // Once per start: the kernel's and Podman's abilities do not change under a running daemon.
   const confinement = await detectHostConfinement(
     { rootless: info.rootless, selinuxEnabled: info.selinuxEnabled },
-    join(dataDir, 'apparmor'),
+    layout.apparmorDir,
   );
   const confinementSummary = summarizeHostConfinement(confinement);
   logger.info(
@@ -201,11 +201,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await orchestrator.reconcile();
   gate.open();
 
-  await writeFileAtomic(
-    `${layout.runDir}/daemon.json`,
-    `${JSON.stringify({ url, pid: process.pid })}\n`,
-    0o644,
-  );
+  await writeFileAtomic(layout.daemonInfoFile, `${JSON.stringify({ url, pid: process.pid })}\n`, 0o644);
   logger.info({ url, dataDir, podman: podman.socketPath }, 'archipelagod is ready');
   if (options.trustedProxies) {
     logger.info(

@@ -14,7 +14,7 @@ import type { AppRuntime } from './app-runtime.js';
 import type { StartConfirmation } from './bitcoin-datadir.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import type { BundledApps } from './bundled-apps.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import type { HealthWatch } from './health-watch.js';
 import type { InstallFlow } from './install-flow.js';
 import { stepsByApp } from './plan-steps.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppConfigStore } from './app-config.js';
-import { DataLayout } from './data-layout.js';
+import { DataLayout } from '../layout/index.js';
 
 let dir: string;
 let store: AppConfigStore;

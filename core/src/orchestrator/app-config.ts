@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 
 export interface AppConfig {
   pinnedVersion?: string;

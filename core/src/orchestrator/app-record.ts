@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import type { BitcoinSettings } from '../kernel/index.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import type { FirstStartArgs } from './first-start-args.js';
 
 /**

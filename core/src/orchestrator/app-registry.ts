@@ -14,7 +14,7 @@ import { pathExists } from '../util/path-exists.js';
 import type { AppRegistry as VersionChangeRegistry } from '../versions/app-operations.js';
 import type { AppRecord, AppRecordStore } from './app-record.js';
 import type { BundledApps } from './bundled-apps.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import { toStatus, type AppRuntime } from './app-runtime.js';
 
 /** Listens for any change to one app's runtime (container events, transitions, health). */

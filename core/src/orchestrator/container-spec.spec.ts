@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../manifest/index.js';
 import { buildContainerSpec } from './container-spec.js';
-import { DataLayout } from './data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import { DEFAULT_APP_USER, judgeHostConfinement, PolicyError } from '../security/policy/index.js';
 
 const layout = new DataLayout('/srv/archy');

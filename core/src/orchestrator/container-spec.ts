@@ -3,8 +3,10 @@ import type { AppManifest } from '../manifest/index.js';
 import type { NetworkLink, ResolvedDependency } from '../resolver/index.js';
 import { hardenContainer, type HostConfinement, type UserIds } from '../security/policy/index.js';
 import { dependencyEnv } from './dependency-env.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import { containerName, labelsFor, networkName } from '../podman/naming.js';
+import type { DataLayout } from '../layout/index.js';
+import { containerName, labelsFor, networkName } from './naming.js';
 
 // CFS period Podman uses by default; a quota of cpus × period gives the manifest's CPU share.
 const CPU_PERIOD_US = 100_000;

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataLayout } from './data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import {
   APPS_APP_ASIDE,
   CURRENT_LAYOUT_VERSION,

@@ -20,7 +20,8 @@ import { RpcErrorCode } from '../kernel/index.js';
 import { isValidAppId } from '../util/app-id.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { ArchyError } from '../kernel/index.js';
-import { DAEMON_FOLDERS, type DataLayout } from './data-layout.js';
+import { DAEMON_FOLDERS, type DataLayout } from '../layout/index.js';
+import { DAEMON_NAMES, type DataLayout } from '../layout/index.js';
 
 /** The layout this daemon writes. 1 (no state file): app data in DATA_DIR/<id>/. */
 export const CURRENT_LAYOUT_VERSION = 2;
@@ -120,7 +121,7 @@ export async function knownAppIds(layout: DataLayout): Promise<string[]> {
     ...(await namesIn(layout.appRecordsDir, '.json')),
     ...(await namesIn(layout.appConfigsDir, '.json')),
   ]);
-  const intentsDir = join(layout.root, 'state', 'intents');
+  const intentsDir = layout.intentsDir;
   for (const name of await namesIn(intentsDir, '.json')) {
     ids.add(name);
     try {
@@ -161,14 +162,14 @@ export async function migrateDataLayout(layout: DataLayout): Promise<LayoutMigra
 
   const conflicts: string[] = [];
   for (const id of ids) {
-    if (id !== 'apps' && DAEMON_FOLDERS.includes(id)) {
+    if (id !== 'apps' && DAEMON_NAMES.includes(id)) {
       const path = layout.legacyAppDataDir(id);
       if (await lstatIfPresent(path)) {
         report.notMoved.push({
           id,
           path,
           reason:
-            `'${id}' had ${path}, the daemon's own folder, as its data dir (possible before layout 2); ` +
+            `'${id}' had ${path}, the daemon's own folder or file, as its data dir (possible before layout 2); ` +
             `it stays the daemon's and is not moved. The app gets a new, empty data dir in ${layout.appDataDir(id)}; ` +
             `look through ${path} for files the app wrote there and remove them`,
         });

@@ -1,6 +1,5 @@
 export { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 export type { AppLifecycle, InstallRequest, InstallSource, LogOptions } from './lifecycle.js';
-export { DAEMON_FOLDERS, DataLayout } from './data-layout.js';
 export {
   CURRENT_LAYOUT_VERSION,
   logLayoutMigration,

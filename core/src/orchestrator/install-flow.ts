@@ -26,7 +26,7 @@ import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import type { LocalImagesIndex } from './built-images.js';
 import type { BundledApps } from './bundled-apps.js';
 import type { CatalogService } from './catalog-service.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import { argsForCreate } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';
 import type { IntentJournal } from '../versions/intent-journal.js';

@@ -46,7 +46,7 @@ import { LocalImagesIndex, provenanceReport } from './built-images.js';
 import { BundledApps } from './bundled-apps.js';
 import type { CatalogService } from './catalog-service.js';
 import { CrashRecovery } from './crash-recovery.js';
-import { DataLayout } from './data-layout.js';
+import { DataLayout } from '../layout/index.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
 import { HealthWatch } from './health-watch.js';
 import type { ReservedPort } from './host-ports.js';

@@ -24,7 +24,7 @@ import type { AppRuntime, ObservedContainer } from './app-runtime.js';
 import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
 import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
 import { buildContainerSpec } from './container-spec.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import { decisiveExitOutput, describeExitOutput, EXIT_OUTPUT_TAIL } from './exit-output.js';
 import { argsForCreate } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';

@@ -16,7 +16,7 @@ import { ACCOUNTS_PURPOSE_LABEL } from './app-user.js';
 import type { GuardedStart, StartConfirmation } from './bitcoin-datadir.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import { staleVolumeMounts } from './container-mounts.js';
-import type { DataLayout } from './data-layout.js';
+import type { DataLayout } from '../layout/index.js';
 import type { HealthWatch } from './health-watch.js';
 import type { Intent } from '../versions/intent-journal.js';
 import type { LocalImagesIndex } from './built-images.js';

@@ -2,7 +2,8 @@
 // has them, else from the container's processes in /proc; disk from a walk of its data dir.
 
 import type { AppUsage } from '../kernel/index.js';
-import { DataLayout } from '../orchestrator/data-layout.js';
+import { DataLayout } from '../layout/index.js';
+import { DataLayout } from '../layout/index.js';
 import type { ResourceSpec } from '../manifest/types.js';
 import type { DirSize, DirSizeCache } from './dir-size.js';
 import { sampleProcessTrees } from './proc-usage.js';

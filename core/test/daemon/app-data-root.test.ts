@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { buildContainerSpec } from '../../src/orchestrator/container-spec.js';
-import { DAEMON_FOLDERS, DataLayout } from '../../src/orchestrator/data-layout.js';
+import { DAEMON_FOLDERS, DataLayout } from '../../src/layout/index.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { freePort, helloImage, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
 import { podman, podmanJson } from '../support/podman-cli.js';

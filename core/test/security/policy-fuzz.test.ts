@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseManifest, type AppManifest } from '../../src/manifest/index.js';
 import { buildContainerSpec } from '../../src/orchestrator/container-spec.js';
-import { DataLayout } from '../../src/orchestrator/data-layout.js';
+import { DataLayout } from '../../src/layout/index.js';
 import { ALLOWED_CAPABILITIES, assertManifestAllowed } from '../../src/security/policy/index.js';
 import { ArchyError } from '../../src/kernel/index.js';
 

@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/index.js';
-import { DataLayout } from '../../src/orchestrator/data-layout.js';
+import { DataLayout } from '../../src/layout/index.js';
 import type { DaemonInfo } from '../../src/api/rpc-methods.js';
 import { assertVolumeDirsSafe, detectHostConfinement } from '../../src/security/policy/index.js';
 import { expectNothingLeft } from '../daemon/leftovers.js';

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { passwordRecordSchema, type PasswordRecord } from './password-hash.js';
+import { DAEMON_FILES, DataLayout } from '../../layout/index.js';
 
-export const WEB_AUTH_FILE_NAME = 'web-auth.json';
+export const WEB_AUTH_FILE_NAME = DAEMON_FILES.webAuth;
 
 export function webAuthFilePath(dataDir: string): string {
-  return join(dataDir, WEB_AUTH_FILE_NAME);
+  return new DataLayout(dataDir).webAuthFile;
 }
 
 /** The stored password hash, or undefined before the first-run setup. */

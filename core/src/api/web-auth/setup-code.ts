@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { DAEMON_FILES, DataLayout } from '../../layout/index.js';
 
 // The first-run setup code. Until a web password exists, whoever reaches the web UI first could
 // choose it; the code limits that to someone who can read the daemon's log or its data dir (the
@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 // file until it is used, so it stays the same across restarts and `archy web setup-code` can show
 // it even when the daemon is down.
 
-export const SETUP_CODE_FILE_NAME = 'web-setup-code';
+export const SETUP_CODE_FILE_NAME = DAEMON_FILES.setupCode;
 
 /** Crockford's base32: no I, L, O or U, so a code read off a log line is typed back right. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -20,7 +20,7 @@ const GROUP_LENGTH = 4;
 const CODE_PATTERN = new RegExp(`^[${ALPHABET}]{${GROUPS * GROUP_LENGTH}}$`);
 
 export function setupCodeFilePath(dataDir: string): string {
-  return join(dataDir, SETUP_CODE_FILE_NAME);
+  return new DataLayout(dataDir).setupCodeFile;
 }
 
 /** A fresh code, shown as XXXX-XXXX-XXXX-XXXX. */

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { addClientOptions, parseAppId, withDaemon, type ClientOptions } from '../client-options.js';
 import { CliError } from '../cli-error.js';
-import { DataLayout } from '../../orchestrator/data-layout.js';
+import { DataLayout } from '../../layout/index.js';
 import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { formatAppHealth, formatAppList, formatAppStateLine, formatAppStatus } from '../format.js';
 import { printJson, printText } from '../output.js';

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { hmacHex } from './audit-entry.js';
+import { DataLayout } from '../../layout/index.js';
 
 /** `DATA_DIR/audit/audit.log`: one JSON entry per line, only ever appended to. */
-export const auditLogPath = (dataDir: string): string => join(dataDir, 'audit', 'audit.log');
+export const auditLogPath = (dataDir: string): string => new DataLayout(dataDir).auditLogFile;
 
 /**
  * `DATA_DIR/audit/head.json`: the seq and hash of the newest entry. A hash chain proves every
  * entry follows the one before, but not that nothing was cut from the end; the anchor does.
  */
-export const auditAnchorPath = (dataDir: string): string => join(dataDir, 'audit', 'head.json');
+export const auditAnchorPath = (dataDir: string): string => new DataLayout(dataDir).auditAnchorFile;
 
 export interface AuditAnchor {
   seq: number;

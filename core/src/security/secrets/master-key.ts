@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { KeyFileError, readKeyFileIfPresent, type KeyFile } from '../../util/read-key-file.js';
 import { createFileExclusive } from '../../util/atomic-file.js';
 import { SecretsError } from './secrets-error.js';
+import { DataLayout } from '../../layout/index.js';
 
 export const MASTER_KEY_BYTES = 32;
 /** 64 hex characters and a newline; a little room for a hand-edited line ending. */
 const MASTER_KEY_FILE_MAX_BYTES = 256;
 
 /** `DATA_DIR/secrets/.master-key`: beside the secrets it opens, hidden from `list` by its dot. */
-export const masterKeyPath = (dataDir: string): string => join(dataDir, 'secrets', '.master-key');
+export const masterKeyPath = (dataDir: string): string => new DataLayout(dataDir).masterKeyFile;
 
 /**
  * Loads the master key, or creates it when `create` is set and none exists. The file holds the

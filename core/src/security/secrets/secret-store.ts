@@ -8,6 +8,7 @@ import { loadOrCreateMasterKey, masterKeyPath } from './master-key.js';
 import { describeMasterKeySource, type MasterKeySource } from './master-key-source.js';
 import type { Redactor } from './redact.js';
 import { SecretsError } from './secrets-error.js';
+import { DataLayout } from '../../layout/index.js';
 
 /** Same rule as manifest ids; checked here too because ids become path components. */
 const APP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -52,7 +53,7 @@ export class SecretStore {
     readonly dataDir: string,
     options: SecretStoreOptions = {},
   ) {
-    this.secretsDir = join(dataDir, 'secrets');
+    this.secretsDir = new DataLayout(dataDir).secretsDir;
     this.redactor = options.redactor;
     this.source = options.masterKey ?? { path: masterKeyPath(dataDir), origin: 'data-dir' };
   }
