@@ -30,7 +30,17 @@ describe('AppConfigStore', () => {
     });
     expect(await store.update('bitcoin-core', { pinnedVersion: null })).toEqual({ autoUpdate: true });
     const onDisk = JSON.parse(await readFile(join(dir, 'app-configs', 'bitcoin-core.json'), 'utf8'));
-    expect(onDisk).toEqual({ containerConfig: { a: 1 }, autoUpdate: true });
+    // The file's keys are as before, plus the format version the JSON store stamps.
+    expect(onDisk).toEqual({ containerConfig: { a: 1 }, autoUpdate: true, schemaVersion: 1 });
+  });
+
+  it('names the file of a preference of the wrong type, and a change replaces that file whole', async () => {
+    await mkdir(join(dir, 'app-configs'));
+    const file = join(dir, 'app-configs', 'bitcoin-core.json');
+    await writeFile(file, JSON.stringify({ pinnedVersion: 28 }));
+    await expect(store.get('bitcoin-core')).rejects.toThrow(file);
+    expect(await store.update('bitcoin-core', { autoUpdate: true })).toEqual({ autoUpdate: true });
+    expect(await store.get('bitcoin-core')).toEqual({ autoUpdate: true });
   });
 
   it('runs concurrent changes one after another, losing none', async () => {

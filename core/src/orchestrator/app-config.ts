@@ -2,11 +2,14 @@
 // part of the external contract): a pinned version and whether auto-update is on. Auto-update is
 // off unless the user turns it on — Bitcoin is consensus-critical software, updates are opt-in.
 //
-// Fields we don't know are kept as they are: the file may hold other per-app settings.
+// Fields we don't know are kept as they are: the file may hold other per-app settings. The file
+// is the user's as much as ours, so a field of the wrong type is refused with the file's name (a
+// pin silently read as "no pin" would let a version the user pinned away from back in); a change
+// (`update`) replaces such a file whole, as it always did.
 
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { z } from 'zod';
 import { KeyedQueue } from '../util/keyed-queue.js';
+import { JsonDirectory, StoredFileError, type JsonFormat } from '../util/json-store.js';
 import type { DataLayout } from '../layout/index.js';
 
 export interface AppConfig {
@@ -24,45 +27,64 @@ export interface AppConfigChange {
   prune?: number | null;
 }
 
+type StoredAppConfig = Record<string, unknown> & {
+  pinnedVersion?: string;
+  autoUpdate?: boolean;
+  prune?: number;
+};
+
+// Version 1: every file written before versions were stamped. Loose: unknown keys are kept.
+const APP_CONFIG_FORMAT: JsonFormat<StoredAppConfig> = {
+  what: 'app config',
+  schema: z.looseObject({
+    pinnedVersion: z.string().optional(),
+    autoUpdate: z.boolean().optional(),
+    prune: z.number().optional(),
+  }),
+  version: 1,
+  // Not a secret, and readable by the user's tools as it always was.
+  mode: 0o644,
+};
+
 export class AppConfigStore {
   private readonly queue = new KeyedQueue();
+  private readonly files: JsonDirectory<StoredAppConfig>;
 
-  constructor(private readonly layout: DataLayout) {}
+  constructor(layout: DataLayout) {
+    this.files = new JsonDirectory(layout.appConfigsDir, APP_CONFIG_FORMAT);
+  }
 
   async get(id: string): Promise<AppConfig> {
-    return toConfig(await this.readRaw(id));
+    return toConfig((await this.files.read(id)) ?? {});
   }
 
   /** Applies a change atomically (read, modify, write on one queue per app) and returns the result. */
   update(id: string, change: AppConfigChange): Promise<AppConfig> {
     return this.queue.run(id, async () => {
-      const raw = await this.readRaw(id);
+      const raw = await this.readReplaceable(id);
       if (change.pinnedVersion === null) delete raw.pinnedVersion;
       else if (change.pinnedVersion !== undefined) raw.pinnedVersion = change.pinnedVersion;
       if (change.autoUpdate !== undefined) raw.autoUpdate = change.autoUpdate;
       if (change.prune === null) delete raw.prune;
       else if (change.prune !== undefined) raw.prune = change.prune;
       raw.autoUpdate ??= false;
-      await writeFileAtomic(this.layout.appConfigFile(id), `${JSON.stringify(raw, null, 2)}\n`, 0o644);
+      await this.files.write(id, raw);
       return toConfig(raw);
     });
   }
 
-  private async readRaw(id: string): Promise<Record<string, unknown>> {
+  /** The stored fields, or none when there is no file or it is not valid (the write replaces it whole). */
+  private async readReplaceable(id: string): Promise<StoredAppConfig> {
     try {
-      const json: unknown = JSON.parse(await readFile(this.layout.appConfigFile(id), 'utf8'));
-      return typeof json === 'object' && json !== null && !Array.isArray(json)
-        ? (json as Record<string, unknown>)
-        : {};
+      return (await this.files.read(id)) ?? {};
     } catch (error) {
-      // A missing file is the default; an unreadable one too (the next write replaces it whole).
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return {};
+      if (error instanceof StoredFileError) return {};
       throw error;
     }
   }
 }
 
-function toConfig(raw: Record<string, unknown>): AppConfig {
+function toConfig(raw: StoredAppConfig): AppConfig {
   return {
     autoUpdate: raw.autoUpdate === true,
     ...(typeof raw.pinnedVersion === 'string' &&

@@ -1,6 +1,7 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import type { BitcoinSettings } from '../kernel/index.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { z } from 'zod';
+import { BITCOIN_NETWORKS, type BitcoinSettings } from '../kernel/index.js';
+import { APP_ID_PATTERN } from '../util/app-id.js';
+import { JsonDirectory, StoredFileError, type JsonFormat } from '../util/json-store.js';
 import type { DataLayout } from '../layout/index.js';
 import type { FirstStartArgs } from './first-start-args.js';
 
@@ -46,40 +47,83 @@ export interface AppRecord {
   bitcoin?: BitcoinSettings;
 }
 
+// The stored format (state/apps/<id>.json; external tools read it, so its keys stay as they
+// are). Version 1: every record written before versions were stamped. Listing every key here is
+// what keeps a save from dropping one: app-record.spec.ts round-trips a record with all of them.
+const appRecordSchema = z.object({
+  id: z.string().regex(APP_ID_PATTERN),
+  manifestYaml: z.string(),
+  manifestFile: z.string(),
+  version: z.string(),
+  image: z.string(),
+  runImage: z.string().optional(),
+  phase: z.enum(['installing', 'installed']),
+  desired: z.enum(['running', 'stopped']),
+  installedAt: z.string(),
+  containerId: z.string().optional(),
+  createdDataDir: z.boolean(),
+  bindings: z.record(z.string(), z.string()).optional(),
+  firstStartArgs: z.object({ args: z.array(z.string()), spent: z.boolean() }).optional(),
+  catalogDigest: z.string().optional(),
+  bitcoin: z
+    .object({ network: z.enum(BITCOIN_NETWORKS), prune: z.number().positive().optional() })
+    .optional(),
+}) satisfies z.ZodType<AppRecord>;
+
+export const APP_RECORD_FORMAT: JsonFormat<AppRecord> = {
+  what: 'app record',
+  schema: appRecordSchema,
+  version: 1,
+};
+
 /** One JSON file per app, written atomically, so apps never contend for one global file. */
 export class AppRecordStore {
-  constructor(private readonly layout: DataLayout) {}
+  private readonly files: JsonDirectory<AppRecord>;
+
+  constructor(layout: DataLayout) {
+    this.files = new JsonDirectory(layout.appRecordsDir, APP_RECORD_FORMAT);
+  }
 
   async save(record: AppRecord): Promise<void> {
-    await writeFileAtomic(this.layout.appRecordFile(record.id), `${JSON.stringify(record, null, 2)}\n`);
+    await this.files.write(record.id, record);
   }
 
   async delete(id: string): Promise<void> {
-    await rm(this.layout.appRecordFile(id), { force: true });
+    await this.files.remove(id);
   }
 
+  /** The app's record, or undefined; a file that is not a valid record throws StoredFileError (path, problem). */
   async load(id: string): Promise<AppRecord | undefined> {
-    try {
-      return JSON.parse(await readFile(this.layout.appRecordFile(id), 'utf8')) as AppRecord;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    return this.files.read(id);
   }
 
+  /**
+   * Every record. A file that is not a valid record throws StoredFileError naming it and what is
+   * wrong: the boot stops with that message rather than treat the app as gone (which would remove
+   * its container as a leftover). See loadAllChecked for the per-file answer.
+   */
   async loadAll(): Promise<AppRecord[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.layout.appRecordsDir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const records: AppRecord[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
-      const text = await readFile(`${this.layout.appRecordsDir}/${name}`, 'utf8');
-      records.push(JSON.parse(text) as AppRecord);
-    }
+    const { records, invalid } = await this.loadAllChecked();
+    if (invalid[0]) throw invalid[0].error;
     return records;
+  }
+
+  /** Every valid record, and apart from them each file that is not one (its app id and why). */
+  async loadAllChecked(): Promise<{
+    records: AppRecord[];
+    invalid: Array<{ id: string; error: StoredFileError }>;
+  }> {
+    const records: AppRecord[] = [];
+    const invalid: Array<{ id: string; error: StoredFileError }> = [];
+    for (const id of await this.files.keys()) {
+      try {
+        const record = await this.files.read(id);
+        if (record !== undefined) records.push(record);
+      } catch (error) {
+        if (!(error instanceof StoredFileError)) throw error;
+        invalid.push({ id, error });
+      }
+    }
+    return { records, invalid };
   }
 }

@@ -135,8 +135,8 @@ export class JsonDirectory<T extends object> {
     return this.file(key).remove();
   }
 
-  /** Every stored value by key, in key order; temp files of an interrupted write are skipped. */
-  async readAll(): Promise<Array<{ key: string; value: T }>> {
+  /** The keys of the stored files, in order; temp files of an interrupted write are skipped. */
+  async keys(): Promise<string[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -144,9 +144,16 @@ export class JsonDirectory<T extends object> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+    return names
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort()
+      .map((name) => name.slice(0, -'.json'.length));
+  }
+
+  /** Every stored value by key, in key order; temp files of an interrupted write are skipped. */
+  async readAll(): Promise<Array<{ key: string; value: T }>> {
     const entries: Array<{ key: string; value: T }> = [];
-    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
-      const key = name.slice(0, -'.json'.length);
+    for (const key of await this.keys()) {
       const value = await this.read(key);
       if (value !== undefined) entries.push({ key, value });
     }

@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataLayout } from '../layout/index.js';
+import { StoredFileError } from '../util/json-store.js';
+import { AppRecordStore, type AppRecord } from './app-record.js';
+
+/** A record with every key the code can write (TypeScript's Required<> keeps this list honest). */
+const FULL: Required<AppRecord> = {
+  id: 'bitcoin-core',
+  manifestYaml: 'id: bitcoin-core\n',
+  manifestFile: '/srv/bitcoin-core.yaml',
+  version: '28.1',
+  image: '127.0.0.1:5000/archipelago/bitcoin-core:28.1',
+  runImage: `127.0.0.1:5000/archipelago/bitcoin-core@sha256:${'a'.repeat(64)}`,
+  phase: 'installed',
+  desired: 'running',
+  installedAt: '2026-01-01T00:00:00.000Z',
+  containerId: 'c0ffee',
+  createdDataDir: true,
+  bindings: { bitcoin: 'bitcoin-core' },
+  firstStartArgs: { args: ['-reindex'], spent: false },
+  catalogDigest: `sha256:${'b'.repeat(64)}`,
+  bitcoin: { network: 'signet', prune: 10 },
+};
+
+let dir: string;
+let layout: DataLayout;
+let store: AppRecordStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'archy-app-record-'));
+  layout = new DataLayout(dir);
+  store = new AppRecordStore(layout);
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('AppRecordStore', () => {
+  it('round-trips a record with every key, keeping the on-disk keys as they were', async () => {
+    await store.save(FULL);
+    expect(await store.load(FULL.id)).toEqual(FULL);
+    const onDisk = JSON.parse(await readFile(layout.appRecordFile(FULL.id), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(onDisk).toEqual({ ...FULL, schemaVersion: 1 });
+  });
+
+  it('reads a record written before format versions were stamped (version 1)', async () => {
+    await mkdir(layout.appRecordsDir, { recursive: true });
+    const {
+      bindings: _b,
+      firstStartArgs: _f,
+      catalogDigest: _c,
+      bitcoin: _bt,
+      runImage: _r,
+      containerId: _i,
+      ...old
+    } = FULL;
+    await writeFile(layout.appRecordFile(FULL.id), JSON.stringify(old));
+    expect(await store.loadAll()).toEqual([old]);
+  });
+
+  it('names the file and the problem of a record that is not valid, apart from the good ones', async () => {
+    await store.save(FULL);
+    await writeFile(
+      layout.appRecordFile('broken'),
+      JSON.stringify({ ...FULL, id: 'broken', phase: 'halfway' }),
+    );
+    const { records, invalid } = await store.loadAllChecked();
+    expect(records.map((r) => r.id)).toEqual(['bitcoin-core']);
+    expect(invalid.map((i) => i.id)).toEqual(['broken']);
+    expect(invalid[0]!.error.message).toContain(layout.appRecordFile('broken'));
+    expect(invalid[0]!.error.message).toContain('phase');
+    await expect(store.loadAll()).rejects.toBeInstanceOf(StoredFileError);
+  });
+});
