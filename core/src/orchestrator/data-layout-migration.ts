@@ -16,11 +16,10 @@
 
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RpcErrorCode } from '../kernel/index.js';
+import { z } from 'zod';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { isValidAppId } from '../util/app-id.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
-import { ArchyError } from '../kernel/index.js';
-import { DAEMON_FOLDERS, type DataLayout } from '../layout/index.js';
+import { JsonFile, StoredFileError, type JsonFormat } from '../util/json-store.js';
 import { DAEMON_NAMES, type DataLayout } from '../layout/index.js';
 
 /** The layout this daemon writes. 1 (no state file): app data in DATA_DIR/<id>/. */
@@ -87,29 +86,31 @@ async function syncDirectory(path: string): Promise<void> {
 
 const layoutError = (message: string): ArchyError => new ArchyError(RpcErrorCode.Conflict, message);
 
+// `state/layout.json` through the typed JSON store. Its own `version` is the data layout (1, 2);
+// `schemaVersion` is the format of the file itself (1: files written before it was stamped).
+const LAYOUT_STATE_FORMAT: JsonFormat<LayoutState> = {
+  what: 'layout state',
+  schema: z.object({
+    version: z.number().int().min(1),
+    pending: z.boolean().optional(),
+    migratedAt: z.string().optional(),
+  }),
+  version: 1,
+};
+
+const layoutStateFile = (layout: DataLayout) => new JsonFile(layout.layoutStateFile, LAYOUT_STATE_FORMAT);
+
 export async function readLayoutState(layout: DataLayout): Promise<LayoutState> {
-  let text: string;
   try {
-    text = await readFile(layout.layoutStateFile, 'utf8');
+    return (await layoutStateFile(layout).read()) ?? { version: 1 };
   } catch (error) {
-    if (missing(error)) return { version: 1 };
-    throw error;
-  }
-  let state: unknown;
-  try {
-    state = JSON.parse(text);
-  } catch {
-    state = undefined;
-  }
-  const version = (state as Partial<LayoutState> | undefined)?.version;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    if (!(error instanceof StoredFileError)) throw error;
     // Guessing could move one app's data into another's: a person has to look.
     throw layoutError(
-      `${layout.layoutStateFile} is damaged; it should read {"version": ${CURRENT_LAYOUT_VERSION}} once app data is in ` +
+      `${layout.layoutStateFile} is damaged (${error.message}); it should read {"version": ${CURRENT_LAYOUT_VERSION}} once app data is in ` +
         `${layout.appsRoot}/<app-id>/. Check where the app data is, fix the file, and start the daemon again`,
     );
   }
-  return state as LayoutState;
 }
 
 /**
@@ -265,5 +266,5 @@ async function prepareAppsRoot(layout: DataLayout, ids: readonly string[]): Prom
 }
 
 async function writeLayoutState(layout: DataLayout, state: LayoutState): Promise<void> {
-  await writeFileAtomic(layout.layoutStateFile, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+  await layoutStateFile(layout).write(state);
 }

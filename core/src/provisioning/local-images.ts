@@ -12,6 +12,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { JsonFile, type JsonFormat } from '../util/json-store.js';
 
 const signerSchema = z.object({ fingerprint: z.string(), userId: z.string() });
 
@@ -52,6 +53,16 @@ export type ImageProvenance = z.infer<typeof provenanceSchema>;
 export type ReleaseOrigin = z.infer<typeof releaseOriginSchema>;
 export type RecipeOrigin = z.infer<typeof recipeOriginSchema>;
 
+// provenance.json through the typed JSON store, which owns the `schemaVersion` key on disk (the
+// file carried it from the start); ImageProvenance keeps it for the callers that show it.
+type StoredProvenance = Omit<ImageProvenance, 'schemaVersion'>;
+const PROVENANCE_FORMAT: JsonFormat<StoredProvenance> = {
+  what: 'image provenance',
+  schema: provenanceSchema.omit({ schemaVersion: true }),
+  version: 1,
+  mode: 0o644,
+};
+
 export const SBOM_FILE = 'sbom.cdx.json';
 const PROVENANCE_FILE = 'provenance.json';
 
@@ -62,11 +73,16 @@ export class LocalImages {
     return join(this.root, appId, version);
   }
 
+  private provenanceFile(appId: string, version: string): JsonFile<StoredProvenance> {
+    return new JsonFile(join(this.dir(appId, version), PROVENANCE_FILE), PROVENANCE_FORMAT);
+  }
+
   async find(appId: string, version: string): Promise<ImageProvenance | undefined> {
     try {
-      const text = await readFile(join(this.dir(appId, version), PROVENANCE_FILE), 'utf8');
-      return provenanceSchema.parse(JSON.parse(text));
+      const stored = await this.provenanceFile(appId, version).read();
+      return stored && { schemaVersion: 1, ...stored };
     } catch {
+      // Not valid (torn, edited, newer): as if absent — the image is built again.
       return undefined;
     }
   }
@@ -97,7 +113,8 @@ export class LocalImages {
       ...record,
       sbom: { file: SBOM_FILE, sha256: sbom.sha256, format: sbom.format },
     };
-    await writeFileAtomic(join(dir, PROVENANCE_FILE), `${JSON.stringify(full, null, 2)}\n`, 0o644);
+    const { schemaVersion: _stamped, ...stored } = full;
+    await this.provenanceFile(record.appId, record.version).write(stored);
     return full;
   }
 

@@ -10,11 +10,11 @@
 // A release folder is complete or absent: it is assembled beside its final place and renamed in.
 
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { sha256OfFile } from '../pipeline/sha256-stream.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { JsonFile, type JsonFormat } from '../util/json-store.js';
 
 const verifiedSchema = z.object({
   implementation: z.enum(['core', 'knots']),
@@ -40,6 +40,14 @@ export type VerifiedReleaseRecord = z.infer<typeof verifiedSchema>;
 export const SUMS_FILE = 'SHA256SUMS';
 export const SIGNATURES_FILE = 'SHA256SUMS.asc';
 const RECORD_FILE = 'verified.json';
+
+// verified.json through the typed JSON store (version 1: records written before it was stamped).
+const RECORD_FORMAT: JsonFormat<VerifiedReleaseRecord> = {
+  what: 'verified release record',
+  schema: verifiedSchema,
+  version: 1,
+};
+const recordFile = (dir: string) => new JsonFile(join(dir, RECORD_FILE), RECORD_FORMAT);
 
 export interface CachedRelease {
   dir: string;
@@ -72,12 +80,13 @@ export class ReleaseCache {
   /** The kept release, if one is complete; a folder whose record doesn't parse counts as absent. */
   async find(implementation: string, version: string, arch: string): Promise<CachedRelease | undefined> {
     const dir = this.releaseDir(implementation, version, arch);
-    let record: VerifiedReleaseRecord;
+    let record: VerifiedReleaseRecord | undefined;
     try {
-      record = verifiedSchema.parse(JSON.parse(await readFile(join(dir, RECORD_FILE), 'utf8')));
+      record = await recordFile(dir).read();
     } catch {
-      return undefined;
+      record = undefined;
     }
+    if (record === undefined) return undefined;
     return {
       dir,
       tarballPath: join(dir, record.tarball),
@@ -103,7 +112,7 @@ export class ReleaseCache {
       await place(files.tarball, join(staging, record.tarball));
       await copyFile(files.sums, join(staging, SUMS_FILE));
       await copyFile(files.signatures, join(staging, SIGNATURES_FILE));
-      await writeFileAtomic(join(staging, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+      await recordFile(staging).write(record);
       await rm(dir, { recursive: true, force: true });
       await rename(staging, dir);
     } catch (error) {
@@ -127,11 +136,7 @@ export class ReleaseCache {
       await rename(staged, join(bin, name));
       binaries[name] = { member, sha256: await sha256OfFile(join(bin, name)) };
     }
-    await writeFileAtomic(
-      join(kept.dir, RECORD_FILE),
-      `${JSON.stringify({ ...kept.record, binaries }, null, 2)}\n`,
-      0o600,
-    );
+    await recordFile(kept.dir).write({ ...kept.record, binaries });
   }
 
   /** Where a kept binary is (see keepBinaries). */
