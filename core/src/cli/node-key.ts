@@ -1,6 +1,6 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { CliError } from './cli-error.js';
-import { DataLayout } from '../layout/index.js';
+import { readDaemonInfo } from '../daemon/daemon-info.js';
 
 /**
  * The audit key of the node at `dataDir`, from its master key found as the daemon finds it (the
@@ -34,11 +34,10 @@ export async function loadAuditKey(
 
 /** True when a daemon is running on `dataDir` (its run/daemon.json names a live process). */
 export async function daemonRunning(dataDir: string): Promise<number | undefined> {
-  const text = await readFile(new DataLayout(dataDir).daemonInfoFile, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  const info = await readDaemonInfo(dataDir);
+  if (info === undefined) return undefined;
+  const { pid } = info;
   try {
-    const { pid } = JSON.parse(text) as { pid?: unknown };
-    if (typeof pid !== 'number') return undefined;
     process.kill(pid, 0);
     return pid;
   } catch (err) {

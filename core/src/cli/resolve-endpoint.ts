@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { CliError } from './cli-error.js';
 import { DataLayout } from '../layout/index.js';
+import { readDaemonInfo } from '../daemon/daemon-info.js';
 
 export const DEFAULT_DAEMON_URL = 'http://127.0.0.1:5959';
 
@@ -26,7 +26,7 @@ export async function resolveDaemonUrl(options: {
   if (options.url !== undefined && options.url !== '') {
     return { url: normalizeDaemonUrl(options.url, '--url'), source: 'option' };
   }
-  const recorded = await readRecordedUrl(daemonRunFilePath(options.dataDir));
+  const recorded = await readRecordedUrl(options.dataDir, daemonRunFilePath(options.dataDir));
   if (recorded !== undefined) return { url: recorded, source: 'run-file' };
   return { url: DEFAULT_DAEMON_URL, source: 'default' };
 }
@@ -45,20 +45,13 @@ export function normalizeDaemonUrl(text: string, origin: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-// A missing, unreadable or garbled run file is not an error: the daemon may be older, stopped,
-// or writing it right now, and the default address is still worth trying.
-async function readRecordedUrl(file: string): Promise<string | undefined> {
-  let recorded: unknown;
+// A missing, unreadable or garbled run file is not an error (readDaemonInfo): the default
+// address is still worth trying.
+async function readRecordedUrl(dataDir: string, file: string): Promise<string | undefined> {
+  const recorded = await readDaemonInfo(dataDir);
+  if (recorded === undefined) return undefined;
   try {
-    recorded = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof recorded !== 'object' || recorded === null) return undefined;
-  const url = (recorded as { url?: unknown }).url;
-  if (typeof url !== 'string') return undefined;
-  try {
-    return normalizeDaemonUrl(url, file);
+    return normalizeDaemonUrl(recorded.url, file);
   } catch {
     return undefined;
   }

@@ -17,7 +17,7 @@ import { DataLayout } from '../layout/index.js';
 import { logLayoutMigration, migrateDataLayout } from '../orchestrator/data-layout-migration.js';
 import { parseInsecureRegistries } from '../util/image-reference.js';
 import { unsignedRegistriesFromEnv } from '../orchestrator/unsigned-registries.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { writeDaemonInfo } from './daemon-info.js';
 import { connectPodman } from './podman-connection.js';
 import { gateUntilReady } from './boot-gate.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -201,7 +201,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await orchestrator.reconcile();
   gate.open();
 
-  await writeFileAtomic(layout.daemonInfoFile, `${JSON.stringify({ url, pid: process.pid })}\n`, 0o644);
+  await writeDaemonInfo(dataDir, { url, pid: process.pid });
   logger.info({ url, dataDir, podman: podman.socketPath }, 'archipelagod is ready');
   if (options.trustedProxies) {
     logger.info(

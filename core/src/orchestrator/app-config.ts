@@ -48,10 +48,10 @@ const APP_CONFIG_FORMAT: JsonFormat<StoredAppConfig> = {
 
 export class AppConfigStore {
   private readonly queue = new KeyedQueue();
-  private readonly files: JsonDirectory<StoredAppConfig>;
+  constructor(private readonly layout: DataLayout) {}
 
-  constructor(layout: DataLayout) {
-    this.files = new JsonDirectory(layout.appConfigsDir, APP_CONFIG_FORMAT);
+  private get files(): JsonDirectory<StoredAppConfig> {
+    return new JsonDirectory(this.layout.appConfigsDir, APP_CONFIG_FORMAT);
   }
 
   async get(id: string): Promise<AppConfig> {

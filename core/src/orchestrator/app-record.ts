@@ -78,10 +78,11 @@ export const APP_RECORD_FORMAT: JsonFormat<AppRecord> = {
 
 /** One JSON file per app, written atomically, so apps never contend for one global file. */
 export class AppRecordStore {
-  private readonly files: JsonDirectory<AppRecord>;
+  constructor(private readonly layout: DataLayout) {}
 
-  constructor(layout: DataLayout) {
-    this.files = new JsonDirectory(layout.appRecordsDir, APP_RECORD_FORMAT);
+  // Built on use: a store made for a daemon without a data dir (some API tests) never touches one.
+  private get files(): JsonDirectory<AppRecord> {
+    return new JsonDirectory(this.layout.appRecordsDir, APP_RECORD_FORMAT);
   }
 
   async save(record: AppRecord): Promise<void> {

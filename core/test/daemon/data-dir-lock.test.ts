@@ -50,6 +50,6 @@ describe('the data-dir lock', () => {
     const next = await startDaemon({ dataDir });
     daemons.push(next);
     expect((await next.cli(['list', '--json'])).code).toBe(0);
-    expect(readFileSync(infoFile, 'utf8')).toContain(`"pid":${next.process.pid}`);
+    expect((JSON.parse(readFileSync(infoFile, 'utf8')) as { pid: number }).pid).toBe(next.process.pid);
   }, 120_000);
 });

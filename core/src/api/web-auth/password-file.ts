@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../util/atomic-file.js';
+import { JsonFile, StoredFileError, type JsonFormat } from '../../util/json-store.js';
 import { passwordRecordSchema, type PasswordRecord } from './password-hash.js';
 import { DAEMON_FILES, DataLayout } from '../../layout/index.js';
 
@@ -9,34 +8,28 @@ export function webAuthFilePath(dataDir: string): string {
   return new DataLayout(dataDir).webAuthFile;
 }
 
+// web-auth.json through the typed JSON store (version 1: files written before it was stamped).
+const PASSWORD_FORMAT: JsonFormat<PasswordRecord> = {
+  what: 'web password record',
+  schema: passwordRecordSchema,
+  version: 1,
+  // Atomic and 0600: a crash never leaves a torn file, and other users can't read the hash.
+  mode: 0o600,
+};
+
 /** The stored password hash, or undefined before the first-run setup. */
 export async function readPasswordRecord(path: string): Promise<PasswordRecord | undefined> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await new JsonFile(path, PASSWORD_FORMAT).read();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof StoredFileError)
+      throw new Error(`${error.message}; ${RECOVERY_HINT}`, { cause: error });
     throw error;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(`${path} is not valid JSON; ${RECOVERY_HINT}`);
-  }
-  const result = passwordRecordSchema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(
-      `${path} is not a web password record (${issue?.path.join('.') || 'root'}: ${issue?.message}); ${RECOVERY_HINT}`,
-    );
-  }
-  return result.data;
 }
 
-/** Atomic and 0600: a crash never leaves a torn file, and other users can't read the hash. */
 export async function writePasswordRecord(path: string, record: PasswordRecord): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  await new JsonFile(path, PASSWORD_FORMAT).write(record);
 }
 
 const RECOVERY_HINT =

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../util/atomic-file.js';
+import { z } from 'zod';
+import { JsonFile, StoredFileError, type JsonFormat } from '../../util/json-store.js';
 import { hmacHex } from './audit-entry.js';
 import { DataLayout } from '../../layout/index.js';
 
@@ -25,26 +25,27 @@ export interface AuditAnchor {
 export const anchorMac = (key: Buffer, anchor: { seq: number; hash: string }): string =>
   hmacHex(key, `archipelago audit anchor\0${anchor.seq}\0${anchor.hash}`);
 
+// head.json through the typed JSON store (version 1: anchors written before it was stamped).
+const ANCHOR_FORMAT: JsonFormat<AuditAnchor> = {
+  what: 'audit anchor',
+  schema: z.object({
+    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    hash: z.string(),
+    mac: z.string().optional(),
+  }),
+  version: 1,
+};
+
+const anchorFile = (dataDir: string) => new JsonFile(auditAnchorPath(dataDir), ANCHOR_FORMAT);
+
 /** The anchor; undefined when there is none; 'damaged' when it cannot be read as one. */
 export async function readAnchor(dataDir: string): Promise<AuditAnchor | 'damaged' | undefined> {
-  let text: string;
   try {
-    text = await readFile(auditAnchorPath(dataDir), 'utf8');
+    return await anchorFile(dataDir).read();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (err instanceof StoredFileError) return 'damaged';
     throw err;
   }
-  try {
-    const raw = JSON.parse(text) as Partial<AuditAnchor>;
-    if (Number.isSafeInteger(raw.seq) && (raw.seq as number) >= 0 && typeof raw.hash === 'string') {
-      const anchor: AuditAnchor = { seq: raw.seq as number, hash: raw.hash };
-      if (typeof raw.mac === 'string') anchor.mac = raw.mac;
-      return anchor;
-    }
-  } catch {
-    // fall through
-  }
-  return 'damaged';
 }
 
 /** Writes the anchor, sealed with `key` when there is one. */
@@ -54,6 +55,5 @@ export function writeAnchor(
   key: Buffer | undefined,
 ): Promise<void> {
   const { seq, hash } = anchor;
-  const sealed = key ? { seq, hash, mac: anchorMac(key, anchor) } : { seq, hash };
-  return writeFileAtomic(auditAnchorPath(dataDir), `${JSON.stringify(sealed)}\n`);
+  return anchorFile(dataDir).write(key ? { seq, hash, mac: anchorMac(key, anchor) } : { seq, hash });
 }

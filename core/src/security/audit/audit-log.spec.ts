@@ -60,6 +60,7 @@ describe('AuditLog', () => {
     expect(JSON.parse(await readFile(auditAnchorPath(dataDir), 'utf8'))).toEqual({
       seq: 3,
       hash: third.hash,
+      schemaVersion: 1,
     });
     expect((await stat(auditLogPath(dataDir))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dataDir, 'audit'))).mode & 0o777).toBe(0o700);

@@ -75,6 +75,7 @@ describe('a keyed audit chain', () => {
       seq: 6,
       hash: entry(5).hash,
       mac: anchorMac(key, { seq: 6, hash: entry(5).hash }),
+      schemaVersion: 1,
     });
     const ok = await verify();
     expect(ok).toEqual({ ok: true, entries: 6, head: entry(5).hash, keyedFrom: 1 });
