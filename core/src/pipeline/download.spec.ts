@@ -17,13 +17,13 @@ import {
   DownloadInterrupted,
   DownloadRefused,
   downloadFile,
-  downloadFromFirstSource,
   partialPath,
   SourceUnavailable,
   type DownloadOptions,
   type DownloadProgress,
   type SourceAttempt,
 } from './download.js';
+import { downloadFromFirstSource } from './download-sources.js';
 import { downloadAgreedFile } from './mirror-agreement.js';
 import { refusedStep } from './pipeline-error.js';
 import {

@@ -18,22 +18,45 @@
 // (HTTP/1.0, no Content-Length) that is cut short looks complete to any client: that same
 // SHA-256 check catches it.
 
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArchyError, RpcErrorCode, type SourceAttempt } from '../kernel/index.js';
 import { backoffDelay } from '../util/backoff.js';
-import {
-  redirectTarget,
-  request,
-  type Agent,
-  type IncomingHttpHeaders,
-  type ResponseData,
-} from '../util/http-client.js';
+import { redirectTarget, request, type Agent, type ResponseData } from '../util/http-client.js';
 import { releaseRefused } from './pipeline-error.js';
 import { HashingMeter, SizeCapExceeded } from './sha256-stream.js';
+import {
+  DownloadInterrupted,
+  DownloadRefused,
+  SourceUnavailable,
+  type DownloadedFile,
+  type DownloadProgress,
+} from './download-outcomes.js';
+import { ProgressClock } from './download-progress.js';
+import {
+  contentLength,
+  contentRange,
+  describe,
+  describeBreak,
+  header,
+  partThenBody,
+  sizeOf,
+  SkipBytes,
+  validatorOf,
+} from './download-http.js';
+
+// Split for size: outcomes and errors (download-outcomes.ts) and the progress clock live beside
+// this file, and the loop over sources in download-sources.ts; the outcomes are exported from
+// here too, so a caller of downloadFile imports one module.
+export {
+  DownloadInterrupted,
+  DownloadRefused,
+  SourceUnavailable,
+  type DownloadedFile,
+  type DownloadProgress,
+  type SourceAttempt,
+} from './download-outcomes.js';
 
 export interface DownloadOptions {
   /** Refuse anything larger (announced or received). */
@@ -59,232 +82,10 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
 }
 
-export interface DownloadProgress {
-  url: string;
-  /** On disk so far, including what an earlier try left. */
-  bytes: number;
-  /** The whole file's size, when the server said. */
-  total?: number;
-  /** Over the last few seconds. */
-  rateBytesPerSecond: number;
-  etaSeconds?: number;
-}
-
-export interface DownloadedFile {
-  url: string;
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-/** One try at one source, for the report (the kernel's type: refusals carry it in `data`). */
-export type { SourceAttempt };
-
-/** The source did not serve the file; the caller may try the next one. */
-export class SourceUnavailable extends Error {
-  constructor(
-    readonly url: string,
-    readonly detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${url}: ${detail}; check the address and that the server is up, or list another source`, options);
-    this.name = 'SourceUnavailable';
-  }
-}
-
-/** The source served the file in a way we refuse (over the cap, a range answer that doesn't fit). */
-export class DownloadRefused extends ArchyError {
-  constructor(message: string, url: string, options: { cause?: unknown } = {}) {
-    super(RpcErrorCode.ImageUnavailable, message, { cause: options.cause, data: { step: 'download', url } });
-    this.name = 'DownloadRefused';
-  }
-}
-
-/** The body kept breaking off, every retry included. `partPath` holds what arrived, unless discarded. */
-export class DownloadInterrupted extends ArchyError {
-  constructor(
-    message: string,
-    readonly url: string,
-    readonly bytes: number,
-    readonly partPath: string | undefined,
-    options: { cause?: unknown } = {},
-  ) {
-    super(RpcErrorCode.ImageUnavailable, message, {
-      cause: options.cause,
-      data: { step: 'download', url, bytes, ...(partPath ? { partPath } : {}) },
-    });
-    this.name = 'DownloadInterrupted';
-  }
-}
-
 const PART_SUFFIX = '.part';
 
 /** Where a download in progress lives. */
 export const partialPath = (destination: string): string => destination + PART_SUFFIX;
-
-/** What a connection failure means, for the people reading the refusal (the code stays beside it). */
-const CONNECTION_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused (nothing listens there)',
-  ENOTFOUND: 'host not found (DNS)',
-  EAI_AGAIN: 'name lookup failed (is this machine online?)',
-  ENETUNREACH: 'network unreachable (is this machine online?)',
-  EHOSTUNREACH: 'host unreachable',
-  ETIMEDOUT: 'connection timed out',
-  ECONNRESET: 'connection reset',
-  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
-};
-
-const describe = (error: unknown): string => {
-  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = err.code ?? err.cause?.code;
-  if (code && CONNECTION_WORDS[code]) return `${CONNECTION_WORDS[code]} (${code})`;
-  const message = err.cause?.message ?? err.message ?? String(error);
-  return code && !message.includes(code) ? `${message} (${code})` : message;
-};
-
-/** Why a body broke off, in words. */
-function describeBreak(error: unknown): string {
-  const err = error as { code?: string; message?: string };
-  if (err.code === 'BODY_TIMEOUT') return `stalled: ${err.message ?? 'no data'}`;
-  if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || (err.code === 'ECONNRESET' && err.message === 'aborted'))
-    return 'the server closed the connection early';
-  if (err.code === 'ECONNRESET') return 'the connection was reset (ECONNRESET)';
-  return describe(error);
-}
-
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function contentLength(headers: IncomingHttpHeaders): number | undefined {
-  const value = header(headers, 'content-length');
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** `bytes <first>-<last>/<total|*>` */
-function contentRange(headers: IncomingHttpHeaders): { first: number; total?: number } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(headers, 'content-range')?.trim() ?? '');
-  if (!match) return undefined;
-  return { first: Number(match[1]), ...(match[3] !== '*' ? { total: Number(match[3]) } : {}) };
-}
-
-/** A validator that pins the exact file for `If-Range`: a strong ETag, else Last-Modified. */
-function validatorOf(headers: IncomingHttpHeaders): string | undefined {
-  const etag = header(headers, 'etag');
-  if (etag && !etag.startsWith('W/')) return etag;
-  return header(headers, 'last-modified');
-}
-
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-}
-
-/** Drops the first `count` bytes: on a resume, the part already on disk goes through the hash only. */
-class SkipBytes extends Transform {
-  constructor(private remaining: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.remaining >= chunk.length) {
-      this.remaining -= chunk.length;
-      callback();
-      return;
-    }
-    const rest = this.remaining > 0 ? chunk.subarray(this.remaining) : chunk;
-    this.remaining = 0;
-    callback(null, rest);
-  }
-}
-
-/**
- * The part already on disk (when resuming), then the body: one stream for the hash, so the
- * SHA-256 covers the whole file. A body that breaks off ends this stream instead of failing it,
- * so everything received still reaches the disk (a failed pipeline would drop what the file
- * stream holds in memory); `broke.error` says why it ended.
- */
-async function* partThenBody(
-  partPath: string,
-  offset: number,
-  body: Readable,
-  broke: { error?: unknown },
-): AsyncGenerator<Buffer> {
-  try {
-    if (offset > 0)
-      for await (const chunk of createReadStream(partPath, { end: offset - 1, highWaterMark: 1024 * 1024 }))
-        yield chunk as Buffer;
-    try {
-      for await (const chunk of body) yield chunk as Buffer;
-    } catch (error) {
-      broke.error = error;
-    }
-  } finally {
-    body.destroy();
-  }
-}
-
-/** Reports progress on a clock (not per chunk), with the rate over a sliding window. */
-class ProgressClock {
-  private readonly samples: { at: number; bytes: number }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private readonly started = performance.now();
-
-  constructor(
-    private readonly url: string,
-    private readonly onProgress: ((progress: DownloadProgress) => void) | undefined,
-    private readonly intervalMs: number,
-  ) {}
-
-  /** Ticks while a body streams; `read` says where it stands. */
-  run(read: () => { bytes: number; total: number | undefined }): void {
-    if (!this.onProgress) return;
-    this.stop();
-    this.timer = setInterval(() => this.report(read()), this.intervalMs);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** The last report: the whole file, at the average rate of this call. */
-  finish(bytes: number, receivedThisCall: number): void {
-    this.stop();
-    const seconds = (performance.now() - this.started) / 1000;
-    this.onProgress?.({
-      url: this.url,
-      bytes,
-      total: bytes,
-      rateBytesPerSecond: seconds > 0 ? Math.round(receivedThisCall / seconds) : 0,
-      etaSeconds: 0,
-    });
-  }
-
-  private report({ bytes, total }: { bytes: number; total: number | undefined }): void {
-    const at = performance.now();
-    const last = this.samples.at(-1);
-    if (last && bytes < last.bytes) this.samples.length = 0; // started over from zero
-    this.samples.push({ at, bytes });
-    while (this.samples.length > 2 && at - this.samples[0]!.at > 5000) this.samples.shift();
-    const first = this.samples[0]!;
-    const rate = at > first.at ? ((bytes - first.bytes) * 1000) / (at - first.at) : 0;
-    this.onProgress!({
-      url: this.url,
-      bytes,
-      ...(total !== undefined ? { total } : {}),
-      rateBytesPerSecond: Math.round(rate),
-      ...(total !== undefined && rate > 0 ? { etaSeconds: Math.ceil((total - bytes) / rate) } : {}),
-    });
-  }
-}
 
 /** A body that broke off (reset, cut short, stalled, closed early): worth asking again. */
 class BodyBroke extends Error {
@@ -548,41 +349,4 @@ async function attempt(state: AttemptState): Promise<{ bytes: number; sha256: st
   if (total !== undefined && meter.bytes !== total)
     throw new BodyBroke(`received ${meter.bytes} of ${total} announced bytes`, onDisk(), total);
   return { bytes: meter.bytes, sha256: meter.digest() };
-}
-
-/** A file's location on one source. */
-export interface SourceUrl {
-  source: string;
-  url: string;
-}
-
-/**
- * Tries each source in order and returns the first file served; unavailable sources are
- * recorded in `attempts` (which the caller owns, so the whole run's tries end up in one list).
- * When none serves it, throws a 'download' error naming every source and why.
- */
-export async function downloadFromFirstSource(
-  what: string,
-  candidates: SourceUrl[],
-  destination: string,
-  options: DownloadOptions,
-  attempts: SourceAttempt[],
-): Promise<DownloadedFile> {
-  const failures: string[] = [];
-  for (const { source, url } of candidates) {
-    try {
-      const file = await downloadFile(url, destination, options);
-      attempts.push({ source, url, outcome: 'served' });
-      return file;
-    } catch (error) {
-      if (!(error instanceof SourceUnavailable)) throw error;
-      attempts.push({ source, url, outcome: 'unavailable', detail: error.detail });
-      failures.push(`${url}: ${error.detail}`);
-    }
-  }
-  throw releaseRefused(
-    'download',
-    `no source served ${what}: ${failures.join('; ')}. Check the version and the sources in the config.`,
-    { data: { attempts } },
-  );
 }

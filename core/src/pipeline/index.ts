@@ -21,15 +21,14 @@ export {
   DownloadInterrupted,
   DownloadRefused,
   downloadFile,
-  downloadFromFirstSource,
   partialPath,
   SourceUnavailable,
   type DownloadedFile,
   type DownloadOptions,
   type DownloadProgress,
   type SourceAttempt,
-  type SourceUrl,
 } from './download.js';
+export { downloadFromFirstSource, type SourceUrl } from './download-sources.js';
 export { downloadAgreedFile } from './mirror-agreement.js';
 export {
   DEFAULT_ARCH,

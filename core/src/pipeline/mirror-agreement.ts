@@ -10,8 +10,8 @@ import {
   type DownloadedFile,
   type DownloadOptions,
   type SourceAttempt,
-  type SourceUrl,
 } from './download.js';
+import { type SourceUrl } from './download-sources.js';
 import { releaseRefused } from './pipeline-error.js';
 
 /**
