@@ -5,6 +5,11 @@
 // banner is not proof that version ran), and format clues — blocks/xor.dat (28+; a non-zero key
 // means 28+ created the datadir) and indexes/coinstatsindex/ (30+). Prune settings come from the
 // args we pass, settings.json and bitcoin.conf, in bitcoind's order of precedence.
+//
+// One file (about 400 lines) on purpose: each clue reader is small and means something only
+// beside the others — the verdict weighs marker, banners and format clues together, and the
+// reasons it gives quote them side by side. Split apart, the weighing would read its evidence
+// through five imports.
 
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,6 +1,10 @@
 // The app manifest schema: what a manifest may say, and the normalized values it turns into.
 // Every object is strict, so a field this schema doesn't know — `privileged`, `network: host`,
 // `devices`, a host path on a volume — is refused rather than silently dropped.
+//
+// One file (about 500 lines) on purpose: it is one zod tree whose cross-field rules (ports vs
+// interfaces, volumes vs mounts, the bitcoin block vs the command) refer to each other's parts;
+// the reusable pieces (units, messages, image references, suggestions) already live beside it.
 
 import semver from 'semver';
 import { z } from 'zod';

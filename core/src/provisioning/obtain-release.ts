@@ -11,6 +11,10 @@
 // signed catalog pins (keys fetched and accepted only by fingerprint); SHA256SUMS listing the
 // official file name with the SHA-256 the signed catalog names; the tarball hashing to it. Every
 // refusal says which check failed and what to do, and leaves nothing unverified behind.
+//
+// One file (about 450 lines) on purpose: the three ways in end in the same verification, and the
+// order of the checks (signatures before the tarball, kept before brought before downloaded) is
+// the security argument; it is easier to check when it reads top to bottom in one place.
 
 import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
