@@ -43,6 +43,14 @@ describe('AppConfigStore', () => {
     expect(await store.get('bitcoin-core')).toEqual({ autoUpdate: true });
   });
 
+  it('writes the defaults only when the app has no config yet', async () => {
+    await store.writeDefault('x');
+    expect(await store.get('x')).toEqual({ autoUpdate: false });
+    await store.update('x', { autoUpdate: true });
+    await store.writeDefault('x');
+    expect(await store.get('x')).toEqual({ autoUpdate: true });
+  });
+
   it('runs concurrent changes one after another, losing none', async () => {
     await Promise.all([
       store.update('x', { pinnedVersion: '1.0.0' }),

@@ -58,6 +58,17 @@ export class AppConfigStore {
     return toConfig((await this.files.read(id)) ?? {});
   }
 
+  /**
+   * Writes the defaults (auto-update off) unless the app has a config already: a reinstall keeps
+   * the user's choices. (For the orchestrator's install, which still writes this file itself.)
+   */
+  writeDefault(id: string): Promise<void> {
+    return this.queue.run(id, async () => {
+      if ((await this.files.keys()).includes(id)) return;
+      await this.files.write(id, { autoUpdate: false });
+    });
+  }
+
   /** Applies a change atomically (read, modify, write on one queue per app) and returns the result. */
   update(id: string, change: AppConfigChange): Promise<AppConfig> {
     return this.queue.run(id, async () => {
