@@ -110,6 +110,11 @@ export class DataLayout {
     return join(this.root, FOLDER.releases);
   }
 
+  /** Where node image builds unpack and assemble (`releases/build/`). */
+  get buildWorkDir(): string {
+    return join(this.releasesDir, 'build');
+  }
+
   /** What this node knows about the images it built itself: provenance and SBOM per app version. */
   get imagesDir(): string {
     return join(this.root, FOLDER.images);
@@ -151,6 +156,11 @@ export class DataLayout {
 
   get runDir(): string {
     return join(this.root, FOLDER.run);
+  }
+
+  /** `run/scratch/`: the datadir reader's scratch space (orchestrator/datadir-access.ts). */
+  get scratchDir(): string {
+    return join(this.runDir, 'scratch');
   }
 
   /** `run/daemon.json`: the running daemon's URL and pid, for the CLI to find it. */
