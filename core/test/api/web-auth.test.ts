@@ -217,7 +217,15 @@ describe('first-run setup', () => {
     const text = await readFile(path, 'utf8');
     expect(text).not.toContain(PASSWORD);
     expect(text).not.toContain(Buffer.from(PASSWORD).toString('base64'));
-    expect(Object.keys(JSON.parse(text)).sort()).toEqual(['N', 'algo', 'hash', 'p', 'r', 'salt']);
+    expect(Object.keys(JSON.parse(text)).sort()).toEqual([
+      'N',
+      'algo',
+      'hash',
+      'p',
+      'r',
+      'salt',
+      'schemaVersion',
+    ]);
     expect(JSON.parse(text)).toMatchObject({ algo: 'scrypt', N: 2 ** 14, r: 8, p: 1 });
   });
 
