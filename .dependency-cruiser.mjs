@@ -25,22 +25,6 @@ const LAYERS = [
 const folders = (names) => `^core/src/(${names.join('|')})/`;
 const SPEC = '(\\.spec\\.ts|/spec-[^/]*\\.ts)$';
 
-/**
- * TEMPORARY — known violations, the lead fixes them at merge (issue 14). orchestrator/ is being
- * rewritten in parallel, so its imports of the API (the wire types RpcMethods and the contract's
- * re-exports) stay until then; DataLayout moves out of orchestrator/ to layout/ in the same issue.
- * Delete each entry once its import is gone, then this list.
- */
-const KNOWN_VIOLATIONS = [
-  // resources/usage.ts → orchestrator/data-layout.ts (DataLayout moves to layout/)
-  {
-    folder: 'resources',
-    from: '^core/src/resources/usage\\.ts$',
-    to: '^core/src/orchestrator/data-layout\\.ts$',
-  },
-];
-
-const layerOf = (folder) => LAYERS.findIndex((layer) => layer.includes(folder));
 const above = (index) => folders(LAYERS.slice(index + 1).flat());
 
 const upward = LAYERS.slice(0, -1).map((layer, index) => ({
@@ -49,23 +33,13 @@ const upward = LAYERS.slice(0, -1).map((layer, index) => ({
     .flat()
     .join(', ')})`,
   severity: 'error',
-  from: { path: folders(layer), pathNot: [SPEC, ...KNOWN_VIOLATIONS.map((known) => known.from)] },
+  from: { path: folders(layer), pathNot: SPEC },
   to: { path: above(index) },
-}));
-
-// The files with a known violation keep the rule for every other import.
-const knownOnly = KNOWN_VIOLATIONS.map((known) => ({
-  name: `layer-${known.folder}-known-violations-only`,
-  comment: `${known.folder} may not import a layer above it, apart from the known violations listed`,
-  severity: 'error',
-  from: { path: known.from, pathNot: SPEC },
-  to: { path: above(layerOf(known.folder)), pathNot: known.to },
 }));
 
 export default {
   forbidden: [
     ...upward,
-    ...knownOnly,
     {
       name: 'no-circular',
       comment: 'no import cycle, type-only imports included',

@@ -5,8 +5,6 @@ import { hardenContainer, type HostConfinement, type UserIds } from '../security
 import { dependencyEnv } from './dependency-env.js';
 import type { DataLayout } from '../layout/index.js';
 import { containerName, labelsFor, networkName } from '../podman/naming.js';
-import type { DataLayout } from '../layout/index.js';
-import { containerName, labelsFor, networkName } from './naming.js';
 
 // CFS period Podman uses by default; a quota of cpus × period gives the manifest's CPU share.
 const CPU_PERIOD_US = 100_000;

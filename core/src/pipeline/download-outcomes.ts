@@ -1,8 +1,7 @@
 // What a download reports and how it fails: the types and errors download.ts, the sources loop
 // (download-sources.ts) and their callers share.
 
-import { RpcErrorCode } from '../api/contract.js';
-import { ArchyError } from '../util/errors.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 
 export interface DownloadProgress {
   url: string;

@@ -3,7 +3,6 @@
 
 import type { AppUsage } from '../kernel/index.js';
 import { DataLayout } from '../layout/index.js';
-import { DataLayout } from '../layout/index.js';
 import type { ResourceSpec } from '../manifest/types.js';
 import type { DirSize, DirSizeCache } from './dir-size.js';
 import { sampleProcessTrees } from './proc-usage.js';

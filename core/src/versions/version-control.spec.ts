@@ -8,9 +8,6 @@ import type { AppManifest } from '../manifest/index.js';
 import { AppConfigStore } from '../orchestrator/app-config.js';
 import { CatalogService } from '../orchestrator/catalog-service.js';
 import { DataLayout } from '../layout/index.js';
-import { AppConfigStore } from './app-config.js';
-import { CatalogService } from './catalog-service.js';
-import { DataLayout } from '../layout/index.js';
 import { AppVersionControl } from './version-control.js';
 import type { VersionSwitch } from './version-switch.js';
 

@@ -1,7 +1,6 @@
 import { ArchyError, RpcErrorCode } from '../../kernel/index.js';
-import { isDigest, type Digest } from './digest.js';
-import { checkImageReference, normalizeImageReference, registryApiHost } from '../../util/image-reference.js';
 import type { Digest } from './digest.js';
+import { checkImageReference, normalizeImageReference, registryApiHost } from '../../util/image-reference.js';
 
 /** A parsed `registry/repository[:tag][@sha256:…]`. */
 export interface ImageReference {
