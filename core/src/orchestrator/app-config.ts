@@ -60,7 +60,7 @@ export class AppConfigStore {
 
   /**
    * Writes the defaults (auto-update off) unless the app has a config already: a reinstall keeps
-   * the user's choices. (For the orchestrator's install, which still writes this file itself.)
+   * the user's choices.
    */
   writeDefault(id: string): Promise<void> {
     return this.queue.run(id, async () => {

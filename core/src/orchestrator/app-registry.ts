@@ -9,12 +9,10 @@ import { TypedEventBus } from '../util/event-bus.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { notFound } from '../kernel/index.js';
 import { byCodeUnits } from '../util/compare.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
-import { pathExists } from '../util/path-exists.js';
 import type { AppRegistry as VersionChangeRegistry } from '../versions/app-operations.js';
 import type { AppRecord, AppRecordStore } from './app-record.js';
+import type { AppConfigStore } from './app-config.js';
 import type { BundledApps } from './bundled-apps.js';
-import type { DataLayout } from '../layout/index.js';
 import { toStatus, type AppRuntime } from './app-runtime.js';
 
 /** Listens for any change to one app's runtime (container events, transitions, health). */
@@ -30,7 +28,7 @@ export class AppRegistry implements VersionChangeRegistry {
 
   constructor(
     readonly store: AppRecordStore,
-    private readonly layout: DataLayout,
+    private readonly configs: AppConfigStore,
     private readonly bundled: BundledApps,
     /** What the API shows for an app (its state plus what only the facade knows, e.g. provenance). */
     private readonly describe: (runtime: AppRuntime) => AppStatus = toStatus,
@@ -119,10 +117,8 @@ export class AppRegistry implements VersionChangeRegistry {
   }
 
   /** The default config of a new app; a reinstall keeps the user's choices. */
-  async writeDefaultAppConfig(id: string): Promise<void> {
-    const file = this.layout.appConfigFile(id);
-    if (await pathExists(file)) return;
-    await writeFileAtomic(file, `${JSON.stringify({ autoUpdate: false }, null, 2)}\n`, 0o644);
+  writeDefaultAppConfig(id: string): Promise<void> {
+    return this.configs.writeDefault(id);
   }
 
   /** The installed apps as the resolver sees them. */

@@ -10,7 +10,6 @@
 //   bitcoin-start-guard  the version guard, markers and one-time start arguments
 //   versions (../versions)  set-version, update, Core ⇄ Knots, crash recovery of those
 
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   RpcErrorCode,
@@ -127,16 +126,16 @@ export class Orchestrator implements AppLifecycle {
     const builtImages = new LocalImagesIndex(this.localImages);
     this.builtImages = builtImages;
     this.bundled = new BundledApps(options.appsDir, log);
-    const registry = new AppRegistry(new AppRecordStore(layout), layout, this.bundled, (runtime) =>
+    const configs = new AppConfigStore(layout);
+    const registry = new AppRegistry(new AppRecordStore(layout), configs, this.bundled, (runtime) =>
       this.describe(runtime),
     );
     this.registry = registry;
     this.events = registry.events;
-    const journal = new IntentJournal(options.dataDir);
-    const configs = new AppConfigStore(layout);
+    const journal = new IntentJournal(layout.intentsDir);
     const pause = options.pause ?? testPauseHook(log);
     const datadirs = new BitcoinDatadirs({
-      access: options.datadirs ?? new UnshareDatadirAccess({ scratchDir: join(layout.runDir, 'scratch') }),
+      access: options.datadirs ?? new UnshareDatadirAccess({ scratchDir: layout.scratchDir }),
       volumeDir: (owner, volume) => layout.volumeDir(owner, volume),
     });
     this.healthWatch = new HealthWatch(podman, options.secrets, (id, tracker, result) =>
@@ -212,7 +211,7 @@ export class Orchestrator implements AppLifecycle {
       builder: new NodeImageBuilder({
         images: this.localImages,
         // Inside the data dir: the same disk as the result, and removed after every build.
-        workRoot: join(layout.releasesDir, 'build'),
+        workRoot: layout.buildWorkDir,
         podmanUrl: `unix://${podman.socketPath}`,
       }),
       arch: options.releaseArch ?? releaseArchOf(),

@@ -125,9 +125,17 @@ export class Reconciler {
   async boot(): Promise<void> {
     const { versionSwitch, effects } = this.options;
     await versionSwitch?.recoverSwitches({ load: (id) => this.registry.store.load(id) });
-    const records = await this.registry.store.loadAll();
+    const { records, invalid } = await this.registry.store.loadAllChecked();
+    // A record that is not valid (torn, edited by hand, a newer format) leaves its app alone —
+    // its container is not a leftover — and says which file and why.
+    for (const { id, error } of invalid) {
+      this.options.log.error(
+        { app: id, file: error.path, err: error },
+        'the app record is not valid; leaving the app alone',
+      );
+    }
     const containers = await effects.listOwned();
-    const known = new Set(records.map((r) => r.id));
+    const known = new Set([...records.map((r) => r.id), ...invalid.map((entry) => entry.id)]);
     const switches: Array<{ target: AppRuntime; intent: Intent }> = [];
     for (const record of bootSequence(records)) {
       await this.registry.onQueue(record.id, async () => {

@@ -8,7 +8,6 @@
 // operation in flight (its queue). A file that names a step its operation does not have is
 // refused with its path, never guessed at.
 
-import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonDirectory, type JsonFormat } from '../util/json-store.js';
 import { STEPS } from './step-names.js';
@@ -68,8 +67,9 @@ export class IntentJournal {
   readonly dir: string;
   private readonly files: JsonDirectory<Intent>;
 
-  constructor(dataDir: string) {
-    this.dir = join(dataDir, 'state', 'intents');
+  /** `dir`: DataLayout's intentsDir (DATA_DIR/state/intents). */
+  constructor(dir: string) {
+    this.dir = dir;
     this.files = new JsonDirectory(this.dir, INTENT_FORMAT);
   }
 

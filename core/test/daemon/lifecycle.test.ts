@@ -50,6 +50,7 @@ describe('app lifecycle through archy and the daemon (real rootless Podman)', ()
     expect(shown).toMatchObject({ id: 'hello', version: '1.0.0', state: 'running', health: 'healthy' });
     expect(JSON.parse(readFileSync(join(dataDir, 'app-configs', 'hello.json'), 'utf8'))).toEqual({
       autoUpdate: false,
+      schemaVersion: 1,
     });
     const inspect = JSON.parse(await podman(['inspect', 'archy-hello']))[0];
     expect(inspect.Config.Env).toContain('KEY=value');
