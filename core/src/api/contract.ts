@@ -18,6 +18,8 @@ import type {
   SbomReport,
   SetVersionRequest,
   SwitchImplementationRequest,
+  VersionChangePlanParams,
+  VersionChangePlanReport,
   VersionChangeResult,
 } from '../kernel/versions.js';
 
@@ -137,6 +139,16 @@ export interface RpcMethods {
   'package.switch-implementation': {
     params: SwitchImplementationRequest;
     result: VersionChangeResult;
+  };
+  /**
+   * A dry run of `package.set-version` (`op: 'set-version'`) or `package.switch-implementation`
+   * (`op: 'switch-implementation'`) with the same params: the plan the daemon would follow, decided
+   * exactly as the real call decides it (catalog choice, the datadir's evidence, the downgrade
+   * rules), and whether these params would let it go ahead. Changes nothing.
+   */
+  'package.plan-version-change': {
+    params: VersionChangePlanParams;
+    result: VersionChangePlanReport;
   };
   /**
    * The web UI's first-run setup code (null once a password is set). Only with the CLI's bearer

@@ -122,6 +122,7 @@ export function createRpcMethods({
     'package.set-version': (params) => versionControl(lifecycle).setVersion(params),
     'package.update': ({ id }) => versionControl(lifecycle).update(id),
     'package.switch-implementation': (params) => versionControl(lifecycle).switchImplementation(params),
+    'package.plan-version-change': (params) => versionControl(lifecycle).planVersionChange(params),
     'catalog-list': () => listCatalog(lifecycle),
     'web.setup-code': async () => {
       const web = webLogin(webAuth);

@@ -90,6 +90,7 @@ describe('rpcParamSchemas', () => {
       'daemon-info',
       'manifest-lint',
       'package.install',
+      'package.plan-version-change',
       'package.sbom',
       'package.set-config',
       'package.set-version',

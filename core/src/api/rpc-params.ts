@@ -55,6 +55,15 @@ const guardConfirmation = {
 };
 const noParams = z.strictObject({});
 
+const setVersionParams = { id: appIdSchema, version: versionText, ...guardConfirmation };
+const switchParams = {
+  from: appIdSchema,
+  to: appIdSchema,
+  version: versionText.optional(),
+  confirmSwitch: z.boolean(expecting('true or false')).optional(),
+  ...guardConfirmation,
+};
+
 /**
  * Params of every JSON-RPC method. Strict objects: a misspelt param is an error, not silently
  * ignored, so a client that sends `{purgee: true}` learns about it instead of keeping its data.
@@ -138,19 +147,18 @@ export const rpcParamSchemas = {
           "send 'pinnedVersion' (a version, or null to unpin), 'autoUpdate' (true or false) and/or 'prune' (GB, 0 for off)",
       },
     ),
-  'package.set-version': z.strictObject({
-    id: appIdSchema,
-    version: versionText,
-    ...guardConfirmation,
-  }),
+  'package.set-version': z.strictObject(setVersionParams),
   'package.update': idOnly,
-  'package.switch-implementation': z.strictObject({
-    from: appIdSchema,
-    to: appIdSchema,
-    version: versionText.optional(),
-    confirmSwitch: z.boolean(expecting('true or false')).optional(),
-    ...guardConfirmation,
-  }),
+  'package.switch-implementation': z.strictObject(switchParams),
+  // The params of the call it plans, and which call that is.
+  'package.plan-version-change': z.discriminatedUnion(
+    'op',
+    [
+      z.strictObject({ op: z.literal('set-version'), ...setVersionParams }),
+      z.strictObject({ op: z.literal('switch-implementation'), ...switchParams }),
+    ],
+    { error: "expected 'op': 'set-version' or 'switch-implementation', with that call's params" },
+  ),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
@@ -183,6 +191,7 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.set-version': true,
   'package.update': true,
   'package.switch-implementation': true,
+  'package.plan-version-change': true,
   'web.setup-code': true,
   'web.set-password': true,
 };

@@ -125,3 +125,47 @@ export interface SbomReport {
   sha256: string;
   sbom: string;
 }
+
+/** `package.plan-version-change`: which call to plan, with that call's own params. */
+export type VersionChangePlanParams =
+  | ({ op: 'set-version' } & SetVersionRequest)
+  | ({ op: 'switch-implementation' } & SwitchImplementationRequest);
+
+/** What a version change asks of the user before it goes ahead. */
+export type VersionChangeNeeds = 'nothing' | 'confirmation' | 'typed-confirmation';
+
+/** `package.plan-version-change`: what a set-version or switch would do; nothing was changed. */
+export interface VersionChangePlanReport {
+  op: 'set-version' | 'switch-implementation';
+  /** The app and version that run now. */
+  from: { id: string; version: string; display: string };
+  /** The app and catalog version that would run (for a switch, the other implementation's app). */
+  to: { id: string; version: string; display: string; image: string };
+  /**
+   * Compared with the newest version that wrote the data (for a Bitcoin node: any evidence in its
+   * datadir, not only the record); `unknown` when the versions do not compare.
+   */
+  direction: 'same' | 'upgrade' | 'downgrade' | 'unknown';
+  /** The real call with these same params would go ahead (`same`: it would change nothing). */
+  allowed: boolean;
+  /** What it asks of the user, whether or not these params already give it. */
+  needs: VersionChangeNeeds;
+  /** Some confirmation can make it go ahead; false: refused whatever is confirmed. */
+  confirmable: boolean;
+  /** The params that confirm everything it needs, to add to the real call when the user agrees. */
+  confirm: { confirmSwitch?: boolean; confirmDowngrade?: boolean; confirmResync?: string };
+  /** What the user must type for a `typed-confirmation` (the app id). */
+  typedText?: string;
+  /** `chainstate`: -reindex-chainstate from local blocks; `full`: -reindex (a re-download when pruned). */
+  reindex?: 'chainstate' | 'full';
+  /** Extra arguments for the first start of the new version (never -reindex=auto). */
+  startArgs: string[];
+  /** What would happen, in words to show before the user agrees. */
+  warning?: string;
+  /** Why these params would be refused, and what to do; present exactly when `allowed` is false. */
+  refusal?: string;
+  /** The rules of the downgrade table that applied, each with its reason (Bitcoin nodes). */
+  reasons: Array<{ rule: string; effect: string; reason: string }>;
+  /** The newest version the evidence says wrote a Bitcoin datadir, and which evidence. */
+  datadirVersion?: { implementation: string; version: string; evidence: string };
+}

@@ -13,6 +13,8 @@ import type {
   SwitchImplementationRequest,
   AppConfigChange,
   SbomReport,
+  VersionChangePlanParams,
+  VersionChangePlanReport,
 } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
@@ -88,4 +90,6 @@ export interface VersionControl {
   setVersion(params: SetVersionRequest, actor?: ChangeActor): Promise<VersionChangeResult>;
   update(id: string, actor?: ChangeActor): Promise<VersionChangeResult>;
   switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult>;
+  /** The plan of a set-version or switch, decided as the real call decides it; changes nothing. */
+  planVersionChange(params: VersionChangePlanParams): Promise<VersionChangePlanReport>;
 }

@@ -16,7 +16,7 @@ import { ArchyError } from '../kernel/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 import type { DaemonEvents } from '../kernel/index.js';
 import type { CatalogVersion } from '../catalog/index.js';
-import { removeIfEmptyTree } from '../util/empty-tree.js';
+import { isEmptyTree, removeIfEmptyTree } from '../util/empty-tree.js';
 import { pathExists } from '../util/path-exists.js';
 import type { AppEffects } from '../versions/app-operations.js';
 import type { AppRegistry } from './app-registry.js';
@@ -361,6 +361,10 @@ export class PodmanEffects implements AppEffects {
 
   clearEmptyAppData(id: string): Promise<boolean> {
     return removeIfEmptyTree(this.layout.appDataDir(id));
+  }
+
+  appDataEmpty(id: string): Promise<boolean> {
+    return isEmptyTree(this.layout.appDataDir(id));
   }
 
   /** The switch's only data move: one rename inside the data dir (the target must not exist). */

@@ -11,7 +11,7 @@ export async function removeIfEmptyTree(dir: string): Promise<boolean> {
 }
 
 /** True when `dir` is missing or holds only empty folders we can read (a volume made but never used). */
-async function isEmptyTree(dir: string): Promise<boolean> {
+export async function isEmptyTree(dir: string): Promise<boolean> {
   let names: string[];
   try {
     names = await readdir(dir);

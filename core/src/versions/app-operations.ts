@@ -59,6 +59,8 @@ export interface AppEffects {
    * used); true when it is gone or never was, false (and untouched) when it holds anything.
    */
   clearEmptyAppData(id: string): Promise<boolean>;
+  /** Whether the app's data dir is missing or holds nothing but empty folders (changes nothing). */
+  appDataEmpty(id: string): Promise<boolean>;
   /** Renames `fromId`'s data dir to `toId`'s (which must not exist): the switch's only data move. */
   moveAppData(fromId: string, toId: string): Promise<void>;
 }

@@ -8,14 +8,19 @@
 //
 // recovery-table.ts says what a crash at each step does.
 
-import { RpcErrorCode, type VersionChangeResult, type SwitchImplementationRequest } from '../kernel/index.js';
+import {
+  RpcErrorCode,
+  type SwitchImplementationRequest,
+  type VersionChangePlanReport,
+  type VersionChangeResult,
+} from '../kernel/index.js';
 import { applyBitcoinSettings } from '../bitcoin/chain-settings.js';
 import {
   implementationName,
   planImplementationSwitch,
   type BitcoinImplementation,
 } from '../bitcoin/index.js';
-import { chooseCatalogVersion } from '../catalog/index.js';
+import { chooseCatalogVersion, type CatalogVersion } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
@@ -24,6 +29,7 @@ import type { AppEffects, AppRegistry } from './app-operations.js';
 import type { IntentVersion, SwitchIntent } from './intent-journal.js';
 import type { SwitchStep } from './step-names.js';
 import { checked, quoted, versionOf, type VersionSteps, type VersionSwitchOptions } from './version-steps.js';
+import { planReport, shown, type Planner } from './version-plan.js';
 
 export class ImplementationSwitch {
   constructor(
@@ -43,57 +49,8 @@ export class ImplementationSwitch {
     const { from: fromId, to: toId } = params;
     return this.registry.onQueue(fromId, () =>
       this.registry.onQueue(toId, async () => {
-        const source = this.registry.find(fromId);
-        if (!source) throw notFound(fromId);
-        const sourceBitcoin = source.manifest.bitcoin;
-        if (!sourceBitcoin) {
-          throw new ArchyError(
-            RpcErrorCode.InvalidParams,
-            `'${fromId}' is not a Bitcoin node; only Core ⇄ Knots can be switched`,
-          );
-        }
-        if (this.registry.find(toId)) {
-          throw new ArchyError(
-            RpcErrorCode.Conflict,
-            `'${toId}' is installed already; a switch moves ${fromId}'s datadir to a new install of ${toId}. Remove ${toId} first (its data is kept)`,
-          );
-        }
-        const bundled = await this.registry.bundledManifest(toId);
-        // The node keeps its chain and pruning across the switch: the same datadir, the same settings.
-        const target = source.record.bitcoin
-          ? { ...bundled, manifest: applyBitcoinSettings(bundled.manifest, source.record.bitcoin) }
-          : bundled;
-        const targetBitcoin = target.manifest.bitcoin;
-        if (!targetBitcoin || targetBitcoin.implementation === sourceBitcoin.implementation) {
-          throw new ArchyError(
-            RpcErrorCode.InvalidParams,
-            `'${toId}' is not the other Bitcoin implementation than ${implementationName(sourceBitcoin.implementation)}; switch between bitcoin-core and bitcoin-knots`,
-          );
-        }
-        const dependents = this.registry.dependentsOf(fromId);
-        if (dependents.length > 0) {
-          throw new ArchyError(
-            RpcErrorCode.Conflict,
-            `${dependents.join(', ')} use${dependents.length === 1 ? 's' : ''} ${fromId}; remove ${dependents.length === 1 ? 'it' : 'them'} before switching, and install again afterwards`,
-          );
-        }
-        await this.checkTargetDataDirFree(toId);
-        const entry = this.steps.catalogEntry(toId);
-        const chosen = chooseCatalogVersion(entry, target.manifest.image, params.version);
-        const plan = checked(
-          planImplementationSwitch({
-            appId: toId,
-            from: { implementation: sourceBitcoin.implementation, version: source.record.version },
-            to: {
-              implementation: targetBitcoin.implementation as BitcoinImplementation,
-              version: chosen.version,
-            },
-            facts: await this.options.bitcoinDatadirs.inspect(source.manifest, fromId),
-            ...(params.confirmSwitch !== undefined && { confirmSwitch: params.confirmSwitch }),
-            ...(params.confirmDowngrade !== undefined && { confirmDowngrade: params.confirmDowngrade }),
-            ...(params.confirmResync !== undefined && { confirmResync: params.confirmResync }),
-          }),
-        );
+        const { source, target, chosen, planWith } = await this.planner(params, 'for real');
+        const plan = checked(planWith(params));
         const runImage = await this.effects.provideImage(
           { ...source, record: { ...source.record, id: toId }, manifest: target.manifest },
           chosen,
@@ -119,9 +76,94 @@ export class ImplementationSwitch {
     );
   }
 
+  /** `package.plan-version-change` for a switch: what `switchImplementation(params)` would decide; changes nothing. */
+  async planSwitch(params: SwitchImplementationRequest): Promise<VersionChangePlanReport> {
+    const { source, target, chosen, planWith } = await this.planner(params, 'dry run');
+    return planReport({
+      op: 'switch-implementation',
+      from: shown(versionOf(source.record), source.manifest.bitcoin?.implementation),
+      to: { ...shown(chosen, target.manifest.bitcoin?.implementation, params.to), image: chosen.image },
+      planWith,
+      given: params,
+    });
+  }
+
+  /**
+   * Everything a switch checks before it touches anything (each refusal that no confirmation lifts
+   * is thrown), and how it is decided for any confirmations. A dry run leaves even an empty data
+   * dir of the target in place; the real switch removes it.
+   */
+  private async planner(
+    params: SwitchImplementationRequest,
+    mode: 'for real' | 'dry run',
+  ): Promise<{
+    source: AppRuntime;
+    target: { manifest: AppManifest; yaml: string; file: string };
+    chosen: CatalogVersion;
+    planWith: Planner;
+  }> {
+    const { from: fromId, to: toId } = params;
+    const source = this.registry.find(fromId);
+    if (!source) throw notFound(fromId);
+    const sourceBitcoin = source.manifest.bitcoin;
+    if (!sourceBitcoin) {
+      throw new ArchyError(
+        RpcErrorCode.InvalidParams,
+        `'${fromId}' is not a Bitcoin node; only Core ⇄ Knots can be switched`,
+      );
+    }
+    if (this.registry.find(toId)) {
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `'${toId}' is installed already; a switch moves ${fromId}'s datadir to a new install of ${toId}. Remove ${toId} first (its data is kept)`,
+      );
+    }
+    const bundled = await this.registry.bundledManifest(toId);
+    // The node keeps its chain and pruning across the switch: the same datadir, the same settings.
+    const target = source.record.bitcoin
+      ? { ...bundled, manifest: applyBitcoinSettings(bundled.manifest, source.record.bitcoin) }
+      : bundled;
+    const targetBitcoin = target.manifest.bitcoin;
+    if (!targetBitcoin || targetBitcoin.implementation === sourceBitcoin.implementation) {
+      throw new ArchyError(
+        RpcErrorCode.InvalidParams,
+        `'${toId}' is not the other Bitcoin implementation than ${implementationName(sourceBitcoin.implementation)}; switch between bitcoin-core and bitcoin-knots`,
+      );
+    }
+    const dependents = this.registry.dependentsOf(fromId);
+    if (dependents.length > 0) {
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `${dependents.join(', ')} use${dependents.length === 1 ? 's' : ''} ${fromId}; remove ${dependents.length === 1 ? 'it' : 'them'} before switching, and install again afterwards`,
+      );
+    }
+    await this.checkTargetDataDirFree(toId, mode);
+    const entry = this.steps.catalogEntry(toId);
+    const chosen = chooseCatalogVersion(entry, target.manifest.image, params.version);
+    const facts = await this.options.bitcoinDatadirs.inspect(source.manifest, fromId);
+    const planWith: Planner = (confirm) =>
+      planImplementationSwitch({
+        appId: toId,
+        from: { implementation: sourceBitcoin.implementation, version: source.record.version },
+        to: {
+          implementation: targetBitcoin.implementation as BitcoinImplementation,
+          version: chosen.version,
+        },
+        facts,
+        ...(confirm.confirmSwitch !== undefined && { confirmSwitch: confirm.confirmSwitch }),
+        ...(confirm.confirmDowngrade !== undefined && { confirmDowngrade: confirm.confirmDowngrade }),
+        ...(confirm.confirmResync !== undefined && { confirmResync: confirm.confirmResync }),
+      });
+    return { source, target, chosen, planWith };
+  }
+
   /** The target app's data dir must not exist yet, or hold nothing: a switch never merges or overwrites data. */
-  private async checkTargetDataDirFree(toId: string): Promise<void> {
-    if (await this.effects.clearEmptyAppData(toId)) return;
+  private async checkTargetDataDirFree(toId: string, mode: 'for real' | 'dry run'): Promise<void> {
+    const free =
+      mode === 'for real'
+        ? await this.effects.clearEmptyAppData(toId)
+        : await this.effects.appDataEmpty(toId);
+    if (free) return;
     const dir = this.effects.appDataDir(toId);
     throw new ArchyError(
       RpcErrorCode.Conflict,

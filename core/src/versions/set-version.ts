@@ -7,7 +7,12 @@
 //
 // recovery-table.ts says what a crash at each step does.
 
-import { RpcErrorCode, type VersionChangeResult, type SetVersionRequest } from '../kernel/index.js';
+import {
+  RpcErrorCode,
+  type SetVersionRequest,
+  type VersionChangePlanReport,
+  type VersionChangeResult,
+} from '../kernel/index.js';
 import { planVersionChange } from '../bitcoin/index.js';
 import { availableUpdate, chooseCatalogVersion } from '../catalog/index.js';
 import { toStatus, type AppRuntime } from '../orchestrator/app-runtime.js';
@@ -17,6 +22,14 @@ import { ArchyError, notFound } from '../kernel/index.js';
 import type { AppEffects, AppRegistry } from './app-operations.js';
 import type { IntentVersion, SetVersionIntent } from './intent-journal.js';
 import type { SetVersionStep } from './step-names.js';
+import {
+  planReport,
+  samePlan,
+  shown,
+  type Confirmations,
+  type DecidedChange,
+  type Planner,
+} from './version-plan.js';
 import {
   applyVersion,
   checked,
@@ -126,33 +139,75 @@ export class SetVersion {
   private async planChange(
     runtime: AppRuntime,
     toVersion: string,
-    confirm: { confirmDowngrade?: boolean; confirmResync?: string },
+    confirm: Confirmations,
   ): Promise<PlannedChange> {
+    return checked((await this.planner(runtime, toVersion))(confirm));
+  }
+
+  /**
+   * How a change of `runtime` to `toVersion` is decided, for any confirmations: the datadir is read
+   * once, then the plan is pure — so the dry run can ask what each confirmation would change.
+   */
+  private async planner(runtime: AppRuntime, toVersion: string): Promise<Planner> {
     const { manifest, record } = runtime;
     if (manifest.bitcoin) {
-      const plan = planVersionChange({
-        implementation: manifest.bitcoin.implementation,
-        appId: record.id,
-        from: record.version,
-        to: toVersion,
-        facts: await this.options.bitcoinDatadirs.inspect(runtime.manifest, record.id),
-        ...(confirm.confirmDowngrade !== undefined && { confirmDowngrade: confirm.confirmDowngrade }),
-        ...(confirm.confirmResync !== undefined && { confirmResync: confirm.confirmResync }),
-      });
-      return checked(plan);
+      const implementation = manifest.bitcoin.implementation;
+      const facts = await this.options.bitcoinDatadirs.inspect(runtime.manifest, record.id);
+      return (confirm) =>
+        planVersionChange({
+          implementation,
+          appId: record.id,
+          from: record.version,
+          to: toVersion,
+          facts,
+          ...(confirm.confirmDowngrade !== undefined && { confirmDowngrade: confirm.confirmDowngrade }),
+          ...(confirm.confirmResync !== undefined && { confirmResync: confirm.confirmResync }),
+        });
     }
-    const downgrade =
-      parseAppVersion(toVersion) && parseAppVersion(record.version)
-        ? compareAppVersions(toVersion, record.version) < 0
-        : false;
-    if (downgrade && !confirm.confirmDowngrade) {
-      throw new ArchyError(
-        RpcErrorCode.Conflict,
-        `downgrading ${record.id} ${record.version} → ${toVersion}: the older version may not read data the newer one wrote; ` +
-          `confirm with --confirm-downgrade`,
-      );
-    }
-    return { startArgs: [] };
+    const comparable =
+      parseAppVersion(toVersion) !== undefined && parseAppVersion(record.version) !== undefined;
+    const order = comparable ? compareAppVersions(toVersion, record.version) : undefined;
+    const kind: DecidedChange['kind'] =
+      order === undefined ? 'unknown' : order < 0 ? 'downgrade' : order > 0 ? 'upgrade' : 'same';
+    return (confirm): DecidedChange => {
+      const plan = { kind, startArgs: [], rules: [] };
+      if (kind !== 'downgrade') return { ...plan, allowed: true, needs: 'nothing' };
+      const warning = `downgrading ${record.id} ${record.version} → ${toVersion}: the older version may not read data the newer one wrote`;
+      return confirm.confirmDowngrade
+        ? { ...plan, allowed: true, needs: 'confirmation', warning }
+        : {
+            ...plan,
+            allowed: false,
+            needs: 'confirmation',
+            warning,
+            refusal: `${warning}; confirm with --confirm-downgrade`,
+          };
+    };
+  }
+
+  /**
+   * `package.plan-version-change` for a set-version: what `setVersion(params)` would decide, as a
+   * report; nothing is changed. An unknown app or version is the same error as the real call's.
+   */
+  async planSetVersion(params: SetVersionRequest): Promise<VersionChangePlanReport> {
+    const runtime = this.registry.find(params.id);
+    if (!runtime) throw notFound(params.id);
+    const target = chooseCatalogVersion(
+      this.steps.catalogEntry(params.id),
+      runtime.manifest.image,
+      params.version,
+    );
+    const implementation = runtime.manifest.bitcoin?.implementation;
+    const from = shown(versionOf(runtime.record), implementation);
+    const to = { ...shown(target, implementation, params.id), image: target.image };
+    if (target.version === from.version) return samePlan(from, to);
+    return planReport({
+      op: 'set-version',
+      from,
+      to,
+      planWith: await this.planner(runtime, target.version),
+      given: params,
+    });
   }
 
   /** The steps of a set-version on the app's queue; restores `from` if `to` does not come up. */

@@ -339,6 +339,7 @@ export class FakeNode {
       removePodmanSecrets: async (id) => this.effect(`remove podman secrets ${id}`),
       appDataDir: (id) => this.dataDir(id),
       hasAppData: async (id) => (this.alive(), this.dataDirs.has(id)),
+      appDataEmpty: async (id) => (this.alive(), (this.dataDirs.get(id) ?? '') === ''),
       clearEmptyAppData: async (id) => {
         this.effect(`clear empty data ${id}`);
         if (!this.dataDirs.has(id)) return true;

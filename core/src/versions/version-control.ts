@@ -9,6 +9,8 @@ import {
   type AppConfigReport,
   type AppVersionsReport,
   type CatalogStatusReport,
+  type VersionChangePlanParams,
+  type VersionChangePlanReport,
   type VersionChangeResult,
   type SetVersionRequest,
   type SwitchImplementationRequest,
@@ -142,6 +144,14 @@ export class AppVersionControl implements VersionControl {
 
   switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult> {
     return this.options.switcher.switchImplementation(params);
+  }
+
+  /** `package.plan-version-change`: the plan of the call it names, decided as that call decides it. */
+  planVersionChange(params: VersionChangePlanParams): Promise<VersionChangePlanReport> {
+    const { op, ...call } = params;
+    return op === 'set-version'
+      ? this.options.switcher.planSetVersion(call as SetVersionRequest)
+      : this.options.switcher.planSwitch(call as SwitchImplementationRequest);
   }
 
   /**

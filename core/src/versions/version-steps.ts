@@ -3,7 +3,6 @@
 // datadir marker), restoring the previous version, and the small pure helpers around them.
 
 import { RpcErrorCode } from '../kernel/index.js';
-import type { VersionChangePlan } from '../bitcoin/index.js';
 import type { CatalogApp } from '../catalog/index.js';
 import { describeSync } from '../health/bitcoin-sync.js';
 import type { AppConfigStore } from '../orchestrator/app-config.js';
@@ -16,6 +15,7 @@ import type { PauseHook } from '../orchestrator/test-pause.js';
 import { ArchyError } from '../kernel/index.js';
 import type { AppEffects, AppRegistry } from './app-operations.js';
 import type { IntentInput, IntentJournal, IntentVersion } from './intent-journal.js';
+import type { DecidedChange } from './version-plan.js';
 
 export interface VersionSwitchOptions {
   registry: AppRegistry;
@@ -175,15 +175,16 @@ export class VersionSteps {
 }
 
 /** Throws the plan's refusal (a Conflict whose data carries the plan); else what the change needs. */
-export function checked(plan: VersionChangePlan): PlannedChange {
+export function checked(plan: DecidedChange): PlannedChange {
   if (!plan.allowed) {
-    throw new ArchyError(RpcErrorCode.Conflict, plan.refusal ?? plan.warning, {
-      data: { plan: { kind: plan.kind, needs: plan.needs, warning: plan.warning, rules: plan.rules } },
+    throw new ArchyError(RpcErrorCode.Conflict, plan.refusal ?? plan.warning ?? 'refused', {
+      data: { plan: { kind: plan.kind, needs: plan.needs, warning: plan.warning ?? '', rules: plan.rules } },
     });
   }
   // Never -reindex=auto: the plans only ever name -reindex or -reindex-chainstate; this says so twice.
   const startArgs = plan.startArgs.filter((arg) => !arg.startsWith('-reindex=auto'));
-  return { warning: plan.warning, startArgs };
+  // Only a Bitcoin plan (it always names the datadir's writer) puts its words in the result.
+  return { ...(plan.datadirVersion && { warning: plan.warning }), startArgs };
 }
 
 /** " Last log lines of 30.0: … | …" (and what was left out), or nothing when there were none. */

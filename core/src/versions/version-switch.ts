@@ -4,7 +4,12 @@
 // recovery-table.ts). Each change is a controlled recreate that keeps the data dir, secrets,
 // ports and container name; the daemon's bookkeeping and every effect go through the two halves of app-operations.ts.
 
-import type { VersionChangeResult, SetVersionRequest, SwitchImplementationRequest } from '../kernel/index.js';
+import type {
+  SetVersionRequest,
+  SwitchImplementationRequest,
+  VersionChangePlanReport,
+  VersionChangeResult,
+} from '../kernel/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { AppRuntime } from '../orchestrator/app-runtime.js';
 import type { ChangeActor } from '../orchestrator/lifecycle.js';
@@ -40,6 +45,16 @@ export class VersionSwitch {
 
   switchImplementation(params: SwitchImplementationRequest): Promise<VersionChangeResult> {
     return this.switcher.switchImplementation(params);
+  }
+
+  /** `package.plan-version-change` for a set-version: what it would decide; changes nothing. */
+  planSetVersion(params: SetVersionRequest): Promise<VersionChangePlanReport> {
+    return this.versions.planSetVersion(params);
+  }
+
+  /** `package.plan-version-change` for a switch: what it would decide; changes nothing. */
+  planSwitch(params: SwitchImplementationRequest): Promise<VersionChangePlanReport> {
+    return this.switcher.planSwitch(params);
   }
 
   /** At boot, before the records are loaded: settles interrupted switches. */

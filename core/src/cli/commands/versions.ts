@@ -6,6 +6,7 @@ import {
   MIN_PRUNE_GB,
   type AppVersionsReport,
   type CatalogStatusReport,
+  type VersionChangePlanReport,
   type VersionChangeResult,
 } from '../../api/contract.js';
 import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
@@ -115,11 +116,21 @@ export function registerVersionCommands(program: Command): void {
           "change an app's version, keeping its data, secrets and ports (restores the old one on failure)",
         )
         .argument('<id>', 'the app id', parseAppId)
-        .argument('<version>', 'a version from: archy versions <id>'),
+        .argument('<version>', 'a version from: archy versions <id>')
+        .addOption(dryRunOption()),
     ),
-  ).action(async (id: string, version: string, options: ClientOptions & GuardConfirmations) => {
+  ).action(async (id: string, version: string, options: ClientOptions & GuardConfirmations & DryRun) => {
+    const params = { id, version, ...guardParams(options) };
+    if (options.dryRun) {
+      const plan = await withDaemon(options, (client) =>
+        client.call('package.plan-version-change', { op: 'set-version', ...params }),
+      );
+      if (options.json) printJson(plan);
+      else printText(formatPlan(plan));
+      return;
+    }
     const result = await withDaemon(options, (client) =>
-      client.call('package.set-version', { id, version, ...guardParams(options) }, { noTimeout: true }),
+      client.call('package.set-version', params, { noTimeout: true }),
     );
     if (options.json) printJson(result);
     else printText(formatChange(result));
@@ -146,32 +157,88 @@ export function registerVersionCommands(program: Command): void {
         .argument('<from>', 'the installed node, e.g. bitcoin-core', parseAppId)
         .argument('<to>', 'the other implementation, e.g. bitcoin-knots', parseAppId)
         .addOption(new Option('--version <version>', "the target's version (default: the catalog default)"))
-        .addOption(new Option('--confirm-switch', 'confirm the switch of implementation')),
+        .addOption(new Option('--confirm-switch', 'confirm the switch of implementation'))
+        .addOption(dryRunOption()),
       'the target app id',
     ),
   ).action(
     async (
       from: string,
       to: string,
-      options: ClientOptions & GuardConfirmations & { version?: string; confirmSwitch?: boolean },
+      options: ClientOptions & GuardConfirmations & DryRun & { version?: string; confirmSwitch?: boolean },
     ) => {
+      const params = {
+        from,
+        to,
+        ...(options.version !== undefined && { version: options.version }),
+        ...(options.confirmSwitch && { confirmSwitch: true }),
+        ...guardParams(options),
+      };
+      if (options.dryRun) {
+        const plan = await withDaemon(options, (client) =>
+          client.call('package.plan-version-change', { op: 'switch-implementation', ...params }),
+        );
+        if (options.json) printJson(plan);
+        else printText(formatPlan(plan));
+        return;
+      }
       const result = await withDaemon(options, (client) =>
-        client.call(
-          'package.switch-implementation',
-          {
-            from,
-            to,
-            ...(options.version !== undefined && { version: options.version }),
-            ...(options.confirmSwitch && { confirmSwitch: true }),
-            ...guardParams(options),
-          },
-          { noTimeout: true },
-        ),
+        client.call('package.switch-implementation', params, { noTimeout: true }),
       );
       if (options.json) printJson(result);
       else printText(formatChange(result));
     },
   );
+}
+
+interface DryRun {
+  dryRun?: boolean;
+}
+
+const dryRunOption = (): Option =>
+  new Option('--dry-run', "show the daemon's plan (direction, confirmations, reindex) and change nothing");
+
+/**
+ * A dry run's plan. It exits 0 whether or not the change would go ahead: the plan is the answer;
+ * `would go ahead: no` and the refusal say what the real call would refuse.
+ */
+export function formatPlan(plan: VersionChangePlanReport): string {
+  const change =
+    plan.from.id === plan.to.id
+      ? `${plan.to.id}: ${plan.from.display} → ${plan.to.display}`
+      : `${plan.from.id} ${plan.from.display} → ${plan.to.id} ${plan.to.display}`;
+  const flags = [
+    plan.confirm.confirmSwitch && '--confirm-switch',
+    plan.confirm.confirmDowngrade && '--confirm-downgrade',
+    plan.confirm.confirmResync !== undefined && `--confirm-resync ${plan.confirm.confirmResync}`,
+  ].filter(Boolean);
+  const lines = [
+    `${change} (dry run: nothing was changed)`,
+    formatKeyValues([
+      ['direction', plan.direction],
+      ['image', plan.to.image],
+      ['would go ahead', plan.allowed ? 'yes' : 'no'],
+      [
+        'needs',
+        !plan.confirmable
+          ? 'refused whatever is confirmed'
+          : flags.length > 0
+            ? `${plan.needs} (${flags.join(' ')})`
+            : plan.needs,
+      ],
+      ['reindex', plan.reindex],
+      ['first start with', plan.startArgs.length > 0 ? plan.startArgs.join(' ') : undefined],
+      [
+        'datadir written by',
+        plan.datadirVersion &&
+          `${plan.datadirVersion.implementation} ${plan.datadirVersion.version} (${plan.datadirVersion.evidence})`,
+      ],
+    ]),
+  ];
+  for (const reason of plan.reasons) lines.push(`rule ${reason.rule} (${reason.effect}): ${reason.reason}`);
+  if (plan.warning) lines.push(plan.warning);
+  if (plan.refusal && plan.refusal !== plan.warning) lines.push(`refused as asked: ${plan.refusal}`);
+  return lines.join('\n');
 }
 
 /** `--prune 10` (GB) or `--prune off` (0). */
