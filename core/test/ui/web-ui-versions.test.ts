@@ -107,6 +107,8 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
     expect(words).toContain('This is a downgrade');
     expect(words).toContain('29.3 → 28.4');
     expect(words).toContain('reindex');
+    // The daemon's own plan (package.plan-version-change), in its words: the UI keeps no rules.
+    expect(words).toContain('needs a reindex of the chainstate');
     const apply = page.locator('[data-test=apply-version]');
     expect(await apply.textContent()).toContain('Downgrade');
     expect(await apply.isDisabled()).toBe(true);
@@ -143,8 +145,17 @@ describe('web UI: choosing and changing Bitcoin Core versions in Chromium', () =
     await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     await shoot('16-apps-update-badge-dark');
 
-    // ---- stop, then remove: the end of the journey, through the same page ----
+    // ---- the Core ⇄ Knots switch dialog shows the daemon's plan for it; cancelled, nothing moves ----
     await card.click();
+    await page.locator('[data-test=open-switch]').click();
+    await expect
+      .poll(() => page.locator('[data-test=switch-plan]').textContent(), { timeout: 20_000 })
+      .toContain('keeps the datadir, secrets and ports');
+    expect(await page.locator('[data-test=apply-switch]').isDisabled()).toBe(true);
+    await page.locator('[data-test=open-switch]').click();
+    expect(await status()).toMatchObject({ version: '28.4', state: 'running' });
+
+    // ---- stop, then remove: the end of the journey, through the same page ----
     await page.locator('[data-test=stop]').click();
     await page.getByRole('dialog').getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => status().then((s) => s.state), { timeout: 60_000 }).toBe('stopped');

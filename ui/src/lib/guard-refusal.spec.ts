@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError } from '../api/container-client';
-import {
-  confirmable,
-  consentGiven,
-  guardConfirmation,
-  guardRefusal,
-  refusalNeeds,
-  webWording,
-} from './guard-refusal';
+import { confirmable, consentGiven, guardConfirmation, guardRefusal, webWording } from './guard-refusal';
 
 // The version guard's refusals as the daemon sends them (code Conflict, data.guard), read for the UI.
 
@@ -87,16 +80,10 @@ describe('the confirmation sent back', () => {
   });
 });
 
-describe('refusalNeeds', () => {
-  it("reads a start's guard and a set-version's plan alike", () => {
-    expect(refusalNeeds(new RpcError(CONFLICT, 'x', { guard: { needs: 'typed-confirmation' } }))).toBe(
-      'typed-confirmation',
-    );
-    expect(refusalNeeds(new RpcError(CONFLICT, 'x', { plan: { needs: 'confirmation' } }))).toBe(
-      'confirmation',
-    );
-    expect(refusalNeeds(new RpcError(CONFLICT, 'x'))).toBeUndefined();
-    expect(refusalNeeds(new Error('x'))).toBeUndefined();
+describe('guardRefusal reads data.guard only', () => {
+  it("is no guard refusal when the data is a set-version's plan (the version card plans before it sends)", () => {
+    expect(guardRefusal(new RpcError(CONFLICT, 'x', { plan: { needs: 'confirmation' } }))).toBeUndefined();
+    expect(guardRefusal(new RpcError(CONFLICT, 'x', { needs: 'confirmation' }))).toBeUndefined();
   });
 });
 

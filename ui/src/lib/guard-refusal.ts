@@ -24,18 +24,6 @@ export interface GuardRefusal {
 const NEEDS: readonly string[] = ['nothing', 'confirmation', 'typed-confirmation'] satisfies Needs[];
 const isNeeds = (value: unknown): value is Needs => typeof value === 'string' && NEEDS.includes(value);
 
-/**
- * What a refusal's data says it needs: a start's `guard` or a set-version's `plan`. Undefined when
- * the data says nothing about it (a refusal for some other reason).
- */
-export function refusalNeeds(error: unknown): Needs | undefined {
-  if (!(error instanceof RpcError)) return undefined;
-  const data = error.dataFor(RpcErrorCode.Conflict);
-  const needs =
-    data && 'guard' in data ? data.guard?.needs : data && 'plan' in data ? data.plan?.needs : undefined;
-  return isNeeds(needs) ? needs : undefined;
-}
-
 /** The guard's refusal in `error`, or undefined when it is some other failure. */
 export function guardRefusal(error: unknown): GuardRefusal | undefined {
   if (!(error instanceof RpcError)) return undefined;

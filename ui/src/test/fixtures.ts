@@ -1,4 +1,9 @@
-import type { AppStatus, AppVersionInfo, CatalogEntry } from '@archipelago/core/contract';
+import type {
+  AppStatus,
+  AppVersionInfo,
+  CatalogEntry,
+  VersionChangePlanReport,
+} from '@archipelago/core/contract';
 import { displayVersion } from '../lib/versions';
 
 export function appStatus(id: string, patch: Partial<AppStatus> = {}): AppStatus {
@@ -46,6 +51,32 @@ export function catalogEntry(id: string, patch: Partial<CatalogEntry> = {}): Cat
     versions: [versionInfo(version, { default: true })],
     defaultVersion: version,
     autoUpdate: false,
+    ...patch,
+  };
+}
+
+/**
+ * A `package.plan-version-change` answer as the daemon words it (a spec's stand-in for the daemon,
+ * whose own planning is tested in core); default: bitcoin-core 31.0 → 28.4 needing a reindex.
+ */
+export function versionPlan(patch: Partial<VersionChangePlanReport> = {}): VersionChangePlanReport {
+  return {
+    op: 'set-version',
+    from: { id: 'bitcoin-core', version: '31.0', display: '31.0' },
+    to: { id: 'bitcoin-core', version: '28.4', display: '28.4', image: '127.0.0.1:5000/bitcoin-core:28.4' },
+    direction: 'downgrade',
+    allowed: false,
+    needs: 'confirmation',
+    confirmable: true,
+    confirm: { confirmDowngrade: true },
+    reindex: 'chainstate',
+    startArgs: ['-reindex-chainstate'],
+    warning:
+      'downgrading bitcoin-core 31.0 → 28.4 needs a reindex of the chainstate (hours), because the older release series reads the chainstate in another format.',
+    refusal:
+      'downgrading bitcoin-core 31.0 → 28.4 needs a reindex of the chainstate (hours); confirm with --confirm-downgrade',
+    reasons: [{ rule: 'older-release-series', effect: 'needs-reindex-chainstate', reason: 'older series' }],
+    datadirVersion: { implementation: 'core', version: '31.0', evidence: 'the recorded version' },
     ...patch,
   };
 }

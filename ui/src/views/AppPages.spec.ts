@@ -6,7 +6,7 @@ import { createMemoryHistory, createRouter } from 'vue-router';
 import { client, RpcError } from '../api/container-client';
 import { DaemonSocket } from '../api/daemon-socket';
 import { FakeWebSocket } from '../test/fake-socket';
-import { appStatus, catalogEntry, versionInfo } from '../test/fixtures';
+import { appStatus, catalogEntry, versionInfo, versionPlan } from '../test/fixtures';
 import { useApps } from '../stores/apps';
 import { useMarketplace } from '../stores/marketplace';
 import { useToasts } from '../stores/toasts';
@@ -180,8 +180,22 @@ describe('the details page of a node', () => {
     expect(wrapper.get('[data-test=node-prune]').text()).toBe(
       'Pruned to 10 GB: keeps only the newest blocks',
     );
-    // The version card knows the node is pruned: a downgrade would need the id typed.
+    // The version card asks the daemon's plan: for this pruned node, a downgrade needs the id typed.
+    const plan = vi.spyOn(client, 'call').mockResolvedValue(
+      versionPlan({
+        from: { id: 'bitcoin-core', version: '31.1', display: '31.1' },
+        needs: 'typed-confirmation',
+        typedText: 'bitcoin-core',
+        confirm: { confirmDowngrade: true, confirmResync: 'bitcoin-core' },
+      }),
+    );
     await wrapper.get('[data-test=target-version]').setValue('30.3');
+    await flushPromises();
+    expect(plan).toHaveBeenCalledWith('package.plan-version-change', {
+      op: 'set-version',
+      id: 'bitcoin-core',
+      version: '30.3',
+    });
     expect(wrapper.find('[data-test=typed-confirmation]').exists()).toBe(true);
     expect(wrapper.find('[data-test=details-image-progress]').exists()).toBe(false);
 
