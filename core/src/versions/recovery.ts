@@ -10,6 +10,7 @@
 
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { AppRuntime } from '../orchestrator/app-runtime.js';
+import { manifestOfRecord } from '../orchestrator/manifest-of-record.js';
 import type { AppEffects, AppRegistry } from './app-operations.js';
 import { moveDataBack, type ImplementationSwitch } from './implementation-switch.js';
 import type { Intent } from './intent-journal.js';
@@ -61,6 +62,7 @@ export class VersionRecovery {
         if (source) {
           source.desired = 'running';
           await this.registry.saveRecord(source);
+          if (intent.step === 'restore') await this.markRestoredRecord(source);
         }
       }
       // The target's marker is written once it is seen healthy (settleRecoveredSwitch) — or never.
@@ -148,6 +150,7 @@ export class VersionRecovery {
         );
         applyVersion(record, side);
         await this.registry.saveRecord(record);
+        if (intent.step === 'restore') await this.markRestoredRecord(record);
         const running = await this.effects.containerVersion(record.id);
         if (running !== undefined && running !== side.version) await this.effects.removeContainer(record.id);
         if (!forward) {
@@ -179,5 +182,22 @@ export class VersionRecovery {
       runtime.message = `${id} ${intent.to.version} did not become healthy after a restart (${healthy.why}); ${intent.from.version} was restored.${quoted('Last log lines', output)}`;
     }
     await this.options.journal.clear(id);
+  }
+
+  /**
+   * A daemon killed while restoring (step `restore`: the new version ran here and failed) finishes
+   * the restore at boot: the old version is marked as the daemon's restore before the reconcile
+   * starts it, as the live restore does — else the guard takes the failed version's banner in
+   * debug.log for a downgrade and leaves the node down, asking for a reindex. Found by the SIGKILL matrix.
+   */
+  private async markRestoredRecord(record: AppRecord): Promise<void> {
+    let manifest;
+    try {
+      manifest = manifestOfRecord(record);
+    } catch (error) {
+      this.options.log('warn', { app: record.id, err: error }, 'could not mark the restored version');
+      return;
+    }
+    await this.steps.markRestored({ record, manifest, restartCount: 0 });
   }
 }
