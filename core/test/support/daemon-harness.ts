@@ -52,6 +52,12 @@ export interface TestDaemon {
 export async function startDaemon(options: {
   dataDir: string;
   env?: Record<string, string>;
+  /**
+   * How long to wait for the API (default 30 s). The daemon answers once its boot reconcile is
+   * done, and that includes recovering an interrupted version change (waiting for a new version
+   * to turn healthy, or restoring the old one): a restart after a crash may need longer.
+   */
+  readyTimeoutMs?: number;
 }): Promise<TestDaemon> {
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
@@ -96,7 +102,11 @@ export async function startDaemon(options: {
         const info = await readFile(join(options.dataDir, 'run', 'daemon.json'), 'utf8').catch(() => '');
         return info.includes(url) && (await cli(['list', '--json'])).code === 0;
       },
-      { what: `the daemon to answer on ${url}`, timeoutMs: 30_000, intervalMs: 100 },
+      {
+        what: `the daemon to answer on ${url}`,
+        timeoutMs: options.readyTimeoutMs ?? 30_000,
+        intervalMs: 100,
+      },
     );
   } catch (error) {
     child.kill('SIGKILL');
