@@ -5,7 +5,7 @@
 import { RpcErrorCode, type AppVersionsReport, type CatalogEntry } from './contract.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AppLifecycle } from '../orchestrator/lifecycle.js';
-import { displayVersion } from '../versions/version-control.js';
+import { displayVersion } from '../versions/display-version.js';
 import { settingsOfManifest } from '../bitcoin/chain-settings.js';
 import { byCodeUnits } from '../util/compare.js';
 import { ArchyError } from '../kernel/index.js';

@@ -16,7 +16,7 @@ import {
   type SwitchImplementationRequest,
   type AppConfigChange,
 } from '../kernel/index.js';
-import { displayBitcoinVersion, parseBitcoinVersion, type BitcoinImplementation } from '../bitcoin/index.js';
+import { displayVersion } from './display-version.js';
 import { availableUpdate, versionsForManifest } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AuditRecord } from '../security/audit/index.js';
@@ -41,12 +41,6 @@ export interface VersionControlOptions {
   ): Promise<{ settings: { prune?: number }; message: string }>;
   audit?: { append(record: AuditRecord): Promise<unknown> };
   log: (level: 'info' | 'warn' | 'error', details: object, message: string) => void;
-}
-
-/** How a version is shown: Knots with its date, everything else as written. */
-export function displayVersion(version: string, implementation?: BitcoinImplementation): string {
-  const parsed = implementation ? parseBitcoinVersion(version, implementation) : undefined;
-  return parsed ? displayBitcoinVersion(parsed) : version;
 }
 
 export class AppVersionControl implements VersionControl {

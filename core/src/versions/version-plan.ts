@@ -10,7 +10,7 @@ import {
   type BitcoinImplementation,
   type VersionChangePlan,
 } from '../bitcoin/index.js';
-import { displayVersion } from './version-control.js';
+import { displayVersion } from './display-version.js';
 
 /**
  * A version change as decided: the Bitcoin plan (which always names the datadir's writer), or for
