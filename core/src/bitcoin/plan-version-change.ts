@@ -12,6 +12,10 @@
 // Every start of a Bitcoin node on an existing datadir asks the same question (planStartOnDatadir):
 // installing onto kept data, start, restart, the supervisor's restart, an import — with the same
 // rules, confirmations and one-time flags as a version change.
+//
+// One file (about 480 lines) on purpose: the set-version plan, the implementation switch's plan
+// and the start guard apply one table of rules to one set of facts; split, the three would drift
+// apart, which is the mistake the table exists to prevent.
 
 import { ArchyError, RpcErrorCode, type ConfirmationNeeded } from '../kernel/index.js';
 import type { DatadirFacts } from './datadir-inspect.js';

@@ -1,5 +1,6 @@
-// The orchestrator's front door: it wires the parts below and answers the API. What each part
+// The orchestrator's front door: it answers the API from the parts below. What each part
 // does, in the order a request meets them:
+//   orchestrator-wiring  how the parts below are made and joined
 //   app-registry     the apps the daemon knows, their queues, what it publishes
 //   install-flow     install (plan, reserve, image, container, first health, rollback)
 //   app-actions      a user's start, stop, restart, remove
@@ -10,8 +11,8 @@
 //   bitcoin-start-guard  the version guard, markers and one-time start arguments
 //   versions (../versions)  set-version, update, Core ⇄ Knots, crash recovery of those
 
-import type { Logger } from 'pino';
 import {
+  ArchyError,
   RpcErrorCode,
   type AppHealth,
   type AppStatus,
@@ -20,78 +21,29 @@ import {
   type LogLine,
 } from '../kernel/index.js';
 import { settingsOfManifest } from '../bitcoin/chain-settings.js';
+import type { DataLayout } from '../layout/index.js';
 import type { AppManifest } from '../manifest/index.js';
-import type { PodmanClient, PodmanEvent } from '../podman/index.js';
-import {
-  ImageProvisioner,
-  LocalImages,
-  NodeImageBuilder,
-  ReleaseCache,
-  releaseArchOf,
-} from '../provisioning/index.js';
-import type { AuditRecord } from '../security/audit/index.js';
-import type { HostConfinement } from '../security/policy/index.js';
-import type { SecretStore } from '../security/secrets/index.js';
-import { ArchyError } from '../kernel/index.js';
+import type { PodmanEvent } from '../podman/index.js';
+import type { LocalImages } from '../provisioning/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
-import { AppActions } from './app-actions.js';
-import { AppConfigStore } from './app-config.js';
-import { AppRecordStore } from './app-record.js';
-import { AppRegistry } from './app-registry.js';
+import type { AppVersionControl } from '../versions/version-control.js';
+import type { AppActions } from './app-actions.js';
+import type { AppRegistry } from './app-registry.js';
 import { toStatus, type AppRuntime } from './app-runtime.js';
-import { BitcoinDatadirs, type StartConfirmation } from './bitcoin-datadir.js';
-import { BitcoinStartGuard } from './bitcoin-start-guard.js';
-import { LocalImagesIndex, provenanceReport } from './built-images.js';
-import { BundledApps } from './bundled-apps.js';
-import type { CatalogService } from './catalog-service.js';
-import { CrashRecovery } from './crash-recovery.js';
-import { DataLayout } from '../layout/index.js';
-import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
-import { HealthWatch } from './health-watch.js';
-import type { ReservedPort } from './host-ports.js';
-import type { ImageTrust } from './image-trust.js';
-import { InstallFlow } from './install-flow.js';
-import { IntentJournal } from '../versions/intent-journal.js';
+import type { StartConfirmation } from './bitcoin-datadir.js';
+import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
+import { provenanceReport, type LocalImagesIndex } from './built-images.js';
+import type { BundledApps } from './bundled-apps.js';
+import type { CrashRecovery } from './crash-recovery.js';
+import type { HealthWatch } from './health-watch.js';
+import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
-import { PodmanEffects } from './podman-effects.js';
-import { ReadinessWaits } from './readiness.js';
-import { Reconciler } from './reconciler.js';
-import { Supervisor } from './supervisor.js';
-import { testPauseHook, type PauseHook } from './test-pause.js';
-import { AppVersionControl } from '../versions/version-control.js';
-import { VersionSwitch } from '../versions/version-switch.js';
+import { wireOrchestrator, type OrchestratorOptions } from './orchestrator-wiring.js';
+import type { PodmanEffects } from './podman-effects.js';
+import type { Reconciler } from './reconciler.js';
+import type { Supervisor } from './supervisor.js';
 
-export { manifestOfRecord } from './manifest-of-record.js';
-
-export interface OrchestratorOptions {
-  podman: PodmanClient;
-  dataDir: string;
-  /** Folder of bundled app manifests: `<dir>/<id>/manifest.yml`. */
-  appsDir: string;
-  /** Registries (host:port) that may be pulled from over plain HTTP. */
-  insecureRegistries: ReadonlySet<string>;
-  /** Which image reference an app runs: its verified digest (see ImageTrust). */
-  imageTrust: ImageTrust;
-  /** Admission control: refuses an install the host has no room for; returns warnings. */
-  admission?: { admit(app: { id: string; resources: AppManifest['resources'] }): Promise<string[]> };
-  logger: Logger;
-  /** The signed catalog: version choice at install, set-version, updates. Absent: manifest versions only. */
-  catalog?: CatalogService;
-  /** Per-app secrets (Bitcoin RPC credentials are generated and injected from here). */
-  secrets?: SecretStore;
-  /** How Bitcoin datadirs owned by container users are read (default: through podman unshare). */
-  datadirs?: DatadirAccess;
-  /** Where the daemon's own actions (auto-updates) are recorded. */
-  audit?: { append(record: AuditRecord): Promise<unknown> };
-  /** Test hook (ARCHY_TEST_PAUSE_AT); the default reads the environment. */
-  pause?: PauseHook;
-  /** AppArmor/SELinux the host can apply, detected once at daemon start; absent adds none. */
-  confinement?: HostConfinement;
-  /** The official release build this node runs (default: this machine's CPU, e.g. x86_64-linux-gnu). */
-  releaseArch?: string;
-  /** Host ports no app may publish: the daemon's API, its local registry (read at each check). */
-  reservedPorts?: () => readonly ReservedPort[];
-}
+export type { OrchestratorOptions } from './orchestrator-wiring.js';
 
 /**
  * Installs and supervises apps on rootless Podman. Every change to an app runs on that app's
@@ -118,183 +70,22 @@ export class Orchestrator implements AppLifecycle {
   private readonly bundled: BundledApps;
 
   constructor(options: OrchestratorOptions) {
-    const log = options.logger;
-    const podman = options.podman;
-    const layout = new DataLayout(options.dataDir);
-    this.layout = layout;
-    this.localImages = new LocalImages(layout.imagesDir);
-    const builtImages = new LocalImagesIndex(this.localImages);
-    this.builtImages = builtImages;
-    this.bundled = new BundledApps(options.appsDir, log);
-    const configs = new AppConfigStore(layout);
-    const registry = new AppRegistry(new AppRecordStore(layout), configs, this.bundled, (runtime) =>
-      this.describe(runtime),
-    );
-    this.registry = registry;
-    this.events = registry.events;
-    const journal = new IntentJournal(layout.intentsDir);
-    const pause = options.pause ?? testPauseHook(log);
-    const datadirs = new BitcoinDatadirs({
-      access: options.datadirs ?? new UnshareDatadirAccess({ scratchDir: layout.scratchDir }),
-      volumeDir: (owner, volume) => layout.volumeDir(owner, volume),
-    });
-    this.healthWatch = new HealthWatch(podman, options.secrets, (id, tracker, result) =>
-      this.crashes.healthChanged(id, tracker, result),
-    );
-    this.effects = new PodmanEffects({
-      podman,
-      layout,
-      registry,
-      health: this.healthWatch,
-      log,
-      events: registry.events,
-      insecureRegistries: options.insecureRegistries,
-      ...(options.secrets && { secrets: options.secrets }),
-      ...(options.confinement && { confinement: options.confinement }),
-      ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),
-      versionChangeNeeds: () => ({
-        waitUntilHealthy: (runtime) => readiness.healthy(runtime),
-        dropFirstStartArgs: (runtime) =>
-          this.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),
-        provideImage: async (runtime, target) =>
-          (
-            await this.installs.provideImage(
-              {
-                record: { ...runtime.record, version: target.version, image: target.image },
-                manifest: runtime.manifest,
-              },
-              {
-                ...(target.release && { release: target.release }),
-                ...(target.digest !== undefined && { catalogDigest: target.digest }),
-              },
-            )
-          ).runImage,
-      }),
-    });
-    const readiness = new ReadinessWaits(registry, this.effects, this.healthWatch);
-    this.supervisor = new Supervisor({
-      restart: (id) => this.reconciler.reconcile(id, 'supervisor'),
-      giveUp: (id, failures, why) => void this.crashes.enterCrashLoop(id, failures, why),
-      note: (id, message) => {
-        const runtime = registry.get(id);
-        if (!runtime) return;
-        runtime.message = message;
-        registry.publish(runtime);
-      },
-    });
-    // Whatever forgets an app (a remove, a rolled-back install, a switch) stops probing and supervising it.
-    registry.onForget((id) => {
-      this.healthWatch.unwatch(id);
-      this.supervisor.reset(id);
-    });
-    this.guard = new BitcoinStartGuard({
-      registry,
-      effects: this.effects,
-      health: this.healthWatch,
-      supervisor: this.supervisor,
-      datadirs,
-      pause,
-      log,
-    });
-    this.crashes = new CrashRecovery({
-      registry,
-      effects: this.effects,
-      health: this.healthWatch,
-      supervisor: () => this.supervisor,
-      guard: () => this.guard,
-      log,
-    });
-    const provisioner = new ImageProvisioner({
-      trust: options.imageTrust,
-      images: this.localImages,
-      cache: new ReleaseCache(layout.releasesDir),
-      builder: new NodeImageBuilder({
-        images: this.localImages,
-        // Inside the data dir: the same disk as the result, and removed after every build.
-        workRoot: layout.buildWorkDir,
-        podmanUrl: `unix://${podman.socketPath}`,
-      }),
-      arch: options.releaseArch ?? releaseArchOf(),
-      imageExists: (reference) => podman.imageExists(reference),
-      pull: (appId, reference) => this.effects.pullImage(appId, reference),
-      logger: log,
-    });
-    this.installs = new InstallFlow({
-      registry,
-      effects: this.effects,
-      health: this.healthWatch,
-      readiness,
-      guard: this.guard,
-      bundled: this.bundled,
-      provisioner,
-      builtImages,
-      journal,
-      configs,
-      layout,
-      pause,
-      ...(options.catalog && { catalog: options.catalog }),
-      ...(options.admission && { admission: options.admission }),
-      startInstalled: (id) => this.actions.startOne(id),
-      log,
-    });
-    let versionSwitch: VersionSwitch | undefined;
-    if (options.catalog) {
-      const logAt = (level: 'info' | 'warn' | 'error', details: object, message: string) =>
-        log[level](details, message);
-      versionSwitch = new VersionSwitch({
-        registry,
-        effects: this.effects,
-        catalog: options.catalog,
-        configs,
-        journal,
-        bitcoinDatadirs: datadirs,
-        pause,
-        log: logAt,
-      });
-      this.versions = new AppVersionControl({
-        catalog: options.catalog,
-        configs,
-        switcher: versionSwitch,
-        appInfo: async (id) => {
-          const runtime = registry.get(id);
-          if (runtime) return { installedVersion: runtime.record.version, manifest: runtime.manifest };
-          return { manifest: (await this.bundled.manifest(id)).manifest };
-        },
-        installedIds: () => registry.all().map((runtime) => runtime.record.id),
-        changeBitcoinPrune: (id, prune, confirmResync) => this.changeBitcoinPrune(id, prune, confirmResync),
-        ...(options.audit && { audit: options.audit }),
-        log: logAt,
-      });
-    } else {
-      this.versions = undefined;
-    }
-    this.reconciler = new Reconciler({
-      registry,
-      effects: this.effects,
-      health: this.healthWatch,
-      readiness,
-      supervisor: this.supervisor,
-      guard: this.guard,
-      layout,
-      builtImages,
-      versionSwitch,
-      rollBackInstall: (record) => this.installs.rollBack(record),
-      log,
-    });
-    this.actions = new AppActions({
-      registry,
-      effects: this.effects,
-      health: this.healthWatch,
-      readiness,
-      supervisor: this.supervisor,
-      guard: this.guard,
-      reconciler: this.reconciler,
-      bundled: this.bundled,
-      installs: () => this.installs,
-      layout,
-      ...(options.secrets && { secrets: options.secrets }),
-      log,
-    });
+    const parts = wireOrchestrator(options, (runtime) => this.describe(runtime));
+    this.layout = parts.layout;
+    this.localImages = parts.localImages;
+    this.builtImages = parts.builtImages;
+    this.bundled = parts.bundled;
+    this.registry = parts.registry;
+    this.events = parts.registry.events;
+    this.healthWatch = parts.health;
+    this.effects = parts.effects;
+    this.supervisor = parts.supervisor;
+    this.guard = parts.guard;
+    this.crashes = parts.crashes;
+    this.installs = parts.installs;
+    this.reconciler = parts.reconciler;
+    this.actions = parts.actions;
+    this.versions = parts.versions;
   }
 
   get dataLayout(): DataLayout {

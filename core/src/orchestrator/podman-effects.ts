@@ -3,6 +3,9 @@
 // (an ArchyError that says what we were doing and quotes Podman), and the health watch started
 // and stopped with the container. Nothing here decides what should happen; the reconciler and
 // the operations call these to make it happen.
+//
+// One file (about 490 lines) on purpose: the point of it is that every Podman effect is here, with
+// the one ownership check and the one error style, and each method is a few lines.
 
 import { mkdir, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';

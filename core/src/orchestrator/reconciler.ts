@@ -3,6 +3,9 @@
 // Boot, the supervisor's timers, a user's start and stop, a reconnect of Podman's event stream
 // and a periodic resync all come here, on the app's queue — as Kubernetes controllers do, any
 // run may follow any other, and none assumes the previous one finished.
+//
+// One file (about 420 lines): the boot pass and the loop body share every step, and the steps'
+// guard and repair logic are part of what a reconcile is.
 
 import { realpath } from 'node:fs/promises';
 import type { Logger } from 'pino';
