@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { freePort, httpGet, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
@@ -90,5 +91,35 @@ describe('the daemon survives its own restart', () => {
     const status = await daemon.cliJson<AppStatus>(['install', file]);
     expect(status.state).toBe('running');
     await daemon.cli(['remove', id, '--purge', '--yes']);
+  });
+
+  it('a record that is not valid leaves that app alone at boot, names the file, and the others come up', async () => {
+    const good = uniqueAppId('goodrec');
+    const torn = uniqueAppId('tornrec');
+    const port = await freePort();
+    await daemon.cliJson(['install', writeHelloManifest(dataDir, { id: good, hostPort: port })]);
+    await daemon.cliJson(['install', writeHelloManifest(dataDir, { id: torn, hostPort: await freePort() })]);
+    const tornContainer = await containerId(torn);
+    const file = `${dataDir}/state/apps/${torn}.json`;
+    const record = readFileSync(file, 'utf8');
+    await daemon.stop();
+    writeFileSync(file, record.slice(0, record.length / 2)); // torn, as by a full disk
+    try {
+      daemon = await startDaemon({ dataDir });
+      expect(daemon.log()).toContain(`${torn}.json is not valid JSON`);
+      expect(daemon.log()).toContain('the app record is not valid; leaving the app alone');
+      // Its container is not taken for a leftover of a crashed remove.
+      expect(await containerId(torn)).toBe(tornContainer);
+      expect(await daemon.cliJson<AppStatus>(['status', good])).toMatchObject({ state: 'running' });
+      const shown = await daemon.cli(['status', torn]);
+      expect(shown.code).not.toBe(0);
+      expect(shown.stderr).toContain('is not installed');
+    } finally {
+      await daemon.stop();
+      writeFileSync(file, record);
+      daemon = await startDaemon({ dataDir });
+    }
+    await daemon.cli(['remove', good, '--purge', '--yes']);
+    await daemon.cli(['remove', torn, '--purge', '--yes']);
   });
 });
