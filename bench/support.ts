@@ -87,9 +87,10 @@ export interface BenchDaemon {
 }
 
 export async function startBenchDaemon(
-  options: { logFile?: string; env?: Record<string, string> } = {},
+  /** `dataDir`: start again on one an earlier bench daemon used (default: a new temp dir). */
+  options: { logFile?: string; env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<BenchDaemon> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'archy-bench-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'archy-bench-')));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
