@@ -41,7 +41,8 @@ describe('buildContainerSpec', () => {
       netns: { nsmode: 'bridge' },
       Networks: { 'archy-hello': { aliases: ['hello'] } },
       portmappings: [{ container_port: 8080, host_port: 18080, protocol: 'tcp' }],
-      restart_policy: 'no',
+      restart_policy: 'on-failure',
+      restart_tries: 1,
       init: true,
       resource_limits: {
         memory: { limit: 64 * 1024 * 1024 },

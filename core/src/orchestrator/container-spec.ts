@@ -73,8 +73,12 @@ export function buildContainerSpec(
       ...hardening.tmpfsMounts,
     ],
     stop_timeout: Math.ceil(manifest.stopTimeout / 1000),
-    // The daemon supervises restarts itself (with backoff and crash-loop detection).
-    restart_policy: 'no',
+    // Podman restarts a crashed container at once, at most once per start the daemon makes (a start
+    // or restart resets its count): the fast path after a crash. The daemon still decides backoff
+    // and crash loops (supervisor.ts, crash-recovery.ts); exit 0 and `podman kill`/`stop` are never
+    // restarted by Podman.
+    restart_policy: 'on-failure',
+    restart_tries: 1,
     // A tiny init as PID 1 forwards signals and reaps zombies: many app processes ignore
     // SIGTERM when they are PID 1, which would turn every stop into a wait for the SIGKILL.
     init: true,

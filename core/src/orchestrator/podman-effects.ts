@@ -63,14 +63,6 @@ export interface VersionChangeNeeds {
 /** A start right after a stop may wait this long for the old container's port forwarder to go. */
 export const PORT_FREE_GRACE_MS = 3_000;
 
-/**
- * Podman restarts a crashed container at once, at most once per start the daemon makes (a
- * start or restart resets Podman's count): the fast path after a crash. The daemon still
- * decides backoff and crash loops (see crash-recovery.ts); exit 0 and `podman kill`/`stop` are
- * never restarted by Podman.
- */
-const FAST_RESTART = { restart_policy: 'on-failure', restart_tries: 1 } as const;
-
 export class PodmanEffects implements AppEffects {
   private readonly podman: PodmanClient;
   private readonly layout: DataLayout;
@@ -163,7 +155,6 @@ export class PodmanEffects implements AppEffects {
       ...(this.options.confinement && { confinement: this.options.confinement }),
       ...(imageUser !== undefined && { imageUser }),
     });
-    spec = { ...spec, ...FAST_RESTART };
     if (manifest.bitcoin && this.options.secrets) {
       spec = await withBitcoinRpcSecrets(
         spec,

@@ -10,8 +10,8 @@ export interface SupervisorActions {
 }
 
 /**
- * How long the daemon leaves a crashed container to Podman's own restart (see podman-effects.ts,
- * FAST_RESTART) before it restarts it itself. Podman announces its restart with a `restart` event
+ * How long the daemon leaves a crashed container to Podman's own restart (its restart policy, see
+ * container-spec.ts) before it restarts it itself. Podman announces its restart with a `restart` event
  * right behind the `died` one (tens of ms); without one (exit 0, `podman kill`) the daemon acts.
  */
 export const PODMAN_RESTART_GRACE_MS = 750;
