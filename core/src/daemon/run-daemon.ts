@@ -183,7 +183,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const isolation = new IsolationGuard(logger);
   events.on('event', (event) => {
     orchestrator.applyContainerEvent(event);
-    if (event.action === 'start' || event.action === 'init') isolation.containerStarted();
+    // After the start, not at `init`: the check runs `podman unshare --rootless-netns`, which
+    // would wait on the same namespace the starting container is being wired into (a crash's
+    // restart by Podman's policy took ~90 ms longer). A fresh namespace has netavark's own
+    // isolation until its last container goes; our rule is for after that.
+    if (event.action === 'start') isolation.containerStarted();
   });
   let interrupted = false;
   events.on('disconnected', ({ error, retryInMs }) => {
