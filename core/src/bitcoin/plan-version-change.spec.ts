@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { datadirFacts, prunedDatadirFacts } from './spec-datadir-facts.js';
 import type { DatadirFacts } from './datadir-inspect.js';
 import { planImplementationSwitch, planStartOnDatadir, planVersionChange } from './plan-version-change.js';
 
-const facts = (overrides: Partial<DatadirFacts> = {}): DatadirFacts => ({
-  datadir: '/data',
-  exists: true,
-  network: 'mainnet',
-  networksPresent: ['mainnet'],
-  banners: [],
-  xorKey: 'non-zero',
-  coinstatsIndex: false,
-  hasBlocks: true,
-  prune: { setting: 0, source: 'default', blockFilesPruned: false, pruned: false },
-  ...overrides,
-});
-const pruned = facts({
-  prune: { setting: 550, source: 'bitcoin.conf', blockFilesPruned: false, pruned: true },
-});
+const facts = datadirFacts;
+const pruned = prunedDatadirFacts();
 
 describe('planVersionChange', () => {
   it('lets an upgrade through and says what going back would take', () => {

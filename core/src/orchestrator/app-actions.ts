@@ -33,7 +33,7 @@ export interface AppActionsOptions {
   guard: BitcoinStartGuard;
   reconciler: Reconciler;
   bundled: BundledApps;
-  installs: () => InstallFlow;
+  installs: InstallFlow;
   layout: DataLayout;
   secrets?: SecretStore;
   log: Logger;
@@ -172,7 +172,7 @@ export class AppActions {
       this.registry.forget(id);
       if (purge) {
         await removeAppTree(this.options.layout.appDataDir(id));
-        await this.options.installs().removeAppConfig(id);
+        await this.options.installs.removeAppConfig(id);
         await this.options.secrets?.removeApp(id);
       }
       log.info({ app: id, purged: purge }, 'removed');

@@ -8,6 +8,7 @@
 // (`update`) replaces such a file whole, as it always did.
 
 import { z } from 'zod';
+import { pathExists } from '../util/path-exists.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { JsonDirectory, StoredFileError, type JsonFormat } from '../util/json-store.js';
 import type { DataLayout } from '../layout/index.js';
@@ -64,7 +65,7 @@ export class AppConfigStore {
    */
   writeDefault(id: string): Promise<void> {
     return this.queue.run(id, async () => {
-      if ((await this.files.keys()).includes(id)) return;
+      if (await pathExists(this.files.file(id).path)) return;
       await this.files.write(id, { autoUpdate: false });
     });
   }

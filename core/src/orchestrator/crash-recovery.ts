@@ -19,8 +19,8 @@ export interface CrashRecoveryOptions {
   registry: AppRegistry;
   effects: PodmanEffects;
   health: HealthWatch;
-  supervisor: () => Supervisor;
-  guard: () => BitcoinStartGuard;
+  supervisor: Supervisor;
+  guard: BitcoinStartGuard;
   log: Logger;
 }
 
@@ -72,14 +72,14 @@ export class CrashRecovery {
     if (!runtime) return;
     this.registry.publish(runtime);
     if (tracker.status === 'unhealthy' && !runtime.transition && runtime.record.desired === 'running') {
-      this.options.supervisor().failed(id, `unhealthy: ${result.detail}`);
+      this.options.supervisor.failed(id, `unhealthy: ${result.detail}`);
     }
-    if (tracker.status === 'healthy' && runtime.manifest.bitcoin) this.options.guard().markRunOnce(runtime);
+    if (tracker.status === 'healthy' && runtime.manifest.bitcoin) this.options.guard.markRunOnce(runtime);
     // Healthy once with -reindex(-chainstate): recreate without it, so no restart reindexes again.
     // Queued behind whatever operation is running (a start, a restart), which may not wait for it.
     if (tracker.status === 'healthy' && runtime.record.firstStartArgs) {
       void this.registry
-        .onQueue(id, () => this.options.guard().settleFirstStartArgs(id, { healthy: true }))
+        .onQueue(id, () => this.options.guard.settleFirstStartArgs(id, { healthy: true }))
         .catch((error: unknown) =>
           this.options.log.error({ app: id, err: error }, 'could not drop the one-time start arguments'),
         );
@@ -104,6 +104,19 @@ export class CrashRecovery {
     this.registry.publish(runtime);
   }
 
+  /**
+   * A restart of a failed app, the supervisor's own or Podman's that it took as its own: counted
+   * once, logged (the line the supervision bench reads), shown.
+   */
+  countRestart(runtime: AppRuntime, by: 'daemon' | 'podman'): void {
+    runtime.restartCount += 1;
+    this.options.log.warn(
+      { app: runtime.record.id, attempt: runtime.restartCount, ...(by === 'podman' && { by }) },
+      'restarting a failed app',
+    );
+    this.registry.publish(runtime);
+  }
+
   private containerDied(runtime: AppRuntime, containerId: string, exitCode: number | undefined): void {
     runtime.container = {
       id: containerId,
@@ -121,11 +134,13 @@ export class CrashRecovery {
     if (runtime.transition || runtime.record.desired !== 'running' || runtime.record.phase !== 'installed')
       return;
     const code = runtime.container.exitCode;
-    this.options
-      .supervisor()
-      .failed(runtime.record.id, `exited unexpectedly${code !== undefined ? ` with status ${code}` : ''}`, {
+    this.options.supervisor.failed(
+      runtime.record.id,
+      `exited unexpectedly${code !== undefined ? ` with status ${code}` : ''}`,
+      {
         podmanMayRestart: true,
-      });
+      },
+    );
   }
 
   /**
@@ -136,17 +151,12 @@ export class CrashRecovery {
   private podmanRestarting(runtime: AppRuntime, containerId: string): void {
     if (runtime.transition || runtime.ownRestart === containerId) return;
     const id = runtime.record.id;
-    const verdict = this.options.supervisor().podmanRestarted(id);
+    const verdict = this.options.supervisor.podmanRestarted(id);
     if (verdict === 'ignore') return;
     runtime.podmanRestart = { containerId, verdict };
     if (verdict === 'accept') {
-      runtime.restartCount += 1;
       runtime.message = undefined;
-      this.options.log.warn(
-        { app: id, attempt: runtime.restartCount, by: 'podman' },
-        'restarting a failed app',
-      );
-      this.registry.publish(runtime);
+      this.countRestart(runtime, 'podman');
     }
   }
 
@@ -164,7 +174,7 @@ export class CrashRecovery {
     // Held: the supervisor's backoff (or crash loop) decides when it runs again, not Podman.
     void this.registry
       .onQueue(id, async () => {
-        const holding = this.options.supervisor().isHolding(id);
+        const holding = this.options.supervisor.isHolding(id);
         if (this.registry.get(id) !== runtime || !holding || runtime.container?.id !== containerId) return;
         runtime.ownRestart = containerId;
         await this.options.effects.stop(runtime);

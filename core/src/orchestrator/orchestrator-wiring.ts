@@ -178,8 +178,8 @@ export function wireOrchestrator(
     registry,
     effects: parts.effects,
     health: parts.health,
-    supervisor: () => parts.supervisor,
-    guard: () => parts.guard,
+    supervisor: parts.supervisor,
+    guard: parts.guard,
     log,
   });
   const provisioner = new ImageProvisioner({
@@ -251,6 +251,7 @@ export function wireOrchestrator(
     readiness,
     supervisor: parts.supervisor,
     guard: parts.guard,
+    crashes: parts.crashes,
     layout,
     builtImages,
     versionSwitch,
@@ -266,7 +267,7 @@ export function wireOrchestrator(
     guard: parts.guard,
     reconciler: parts.reconciler,
     bundled: parts.bundled,
-    installs: () => parts.installs,
+    installs: parts.installs,
     layout,
     ...(options.secrets && { secrets: options.secrets }),
     log,

@@ -18,6 +18,7 @@ import type { AppRuntime } from './app-runtime.js';
 import { ACCOUNTS_PURPOSE_LABEL } from './app-user.js';
 import type { GuardedStart, StartConfirmation } from './bitcoin-datadir.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
+import type { CrashRecovery } from './crash-recovery.js';
 import { staleVolumeMounts } from './container-mounts.js';
 import type { DataLayout } from '../layout/index.js';
 import type { HealthWatch } from './health-watch.js';
@@ -42,6 +43,8 @@ export interface ReconcilerOptions {
   readiness: ReadinessWaits;
   supervisor: Supervisor;
   guard: BitcoinStartGuard;
+  /** Counts and logs a restart of a failed app: one place for the supervisor's and Podman's. */
+  crashes: Pick<CrashRecovery, 'countRestart'>;
   layout: DataLayout;
   builtImages: LocalImagesIndex;
   versionSwitch: VersionSwitch | undefined;
@@ -231,11 +234,9 @@ export class Reconciler {
     ) {
       // Podman's restart policy brought it back before the backoff was over: that is this restart.
       runtime.podmanRestart = undefined;
-      runtime.restartCount += 1;
-      log.warn({ app: id, attempt: runtime.restartCount, by: 'podman' }, 'restarting a failed app');
       runtime.health = undefined;
       health.watch(runtime);
-      this.registry.publish(runtime);
+      this.options.crashes.countRestart(runtime, 'podman');
       return;
     }
     const step = nextStep(this.observe(runtime, { inFlight: runtime.transition !== undefined }), trigger);
@@ -317,8 +318,7 @@ export class Reconciler {
       this.registry.publish(runtime);
       return;
     }
-    runtime.restartCount += 1;
-    log.warn({ app: id, attempt: runtime.restartCount }, 'restarting a failed app');
+    this.options.crashes.countRestart(runtime, 'daemon');
     try {
       await guard.settleFirstStartArgs(id, { healthy: false });
       await effects.refresh(runtime);

@@ -17,6 +17,7 @@ import type { AppConfig } from '../orchestrator/app-config.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { AppRuntime, ObservedContainer } from '../orchestrator/app-runtime.js';
 import type { AppOperations } from './app-operations.js';
+import { datadirFacts } from '../bitcoin/spec-datadir-facts.js';
 import { IntentJournal, type Intent, type IntentInput } from './intent-journal.js';
 import { VersionSwitch } from './version-switch.js';
 
@@ -201,17 +202,11 @@ export class FakeNode {
   }
 
   private facts(manifest: AppManifest, owner: string): DatadirFacts {
-    return {
+    return datadirFacts({
       datadir: this.dataDir(owner),
       exists: this.dataDirs.has(owner),
       network: manifest.bitcoin?.network ?? 'mainnet',
-      networksPresent: ['mainnet'],
-      banners: [],
-      xorKey: 'non-zero',
-      coinstatsIndex: false,
-      hasBlocks: true,
-      prune: { setting: 0, source: 'default', blockFilesPruned: false, pruned: false },
-    };
+    });
   }
 
   private dataDir(id: string): string {

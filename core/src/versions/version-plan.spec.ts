@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { datadirFacts, prunedDatadirFacts } from '../bitcoin/spec-datadir-facts.js';
 import { planImplementationSwitch, planVersionChange, type DatadirFacts } from '../bitcoin/index.js';
 import { planReport, samePlan, shown, type Confirmations, type Planner } from './version-plan.js';
 
-const facts = (overrides: Partial<DatadirFacts> = {}): DatadirFacts => ({
-  datadir: '/data',
-  exists: true,
-  network: 'mainnet',
-  networksPresent: ['mainnet'],
-  banners: [],
-  xorKey: 'non-zero',
-  coinstatsIndex: false,
-  hasBlocks: true,
-  prune: { setting: 0, source: 'default', blockFilesPruned: false, pruned: false },
-  ...overrides,
-});
-const pruned = facts({
-  prune: { setting: 550, source: 'bitcoin.conf', blockFilesPruned: false, pruned: true },
-});
+const facts = datadirFacts;
+const pruned = prunedDatadirFacts();
 
 /** The planner version-switch.ts hands over for a Core set-version on `datadir`. */
 const coreChange =

@@ -177,9 +177,17 @@ export class VersionSteps {
 /** Throws the plan's refusal (a Conflict whose data carries the plan); else what the change needs. */
 export function checked(plan: DecidedChange): PlannedChange {
   if (!plan.allowed) {
-    throw new ArchyError(RpcErrorCode.Conflict, plan.refusal ?? plan.warning ?? 'refused', {
-      data: { plan: { kind: plan.kind, needs: plan.needs, warning: plan.warning ?? '', rules: plan.rules } },
-    });
+    throw new ArchyError(
+      RpcErrorCode.Conflict,
+      plan.refusal ??
+        plan.warning ??
+        `this version change is refused; run the same command with --dry-run to see what it would need`,
+      {
+        data: {
+          plan: { kind: plan.kind, needs: plan.needs, warning: plan.warning ?? '', rules: plan.rules },
+        },
+      },
+    );
   }
   // Never -reindex=auto: the plans only ever name -reindex or -reindex-chainstate; this says so twice.
   const startArgs = plan.startArgs.filter((arg) => !arg.startsWith('-reindex=auto'));
