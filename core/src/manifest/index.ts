@@ -6,6 +6,7 @@ export { ManifestError, formatIssue, formatIssues, type ManifestIssue } from './
 export { appManifestSchema, APP_ID_PATTERN, VOLUME_NAME_PATTERN } from './schema.js';
 export { parseImageReference, isFloatingTag, FLOATING_TAGS, type ImageReference } from './image-reference.js';
 export { parseByteSize, parseDuration } from './units.js';
+export { KNOWN_INTERFACE_KINDS, ZMQ_TOPICS } from './exports-schema.js';
 export type {
   AppManifest,
   AppCategory,
@@ -14,6 +15,11 @@ export type {
   VolumeSpec,
   ResourceSpec,
   DependencySpec,
+  ExportsSpec,
+  BitcoinNodeExports,
+  LightningNodeExports,
+  VolumeFileSpec,
+  PortExport,
   SecuritySpec,
   HealthSpec,
   HttpProbe,

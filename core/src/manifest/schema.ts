@@ -12,6 +12,7 @@ import { parseUserIds } from './user-ids.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-reference.js';
 import { describeValue, expected } from './messages.js';
+import { checkExports, exportsSchema, rpcMethodsSchema } from './exports-schema.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
 import { formatBytes, parseByteSize, parseDuration, type Parsed } from './units.js';
 
@@ -259,6 +260,7 @@ const dependencySpec = z.strictObject(
       })
       .optional(),
     requires: z.enum(['installed', 'running', 'healthy']).default('running'),
+    rpcMethods: rpcMethodsSchema.optional(),
   },
   expected('a mapping such as { id: bitcoin-node }'),
 );
@@ -431,6 +433,7 @@ export const appManifestSchema = z
       resources: resources.prefault({}),
       dependencies: z.array(dependencySpec, expected('a list of { id } mappings')).default([]),
       provides: z.array(appId, expected('a list of interface names')).default([]),
+      exports: exportsSchema.optional(),
       conflicts: z.array(appId, expected('a list of app ids')).default([]),
       security: security.prefault({}),
       health: health.optional(),
@@ -481,6 +484,7 @@ export const appManifestSchema = z
         message: `an image this node builds (build:) is named localhost/<name>:<tag>, not '${manifest.image}'; e.g. localhost/apps/${manifest.id}:${manifest.version}`,
       });
     }
+    checkExports(manifest, ctx);
     if (manifest.health?.bitcoin && !manifest.bitcoin) {
       ctx.addIssue({
         code: 'custom',

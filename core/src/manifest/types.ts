@@ -40,7 +40,46 @@ export interface DependencySpec {
   version?: string;
   /** How far the dependency must be up before this app starts. Default 'running'. */
   requires: 'installed' | 'running' | 'healthy';
+  /**
+   * Bitcoin RPC methods this dependent may call (`-rpcwhitelist` for its own RPC user); absent:
+   * every method. Only meaningful for a dependency on a bitcoin-node provider.
+   */
+  rpcMethods?: string[];
 }
+
+/** What a Bitcoin node exports to its dependents; ports default to the `bitcoin:` block's. */
+export interface BitcoinNodeExports {
+  rpcPort?: number;
+  p2pPort?: number;
+  /** ZMQ topic → port: the daemon adds `-zmqpub<topic>=tcp://0.0.0.0:<port>` to bitcoind. */
+  zmq?: { rawblock?: number; rawtx?: number; hashblock?: number; sequence?: number };
+}
+
+/** A file in one of the app's own volumes (the volume's name, a path relative to it). */
+export interface VolumeFileSpec {
+  volume: string;
+  path: string;
+}
+
+/** What a Lightning node exports: endpoints, its TLS certificate and an access credential. */
+export interface LightningNodeExports {
+  grpcPort?: number;
+  restPort?: number;
+  tlsCert?: VolumeFileSpec;
+  /** LND's macaroon, or a Core Lightning rune the app writes to a file of its volume. */
+  credential?: VolumeFileSpec & { kind: 'macaroon' | 'rune' };
+}
+
+/** Any other interface exports the port a dependent connects to. */
+export interface PortExport {
+  port: number;
+}
+
+/** `exports:` — per interface the app provides, what its dependents receive. */
+export type ExportsSpec = {
+  'bitcoin-node'?: BitcoinNodeExports;
+  'lightning-node'?: LightningNodeExports;
+} & Record<string, PortExport>;
 
 export interface SecuritySpec {
   /** Capability names without the CAP_ prefix, e.g. NET_BIND_SERVICE. */
@@ -157,6 +196,8 @@ export interface AppManifest {
   resources: ResourceSpec;
   dependencies: DependencySpec[];
   provides: string[];
+  /** Per provided interface, what dependents receive (ports, ZMQ, TLS cert, credential). */
+  exports?: ExportsSpec;
   conflicts: string[];
   security: SecuritySpec;
   /** Absent means the app declares no health check. */
