@@ -58,14 +58,22 @@ export function applyBitcoinSettings(manifest: AppManifest, settings: BitcoinSet
     `-chain=${params.chain}`,
     ...(settings.prune ? [`-prune=${pruneMiB(settings.prune)}`] : []),
   ];
+  const movePorts = (list: AppManifest['ports']): AppManifest['ports'] =>
+    list.map((port) => {
+      const moved = ports.get(port.container);
+      return moved === undefined ? port : { ...port, container: moved, host: moved };
+    });
   return {
     ...manifest,
     ...(command && { command }),
-    ports: manifest.ports.map((port) => {
-      const moved = ports.get(port.container);
-      return moved === undefined ? port : { ...port, container: moved, host: moved };
-    }),
+    ports: movePorts(manifest.ports),
     bitcoin: { ...bitcoin, network: settings.network, rpcPort: params.rpcPort, p2pPort: params.p2pPort },
+    // bitcoind is the main service: its container is built from the service, so it changes too.
+    services: manifest.services.map((service) =>
+      service.name === manifest.main
+        ? { ...service, ...(command && { command }), ports: movePorts(service.ports) }
+        : service,
+    ),
   };
 }
 

@@ -47,6 +47,26 @@ health:
   http: { port: 8080, path: / }   # or tcp: { port }, or exec: { command: [...] }
 `;
 
+/** The container fields of the contract example: the top level's and its one service's. */
+const CONTRACT_EXAMPLE_CONTAINER = {
+  image: '127.0.0.1:5000/apps/hello:1.0.0',
+  command: ['/bin/sh', '-c', 'exec httpd -f -p 8080 -h /www'],
+  env: { KEY: 'value' },
+  ports: [{ container: 8080, host: 18080, protocol: 'tcp', expose: 'lan' }],
+  volumes: [{ mount: '/data', name: 'data', readOnly: false }],
+  resources: { memory: 64 * 1024 * 1024 },
+  security: { capAdd: [], readOnlyRootfs: true, tmpfs: [], noNewPrivileges: true },
+  health: {
+    http: { port: 8080, path: '/' },
+    interval: 10_000,
+    timeout: 5_000,
+    startPeriod: 30_000,
+    retries: 3,
+  },
+  stopTimeout: 30_000,
+};
+
+// Exactly what the contract example parsed to before services existed, plus its one service.
 const CONTRACT_EXAMPLE_NORMALIZED = {
   id: 'hello',
   name: 'Hello',
@@ -70,6 +90,8 @@ const CONTRACT_EXAMPLE_NORMALIZED = {
     retries: 3,
   },
   stopTimeout: 30_000,
+  services: [{ name: 'main', ...CONTRACT_EXAMPLE_CONTAINER, dependsOn: [], uses: [] }],
+  main: 'main',
 };
 
 describe('parseManifest: valid manifests', () => {
@@ -80,15 +102,19 @@ describe('parseManifest: valid manifests', () => {
   it('loads apps/hello/manifest.yml: the contract example plus display fields, its image built here', async () => {
     const path = fileURLToPath(new URL('../../../apps/hello/manifest.yml', import.meta.url));
     const manifest = await loadManifestFile(path);
-    expect(manifest).toStrictEqual({
-      ...CONTRACT_EXAMPLE_NORMALIZED,
-      description: expect.any(String),
+    const built = {
       image: 'localhost/archipelago/hello:1.0.0',
       build: {
         base: 'busybox',
         applets: ['sh', 'httpd', 'cat', 'echo', 'ls', 'sleep'],
         files: [{ from: 'www', to: '/www' }],
       },
+    };
+    expect(manifest).toStrictEqual({
+      ...CONTRACT_EXAMPLE_NORMALIZED,
+      description: expect.any(String),
+      ...built,
+      services: [{ ...CONTRACT_EXAMPLE_NORMALIZED.services[0], ...built }],
     });
   });
 

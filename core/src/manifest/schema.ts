@@ -14,6 +14,7 @@ import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-refer
 import { describeValue, expected } from './messages.js';
 import { checkExports, exportsSchema, rpcMethodsSchema } from './exports-schema.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
+import { normalizeServices, SERVICE_NAME_PATTERN, type RawManifest } from './services.js';
 import { formatBytes, parseByteSize, parseDuration, type Parsed } from './units.js';
 
 /** A custom issue carrying this param is reported at the offending key rather than its value. */
@@ -406,44 +407,110 @@ const build = z.strictObject(
 );
 
 // ---------------------------------------------------------------------------------------------
+// Containers: the keys that describe one container, written at the top level of a
+// single-container manifest or per service under `services:`.
+
+const imageReference = z.string(expected('an image reference such as "registry/app:1.0.0"')).check((ctx) => {
+  const result = parseImageReference(ctx.value);
+  if (!result.ok) ctx.issues.push({ code: 'custom', message: result.reason, input: ctx.value });
+});
+
+const containerFields = {
+  image: imageReference,
+  build: build.optional(),
+  command: commandLine.optional(),
+  entrypoint: commandLine.optional(),
+  env: env.default({}),
+  ports: ports.default([]),
+  volumes: volumes.default([]),
+  resources: resources.prefault({}),
+  security: security.prefault({}),
+  health: health.optional(),
+  stopTimeout: duration.default(30_000),
+};
+
+/** The top-level keys a multi-service manifest writes per service instead. */
+export const CONTAINER_KEYS = Object.keys(containerFields) as Array<keyof typeof containerFields>;
+
+const SERVICE_NAME_WORDS = 'a service name of 1-31 lowercase letters, digits and "-", starting with a letter';
+const serviceName = z
+  .string(expected(SERVICE_NAME_WORDS))
+  .regex(SERVICE_NAME_PATTERN, expected(SERVICE_NAME_WORDS));
+
+const serviceSpec = z.strictObject(
+  {
+    ...containerFields,
+    dependsOn: z.array(serviceName, expected('a list of service names of this app')).default([]),
+    uses: z.array(appId, expected('a list of ids from dependencies:')).optional(),
+  },
+  expected('a mapping such as { image: registry/app:1.0.0 }'),
+);
+
+const services = z
+  .record(serviceName, serviceSpec, expected('a mapping of service name: { image, ... }'))
+  .refine((map) => Object.keys(map).length > 0, {
+    error: 'lists no service; name at least one, or remove services: and write image: at the top level',
+  });
+
+// The top level of a single-container manifest: the same keys, without defaults here so that a
+// multi-service manifest which also writes one of them can be told so; `normalizeServices` fills
+// in the defaults.
+const topLevelContainerFields = {
+  image: imageReference.optional(),
+  build: build.optional(),
+  command: commandLine.optional(),
+  entrypoint: commandLine.optional(),
+  env: env.optional(),
+  ports: ports.optional(),
+  volumes: volumes.optional(),
+  resources: resources.optional(),
+  security: security.optional(),
+  health: health.optional(),
+  stopTimeout: duration.optional(),
+};
+
+/** The values a container key takes when the manifest leaves it out. */
+export const CONTAINER_DEFAULTS = {
+  env: {},
+  ports: [],
+  volumes: [],
+  resources: resources.parse({}),
+  security: security.parse({}),
+  stopTimeout: 30_000,
+};
+
+// ---------------------------------------------------------------------------------------------
 // The manifest
 
-export const appManifestSchema = z
-  .strictObject(
-    {
-      id: appId,
-      name: z.string(expected('a name of 1-80 characters')).min(1).max(80),
-      version,
-      category: z.enum(APP_CATEGORIES).default('other'),
-      description: z.string(expected('text')).optional(),
-      icon: nonEmptyString.optional(),
-      homepage: z
-        .url({ protocol: /^https?$/, ...expected('an http(s) URL such as "https://example.org"') })
-        .optional(),
-      image: z.string(expected('an image reference such as "registry/app:1.0.0"')).check((ctx) => {
-        const result = parseImageReference(ctx.value);
-        if (!result.ok) ctx.issues.push({ code: 'custom', message: result.reason, input: ctx.value });
-      }),
-      build: build.optional(),
-      command: commandLine.optional(),
-      entrypoint: commandLine.optional(),
-      env: env.default({}),
-      ports: ports.default([]),
-      volumes: volumes.default([]),
-      resources: resources.prefault({}),
-      dependencies: z.array(dependencySpec, expected('a list of { id } mappings')).default([]),
-      provides: z.array(appId, expected('a list of interface names')).default([]),
-      exports: exportsSchema.optional(),
-      conflicts: z.array(appId, expected('a list of app ids')).default([]),
-      security: security.prefault({}),
-      health: health.optional(),
-      stopTimeout: duration.default(30_000),
-      bitcoin: bitcoin.optional(),
-      lightning: lightning.optional(),
-      web5: web5.optional(),
-    },
-    expected('a mapping of manifest fields (id:, name:, image: ...)'),
-  )
+const manifestObject = z.strictObject(
+  {
+    id: appId,
+    name: z.string(expected('a name of 1-80 characters')).min(1).max(80),
+    version,
+    category: z.enum(APP_CATEGORIES).default('other'),
+    description: z.string(expected('text')).optional(),
+    icon: nonEmptyString.optional(),
+    homepage: z
+      .url({ protocol: /^https?$/, ...expected('an http(s) URL such as "https://example.org"') })
+      .optional(),
+    ...topLevelContainerFields,
+    dependencies: z.array(dependencySpec, expected('a list of { id } mappings')).default([]),
+    provides: z.array(appId, expected('a list of interface names')).default([]),
+    exports: exportsSchema.optional(),
+    conflicts: z.array(appId, expected('a list of app ids')).default([]),
+    bitcoin: bitcoin.optional(),
+    lightning: lightning.optional(),
+    web5: web5.optional(),
+    main: serviceName.optional(),
+    services: services.optional(),
+  },
+  expected('a mapping of manifest fields (id:, name:, image: ...)'),
+);
+
+type RawService = z.output<typeof serviceSpec>;
+type IssueSink = z.RefinementCtx;
+
+export const appManifestSchema = manifestObject
   .superRefine((manifest, ctx) => {
     const dependedOn = new Map<string, number>();
     manifest.dependencies.forEach((dependency, index) => {
@@ -477,25 +544,194 @@ export const appManifestSchema = z
         });
       }
     });
-    if (manifest.build && !/^localhost\/[^:@]+:[^:@/]+$/.test(manifest.image)) {
+    if (manifest.services === undefined) checkSingleContainer(manifest, ctx);
+    else checkServices(manifest, manifest.services, ctx);
+    const serviceVolumes = manifest.services && Object.values(manifest.services).flatMap((s) => s.volumes);
+    checkExports({ ...manifest, volumes: serviceVolumes ?? manifest.volumes ?? [] }, ctx);
+  })
+  .transform((manifest): AppManifest => normalizeServices(manifest, CONTAINER_DEFAULTS));
+
+function checkSingleContainer(manifest: RawManifest, ctx: IssueSink): void {
+  if (manifest.image === undefined) {
+    // Worded like zod's own "is required", and of its kind, so a misspelt `imgae:` still
+    // answers with only "did you mean 'image'?".
+    ctx.addIssue({
+      code: 'invalid_type',
+      expected: 'string',
+      input: undefined,
+      path: ['image'],
+      message: 'is required: add an image reference such as "registry/app:1.0.0" (or services:)',
+    });
+  }
+  if (manifest.main !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['main'],
+      params: POINT_AT_KEY,
+      message: 'names the main service of services:, which this manifest does not have; remove main:',
+    });
+  }
+  checkContainer(manifest, manifest, [], ctx, true);
+}
+
+/** Rules of one container, wherever it is written (`at`: its path in the manifest). */
+function checkContainer(
+  manifest: RawManifest,
+  container: Pick<RawService, 'build' | 'health'> & { image?: string | undefined },
+  at: PropertyKey[],
+  ctx: IssueSink,
+  isMain: boolean,
+): void {
+  if (
+    container.build &&
+    container.image !== undefined &&
+    !/^localhost\/[^:@]+:[^:@/]+$/.test(container.image)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...at, 'image'],
+      message: `an image this node builds (build:) is named localhost/<name>:<tag>, not '${container.image}'; e.g. localhost/apps/${manifest.id}:${manifest.version}`,
+    });
+  }
+  if (container.health?.bitcoin && !manifest.bitcoin) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...at, 'health', 'bitcoin'],
+      params: POINT_AT_KEY,
+      message:
+        'the bitcoin probe asks the node over RPC and needs a bitcoin: block (implementation, network, datadir); add one or use an exec: probe',
+    });
+  } else if (container.health?.bitcoin && !isMain) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...at, 'health', 'bitcoin'],
+      params: POINT_AT_KEY,
+      message:
+        'the bitcoin probe asks the node, which runs in the main service; use it there, or an exec: probe here',
+    });
+  }
+}
+
+function checkServices(manifest: RawManifest, list: Record<string, RawService>, ctx: IssueSink): void {
+  for (const key of CONTAINER_KEYS) {
+    if (manifest[key] === undefined) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [key],
+      params: POINT_AT_KEY,
+      message: `an app with services: writes ${key}: per service; move it into the service that needs it`,
+    });
+  }
+  const names = Object.keys(list);
+  const main = manifest.main ?? names[0];
+  if (manifest.main !== undefined && !Object.hasOwn(list, manifest.main)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['main'],
+      message: `'${manifest.main}' is not one of the services (${names.join(', ')}); name one of them`,
+    });
+  }
+  const dependencyIds = new Set(manifest.dependencies.map((dependency) => dependency.id));
+  const hostPorts = new Map<string, string>();
+  const volumeNames = new Map<string, string>();
+  let builder: string | undefined;
+  for (const [name, service] of Object.entries(list)) {
+    const at = ['services', name];
+    checkContainer(manifest, service, at, ctx, name === main);
+    if (service.build) {
+      if (builder !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'build'],
+          params: POINT_AT_KEY,
+          message: `service '${builder}' already has build:; an app builds at most one image, pull the others`,
+        });
+      }
+      builder ??= name;
+    }
+    service.dependsOn.forEach((other, index) => {
+      const where = [...at, 'dependsOn', index];
+      if (other === name) {
+        ctx.addIssue({
+          code: 'custom',
+          path: where,
+          message: `a service cannot depend on itself ('${name}')`,
+        });
+      } else if (!Object.hasOwn(list, other)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: where,
+          message: `'${other}' is not a service of this app (${names.join(', ')}); name one of them`,
+        });
+      } else if (service.dependsOn.indexOf(other) !== index) {
+        ctx.addIssue({ code: 'custom', path: where, message: `'${other}' is listed twice; list it once` });
+      }
+    });
+    service.uses?.forEach((id, index) => {
+      if (dependencyIds.has(id)) return;
       ctx.addIssue({
         code: 'custom',
-        path: ['image'],
-        message: `an image this node builds (build:) is named localhost/<name>:<tag>, not '${manifest.image}'; e.g. localhost/apps/${manifest.id}:${manifest.version}`,
+        path: [...at, 'uses', index],
+        message: `'${id}' is not one of the app's dependencies; add it to dependencies: or remove it here`,
       });
+    });
+    service.ports.forEach((spec, index) => {
+      const key = `${spec.host}/${spec.protocol}`;
+      const owner = hostPorts.get(key);
+      if (owner === undefined) hostPorts.set(key, name);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'ports', index, 'host'],
+          message: `host port ${key} is already published by service '${owner}'; choose another host port`,
+        });
+    });
+    service.volumes.forEach((spec, index) => {
+      const owner = volumeNames.get(spec.name);
+      if (owner === undefined) volumeNames.set(spec.name, name);
+      else
+        // Shared volumes are refused for now: each service's user would chown it in turn.
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'volumes', index, 'name'],
+          message: `volume name '${spec.name}' is already used by service '${owner}'; services cannot share a volume, give this one its own name:`,
+        });
+    });
+  }
+  const cycle = findCycle(list);
+  if (cycle !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['services', cycle[0]!, 'dependsOn'],
+      params: POINT_AT_KEY,
+      message: `dependsOn goes round in a circle (${cycle.join(' → ')}); one of them must start without the other`,
+    });
+  }
+}
+
+/** A dependsOn cycle as the names along it (first = last), or undefined. */
+function findCycle(list: Record<string, RawService>): string[] | undefined {
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    const seenAt = path.indexOf(name);
+    if (seenAt >= 0) return [...path.slice(seenAt), name];
+    if (done.has(name) || !Object.hasOwn(list, name)) return undefined;
+    for (const next of list[name]!.dependsOn) {
+      if (next === name) continue; // reported as "depends on itself"
+      const cycle = visit(next, [...path, name]);
+      if (cycle) return cycle;
     }
-    checkExports(manifest, ctx);
-    if (manifest.health?.bitcoin && !manifest.bitcoin) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['health', 'bitcoin'],
-        params: POINT_AT_KEY,
-        message:
-          'the bitcoin probe asks the node over RPC and needs a bitcoin: block (implementation, network, datadir); add one or use an exec: probe',
-      });
-    }
-  });
+    done.add(name);
+    return undefined;
+  };
+  for (const name of Object.keys(list)) {
+    const cycle = visit(name, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
 
 // The hand-written types in types.ts are what callers see; fail the build if they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _schemaMatchesTypes: Same<z.output<typeof appManifestSchema>, AppManifest> = true;
+const _rawMatchesServices: Same<z.output<typeof manifestObject>, RawManifest> = true;

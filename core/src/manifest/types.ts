@@ -174,6 +174,35 @@ export interface BuildSpec {
   files: BuildFileSpec[];
 }
 
+/**
+ * One container of an app. A single-container manifest yields one service named `main` built
+ * from its top-level fields; a multi-service manifest lists them under `services:`.
+ */
+export interface ServiceSpec {
+  /** `^[a-z][a-z0-9-]{0,30}$`; unique within the app. */
+  name: string;
+  /** A pinned OCI reference, as the app-level `image`. */
+  image: string;
+  build?: BuildSpec;
+  command?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  ports: PortSpec[];
+  volumes: VolumeSpec[];
+  resources: ResourceSpec;
+  security: SecuritySpec;
+  health?: HealthSpec;
+  /** Milliseconds to wait after SIGTERM before SIGKILL. */
+  stopTimeout: number;
+  /** Services of the same app that run (and are healthy, if they declare a check) before this one starts. */
+  dependsOn: string[];
+  /**
+   * The app's dependencies this service is connected to (their network and env). The single
+   * form uses all of them; a multi-service manifest opts in per service (default none).
+   */
+  uses: string[];
+}
+
 export interface AppManifest {
   id: string;
   name: string;
@@ -182,17 +211,23 @@ export interface AppManifest {
   description?: string;
   icon?: string;
   homepage?: string;
-  /** A pinned OCI reference: a non-floating tag and/or a sha256 digest. */
+  /** A pinned OCI reference: a non-floating tag and/or a sha256 digest. The main service's. */
   image: string;
-  /** Present: the node builds `image` itself from this recipe (it must be a localhost/ name). */
+  /**
+   * Present: the node builds `image` itself from this recipe (it must be a localhost/ name).
+   * The main service's; another service may carry the app's one build instead.
+   */
   build?: BuildSpec;
   /** Absent means the image's own CMD / ENTRYPOINT. */
   command?: string[];
   entrypoint?: string[];
   /** Values as strings, whatever YAML type they were written as. */
   env: Record<string, string>;
+  /** Every service's ports, main first: the app's host ports. */
   ports: PortSpec[];
+  /** Every service's volumes, main first: the app's data folders. */
   volumes: VolumeSpec[];
+  /** The sums over the services (a field no service sets stays absent). */
   resources: ResourceSpec;
   dependencies: DependencySpec[];
   provides: string[];
@@ -207,4 +242,11 @@ export interface AppManifest {
   bitcoin?: BitcoinSpec;
   lightning?: LightningSpec;
   web5?: Web5Spec;
+  /**
+   * Every container of the app, the main service first, then the rest in listing order. The
+   * top-level `image`, `command`, `env`, `security`, `health`, `stopTimeout` are the main's.
+   */
+  services: ServiceSpec[];
+  /** The main service's name (`main` for a single-container manifest): its container is `archy-<id>`. */
+  main: string;
 }

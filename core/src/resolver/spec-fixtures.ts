@@ -22,6 +22,8 @@ export function manifest(id: string, fields: Partial<AppManifest> = {}): AppMani
     conflicts: [],
     security: { capAdd: [], readOnlyRootfs: true, tmpfs: [], noNewPrivileges: true },
     stopTimeout: 30_000,
+    services: [],
+    main: 'main',
     ...fields,
   };
 }
