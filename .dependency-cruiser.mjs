@@ -13,7 +13,7 @@ const LAYERS = [
   ['util'],
   ['manifest', 'podman', 'network', 'layout'],
   ['security', 'bitcoin', 'resolver', 'health', 'resources'],
-  ['catalog'],
+  ['catalog', 'interfaces'],
   ['pipeline'],
   ['provisioning'],
   ['orchestrator', 'versions'],

@@ -3,6 +3,7 @@
 // (api/contract.ts) and adds only the wire's own shapes (methods, messages, web login).
 export * from './app-status.js';
 export * from './bitcoin-settings.js';
+export * from './connection-info.js';
 export * from './error-codes.js';
 export * from './error-data.js';
 export * from './resources.js';

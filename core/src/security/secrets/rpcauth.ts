@@ -16,13 +16,14 @@ export interface RpcAuth {
  * trims whitespace, so a user name holding any of those would silently become another name.
  * A conservative character set keeps the name intact in bitcoin.conf, on command lines and in URLs.
  */
-export const RPC_USER_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+// Up to 80: a dependent's user is `archy-<app-id>`, and app ids run to 63 characters.
+export const RPC_USER_PATTERN = /^[A-Za-z0-9_.-]{1,80}$/;
 const SALT_PATTERN = /^[0-9a-f]{32}$/;
 
 export function assertValidRpcUser(user: string): void {
   if (!RPC_USER_PATTERN.test(user)) {
     throw new TypeError(
-      `invalid RPC user name ${JSON.stringify(user)}: use 1 to 64 letters, digits, '_', '.' or '-' ` +
+      `invalid RPC user name ${JSON.stringify(user)}: use 1 to 80 letters, digits, '_', '.' or '-' ` +
         "(':', '$', '#' and spaces would break bitcoind's rpcauth line)",
     );
   }
