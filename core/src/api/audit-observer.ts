@@ -19,7 +19,15 @@ const STATE_CHANGING = new Set([
   'package.switch-implementation',
   // archy web password (its params are not kept: KEPT_PARAMS has no password).
   'web.set-password',
+  'package.rotate-credentials',
 ]);
+
+/** Reads that are audited all the same: showing an app's secret values (`reveal`). */
+const isReveal = (method: string, params: unknown): boolean =>
+  method === 'package.connection-info' &&
+  typeof params === 'object' &&
+  params !== null &&
+  (params as { reveal?: unknown }).reveal === true;
 
 /** Calls that leave an app running a (possibly) new manifest: its digest is recorded. */
 const INSTALLS_A_MANIFEST = new Set([
@@ -44,6 +52,8 @@ const KEPT_PARAMS = [
   'confirmDowngrade',
   'confirmResync',
   'confirmSwitch',
+  'reveal',
+  'host',
 ];
 
 /**
@@ -55,7 +65,7 @@ const KEPT_PARAMS = [
 export function auditObserver(audit: AuditLog): RpcObserver {
   const records = new AppRecordStore(new DataLayout(audit.dataDir));
   return async (call, context) => {
-    if (!STATE_CHANGING.has(call.method)) return;
+    if (!STATE_CHANGING.has(call.method) && !isReveal(call.method, call.params)) return;
     const auth = authMethodOf(context);
     const params = (typeof call.params === 'object' && call.params !== null ? call.params : {}) as Record<
       string,

@@ -9,6 +9,11 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { ResourcesReport } from '../kernel/resources.js';
 import type {
+  ConnectionInfo,
+  ConnectionInfoRequest,
+  RotateCredentialsResult,
+} from '../kernel/connection-info.js';
+import type {
   AppConfigChange,
   AppConfigReport,
   AppVersionInfo,
@@ -25,6 +30,7 @@ import type {
 
 export * from '../kernel/app-status.js';
 export * from '../kernel/bitcoin-settings.js';
+export * from '../kernel/connection-info.js';
 export * from '../kernel/error-codes.js';
 export * from '../kernel/error-data.js';
 export * from '../kernel/resources.js';
@@ -150,6 +156,13 @@ export interface RpcMethods {
     params: VersionChangePlanParams;
     result: VersionChangePlanReport;
   };
+  /**
+   * A new Bitcoin RPC password for the app at every node it uses; the node is recreated (bitcoind
+   * reads its logins at start) and the app recreated with its new secret file.
+   */
+  'package.rotate-credentials': { params: { id: string }; result: RotateCredentialsResult };
+  /** How to connect to the app's interfaces; secret values only with `reveal` (audited). */
+  'package.connection-info': { params: ConnectionInfoRequest; result: ConnectionInfo };
   /**
    * The web UI's first-run setup code (null once a password is set). Only with the CLI's bearer
    * token, like `web.set-password`: a web session can't call either.

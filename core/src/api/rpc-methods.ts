@@ -6,7 +6,7 @@ import {
   type RpcMethodName,
   type RpcMethods,
 } from './contract.js';
-import type { AppLifecycle, VersionControl } from '../orchestrator/lifecycle.js';
+import type { AppLifecycle, CredentialControl, VersionControl } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
@@ -123,6 +123,13 @@ export function createRpcMethods({
     'package.update': ({ id }) => versionControl(lifecycle).update(id),
     'package.switch-implementation': (params) => versionControl(lifecycle).switchImplementation(params),
     'package.plan-version-change': (params) => versionControl(lifecycle).planVersionChange(params),
+    'package.rotate-credentials': ({ id }) => credentialControl(lifecycle).rotate(id),
+    'package.connection-info': ({ id, reveal, host }) =>
+      credentialControl(lifecycle).connectionInfo({
+        id,
+        ...(reveal !== undefined && { reveal }),
+        ...(host !== undefined && { host }),
+      }),
     'catalog-list': () => listCatalog(lifecycle),
     'web.setup-code': async () => {
       const web = webLogin(webAuth);
@@ -170,6 +177,16 @@ function versionControl(lifecycle: AppLifecycle): VersionControl {
     );
   }
   return lifecycle.versions;
+}
+
+function credentialControl(lifecycle: AppLifecycle): CredentialControl {
+  if (!lifecycle.credentials) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without interface credentials; restart archipelagod',
+    );
+  }
+  return lifecycle.credentials;
 }
 
 const paramSchemas: { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> } = rpcParamSchemas;

@@ -159,6 +159,15 @@ export const rpcParamSchemas = {
     ],
     { error: "expected 'op': 'set-version' or 'switch-implementation', with that call's params" },
   ),
+  'package.rotate-credentials': idOnly,
+  'package.connection-info': z.strictObject({
+    id: appIdSchema,
+    reveal: z.boolean(expecting('true or false')).optional(),
+    host: z
+      .string(expecting('a host name or address such as "192.168.1.5"'))
+      .regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, expecting('a host name or address such as "192.168.1.5"'))
+      .optional(),
+  }),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
@@ -192,6 +201,8 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.update': true,
   'package.switch-implementation': true,
   'package.plan-version-change': true,
+  'package.rotate-credentials': true,
+  'package.connection-info': true,
   'web.setup-code': true,
   'web.set-password': true,
 };

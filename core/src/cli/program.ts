@@ -7,6 +7,7 @@ import { registerImageCommands } from './commands/image.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerCredentialCommands } from './commands/credentials.js';
 import { registerSecretsCommands } from './commands/secrets.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
@@ -46,6 +47,7 @@ export function createProgram(): Command {
   registerImageCommands(program);
   registerPipelineCommands(program);
   registerWebCommands(program);
+  registerCredentialCommands(program);
   return program;
 }
 

@@ -36,6 +36,8 @@ export interface AppActionsOptions {
   installs: InstallFlow;
   layout: DataLayout;
   secrets?: SecretStore;
+  /** Deletes a removed app's RPC logins and recreates the Bitcoin nodes that knew them. */
+  credentials?: { forget(id: string): Promise<string[]> };
   log: Logger;
 }
 
@@ -170,6 +172,9 @@ export class AppActions {
       // The record goes last: a crash before this point leaves an app that remove can finish.
       await this.registry.deleteRecord(id);
       this.registry.forget(id);
+      // Its logins go with it (purged or not); a Bitcoin node that knew them is recreated without.
+      const restarted = (await this.options.credentials?.forget(id)) ?? [];
+      if (restarted.length > 0) log.info({ app: id, restarted }, 'restarted without the removed RPC login');
       if (purge) {
         await removeAppTree(this.options.layout.appDataDir(id));
         await this.options.installs.removeAppConfig(id);

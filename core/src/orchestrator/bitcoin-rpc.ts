@@ -23,13 +23,26 @@ import {
 export const BITCOIN_RPC_USER = 'archipelago';
 export const RPC_PASSWORD_SECRET = 'rpc-password';
 export const RPCAUTH_SECRET = 'rpcauth';
+/** The dependents' rpcauth lines, one per line (interfaces/): present only while some are bound. */
+export const DEPENDENTS_RPCAUTH_SECRET = 'rpcauth-dependents';
 export const BITCOIN_SECRET_NAMES = [RPC_PASSWORD_SECRET, RPCAUTH_SECRET] as const;
 
 const SECRETS_DIR = '/run/secrets';
-const PRELUDE = `auth="$(cat /run/secrets/${RPCAUTH_SECRET})" || exit 1; exec "$@" "-rpcauth=$auth"`;
+// The node's own login first, then one -rpcauth per line of the dependents' file when mounted.
+const PRELUDE =
+  `auth="$(cat /run/secrets/${RPCAUTH_SECRET})" || exit 1; set -- "$@" "-rpcauth=$auth"; ` +
+  `if [ -f /run/secrets/${DEPENDENTS_RPCAUTH_SECRET} ]; then ` +
+  `while IFS= read -r line || [ -n "$line" ]; do if [ -n "$line" ]; then set -- "$@" "-rpcauth=$line"; fi; ` +
+  `done < /run/secrets/${DEPENDENTS_RPCAUTH_SECRET}; fi; exec "$@"`;
+
+/** What the node's dependents add (interfaces/ProviderAdditions): their logins and plain arguments. */
+export interface DependentLogins {
+  rpcauthLines: readonly string[];
+  args: readonly string[];
+}
 
 /** Numeric uid/gid from a container's user ("1000:1000", or "1000" meaning the same gid). */
-function numericUser(user: string | undefined): { uid?: number; gid?: number } {
+export function numericUser(user: string | undefined): { uid?: number; gid?: number } {
   const match = /^(\d+)(?::(\d+))?$/.exec(user ?? '');
   if (!match) return {};
   return { uid: Number(match[1]), gid: Number(match[2] ?? match[1]) };
@@ -66,8 +79,16 @@ export async function withBitcoinRpcSecrets(
   manifest: AppManifest,
   deps: { podman: PodmanSecretsApi; store: SecretStore; labels: Record<string, string> },
   extraArgs: readonly string[] = [],
+  dependents: DependentLogins = { rpcauthLines: [], args: [] },
 ): Promise<ContainerCreateSpec> {
   await ensureBitcoinRpcSecrets(deps.store, manifest.id);
+  // Written at every create from the dependents bound now: a removed dependent's line is gone.
+  const withDependents = dependents.rpcauthLines.length > 0;
+  if (withDependents) {
+    await deps.store.set(manifest.id, DEPENDENTS_RPCAUTH_SECRET, `${dependents.rpcauthLines.join('\n')}\n`);
+  } else {
+    await deps.store.remove(manifest.id, DEPENDENTS_RPCAUTH_SECRET);
+  }
   // The user the container runs as (the policy always sets numeric uid:gid), so it can read them.
   const owner = numericUser(spec.user ?? manifest.security.user);
   const file = (target: string) => ({ target, ...owner, mode: 0o400 });
@@ -78,6 +99,7 @@ export async function withBitcoinRpcSecrets(
     [
       { name: RPCAUTH_SECRET, file: file(RPCAUTH_SECRET) },
       { name: RPC_PASSWORD_SECRET, file: file(RPC_PASSWORD_SECRET) },
+      ...(withDependents ? [{ name: DEPENDENTS_RPCAUTH_SECRET, file: file(DEPENDENTS_RPCAUTH_SECRET) }] : []),
     ],
     { labels: deps.labels },
   );
@@ -92,7 +114,12 @@ export async function withBitcoinRpcSecrets(
       Options: ['rw', 'nosuid', 'nodev', 'noexec', 'size=64k', 'mode=0755'],
     });
   }
-  const argv = [...(manifest.entrypoint ?? []), ...(manifest.command ?? ['bitcoind']), ...extraArgs];
+  const argv = [
+    ...(manifest.entrypoint ?? []),
+    ...(manifest.command ?? ['bitcoind']),
+    ...extraArgs,
+    ...dependents.args,
+  ];
   return {
     ...spec,
     mounts,

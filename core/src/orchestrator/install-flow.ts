@@ -53,6 +53,11 @@ export interface InstallFlowOptions {
   admission?: { admit(app: { id: string; resources: AppManifest['resources'] }): Promise<string[]> };
   /** Starts an installed dependency the plan needs running (the user-start path). */
   startInstalled: (id: string) => Promise<unknown>;
+  /** Recreates Bitcoin nodes that must learn a new dependent's RPC login (credential-actions.ts). */
+  credentials?: {
+    refreshProviders(except?: string): Promise<string[]>;
+    forget(id: string): Promise<string[]>;
+  };
   log: Logger;
 }
 
@@ -172,6 +177,8 @@ export class InstallFlow {
     await registry.deleteRecord(id);
     await this.options.journal.clear(id);
     if (!registry.forget(id)) registry.events.emit('app-removed', { id });
+    // A login made for it goes, and a Bitcoin node already told of it is recreated without.
+    await this.options.credentials?.forget(id);
   }
 
   /**
@@ -332,6 +339,10 @@ export class InstallFlow {
       record.containerId = await effects.create(runtime, argsForCreate(record.firstStartArgs));
       await this.registry.saveRecord(record);
       step('created');
+      // bitcoind reads -rpcauth only at start: a node already up is recreated with this app's login.
+      const refreshed = (await this.options.credentials?.refreshProviders(id)) ?? [];
+      if (refreshed.length > 0)
+        log.info({ app: id, restarted: refreshed }, 'restarted for the new RPC login');
       if (options.start) await readiness.startAndWait(runtime, { waitForHealthy: options.waitForHealthy });
       step('ready');
       record.phase = 'installed';

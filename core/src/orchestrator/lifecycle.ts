@@ -15,6 +15,9 @@ import type {
   SbomReport,
   VersionChangePlanParams,
   VersionChangePlanReport,
+  ConnectionInfo,
+  ConnectionInfoRequest,
+  RotateCredentialsResult,
 } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
@@ -77,6 +80,14 @@ export interface AppLifecycle {
   availableManifests?(): Promise<AppManifest[]>;
   /** Versions, catalog and updates (`catalog.status`, `package.*`); absent on a daemon without a catalog. */
   readonly versions?: VersionControl;
+  /** Interface credentials (`package.rotate-credentials`, `package.connection-info`). */
+  readonly credentials?: CredentialControl;
+}
+
+/** Interface credentials: rotate a dependent's logins, tell a user how to connect. */
+export interface CredentialControl {
+  rotate(id: string): Promise<RotateCredentialsResult>;
+  connectionInfo(request: ConnectionInfoRequest): Promise<ConnectionInfo>;
 }
 
 /** Who asked for a change: the audit log tells a user's change from the daemon's own. */

@@ -32,6 +32,7 @@ import { LocalImagesIndex } from './built-images.js';
 import { BundledApps } from './bundled-apps.js';
 import type { CatalogService } from './catalog-service.js';
 import { CrashRecovery } from './crash-recovery.js';
+import { CredentialActions } from './credential-actions.js';
 import { UnshareDatadirAccess, type DatadirAccess } from './datadir-access.js';
 import { HealthWatch } from './health-watch.js';
 import type { ReservedPort } from './host-ports.js';
@@ -88,6 +89,7 @@ export interface OrchestratorParts {
   installs: InstallFlow;
   reconciler: Reconciler;
   actions: AppActions;
+  credentials: CredentialActions;
   /** Present when the daemon has a catalog. */
   versions?: AppVersionControl;
 }
@@ -197,6 +199,16 @@ export function wireOrchestrator(
     pull: (appId, reference) => parts.effects.pullImage(appId, reference),
     logger: log,
   });
+  parts.credentials = new CredentialActions({
+    registry,
+    effects: parts.effects,
+    readiness,
+    supervisor: parts.supervisor,
+    layout,
+    podman,
+    ...(options.secrets && { secrets: options.secrets }),
+    log,
+  });
   parts.installs = new InstallFlow({
     registry,
     effects: parts.effects,
@@ -213,6 +225,7 @@ export function wireOrchestrator(
     ...(options.catalog && { catalog: options.catalog }),
     ...(options.admission && { admission: options.admission }),
     startInstalled: (id) => parts.actions.startOne(id),
+    credentials: parts.credentials,
     log,
   });
   let versionSwitch: VersionSwitch | undefined;
@@ -228,6 +241,7 @@ export function wireOrchestrator(
       bitcoinDatadirs: datadirs,
       pause,
       log: logAt,
+      dependents: parts.credentials,
     });
     parts.versions = new AppVersionControl({
       catalog: options.catalog,
@@ -270,6 +284,7 @@ export function wireOrchestrator(
     installs: parts.installs,
     layout,
     ...(options.secrets && { secrets: options.secrets }),
+    credentials: parts.credentials,
     log,
   });
   return parts;

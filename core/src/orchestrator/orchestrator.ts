@@ -35,6 +35,7 @@ import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import { provenanceReport, type LocalImagesIndex } from './built-images.js';
 import type { BundledApps } from './bundled-apps.js';
 import type { CrashRecovery } from './crash-recovery.js';
+import type { CredentialActions } from './credential-actions.js';
 import type { HealthWatch } from './health-watch.js';
 import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
@@ -56,6 +57,8 @@ export class Orchestrator implements AppLifecycle {
   readonly localImages: LocalImages;
   /** Versions, catalog and updates; present when the daemon has a catalog. */
   readonly versions: AppVersionControl | undefined;
+  /** Interface credentials: rotation and connection details. */
+  readonly credentials: CredentialActions;
   private readonly layout: DataLayout;
   private readonly registry: AppRegistry;
   private readonly builtImages: LocalImagesIndex;
@@ -86,6 +89,7 @@ export class Orchestrator implements AppLifecycle {
     this.reconciler = parts.reconciler;
     this.actions = parts.actions;
     this.versions = parts.versions;
+    this.credentials = parts.credentials;
   }
 
   get dataLayout(): DataLayout {

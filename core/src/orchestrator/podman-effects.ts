@@ -25,7 +25,7 @@ import type { AppEffects } from '../versions/app-operations.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime, ObservedContainer } from './app-runtime.js';
 import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
-import { withBitcoinRpcSecrets } from './bitcoin-rpc.js';
+import { withContainerInterfaces } from './container-interfaces.js';
 import { buildContainerSpec } from './container-spec.js';
 import type { DataLayout } from '../layout/index.js';
 import { decisiveExitOutput, describeExitOutput, EXIT_OUTPUT_TAIL } from './exit-output.js';
@@ -146,7 +146,7 @@ export class PodmanEffects implements AppEffects {
             resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
           )
         : undefined;
-    let spec = buildContainerSpec(manifest, {
+    const base = buildContainerSpec(manifest, {
       layout: this.layout,
       image,
       version: record.version,
@@ -155,16 +155,14 @@ export class PodmanEffects implements AppEffects {
       ...(this.options.confinement && { confinement: this.options.confinement }),
       ...(imageUser !== undefined && { imageUser }),
     });
-    if (manifest.bitcoin && this.options.secrets) {
-      spec = await withBitcoinRpcSecrets(
-        spec,
-        manifest,
-        { podman: this.podman, store: this.options.secrets, labels: { [LABEL.dataDir]: this.layout.root } },
-        extraArgs,
-      );
-    } else if (extraArgs.length > 0) {
-      spec.command = [...(manifest.command ?? []), ...extraArgs];
-    }
+    // RPC secrets, dependents' logins, a dependent's env and secret files (interfaces/).
+    const spec = await withContainerInterfaces(base, runtime, extraArgs, {
+      podman: this.podman,
+      layout: this.layout,
+      labels: { [LABEL.dataDir]: this.layout.root },
+      installedApps: () => this.options.registry.installedApps(),
+      ...(this.options.secrets && { secrets: this.options.secrets }),
+    });
     const { id } = await this.call(`create the container for '${record.id}'`, () =>
       this.podman.createContainer(spec),
     );

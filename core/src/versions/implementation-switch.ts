@@ -130,11 +130,15 @@ export class ImplementationSwitch {
         `'${toId}' is not the other Bitcoin implementation than ${implementationName(sourceBitcoin.implementation)}; switch between bitcoin-core and bitcoin-knots`,
       );
     }
-    const dependents = this.registry.dependentsOf(fromId);
+    // Apps that asked for the node by its interface follow it (rebound, recreated); one that
+    // named this very app cannot be served by the other implementation.
+    const dependents = this.registry
+      .dependentsOf(fromId)
+      .filter((id) => this.registry.find(id)?.manifest.dependencies.some((spec) => spec.id === fromId));
     if (dependents.length > 0) {
       throw new ArchyError(
         RpcErrorCode.Conflict,
-        `${dependents.join(', ')} use${dependents.length === 1 ? 's' : ''} ${fromId}; remove ${dependents.length === 1 ? 'it' : 'them'} before switching, and install again afterwards`,
+        `${dependents.join(', ')} name${dependents.length === 1 ? 's' : ''} ${fromId} itself as a dependency; remove ${dependents.length === 1 ? 'it' : 'them'} before switching, and install again afterwards`,
       );
     }
     await this.checkTargetDataDirFree(toId, mode);
@@ -200,6 +204,7 @@ export class ImplementationSwitch {
     await step('move-data');
     await this.effects.moveAppData(from.id, to.id);
     await this.effects.copySecrets(from.id, to.id);
+    await this.options.dependents?.rebind(from.id, to.id);
     await step('create-target');
     const record: AppRecord = {
       id: to.id,
@@ -228,6 +233,10 @@ export class ImplementationSwitch {
     const failure = await this.steps.bringUp(runtime, startArgs, () => step('start-target'));
     if (failure === undefined) {
       await step('commit');
+      // Off the source's network before finish removes it; their logins are in the target already.
+      const followed = (await this.options.dependents?.reattach(to.id)) ?? [];
+      if (followed.length > 0)
+        this.options.log('info', { to: to.id, dependents: followed }, 'dependents follow');
       await this.finish(from.id, runtime);
       await this.steps.dropFirstStartArgs(runtime);
       const progress = await this.steps.afterReindex(runtime, startArgs);
@@ -239,6 +248,7 @@ export class ImplementationSwitch {
     }
     const output = await this.steps.exitOutput(runtime, startArgs);
     await step('restore');
+    await this.options.dependents?.rebind(to.id, from.id);
     await this.undo(from.id, to.id);
     await this.options.journal.clear(to.id);
     const restored = this.registry.find(from.id);

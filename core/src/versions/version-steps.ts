@@ -26,6 +26,15 @@ export interface VersionSwitchOptions {
   bitcoinDatadirs: Pick<BitcoinDatadirs, 'inspect' | 'markRan'>;
   pause: PauseHook;
   log: (level: 'info' | 'warn' | 'error', details: object, message: string) => void;
+  /**
+   * The apps that use a Bitcoin node through an interface (bitcoin-node) follow it across a
+   * Core ⇄ Knots switch: bound to the target before it is created (so it gets their logins),
+   * recreated on its network once it runs (orchestrator/credential-actions.ts).
+   */
+  dependents?: {
+    rebind(fromId: string, toId: string): Promise<void>;
+    reattach(providerId: string): Promise<string[]>;
+  };
 }
 
 export interface PlannedChange {
