@@ -54,6 +54,25 @@ describe('auditObserver', () => {
     ]);
   });
 
+  it('records a reveal of connection details and every rotation, never a plain look', async () => {
+    const audit = new AuditLog(dataDir, { chainKey: auditChainKey(randomBytes(32)) });
+    const observe = auditObserver(audit);
+    const cli = { headers: { authorization: `Bearer ${token}` } };
+    matchAuthCheck(cli, checks);
+    const ok = { ok: true as const, result: { id: 'lnd' } };
+    await observe({ method: 'package.connection-info', params: { id: 'lnd' }, outcome: ok }, cli);
+    await observe(
+      { method: 'package.connection-info', params: { id: 'lnd', reveal: true }, outcome: ok },
+      cli,
+    );
+    await observe({ method: 'package.rotate-credentials', params: { id: 'lnd' }, outcome: ok }, cli);
+    await audit.close();
+    expect((await entries()).map((e) => [e.action, e.target])).toEqual([
+      ['package.connection-info', 'lnd'],
+      ['package.rotate-credentials', 'lnd'],
+    ]);
+  });
+
   it("records the SHA-256 of an installed manifest's text, sent or from the catalog, never the text", async () => {
     const audit = new AuditLog(dataDir);
     const observe = auditObserver(audit);
