@@ -6,6 +6,7 @@ export * from './bitcoin-settings.js';
 export * from './connection-info.js';
 export * from './error-codes.js';
 export * from './error-data.js';
+export * from './install-plan.js';
 export * from './resources.js';
 export * from './versions.js';
 export { ArchyError, notFound } from './archy-error.js';

@@ -11,7 +11,7 @@ import { isValidRange, newestSatisfying, satisfiesRange } from './app-version.js
 import { conflictsWith } from './conflicts.js';
 import { dependencyOrder } from './graph-order.js';
 import { assertOwnNames } from './interface-names.js';
-import { chooseProvider } from './provider-choice.js';
+import { decideProvider } from './provider-choice.js';
 import {
   alreadyInstalled,
   chosenVersionOutOfRange,
@@ -29,6 +29,7 @@ import type {
   InstallPlan,
   InstalledApp,
   PlanStep,
+  ProviderChoice,
   StartPlan,
 } from './types.js';
 import { notFound } from '../kernel/index.js';
@@ -52,6 +53,26 @@ export interface StartRequest {
 }
 
 export function planInstall(request: InstallRequest): InstallPlan {
+  return walkInstall(request, false).plan;
+}
+
+/**
+ * The install plan as far as it can be decided, and the provider choices on the way: those the
+ * request's `choices` made among several candidates, and those still open. An open choice is not
+ * refused here: the plan leaves out the provider (and what it would bring along) until it is made.
+ * Every other refusal is planInstall's.
+ */
+export function planInstallWithChoices(request: InstallRequest): {
+  plan: InstallPlan;
+  choices: ProviderChoice[];
+} {
+  return walkInstall(request, true);
+}
+
+function walkInstall(
+  request: InstallRequest,
+  collectChoices: boolean,
+): { plan: InstallPlan; choices: ProviderChoice[] } {
   const { target } = request;
   const existing = request.installed.find((app) => app.id === target.id);
   if (existing) throw alreadyInstalled(existing.id, existing.version);
@@ -61,6 +82,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
     choices: request.choices ?? {},
     mayInstall: true,
     retry: `archy install ${target.id}`,
+    collectChoices,
   });
   const plan = walk.plan({
     id: target.id,
@@ -75,7 +97,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
       step.action === 'install' && step.id !== target.id && universe.availableManifest(step.id, step.version);
     if (manifest) assertOwnNames(manifest, universe);
   }
-  return plan;
+  return { plan, choices: walk.choices };
 }
 
 export function planStart(request: StartRequest): StartPlan {
@@ -85,6 +107,7 @@ export function planStart(request: StartRequest): StartPlan {
     choices: request.choices ?? {},
     mayInstall: false,
     retry: `archy start ${app.id}`,
+    collectChoices: false,
   });
   return walk.plan({
     id: app.id,
@@ -126,9 +149,13 @@ interface WalkOptions {
   choices: Readonly<Record<string, string>>;
   mayInstall: boolean;
   retry: string;
+  /** Report an ambiguous provider in `choices` and walk on without it, instead of refusing. */
+  collectChoices: boolean;
 }
 
 class ActivationWalk {
+  /** Provider choices met on the way, in the order met (see planInstallWithChoices). */
+  readonly choices: ProviderChoice[] = [];
   private readonly nodes = new Map<string, PlanNode>();
   /** Apps whose dependencies are being walked, outermost first: a provider found here closes a cycle. */
   private readonly path: string[] = [];
@@ -168,6 +195,7 @@ class ActivationWalk {
       // A second walk (to run what was first only installed) keeps the providers the first chose.
       const resolved = node.edges.find((edge) => edge.spec.id === spec.id)?.provider;
       const provider = resolved === undefined ? this.providerFor(node, spec) : this.nodes.get(resolved)!;
+      if (provider === undefined) continue; // an open choice (collectChoices): nothing to walk yet
       const cycleStart = this.path.indexOf(provider.id);
       if (cycleStart !== -1) throw dependencyCycle([...this.path.slice(cycleStart), provider.id]);
       if (resolved === undefined) node.edges.push({ spec, provider: provider.id });
@@ -176,14 +204,14 @@ class ActivationWalk {
     this.path.pop();
   }
 
-  private providerFor(dependent: PlanNode, spec: DependencySpec): PlanNode {
+  private providerFor(dependent: PlanNode, spec: DependencySpec): PlanNode | undefined {
     if (spec.version !== undefined && !isValidRange(spec.version)) {
       throw invalidRange(dependent.id, spec.id, spec.version);
     }
     const planned = new Map(
       [...this.nodes.values()].filter((node) => node.install).map((node) => [node.id, node.manifest]),
     );
-    const id = chooseProvider({
+    const decision = decideProvider({
       dependent: dependent.manifest,
       bindings: dependent.installed?.bindings,
       requested: spec.id,
@@ -193,6 +221,20 @@ class ActivationWalk {
       mayInstall: this.options.mayInstall,
       retry: this.options.retry,
     });
+    if ('undecided' in decision) {
+      if (!this.options.collectChoices) throw decision.refusal;
+      this.noteChoice({ interface: spec.id, dependent: dependent.id, candidates: decision.undecided });
+      return undefined;
+    }
+    const id = decision.provider;
+    if (decision.choseAmong) {
+      this.noteChoice({
+        interface: spec.id,
+        dependent: dependent.id,
+        candidates: decision.choseAmong,
+        chosen: id,
+      });
+    }
     if (this.path.includes(id)) return this.nodes.get(id)!; // the caller reports the cycle
     const node = this.nodes.get(id) ?? this.newNode(id, dependent, spec);
     if (spec.version !== undefined && !satisfiesRange(node.version, spec.version)) {
@@ -208,6 +250,11 @@ class ActivationWalk {
       });
     }
     return node;
+  }
+
+  /** Once per interface: the user chooses a provider per interface, not per dependent. */
+  private noteChoice(choice: ProviderChoice): void {
+    if (!this.choices.some((known) => known.interface === choice.interface)) this.choices.push(choice);
   }
 
   private newNode(id: string, dependent: PlanNode, spec: DependencySpec): PlanNode {

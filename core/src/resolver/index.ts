@@ -2,7 +2,14 @@
 // install, start or stop, in which order) and refusals that say what to do next. No I/O: the
 // orchestrator applies the plans.
 
-export { planInstall, planStart, type InstallRequest, type StartRequest } from './activation-plan.js';
+export {
+  planInstall,
+  planInstallWithChoices,
+  planStart,
+  type InstallRequest,
+  type StartRequest,
+} from './activation-plan.js';
+export { installPlanView, type InstallPlanViewRequest } from './install-plan-view.js';
 export { planStop, planRemove, type StopRequest } from './stop-plan.js';
 export {
   bootOrder,
@@ -30,6 +37,7 @@ export type {
   ResolvedDependency,
   NetworkLink,
   PlanStep,
+  ProviderChoice,
   ActivationPlan,
   InstallPlan,
   StartPlan,

@@ -179,12 +179,12 @@ describe('planInstall: which app provides an interface', () => {
     ]);
   });
 
-  it('refuses to guess between several available providers, listing them', () => {
+  it('refuses to guess between several available providers, listing them and the commands that choose', () => {
     expect(refusal(() => planInstall({ target: lnd(), available: both, installed: [] }))).toEqual({
       code: RpcErrorCode.Conflict,
       message:
-        "lnd needs 'bitcoin-node', which several apps provide: install one of: bitcoin-core, bitcoin-knots " +
-        "first ('archy install <id>'), then run 'archy install lnd' again",
+        "lnd needs 'bitcoin-node', which several apps provide: bitcoin-core, bitcoin-knots; choose one: " +
+        "'archy install lnd --with bitcoin-node=bitcoin-core' or 'archy install lnd --with bitcoin-node=bitcoin-knots'",
     });
   });
 
@@ -194,13 +194,13 @@ describe('planInstall: which app provides an interface', () => {
     const mempool = manifest('mempool', { dependencies: [needs('electrum-server')] });
     const stopped = [installed(electrs, 'stopped'), installed(fulcrum, 'failed')];
     expect(refusal(() => planInstall({ target: mempool, available: [], installed: stopped })).message).toBe(
-      "mempool needs 'electrum-server' and several installed apps provide it: electrs, fulcrum; " +
-        "start the one mempool should use ('archy start <id>'), then run 'archy install mempool' again",
+      "mempool needs 'electrum-server' and several installed apps provide it: electrs, fulcrum; choose one: " +
+        "'archy install mempool --with electrum-server=electrs' or 'archy install mempool --with electrum-server=fulcrum'",
     );
     const running = [installed(electrs), installed(fulcrum, 'unhealthy')];
     expect(refusal(() => planInstall({ target: mempool, available: [], installed: running })).message).toBe(
-      "mempool needs 'electrum-server' and several running apps provide it: electrs, fulcrum; " +
-        "stop the ones mempool should not use ('archy stop <id>'), then run 'archy install mempool' again",
+      "mempool needs 'electrum-server' and several running apps provide it: electrs, fulcrum; choose one: " +
+        "'archy install mempool --with electrum-server=electrs' or 'archy install mempool --with electrum-server=fulcrum'",
     );
   });
 

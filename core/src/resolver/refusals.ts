@@ -60,8 +60,9 @@ export const noInstalledProvider = (
 };
 
 /**
- * Several apps could serve: we don't guess. The way out uses commands that exist today (installing,
- * starting or stopping one makes it the preferred provider); the UI can pass an explicit choice.
+ * Several apps could serve: we don't guess. An install names the exact commands that choose
+ * (`--with`, or the UI's choice); a start, which installs nothing, names the commands that make
+ * one the preferred provider (starting or stopping one).
  */
 export const ambiguousProvider = (
   dependent: string,
@@ -70,18 +71,20 @@ export const ambiguousProvider = (
   among: 'available' | 'installed' | 'active',
   retry: string,
 ): ArchyError => {
-  const messages = {
-    available:
-      `${dependent} needs '${requested}', which several apps provide: ` +
-      `install one of: ${list(candidates)} first ('archy install <id>'), then run '${retry}' again`,
-    installed:
-      `${dependent} needs '${requested}' and several installed apps provide it: ${list(candidates)}; ` +
-      `start the one ${dependent} should use ('archy start <id>'), then run '${retry}' again`,
-    active:
-      `${dependent} needs '${requested}' and several running apps provide it: ${list(candidates)}; ` +
-      `stop the ones ${dependent} should not use ('archy stop <id>'), then run '${retry}' again`,
+  const situations = {
+    available: `${dependent} needs '${requested}', which several apps provide: ${list(candidates)}`,
+    installed: `${dependent} needs '${requested}' and several installed apps provide it: ${list(candidates)}`,
+    active: `${dependent} needs '${requested}' and several running apps provide it: ${list(candidates)}`,
   };
-  return new ArchyError(RpcErrorCode.Conflict, messages[among], {
+  const startWays = {
+    available: `install one of: ${list(candidates)} first ('archy install <id>'), then run '${retry}' again`,
+    installed: `start the one ${dependent} should use ('archy start <id>'), then run '${retry}' again`,
+    active: `stop the ones ${dependent} should not use ('archy stop <id>'), then run '${retry}' again`,
+  };
+  const wayOut = retry.startsWith('archy install ')
+    ? `choose one: ${candidates.map((id) => `'${retry} --with ${requested}=${id}'`).join(' or ')}`
+    : startWays[among];
+  return new ArchyError(RpcErrorCode.Conflict, `${situations[among]}; ${wayOut}`, {
     data: { dependent, requested, candidates },
   });
 };

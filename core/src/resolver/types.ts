@@ -81,6 +81,15 @@ export interface ActivationPlan {
 export type InstallPlan = ActivationPlan;
 export type StartPlan = ActivationPlan;
 
+/** An interface several apps could provide for a dependent, and the one the user chose, if any. */
+export interface ProviderChoice {
+  interface: string;
+  dependent: string;
+  /** App ids, sorted. */
+  candidates: string[];
+  chosen?: string;
+}
+
 export interface StopPlan {
   id: string;
   /** Running apps that need `id` and must stop before it, deepest dependents first. */
