@@ -7,6 +7,7 @@
 
 import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } from '../kernel/app-status.js';
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
+import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
 import type {
   ConnectionInfo,
@@ -33,6 +34,7 @@ export * from '../kernel/bitcoin-settings.js';
 export * from '../kernel/connection-info.js';
 export * from '../kernel/error-codes.js';
 export * from '../kernel/error-data.js';
+export * from '../kernel/install-plan.js';
 export * from '../kernel/resources.js';
 export * from '../kernel/versions.js';
 
@@ -67,6 +69,8 @@ export interface RpcMethods {
       network?: BitcoinNetwork;
       /** A Bitcoin node's prune target in GB; 0 or absent: keep every block. */
       prune?: number;
+      /** Interface → the app to provide it when several could, e.g. `{ 'bitcoin-node': 'bitcoin-knots' }`. */
+      choices?: Record<string, string>;
     } & GuardConfirmation;
     result: AppStatus;
   };
@@ -121,9 +125,16 @@ export interface RpcMethods {
       from?: string;
       network?: BitcoinNetwork;
       prune?: number;
+      /** Interface → app id, as `package.plan-install` offered the choice. */
+      choices?: Record<string, string>;
     } & GuardConfirmation;
     result: AppStatus;
   };
+  /**
+   * What `package.install` with the same id, version and choices would do, and which choices are
+   * still open (`ready: false`: the install would be refused as ambiguous). Changes nothing.
+   */
+  'package.plan-install': { params: InstallPlanRequest; result: InstallPlanView };
   /** The SBOM of the image an installed app runs, when this node built it (CycloneDX JSON text). */
   'package.sbom': { params: { id: string }; result: SbomReport };
   /** Pins a version (null unpins) and turns auto-update on or off. */

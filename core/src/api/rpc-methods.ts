@@ -61,6 +61,7 @@ export function createRpcMethods({
       from,
       network,
       prune,
+      choices,
       ...confirm
     }) => {
       // The params schema guarantees exactly one of id / manifest.
@@ -79,6 +80,7 @@ export function createRpcMethods({
         ...(from !== undefined && { from }),
         ...(network !== undefined && { network }),
         ...(prune !== undefined && { prune }),
+        ...(choices !== undefined && { choices }),
         ...guardConfirmationOf(confirm),
       });
     },
@@ -108,14 +110,21 @@ export function createRpcMethods({
     },
     'catalog.status': async () => versionControl(lifecycle).catalogStatus(),
     'package.versions': ({ id }) => versionControl(lifecycle).versions(id),
-    'package.install': ({ id, version, from, network, prune, ...confirm }) =>
+    'package.install': ({ id, version, from, network, prune, choices, ...confirm }) =>
       lifecycle.install({
         source: { kind: 'bundled', id },
         ...(version !== undefined && { version }),
         ...(from !== undefined && { from }),
         ...(network !== undefined && { network }),
         ...(prune !== undefined && { prune }),
+        ...(choices !== undefined && { choices }),
         ...guardConfirmationOf(confirm),
+      }),
+    'package.plan-install': ({ id, version, choices }) =>
+      lifecycle.planInstall({
+        id,
+        ...(version !== undefined && { version }),
+        ...(choices !== undefined && { choices }),
       }),
     'package.sbom': ({ id }) => lifecycle.sbom(id),
     'package.set-config': (params) => versionControl(lifecycle).setConfig(params),

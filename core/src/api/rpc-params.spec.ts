@@ -73,6 +73,23 @@ describe('rpcParamSchemas', () => {
     );
   });
 
+  it('takes provider choices as interface → app id, and nothing else', () => {
+    const plan = rpcParamSchemas['package.plan-install'];
+    expect(plan.parse({ id: 'lnd', choices: { 'bitcoin-node': 'bitcoin-knots' } })).toEqual({
+      id: 'lnd',
+      choices: { 'bitcoin-node': 'bitcoin-knots' },
+    });
+    expect(refusal(plan, { id: 'lnd', choices: { 'bitcoin-node': 'Bitcoin Knots' } })).toBe(
+      "choices.bitcoin-node: expected an app id: 1-63 lowercase letters, digits or '-', starting with a letter or digit",
+    );
+    expect(refusal(plan, { id: 'lnd', choices: ['bitcoin-knots'] })).toBe(
+      "choices: expected an object of interface → app id, e.g. { 'bitcoin-node': 'bitcoin-knots' }",
+    );
+    expect(
+      refusal(rpcParamSchemas['package.install'], { id: 'lnd', choices: { 'Bitcoin Node': 'x' } }),
+    ).toMatch(/^choices\.Bitcoin Node: expected an interface name/);
+  });
+
   it('has a schema for every method of the contract', () => {
     // The compile-time check in rpc-params.ts is the real guard; this catches a table edited by hand.
     expect(Object.keys(rpcParamSchemas).sort()).toEqual([
@@ -91,6 +108,7 @@ describe('rpcParamSchemas', () => {
       'manifest-lint',
       'package.connection-info',
       'package.install',
+      'package.plan-install',
       'package.plan-version-change',
       'package.rotate-credentials',
       'package.sbom',

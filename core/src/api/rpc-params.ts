@@ -55,6 +55,18 @@ const guardConfirmation = {
 };
 const noParams = z.strictObject({});
 
+/** Interface → the app chosen to provide it; both are names of the app-id form. */
+const providerChoices = z.record(z.string().regex(APP_ID_PATTERN), appIdSchema, {
+  // A bad value keeps its own (app id) message; a bad key or a value that is no object get these.
+  error: (issue) => {
+    if (issue.code === 'invalid_key') return 'expected an interface name such as bitcoin-node';
+    if (issue.code === 'invalid_type') {
+      return "expected an object of interface → app id, e.g. { 'bitcoin-node': 'bitcoin-knots' }";
+    }
+    return undefined;
+  },
+});
+
 const setVersionParams = { id: appIdSchema, version: versionText, ...guardConfirmation };
 const switchParams = {
   from: appIdSchema,
@@ -79,6 +91,7 @@ export const rpcParamSchemas = {
       from: absolutePath('the release tarball or its folder').optional(),
       network: bitcoinNetwork.optional(),
       prune: pruneGb.optional(),
+      choices: providerChoices.optional(),
       ...guardConfirmation,
     })
     .superRefine((params, ctx) => {
@@ -128,7 +141,13 @@ export const rpcParamSchemas = {
     from: absolutePath('the release tarball or its folder').optional(),
     network: bitcoinNetwork.optional(),
     prune: pruneGb.optional(),
+    choices: providerChoices.optional(),
     ...guardConfirmation,
+  }),
+  'package.plan-install': z.strictObject({
+    id: appIdSchema,
+    version: versionText.optional(),
+    choices: providerChoices.optional(),
   }),
   'package.sbom': idOnly,
   'package.set-config': z
@@ -195,6 +214,7 @@ const schemasMatchContract: SchemasMatchContract = {
   'catalog.status': true,
   'package.versions': true,
   'package.install': true,
+  'package.plan-install': true,
   'package.sbom': true,
   'package.set-config': true,
   'package.set-version': true,

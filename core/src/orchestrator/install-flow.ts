@@ -7,12 +7,18 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
-import { RpcErrorCode, type AppStatus, type BitcoinSettings } from '../kernel/index.js';
+import {
+  RpcErrorCode,
+  type AppStatus,
+  type BitcoinSettings,
+  type InstallPlanRequest,
+  type InstallPlanView,
+} from '../kernel/index.js';
 import { applyBitcoinSettings, requestedSettings } from '../bitcoin/chain-settings.js';
 import { chooseCatalogVersion, type CatalogVersion } from '../catalog/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { ImageProvisioner, ProvisionProgress, ImageProvenance } from '../provisioning/index.js';
-import { bindingsOf, planInstall } from '../resolver/index.js';
+import { bindingsOf, installPlanView, planInstall } from '../resolver/index.js';
 import { assertManifestAllowed } from '../security/policy/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { pathExists } from '../util/path-exists.js';
@@ -162,6 +168,30 @@ export class InstallFlow {
       throw error;
     }
     return registry.statusOf(registry.require(manifest.id));
+  }
+
+  /**
+   * What `install` of a bundled app would do, planned from the same inputs (the manifest, the
+   * catalog version, the bundled apps, the installed apps and the installs in flight); an open
+   * provider choice makes it not ready rather than refused. Reserves and changes nothing.
+   */
+  async plan(request: InstallPlanRequest): Promise<InstallPlanView> {
+    const { bundled, registry } = this.options;
+    const install: InstallRequest = {
+      source: { kind: 'bundled', id: request.id },
+      ...(request.version !== undefined && { version: request.version }),
+    };
+    const manifest = await bundled.load(install);
+    // The policy's refusal is the install's first answer; its warnings are logged by the install.
+    assertManifestAllowed(manifest, { file: bundled.path(manifest.id), grantedCapabilities: [] });
+    const selected = this.selectVersion(manifest, install);
+    return installPlanView({
+      target: manifest,
+      version: selected.version,
+      available: await bundled.available(),
+      installed: registry.installedApps(),
+      ...(request.choices && { choices: request.choices }),
+    });
   }
 
   /** Removes everything an install created, leaving the host as it was before it. */

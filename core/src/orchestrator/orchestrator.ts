@@ -18,6 +18,8 @@ import {
   type AppStatus,
   type BitcoinSettings,
   type DaemonEvents,
+  type InstallPlanRequest,
+  type InstallPlanView,
   type LogLine,
 } from '../kernel/index.js';
 import { settingsOfManifest } from '../bitcoin/chain-settings.js';
@@ -171,6 +173,10 @@ export class Orchestrator implements AppLifecycle {
 
   install(request: InstallRequest): Promise<AppStatus> {
     return this.installs.install(request);
+  }
+
+  planInstall(request: InstallPlanRequest): Promise<InstallPlanView> {
+    return this.installs.plan(request);
   }
 
   start(id: string, confirm?: StartConfirmation): Promise<AppStatus> {

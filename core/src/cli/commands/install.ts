@@ -6,6 +6,7 @@ import { CliError } from '../cli-error.js';
 import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine } from '../format.js';
+import { formatInstallPlan, parseWith } from '../install-plan.js';
 import { manifestIdHint, manifestRefusal, readManifestText } from '../local-manifest.js';
 import { printJson, printText } from '../output.js';
 import { ImageProgressView } from '../image-progress.js';
@@ -45,14 +46,26 @@ export function registerInstallCommand(program: Command): void {
             '--from <file|dir>',
             'install from an official release you brought (the tarball, with SHA256SUMS and SHA256SUMS.asc beside it), verified like a download',
           ),
+        )
+        .addOption(
+          new Option(
+            '--with <interface=app>',
+            'the app to provide an interface several could, e.g. bitcoin-node=bitcoin-knots (repeatable)',
+          ).argParser(parseWith),
+        )
+        .addOption(
+          new Option(
+            '--dry-run',
+            'show every step the install would take, and the choices it needs; change nothing',
+          ),
         ),
     ),
   ).action(
     async (
       target: string,
-      options: ClientOptions &
-        GuardConfirmations & { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
+      options: ClientOptions & GuardConfirmations & InstallOptions & { dryRun?: boolean },
     ) => {
+      if (options.dryRun) return planInstall(target, options);
       const { params, appId } = await installParams(target, options);
       const status = await withDaemon(options, async (client, endpoint) => {
         const progress = options.json ? undefined : await showImageProgress(endpoint, appId);
@@ -71,9 +84,47 @@ export function registerInstallCommand(program: Command): void {
   );
 }
 
+interface InstallOptions {
+  version?: string;
+  from?: string;
+  network?: BitcoinNetwork;
+  prune?: number;
+  /** `--with interface=app`, collected by parseWith. */
+  with?: Record<string, string>;
+}
+
+/**
+ * `--dry-run`: the daemon's plan, printed. It exits 0 whether or not the install could go ahead
+ * (the plan is the answer); an open choice lists the exact commands that make it.
+ */
+async function planInstall(target: string, options: ClientOptions & InstallOptions): Promise<void> {
+  if (isManifestPath(target) || !APP_ID_PATTERN.test(target)) {
+    throw new CliError(
+      `--dry-run plans the apps this node offers, by id (see: archy catalog); '${target}' is not one`,
+    );
+  }
+  const choices = options.with ?? {};
+  const plan = await withDaemon(options, (client) =>
+    client.call('package.plan-install', {
+      id: target,
+      ...(options.version !== undefined && { version: options.version }),
+      ...(options.with && { choices }),
+    }),
+  );
+  if (options.json) printJson(plan);
+  else
+    printText(
+      formatInstallPlan(plan, {
+        id: target,
+        ...(options.version !== undefined && { version: options.version }),
+        choices,
+      }),
+    );
+}
+
 async function installParams(
   target: string,
-  options: GuardConfirmations & { version?: string; from?: string; network?: BitcoinNetwork; prune?: number },
+  options: GuardConfirmations & InstallOptions,
 ): Promise<{ params: RpcMethods['container-install']['params']; appId: string | undefined }> {
   // The daemon reads these paths itself: make them absolute here, where the user's cwd is known.
   const withVersion = {
@@ -81,6 +132,7 @@ async function installParams(
     ...(options.from !== undefined && { from: resolve(options.from) }),
     ...(options.network !== undefined && { network: options.network }),
     ...(options.prune !== undefined && { prune: options.prune }),
+    ...(options.with && { choices: options.with }),
     ...guardParams(options),
   };
   if (!isManifestPath(target)) {
