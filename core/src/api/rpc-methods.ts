@@ -120,12 +120,19 @@ export function createRpcMethods({
         ...(choices !== undefined && { choices }),
         ...guardConfirmationOf(confirm),
       }),
-    'package.plan-install': ({ id, version, choices }) =>
-      lifecycle.planInstall({
+    'package.plan-install': async ({ id, version, choices }) => {
+      if (!lifecycle.planInstall) {
+        throw new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without an install planner; restart archipelagod',
+        );
+      }
+      return lifecycle.planInstall({
         id,
         ...(version !== undefined && { version }),
         ...(choices !== undefined && { choices }),
-      }),
+      });
+    },
     'package.sbom': ({ id }) => lifecycle.sbom(id),
     'package.set-config': (params) => versionControl(lifecycle).setConfig(params),
     'package.set-version': (params) => versionControl(lifecycle).setVersion(params),

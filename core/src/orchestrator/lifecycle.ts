@@ -63,8 +63,11 @@ export interface LogOptions {
 export interface AppLifecycle {
   readonly events: TypedEventBus<DaemonEvents>;
   install(request: InstallRequest): Promise<AppStatus>;
-  /** What installing a bundled app would do, decided as `install` decides it; changes nothing. */
-  planInstall(request: InstallPlanRequest): Promise<InstallPlanView>;
+  /**
+   * What installing a bundled app would do, decided as `install` decides it; changes nothing
+   * (`package.plan-install`). Absent on a lifecycle that cannot plan (test stand-ins).
+   */
+  planInstall?(request: InstallPlanRequest): Promise<InstallPlanView>;
   /** `confirm`: for a Bitcoin node the version guard stopped (see bitcoin-datadir.ts). */
   start(id: string, confirm?: StartConfirmation): Promise<AppStatus>;
   /** Refuses while running apps depend on it, unless `cascade` (which stops them first). */

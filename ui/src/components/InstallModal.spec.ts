@@ -1,6 +1,12 @@
-import { MIN_PRUNE_GB, type ImageProgress } from '@archipelago/core/contract';
-import { mount } from '@vue/test-utils';
-import { describe, expect, it } from 'vitest';
+import {
+  MIN_PRUNE_GB,
+  type CatalogEntry,
+  type ImageProgress,
+  type InstallPlanView,
+} from '@archipelago/core/contract';
+import { flushPromises, mount } from '@vue/test-utils';
+import { describe, expect, it, vi } from 'vitest';
+import { RpcError } from '../api/container-client';
 import { appStatus, catalogEntry, versionInfo } from '../test/fixtures';
 import InstallModal from './InstallModal.vue';
 
@@ -15,16 +21,36 @@ const knots = {
 };
 const lnd = catalogEntry('lnd', { name: 'LND', dependencies: [{ id: 'bitcoin-node' }] });
 
-function mountModal(props: Record<string, unknown>) {
-  return mount(InstallModal, {
-    props: { app: knots, catalog: [knots, lnd], installed: [], ...props },
+/** The daemon's plan for installing `app` alone: its install and start steps, nothing to choose. */
+function planOf(app: { id: string; name: string; version: string }): InstallPlanView {
+  const step = { app: app.id, name: app.name, version: app.version, why: 'requested' };
+  return {
+    id: app.id,
+    steps: [
+      { ...step, action: 'install' },
+      { ...step, action: 'start' },
+    ],
+    choices: [],
+    credentials: [],
+    ready: true,
+  };
+}
+
+/** Mounts the dialog with a daemon that plans (`call`, by default the app alone) and waits for its plan. */
+async function mountModal(props: Record<string, unknown>, call?: ReturnType<typeof vi.fn>) {
+  const app = (props.app ?? knots) as CatalogEntry;
+  const api = { call: call ?? vi.fn(() => Promise.resolve(planOf(app))) };
+  const wrapper = mount(InstallModal, {
+    props: { app: knots, catalog: [knots, lnd], installed: [], api: api as never, ...props },
     attachTo: document.body,
   });
+  await flushPromises();
+  return wrapper;
 }
 
 describe('InstallModal', () => {
   it('preselects the only version and shows Knots versions with their date', async () => {
-    const wrapper = mountModal({});
+    const wrapper = await mountModal({});
     expect(wrapper.find('[data-test=version-select]').exists()).toBe(false);
     expect(wrapper.get('[data-test=version-single]').text()).toContain('29.3 (2026-05-08)');
     await wrapper.get('[data-test=install]').trigger('click');
@@ -41,7 +67,7 @@ describe('InstallModal', () => {
         versionInfo('29.1.knots20250903', { deprecated: true, notes: 'Kept for nodes still on 29.1.' }),
       ],
     };
-    const wrapper = mountModal({ app });
+    const wrapper = await mountModal({ app });
     const select = wrapper.get<HTMLSelectElement>('[data-test=version-select]');
     expect(select.element.value).toBe('29.3.knots20260508');
     const labels = select.findAll('option').map((option) => option.text());
@@ -58,32 +84,39 @@ describe('InstallModal', () => {
     wrapper.unmount();
   });
 
-  it('lists what will also be installed, and warns about a conflicting installed app', () => {
-    const wrapper = mountModal({
-      app: lnd,
-      installed: [appStatus('bitcoin-core', { name: 'Bitcoin Core' })],
-      catalog: [
-        knots,
-        lnd,
-        catalogEntry('bitcoin-core', { name: 'Bitcoin Core', provides: ['bitcoin-node'] }),
-      ],
-    });
+  it('with a daemon that cannot plan, lists from the catalog what will also be installed, and warns about a conflict', async () => {
+    const oldDaemon = () =>
+      vi.fn(() => Promise.reject(new RpcError(-32601, "unknown method 'package.plan-install'")));
+    const wrapper = await mountModal(
+      {
+        app: lnd,
+        installed: [appStatus('bitcoin-core', { name: 'Bitcoin Core' })],
+        catalog: [
+          knots,
+          lnd,
+          catalogEntry('bitcoin-core', { name: 'Bitcoin Core', provides: ['bitcoin-node'] }),
+        ],
+      },
+      oldDaemon(),
+    );
     expect(wrapper.get('[data-test=also-installs]').text()).toContain(
       'bitcoin-node: uses the installed bitcoin-core',
     );
+    expect(wrapper.find('[data-test=plan]').exists()).toBe(false);
+    expect(wrapper.get<HTMLButtonElement>('[data-test=install]').element.disabled).toBe(false);
     wrapper.unmount();
 
-    const fresh = mountModal({ app: lnd });
+    const fresh = await mountModal({ app: lnd }, oldDaemon());
     expect(fresh.get('[data-test=also-installs]').text()).toContain('Bitcoin Knots will be installed first');
     fresh.unmount();
 
-    const conflict = mountModal({ installed: [appStatus('bitcoin-core', { name: 'Bitcoin Core' })] });
+    const conflict = await mountModal({ installed: [appStatus('bitcoin-core', { name: 'Bitcoin Core' })] });
     expect(conflict.get('[data-test=conflict]').text()).toContain('Stop Bitcoin Core first');
     conflict.unmount();
   });
 
-  it('renders pull progress with bytes and layers', () => {
-    const wrapper = mountModal({
+  it('renders pull progress with bytes and layers', async () => {
+    const wrapper = await mountModal({
       state: { phase: 'installing' },
       progress: {
         id: 'bitcoin-knots',
@@ -101,8 +134,8 @@ describe('InstallModal', () => {
     wrapper.unmount();
   });
 
-  it("shows the daemon's refusal in its own words", () => {
-    const wrapper = mountModal({
+  it("shows the daemon's refusal in its own words", async () => {
+    const wrapper = await mountModal({
       state: {
         phase: 'failed',
         error: 'bitcoin-knots conflicts with the running bitcoin-core: stop bitcoin-core first',
@@ -114,7 +147,7 @@ describe('InstallModal', () => {
   });
 
   it('says when it is done and offers to open the app', async () => {
-    const wrapper = mountModal({
+    const wrapper = await mountModal({
       state: { phase: 'done', version: '29.3.knots20260508' },
       status: appStatus('bitcoin-knots', { name: 'Bitcoin Knots', version: '29.3.knots20260508' }),
     });
@@ -125,7 +158,7 @@ describe('InstallModal', () => {
   });
 
   it('for a Bitcoin node: the chain (mainnet by default, each said what it is for) and pruning, off by default', async () => {
-    const wrapper = mountModal({});
+    const wrapper = await mountModal({});
     const chain = wrapper.get('[data-test=network-choice]');
     expect(chain.get('legend').text()).toBe('Chain');
     const radios = chain.findAll<HTMLInputElement>('input[type=radio]');
@@ -143,7 +176,7 @@ describe('InstallModal', () => {
   });
 
   it('sends the chosen chain and prune size with the install', async () => {
-    const wrapper = mountModal({});
+    const wrapper = await mountModal({});
     await wrapper.get('[data-test=network-signet]').setValue(true);
     await wrapper.get('[data-test=prune-toggle]').setValue(true);
     const size = wrapper.get<HTMLInputElement>('[data-test=prune-gb]');
@@ -165,7 +198,7 @@ describe('InstallModal', () => {
 
   it("starts from the app's own chain and pruning, and sends only what the user changed", async () => {
     const regtestNode = { ...knots, bitcoin: { network: 'regtest' as const, prune: 3 } };
-    const wrapper = mountModal({ app: regtestNode });
+    const wrapper = await mountModal({ app: regtestNode });
     expect(wrapper.get<HTMLInputElement>('[data-test=network-regtest]').element.checked).toBe(true);
     expect(wrapper.get<HTMLInputElement>('[data-test=prune-toggle]').element.checked).toBe(true);
     expect(wrapper.get<HTMLInputElement>('[data-test=prune-gb]').element.value).toBe('3');
@@ -175,7 +208,7 @@ describe('InstallModal', () => {
   });
 
   it('will not install with a prune size the node would refuse', async () => {
-    const wrapper = mountModal({});
+    const wrapper = await mountModal({});
     await wrapper.get('[data-test=prune-toggle]').setValue(true);
     const install = wrapper.get<HTMLButtonElement>('[data-test=install]');
     for (const [typed, error] of [
@@ -197,7 +230,7 @@ describe('InstallModal', () => {
   });
 
   it('offers no chain or pruning for an app that is not a node, and sends only the version', async () => {
-    const wrapper = mountModal({ app: lnd });
+    const wrapper = await mountModal({ app: lnd });
     expect(wrapper.find('[data-test=network-choice]').exists()).toBe(false);
     expect(wrapper.find('[data-test=prune-choice]').exists()).toBe(false);
     await wrapper.get('[data-test=install]').trigger('click');
@@ -205,7 +238,7 @@ describe('InstallModal', () => {
     wrapper.unmount();
   });
 
-  it("shows the node's image work while it installs, with what was asked for", () => {
+  it("shows the node's image work while it installs, with what was asked for", async () => {
     const image: ImageProgress = {
       id: 'bitcoin-knots',
       version: '29.3.knots20260508',
@@ -217,7 +250,7 @@ describe('InstallModal', () => {
       rateBytesPerSecond: 4_000_000,
       etaSeconds: 23,
     };
-    const wrapper = mountModal({
+    const wrapper = await mountModal({
       state: {
         phase: 'installing',
         version: '29.3.knots20260508',
@@ -244,7 +277,7 @@ describe('InstallModal', () => {
     wrapper.unmount();
 
     // Once the container exists the image work is over: the dialog says it waits for the app.
-    const starting = mountModal({
+    const starting = await mountModal({
       state: { phase: 'installing' },
       imageProgress: { ...image, phase: 'sbom', detail: 'listing and hashing every file of the image' },
       status: appStatus('bitcoin-knots', { state: 'starting', health: 'starting', containerId: 'c1' }),
@@ -253,7 +286,7 @@ describe('InstallModal', () => {
     expect(starting.get('[data-test=progress]').text()).toContain('waiting for the first health check');
     starting.unmount();
     // The daemon says installing until the app is up: the container alone says the image is done.
-    const created = mountModal({
+    const created = await mountModal({
       state: { phase: 'installing' },
       imageProgress: { ...image, phase: 'sbom', detail: 'listing and hashing every file of the image' },
       status: appStatus('bitcoin-knots', { state: 'installing', health: 'starting', containerId: 'c1' }),
@@ -265,11 +298,11 @@ describe('InstallModal', () => {
     created.unmount();
   });
 
-  it('shows a refusal to get the release in full, with each source the node tried', () => {
+  it('shows a refusal to get the release in full, with each source the node tried', async () => {
     const error =
       'could not get Bitcoin Knots: no source served SHA256SUMS: https://bitcoinknots.org/files/29.x/29.3.knots20260508/SHA256SUMS: ' +
       "HTTP 404; https://mirror.example/SHA256SUMS: connection refused. Check the version and the sources in the config.. Check this node's internet connection";
-    const wrapper = mountModal({
+    const wrapper = await mountModal({
       state: {
         phase: 'failed',
         error,
@@ -294,7 +327,7 @@ describe('InstallModal', () => {
     ]);
     wrapper.unmount();
 
-    const signatures = mountModal({
+    const signatures = await mountModal({
       state: {
         phase: 'failed',
         error:
@@ -308,8 +341,8 @@ describe('InstallModal', () => {
     signatures.unmount();
   });
 
-  it('opened again after a refusal, keeps what the install asked for', () => {
-    const wrapper = mountModal({
+  it('opened again after a refusal, keeps what the install asked for', async () => {
+    const wrapper = await mountModal({
       state: {
         phase: 'failed',
         error: 'refused',
@@ -322,8 +355,8 @@ describe('InstallModal', () => {
     wrapper.unmount();
   });
 
-  it('says which chain a node was installed on', () => {
-    const wrapper = mountModal({
+  it('says which chain a node was installed on', async () => {
+    const wrapper = await mountModal({
       state: { phase: 'done', version: '29.3.knots20260508' },
       status: appStatus('bitcoin-knots', {
         name: 'Bitcoin Knots',
@@ -355,7 +388,7 @@ describe('InstallModal after the version guard refused to start the node on its 
     'downgrading bitcoin-core 31.0 → 29.3 needs a reindex of the chainstate (hours); confirm below. Nothing was installed';
 
   it('shows the refusal with the install it refused, and confirming retries it with confirmDowngrade', async () => {
-    const wrapper = mountModal({ app: core, catalog: [core], state: guarded('confirmation', reindex) });
+    const wrapper = await mountModal({ app: core, catalog: [core], state: guarded('confirmation', reindex) });
     expect(wrapper.get('[data-test=refusal-text]').text()).toBe(`D${reindex.slice(1)}`);
     // The confirmation is about that install: its summary stands in for the choices.
     expect(wrapper.get('[data-test=install-summary]').text()).toBe('29.3 · Signet · keeps every block');
@@ -376,7 +409,11 @@ describe('InstallModal after the version guard refused to start the node on its 
     const message =
       'downgrading bitcoin-core 31.0 → 29.3 would re-download the whole chain: this node is pruned; to accept, confirm ' +
       'below by typing the app id (bitcoin-core). Nothing was installed';
-    const wrapper = mountModal({ app: core, catalog: [core], state: guarded('typed-confirmation', message) });
+    const wrapper = await mountModal({
+      app: core,
+      catalog: [core],
+      state: guarded('typed-confirmation', message),
+    });
     const confirm = wrapper.get<HTMLButtonElement>('[data-test=confirm-install]');
     const typed = wrapper.get<HTMLInputElement>('[data-test=guard-typed]');
     expect(wrapper.get(`label[for="${typed.attributes('id')}"]`).text()).toBe('Type bitcoin-core to confirm');
@@ -398,7 +435,7 @@ describe('InstallModal after the version guard refused to start the node on its 
     const message =
       'downgrading bitcoin-core 31.0 → 27.2 is refused: blocks/xor.dat holds a random key 27.2 cannot read. Stay on ' +
       '31.0 or another version of at least 28.0. Nothing was installed';
-    const wrapper = mountModal({
+    const wrapper = await mountModal({
       app: core,
       catalog: [core],
       state: { ...guarded('nothing', message), choices: { version: '27.2', network: 'signet' as const } },
@@ -414,5 +451,176 @@ describe('InstallModal after the version guard refused to start the node on its 
     await install.trigger('click');
     expect(wrapper.emitted('install')).toEqual([[{ version: '31.0', network: 'signet' }]]);
     wrapper.unmount();
+  });
+});
+
+describe('InstallModal: the plan from the daemon, and the choice of a Bitcoin node', () => {
+  const candidates = [
+    { id: 'bitcoin-core', name: 'Bitcoin Core' },
+    { id: 'bitcoin-knots', name: 'Bitcoin Knots' },
+  ];
+  const lndStep = { app: 'lnd', name: 'LND', version: '1.0.0', why: 'requested' };
+  const knotsStep = {
+    app: 'bitcoin-knots',
+    name: 'Bitcoin Knots',
+    version: '29.3.knots20260508',
+    why: 'provides bitcoin-node for lnd',
+  };
+  /** The daemon's answers: no node chosen → not ready; a choice → that node first, with lnd's login. */
+  const daemon = () =>
+    vi.fn((method: string, params: { choices?: Record<string, string> }) => {
+      if (method !== 'package.plan-install') return Promise.reject(new Error(`unexpected ${method}`));
+      const chosen = params.choices?.['bitcoin-node'];
+      const choice = { interface: 'bitcoin-node', dependent: 'lnd', candidates };
+      const plan: InstallPlanView = chosen
+        ? {
+            id: 'lnd',
+            steps: [
+              {
+                ...knotsStep,
+                app: chosen,
+                name: chosen === 'bitcoin-core' ? 'Bitcoin Core' : 'Bitcoin Knots',
+                action: 'install',
+              },
+              {
+                ...knotsStep,
+                app: chosen,
+                name: chosen === 'bitcoin-core' ? 'Bitcoin Core' : 'Bitcoin Knots',
+                action: 'start',
+              },
+              { ...lndStep, action: 'install' },
+              { ...lndStep, action: 'start' },
+            ],
+            choices: [{ ...choice, chosen }],
+            credentials: [
+              {
+                dependent: 'lnd',
+                provider: chosen,
+                interface: 'bitcoin-node',
+                methods: ['getblock', 'getblockhash'],
+              },
+            ],
+            ready: true,
+          }
+        : {
+            id: 'lnd',
+            steps: [
+              { ...lndStep, action: 'install' },
+              { ...lndStep, action: 'start' },
+            ],
+            choices: [choice],
+            credentials: [],
+            ready: false,
+          };
+      return Promise.resolve(plan);
+    });
+
+  it('asks the daemon for the plan and shows every step before anything happens', async () => {
+    const call = vi.fn(() => Promise.resolve(planOf(knots)));
+    const wrapper = await mountModal({}, call);
+    expect(call).toHaveBeenCalledWith('package.plan-install', {
+      id: 'bitcoin-knots',
+      version: '29.3.knots20260508',
+    });
+    const steps = wrapper.findAll('[data-test=plan-steps] li').map((li) => li.text());
+    expect(steps).toEqual([
+      'Install Bitcoin Knots 29.3 (2026-05-08) — the app you asked for',
+      'Start Bitcoin Knots 29.3 (2026-05-08) — the app you asked for',
+    ]);
+    expect(wrapper.get<HTMLButtonElement>('[data-test=install]').element.disabled).toBe(false);
+    wrapper.unmount();
+  });
+
+  it('offers Bitcoin Core or Knots when either could serve, refreshes the plan on a choice, and installs with it', async () => {
+    const call = daemon();
+    const wrapper = await mountModal({ app: lnd }, call);
+    const fieldset = wrapper.get('[data-test=provider-choice-bitcoin-node]');
+    expect(fieldset.get('legend').text()).toBe('Which Bitcoin node should LND use?');
+    const radios = fieldset.findAll<HTMLInputElement>('input[type=radio]');
+    expect(radios.map((radio) => radio.element.value)).toEqual(['bitcoin-core', 'bitcoin-knots']);
+    expect(radios.every((radio) => !radio.element.checked)).toBe(true);
+    expect(fieldset.text()).toContain('Bitcoin CoreWill be installed first');
+    // Nothing chosen yet: the plan says so, and the install waits for the choice.
+    expect(wrapper.find('[data-test=plan-open-choice]').exists()).toBe(true);
+    const install = wrapper.get<HTMLButtonElement>('[data-test=install]');
+    expect(install.element.disabled).toBe(true);
+
+    await wrapper.get('[data-test=provider-bitcoin-knots]').setValue(true);
+    await flushPromises();
+    expect(call).toHaveBeenLastCalledWith('package.plan-install', {
+      id: 'lnd',
+      version: '1.0.0',
+      choices: { 'bitcoin-node': 'bitcoin-knots' },
+    });
+    expect(wrapper.findAll('[data-test=plan-steps] li').map((li) => li.text())).toEqual([
+      'Install Bitcoin Knots 29.3 (2026-05-08) — provides bitcoin-node for LND',
+      'Start Bitcoin Knots 29.3 (2026-05-08) — provides bitcoin-node for LND',
+      'Install LND 1.0.0 — the app you asked for',
+      'Start LND 1.0.0 — the app you asked for',
+    ]);
+    expect(wrapper.get('[data-test=plan-logins]').text()).toBe(
+      'LND gets its own RPC login for Bitcoin Knots (limited to: getblock, getblockhash).',
+    );
+    expect(wrapper.find('[data-test=plan-open-choice]').exists()).toBe(false);
+    expect(install.element.disabled).toBe(false);
+    await install.trigger('click');
+    expect(wrapper.emitted('install')).toEqual([
+      [{ version: '1.0.0', choices: { 'bitcoin-node': 'bitcoin-knots' } }],
+    ]);
+
+    // Changing one's mind asks again and the other node takes its place.
+    await wrapper.get('[data-test=provider-bitcoin-core]').setValue(true);
+    await flushPromises();
+    expect(wrapper.get('[data-test=plan-steps]').text()).toContain('Install Bitcoin Core');
+    wrapper.unmount();
+  });
+
+  it("shows a restart the install causes, and the daemon's refusal of the plan (keeping the choice offered)", async () => {
+    const restart = vi.fn(() =>
+      Promise.resolve<InstallPlanView>({
+        id: 'lnd',
+        steps: [
+          { ...lndStep, action: 'install' },
+          {
+            app: 'bitcoin-core',
+            name: 'Bitcoin Core',
+            version: '31.0',
+            action: 'restart',
+            why: "learns lnd's RPC login (bitcoin-core reads logins only at start)",
+          },
+          { ...lndStep, action: 'start' },
+        ],
+        choices: [],
+        credentials: [{ dependent: 'lnd', provider: 'bitcoin-core', interface: 'bitcoin-node' }],
+        ready: true,
+      }),
+    );
+    const wrapper = await mountModal(
+      { app: lnd, installed: [appStatus('bitcoin-core', { name: 'Bitcoin Core' })] },
+      restart,
+    );
+    expect(wrapper.get('[data-test=plan-step-restart]').text()).toBe(
+      "Restart Bitcoin Core 31.0 — learns LND's RPC login (Bitcoin Core reads logins only at start)",
+    );
+    wrapper.unmount();
+
+    const call = daemon();
+    const refusing = await mountModal({ app: lnd }, call);
+    call.mockImplementationOnce(() =>
+      Promise.reject(
+        new RpcError(
+          -32002,
+          "bitcoin-core conflicts with bitcoin-knots, which is running: stop bitcoin-knots first ('archy stop bitcoin-knots')",
+        ),
+      ),
+    );
+    await refusing.get('[data-test=provider-bitcoin-core]').setValue(true);
+    await flushPromises();
+    expect(refusing.get('[data-test=plan-refusal]').text()).toMatch(
+      /^Bitcoin-core conflicts with bitcoin-knots/,
+    );
+    expect(refusing.get<HTMLButtonElement>('[data-test=install]').element.disabled).toBe(true);
+    expect(refusing.find('[data-test=provider-bitcoin-knots]').exists()).toBe(true);
+    refusing.unmount();
   });
 });

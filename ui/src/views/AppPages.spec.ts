@@ -47,6 +47,30 @@ const coreEntry = catalogEntry('bitcoin-core', {
   versions: [versionInfo('31.1', { default: true }), versionInfo('30.3')],
   defaultVersion: '31.1',
 });
+/** The install dialog asks the daemon for its plan: Core alone, at the version asked for. */
+function plansCoreAlone(): void {
+  const original = client.call.bind(client);
+  vi.spyOn(client, 'call').mockImplementation(((method: string, params: { version?: string }) => {
+    if (method !== 'package.plan-install') return original(method as never, params as never);
+    const step = {
+      app: 'bitcoin-core',
+      name: 'Bitcoin Core',
+      version: params.version ?? '31.1',
+      why: 'requested',
+    };
+    return Promise.resolve({
+      id: 'bitcoin-core',
+      steps: [
+        { ...step, action: 'install' },
+        { ...step, action: 'start' },
+      ],
+      choices: [],
+      credentials: [],
+      ready: true,
+    });
+  }) as typeof client.call);
+}
+
 const download: ImageProgress = {
   id: 'bitcoin-core',
   version: '31.1',
@@ -98,9 +122,11 @@ describe('install from the marketplace page', () => {
     market.loaded = true;
     useApps().loaded = true;
     followSocket();
+    plansCoreAlone();
     const wrapper = await mountAt('/marketplace/bitcoin-core');
 
     await wrapper.get('[data-test=open-install]').trigger('click');
+    await flushPromises();
     await wrapper.get('[data-test=network-testnet4]').setValue(true);
     await wrapper.get('[data-test=prune-toggle]').setValue(true);
     await wrapper.get('[data-test=prune-gb]').setValue('4');
@@ -353,10 +379,12 @@ describe('an install the Bitcoin version guard refuses', () => {
     market.apps = [coreEntry];
     market.loaded = true;
     useApps().loaded = true;
+    plansCoreAlone();
     const wrapper = await mountAt('/marketplace/bitcoin-core');
 
     await wrapper.get('[data-test=open-install]').trigger('click');
     await wrapper.get('[data-test=version-select]').setValue('30.3');
+    await flushPromises();
     await wrapper.get('[data-test=install]').trigger('click');
     await flushPromises();
     expect(wrapper.get('[data-test=refusal-text]').text()).toBe(
