@@ -6,38 +6,17 @@
 // the install with the choice installs Knots, then the app; a second app's plan restarts the
 // running node (and the first app) to hand it a login.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, InstallPlanView } from '../../src/api/contract.js';
-import { helloImage, tempDataDir, uniqueAppId } from '../support/index.js';
+import { tempDataDir, uniqueAppId } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { holdBitcoinAppsForFile, writeBitcoinApps } from './bitcoin-apps.js';
+import { writeNodeUserApp } from './node-user-app.js';
 
 holdBitcoinAppsForFile();
-
-/** A bundled app that needs a Bitcoin node: the hello image, healthy once httpd answers. */
-function writeNodeUser(appsDir: string, id: string): void {
-  mkdirSync(join(appsDir, id));
-  writeFileSync(
-    join(appsDir, id, 'manifest.yml'),
-    [
-      `id: ${id}`,
-      `name: Chain reader ${id}`,
-      'version: "1.0.0"',
-      `image: ${helloImage('1.0.0')}`,
-      'command: ["/bin/sh", "-c", "exec httpd -f -p 8080 -h /www"]',
-      'stopTimeout: 2s',
-      'health:',
-      '  http: { port: 8080, path: / }',
-      '  interval: 1s',
-      'dependencies:',
-      '  - id: bitcoin-node',
-      '',
-    ].join('\n'),
-  );
-}
 
 async function rpc<T>(
   daemon: TestDaemon,
@@ -66,8 +45,8 @@ describe('installing an app that needs a Bitcoin node: the plan and the choice o
 
   beforeAll(async () => {
     const appsDir = await writeBitcoinApps();
-    writeNodeUser(appsDir, app);
-    writeNodeUser(appsDir, second);
+    writeNodeUserApp(appsDir, app);
+    writeNodeUserApp(appsDir, second);
     daemon = await startDaemon({ dataDir: tempDataDir('install-plan'), env: { ARCHY_APPS_DIR: appsDir } });
   });
   afterAll(async () => {
