@@ -101,14 +101,23 @@ describe('auditObserver', () => {
       createdDataDir: true,
     });
     await observe(
-      { method: 'package.install', params: { id: 'mempool' }, outcome: { ok: true as const, result: {} } },
+      {
+        method: 'package.install',
+        params: { id: 'mempool', choices: { 'bitcoin-node': 'bitcoin-knots' } },
+        outcome: { ok: true as const, result: {} },
+      },
       request,
     );
     await audit.close();
     const [install, catalog] = await entries();
     expect(install!.params).toEqual({ manifestFile: 'hello.yml', manifestSha256: sha256(sent) });
     expect(install!.result).toBe('error: refused');
-    expect(catalog!.params).toEqual({ id: 'mempool', manifestSha256: sha256(bundled) });
+    // The provider the user chose is part of what was asked.
+    expect(catalog!.params).toEqual({
+      id: 'mempool',
+      choices: { 'bitcoin-node': 'bitcoin-knots' },
+      manifestSha256: sha256(bundled),
+    });
     expect(await readFile(auditLogPath(dataDir), 'utf8')).not.toContain('Hello');
   });
 });

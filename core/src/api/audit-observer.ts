@@ -54,6 +54,8 @@ const KEPT_PARAMS = [
   'confirmSwitch',
   'reveal',
   'host',
+  // Which app the user chose to provide an interface (`{ 'bitcoin-node': 'bitcoin-knots' }`).
+  'choices',
 ];
 
 /**
