@@ -126,13 +126,24 @@ describe('installPlanView: logins and restarts', () => {
     ]);
   });
 
-  it('does not restart a stopped node: the plan starts it, and it reads the login then', () => {
+  it('restarts a stopped node the plan starts: its container was made with the logins it had', () => {
     const view = installPlanView({
       target: lnd(),
       available: [],
       installed: [installed(bitcoinCore(), 'stopped')],
     });
     expect(view.steps.map((step) => `${step.action} ${step.app}`)).toEqual([
+      'start bitcoin-core',
+      'install lnd',
+      'restart bitcoin-core',
+      'start lnd',
+    ]);
+  });
+
+  it('does not restart a node the plan installs: it is made with the logins of every app the plan brings', () => {
+    const view = installPlanView({ target: lnd(), available: available(bitcoinCore()), installed: [] });
+    expect(view.steps.map((step) => `${step.action} ${step.app}`)).toEqual([
+      'install bitcoin-core',
       'start bitcoin-core',
       'install lnd',
       'start lnd',

@@ -31,7 +31,8 @@ export function installPlanView(request: InstallPlanViewRequest): InstallPlanVie
     id === target.id && request.version !== undefined ? request.version : version;
 
   const credentials = credentialsOf(plan, manifests);
-  const restarts = restartsFor(credentials, request);
+  const startedByPlan = new Set(plan.steps.filter((step) => step.action === 'start').map((step) => step.id));
+  const restarts = restartsFor(credentials, request, startedByPlan);
   const steps: InstallPlanStep[] = [];
   for (const step of plan.steps) {
     const version = versionOf(step.id, step.version);
@@ -108,19 +109,23 @@ function rpcMethodsOf(spec: DependencySpec): string[] | undefined {
 
 /**
  * Per app being installed: the restarts its new Bitcoin RPC login causes. A provider running now
- * restarts to read it, and so do its running dependents (they lose their connection meanwhile). A
- * provider this plan installs or starts reads the logins when it starts, and restarts for none.
+ * restarts to read it, and so do its running dependents (they lose their connection meanwhile). So
+ * does an installed provider this plan starts: a start keeps its container, made with the logins
+ * it had. A provider this plan installs is made after every app of the plan is reserved, with
+ * their logins, and restarts for none.
  */
 function restartsFor(
   credentials: readonly InstallPlanCredential[],
   request: InstallPlanViewRequest,
+  startedByPlan: ReadonlySet<string>,
 ): Map<string, Array<Omit<InstallPlanStep, 'name'>>> {
   const restarts = new Map<string, Array<Omit<InstallPlanStep, 'name'>>>();
   const restarted = new Set<string>();
   for (const credential of credentials) {
     if (credential.interface !== LOGIN_NEEDS_RESTART) continue;
     const provider = request.installed.find((app) => app.id === credential.provider);
-    if (!provider || !isActive(provider.state) || restarted.has(provider.id)) continue;
+    if (!provider || restarted.has(provider.id)) continue;
+    if (!isActive(provider.state) && !startedByPlan.has(provider.id)) continue;
     restarted.add(provider.id);
     const list = restarts.get(credential.dependent) ?? [];
     list.push({
