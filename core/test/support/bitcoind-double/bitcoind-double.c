@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -893,6 +894,17 @@ static char *g_userpass; /* rpcuser:rpcpassword, or __cookie__:<hex> */
 static char *g_cookiepass;
 static char *g_cookiepath;
 
+/* -rpcwhitelist: per user, the methods it may call (bitcoind's g_rpc_whitelist). */
+#define MAX_WHITELIST_USERS 32
+#define MAX_WHITELIST_METHODS 64
+static struct whitelist {
+  char *user;
+  char *methods[MAX_WHITELIST_METHODS];
+  int nmethods;
+} g_whitelist[MAX_WHITELIST_USERS];
+static int g_nwhitelist;
+static int g_whitelist_default; /* users without a whitelist may call nothing */
+
 static int parse_subnet(const char *text, struct subnet *sn) {
   char *copy = xstrdup(text), *slash = strchr(copy, '/');
   if (slash) *slash++ = 0;
@@ -996,6 +1008,66 @@ static void write_cookie(void) {
   logf_("Generated RPC authentication cookie %s", g_cookiepath);
 }
 
+static struct whitelist *whitelist_of(const char *user) {
+  for (int i = 0; i < g_nwhitelist; i++)
+    if (!strcmp(g_whitelist[i].user, user)) return &g_whitelist[i];
+  return NULL;
+}
+
+static int whitelist_allows(const struct whitelist *w, const char *method) {
+  for (int i = 0; i < w->nmethods; i++)
+    if (!strcmp(w->methods[i], method)) return 1;
+  return 0;
+}
+
+/* As bitcoind's InitRPCAuthentication: `-rpcwhitelist=user:m1,m2` (methods split at ',' and ' ');
+ * a second entry for the same user narrows it to the intersection; `user` alone (no ':') gives a
+ * new user an empty list and leaves an existing one as it is. -rpcwhitelistdefault defaults to 1
+ * as soon as any -rpcwhitelist is given: then users without an entry may call nothing. */
+static void init_whitelist(void) {
+  const char *list[MAX_WHITELIST_USERS];
+  size_t n = get_list("rpcwhitelist", list, MAX_WHITELIST_USERS);
+  g_whitelist_default = get_bool("rpcwhitelistdefault", n > 0);
+  for (size_t i = 0; i < n; i++) {
+    char *copy = xstrdup(list[i]), *colon = strchr(copy, ':');
+    if (colon) *colon = 0;
+    struct whitelist *w = whitelist_of(copy);
+    int intersect = w != NULL;
+    if (!w) {
+      if (g_nwhitelist == MAX_WHITELIST_USERS) init_error("bitcoind-double: too many -rpcwhitelist users");
+      w = &g_whitelist[g_nwhitelist++];
+      w->user = xstrdup(copy);
+    }
+    if (colon) {
+      char *fresh[MAX_WHITELIST_METHODS];
+      int nfresh = 0;
+      char *save = NULL;
+      for (char *m = strtok_r(colon + 1, ", ", &save); m; m = strtok_r(NULL, ", ", &save)) {
+        if (nfresh == MAX_WHITELIST_METHODS) break;
+        if (intersect && !whitelist_allows(w, m)) continue;
+        fresh[nfresh++] = xstrdup(m);
+      }
+      for (int k = 0; k < w->nmethods; k++) free(w->methods[k]);
+      memcpy(w->methods, fresh, sizeof(char *) * (size_t)nfresh);
+      w->nmethods = nfresh;
+    }
+    free(copy);
+  }
+}
+
+/* Whether `user` may call the method of the request object at [vs, ve) (bitcoind checks this
+ * after parsing the request and before running it). */
+static int request_allowed(const char *user, const char *vs, const char *ve) {
+  const struct whitelist *w = whitelist_of(user);
+  if (!w) return 1;
+  const char *ms, *me;
+  char *method = json_member(vs, ve, "method", &ms, &me) ? json_string(ms, me) : NULL;
+  int ok = !method || whitelist_allows(w, method); /* no method: refused as an invalid request later */
+  if (!ok) logf_("[warning] RPC User %s not allowed to call method %s", user, method);
+  free(method);
+  return ok;
+}
+
 static void start_rpc_server(void) {
   const char *list[MAX_AUTH];
   size_t n = get_list("rpcauth", list, MAX_AUTH);
@@ -1043,10 +1115,11 @@ static void start_rpc_server(void) {
     logf_("Unable to bind any endpoint for RPC server");
     init_error("Unable to start HTTP server. See debug log for details.");
   }
+  init_whitelist();
   logf_("Starting HTTP server with 4 worker threads");
 }
 
-static int check_auth(const char *header, const char *peer) {
+static int check_auth(const char *header, const char *peer, char *user, size_t usersize) {
   static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   if (strncmp(header, "Basic ", 6) != 0) return 0;
   char decoded[1024];
@@ -1060,8 +1133,10 @@ static int check_auth(const char *header, const char *peer) {
     if (bits >= 8) bits -= 8, decoded[n++] = (char)(acc >> bits & 0xff);
   }
   decoded[n] = 0;
-  if ((g_userpass && !strcmp(decoded, g_userpass)) || (g_cookiepass && !strcmp(decoded, g_cookiepass))) return 1;
   char *colon = strchr(decoded, ':');
+  /* The user name the whitelist is looked up by (jreq.authUser in bitcoind). */
+  snprintf(user, usersize, "%.*s", colon ? (int)(colon - decoded) : 0, decoded);
+  if ((g_userpass && !strcmp(decoded, g_userpass)) || (g_cookiepass && !strcmp(decoded, g_cookiepass))) return 1;
   if (colon) {
     *colon = 0;
     const char *pass = colon + 1;
@@ -1077,6 +1152,351 @@ static int check_auth(const char *header, const char *peer) {
   }
   logf_("ThreadRPCServer incorrect password attempt from %s", peer);
   return 0;
+}
+
+/* ---- ZMQ notifications ---------------------------------------------------------------------- */
+/*
+ * bitcoind's -zmqpub<topic>=<address> notifiers, spoken natively (no libzmq): ZMTP 3.0
+ * (rfc.zeromq.org/spec/23) with the NULL mechanism, as a PUB socket. A peer is a SUB (or XSUB):
+ * greetings are exchanged, then READY commands (Socket-Type), then the SUB sends subscriptions
+ * as messages whose first byte is 1 (subscribe) or 0 (cancel) followed by a topic prefix (ZMTP
+ * 3.1's SUBSCRIBE/CANCEL commands are accepted too). Each notification is a three-part message
+ * [topic, body, sequence number as a 4-byte little-endian uint32], sent to the peers with a
+ * matching prefix; every notifier counts its own messages, sent or not, as bitcoind's do. Several
+ * notifiers with the same address share one socket, as in bitcoind.
+ */
+
+#define MAX_ZMQ_NOTIFIERS 16
+#define MAX_ZMQ_ENDPOINTS 8
+#define MAX_ZMQ_PEERS 32
+#define MAX_ZMQ_SUBS 16
+#define ZMQ_OUT_LIMIT (8u << 20) /* stands in for the send high water mark: beyond it, drop */
+
+static const char *ZMQ_TOPICS[] = {"hashblock", "hashtx", "rawblock", "rawtx", "sequence", NULL};
+
+struct zmq_endpoint {
+  char *address;
+  int fd;
+};
+struct zmq_notifier {
+  const char *topic;
+  int endpoint;
+  uint32_t seq;
+};
+struct zmq_peer {
+  int fd, endpoint;
+  int state; /* 0: greeting awaited, 1: READY awaited, 2: ready */
+  int in_message; /* the last frame had MORE set: the next frame is not a message's first */
+  struct buf in, out;
+  size_t out_off;
+  struct buf subs[MAX_ZMQ_SUBS];
+  int nsubs;
+};
+
+static struct zmq_endpoint g_zmq_endpoints[MAX_ZMQ_ENDPOINTS];
+static int g_nzmq_endpoints;
+static struct zmq_notifier g_zmq_notifiers[MAX_ZMQ_NOTIFIERS];
+static int g_nzmq_notifiers;
+static struct zmq_peer *g_zmq_peers[MAX_ZMQ_PEERS];
+
+/* The 64-byte greeting: signature, version 3.0, mechanism NULL, as-server 0, filler. */
+static void zmtp_greeting(unsigned char g[64]) {
+  memset(g, 0, 64);
+  g[0] = 0xff, g[9] = 0x7f, g[10] = 3, g[11] = 0;
+  memcpy(g + 12, "NULL", 4);
+}
+
+/* A frame: flags (MORE 1, LONG 2, COMMAND 4), size (1 byte, or 8 bytes big-endian), body. */
+static void zmtp_frame(struct buf *b, int flags, const void *body, size_t n) {
+  unsigned char head[9];
+  size_t hn;
+  if (n > 255) {
+    head[0] = (unsigned char)(flags | 2);
+    for (int i = 0; i < 8; i++) head[1 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+    hn = 9;
+  } else {
+    head[0] = (unsigned char)flags, head[1] = (unsigned char)n, hn = 2;
+  }
+  buf_add(b, (const char *)head, hn);
+  buf_add(b, body, n);
+}
+
+/* READY with one property, Socket-Type (a 4-byte big-endian value length). */
+static void zmtp_ready(struct buf *b, const char *socket_type) {
+  struct buf body = {0};
+  size_t tn = strlen(socket_type);
+  unsigned char len[4] = {(unsigned char)(tn >> 24), (unsigned char)(tn >> 16), (unsigned char)(tn >> 8), (unsigned char)tn};
+  buf_add(&body, "\5READY\13Socket-Type", 18);
+  buf_add(&body, (const char *)len, 4);
+  buf_add(&body, socket_type, tn);
+  zmtp_frame(b, 4, body.data, body.len);
+  free(body.data);
+}
+
+/* The value of a property in a READY command's metadata, or NULL. */
+static char *zmtp_property(const unsigned char *p, size_t n, const char *name) {
+  size_t i = 0;
+  while (i < n) {
+    size_t nl = p[i++];
+    if (i + nl + 4 > n) return NULL;
+    const unsigned char *pn = p + i;
+    i += nl;
+    size_t vl = (size_t)p[i] << 24 | (size_t)p[i + 1] << 16 | (size_t)p[i + 2] << 8 | p[i + 3];
+    i += 4;
+    if (i + vl > n) return NULL;
+    if (nl == strlen(name) && !strncasecmp((const char *)pn, name, nl)) return strndup((const char *)p + i, vl);
+    i += vl;
+  }
+  return NULL;
+}
+
+/* tcp://IP:PORT, tcp://[v6]:PORT, or a star for every IPv4 address: a listening socket, or -1. */
+static int zmq_bind(const char *address) {
+  if (strncmp(address, "tcp://", 6) != 0) return -1;
+  char *host = xstrdup(address + 6), *port;
+  if (*host == '[') {
+    char *close = strchr(host, ']');
+    if (!close || close[1] != ':') return free(host), -1;
+    *close = 0, port = close + 2;
+    memmove(host, host + 1, strlen(host));
+  } else {
+    port = strrchr(host, ':');
+    if (!port) return free(host), -1;
+    *port++ = 0;
+  }
+  int portnum = atoi(port);
+  if (portnum <= 0 || portnum > 65535) return free(host), -1;
+  const char *ip = strcmp(host, "*") ? host : "0.0.0.0";
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  memset(&ss, 0, sizeof ss);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+  if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) v4->sin_family = AF_INET, v4->sin_port = htons(portnum), sl = sizeof *v4;
+  else if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) v6->sin6_family = AF_INET6, v6->sin6_port = htons(portnum), sl = sizeof *v6;
+  else return free(host), -1;
+  free(host);
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+  if (fd < 0) return -1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0) return close(fd), -1;
+  return fd;
+}
+
+static void start_zmq(void) {
+  for (int t = 0; ZMQ_TOPICS[t]; t++) {
+    char *name = xasprintf("zmqpub%s", ZMQ_TOPICS[t]);
+    const char *addresses[MAX_ZMQ_NOTIFIERS];
+    size_t n = get_list(name, addresses, MAX_ZMQ_NOTIFIERS);
+    free(name);
+    for (size_t i = 0; i < n && g_nzmq_notifiers < MAX_ZMQ_NOTIFIERS; i++) {
+      int e = 0;
+      while (e < g_nzmq_endpoints && strcmp(g_zmq_endpoints[e].address, addresses[i]) != 0) e++;
+      if (e == g_nzmq_endpoints) {
+        if (g_nzmq_endpoints == MAX_ZMQ_ENDPOINTS) break;
+        int fd = zmq_bind(addresses[i]);
+        if (fd < 0) {
+          /* bitcoind: "zmq: Failed to bind address", and this notifier is not started */
+          logf_("zmq: Failed to bind address %s (the double binds literal IPs and * only)", addresses[i]);
+          continue;
+        }
+        g_zmq_endpoints[e] = (struct zmq_endpoint){xstrdup(addresses[i]), fd};
+        g_nzmq_endpoints++;
+      }
+      g_zmq_notifiers[g_nzmq_notifiers++] = (struct zmq_notifier){ZMQ_TOPICS[t], e, 0};
+      logf_("zmq: Notifier pub%s ready (address = %s)", ZMQ_TOPICS[t], addresses[i]);
+    }
+  }
+}
+
+static void zmq_close_peer(int i) {
+  struct zmq_peer *p = g_zmq_peers[i];
+  close(p->fd);
+  free(p->in.data), free(p->out.data);
+  for (int k = 0; k < p->nsubs; k++) free(p->subs[k].data);
+  free(p);
+  g_zmq_peers[i] = NULL;
+}
+
+static void zmq_flush(int i) {
+  struct zmq_peer *p = g_zmq_peers[i];
+  while (p->out_off < p->out.len) {
+    ssize_t w = send(p->fd, p->out.data + p->out_off, p->out.len - p->out_off, MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (w <= 0) return zmq_close_peer(i);
+    p->out_off += (size_t)w;
+  }
+  p->out.len = p->out_off = 0;
+}
+
+static void zmq_accept(int e) {
+  int fd = accept4(g_zmq_endpoints[e].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  int i = 0;
+  while (i < MAX_ZMQ_PEERS && g_zmq_peers[i]) i++;
+  if (i == MAX_ZMQ_PEERS) return (void)close(fd);
+  struct zmq_peer *p = calloc(1, sizeof *p);
+  if (!p) die_oom();
+  p->fd = fd, p->endpoint = e;
+  g_zmq_peers[i] = p;
+  /* The whole greeting and READY at once: a ZMTP peer reads them as a stream. */
+  unsigned char g[64];
+  zmtp_greeting(g);
+  buf_add(&p->out, (const char *)g, 64);
+  zmtp_ready(&p->out, "PUB");
+  zmq_flush(i);
+}
+
+static void zmq_subscription(struct zmq_peer *p, int subscribe, const char *prefix, size_t n) {
+  if (subscribe) {
+    if (p->nsubs == MAX_ZMQ_SUBS) return;
+    struct buf *b = &p->subs[p->nsubs++];
+    memset(b, 0, sizeof *b);
+    buf_add(b, prefix, n);
+    return;
+  }
+  for (int k = 0; k < p->nsubs; k++)
+    if (p->subs[k].len == n && !memcmp(p->subs[k].data, prefix, n)) {
+      free(p->subs[k].data);
+      p->subs[k] = p->subs[--p->nsubs];
+      return;
+    }
+}
+
+/* Reads what a SUB peer sent and acts on it; closes the peer on a protocol error. */
+static void zmq_read(int i) {
+  struct zmq_peer *p = g_zmq_peers[i];
+  char chunk[4096];
+  ssize_t r = recv(p->fd, chunk, sizeof chunk, 0);
+  if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return zmq_close_peer(i);
+  if (r < 0) return;
+  buf_add(&p->in, chunk, (size_t)r);
+  size_t off = 0;
+  for (;;) {
+    const unsigned char *d = (const unsigned char *)p->in.data + off;
+    size_t left = p->in.len - off;
+    if (p->state == 0) {
+      if (left < 64) break;
+      if (d[0] != 0xff || d[9] != 0x7f || d[10] < 3 || memcmp(d + 12, "NULL\0", 5) != 0) {
+        logf_("zmq: a peer spoke no ZMTP 3 NULL greeting; disconnected");
+        return zmq_close_peer(i);
+      }
+      p->state = 1, off += 64;
+      continue;
+    }
+    if (left < 2) break;
+    int flags = d[0];
+    size_t hn = flags & 2 ? 9 : 2, n = 0;
+    if (left < hn) break;
+    if (flags & 2)
+      for (int k = 0; k < 8; k++) n = n << 8 | d[1 + k];
+    else
+      n = d[1];
+    if (n > (1u << 20)) return zmq_close_peer(i);
+    if (left < hn + n) break;
+    const unsigned char *body = d + hn;
+    off += hn + n;
+    if (flags & 4) {
+      size_t nl = n ? body[0] : 0;
+      if (nl + 1 > n) return zmq_close_peer(i);
+      const char *name = (const char *)body + 1;
+      const unsigned char *data = body + 1 + nl;
+      size_t dn = n - 1 - nl;
+      if (nl == 5 && !memcmp(name, "READY", 5)) {
+        char *type = zmtp_property(data, dn, "Socket-Type");
+        int ok = type && (!strcmp(type, "SUB") || !strcmp(type, "XSUB"));
+        free(type);
+        if (!ok) {
+          /* ZMTP: a PUB only pairs with SUB and XSUB peers */
+          struct buf err = {0};
+          buf_add(&err, "\5ERROR\23invalid socket type", 26);
+          zmtp_frame(&p->out, 4, err.data, err.len);
+          free(err.data);
+          zmq_flush(i);
+          if (g_zmq_peers[i]) zmq_close_peer(i);
+          return;
+        }
+        p->state = 2;
+      } else if (nl == 9 && !memcmp(name, "SUBSCRIBE", 9)) {
+        zmq_subscription(p, 1, (const char *)data, dn);
+      } else if (nl == 6 && !memcmp(name, "CANCEL", 6)) {
+        zmq_subscription(p, 0, (const char *)data, dn);
+      }
+      continue;
+    }
+    if (p->state != 2) return zmq_close_peer(i);
+    if (!p->in_message && n >= 1 && (body[0] == 0 || body[0] == 1))
+      zmq_subscription(p, body[0], (const char *)body + 1, n - 1);
+    p->in_message = flags & 1;
+  }
+  memmove(p->in.data, p->in.data + off, p->in.len - off);
+  p->in.len -= off;
+}
+
+static size_t zmq_pollfds(struct pollfd *fds) {
+  size_t n = 0;
+  for (int e = 0; e < g_nzmq_endpoints; e++) fds[n++] = (struct pollfd){g_zmq_endpoints[e].fd, POLLIN, 0};
+  for (int i = 0; i < MAX_ZMQ_PEERS; i++)
+    if (g_zmq_peers[i])
+      fds[n++] = (struct pollfd){g_zmq_peers[i]->fd, (short)(POLLIN | (g_zmq_peers[i]->out.len ? POLLOUT : 0)), 0};
+  return n;
+}
+
+/* Acts on the zmq entries of a poll (in the order zmq_pollfds made them); returns whether any was ready. */
+static int zmq_after_poll(const struct pollfd *fds) {
+  size_t n = 0;
+  int busy = 0;
+  for (int e = 0; e < g_nzmq_endpoints; e++, n++)
+    if (fds[n].revents & POLLIN) zmq_accept(e), busy = 1;
+  for (int i = 0; i < MAX_ZMQ_PEERS; i++) {
+    if (!g_zmq_peers[i]) continue;
+    int fd = g_zmq_peers[i]->fd;
+    /* a peer accepted in this round has no entry yet */
+    if (fds[n].fd != fd) continue;
+    short re = fds[n++].revents;
+    if (re & (POLLIN | POLLHUP | POLLERR)) zmq_read(i), busy = 1;
+    if (g_zmq_peers[i] && (re & POLLOUT)) zmq_flush(i), busy = 1;
+  }
+  return busy;
+}
+
+/* Takes in every connection and subscription already sent, so that a notification right after
+ * an RPC reaches a subscriber that subscribed before the RPC was made. */
+static void zmq_settle(void) {
+  for (int round = 0; round < 16; round++) {
+    struct pollfd fds[MAX_ZMQ_ENDPOINTS + MAX_ZMQ_PEERS];
+    size_t n = zmq_pollfds(fds);
+    if (n == 0 || poll(fds, n, 0) <= 0 || !zmq_after_poll(fds)) return;
+  }
+}
+
+static void zmq_publish(const char *topic, const void *body, size_t n) {
+  for (int k = 0; k < g_nzmq_notifiers; k++) {
+    struct zmq_notifier *z = &g_zmq_notifiers[k];
+    if (strcmp(z->topic, topic) != 0) continue;
+    unsigned char seq[4] = {(unsigned char)z->seq, (unsigned char)(z->seq >> 8), (unsigned char)(z->seq >> 16),
+                            (unsigned char)(z->seq >> 24)};
+    z->seq++;
+    size_t tn = strlen(topic);
+    for (int i = 0; i < MAX_ZMQ_PEERS; i++) {
+      struct zmq_peer *p = g_zmq_peers[i];
+      if (!p || p->endpoint != z->endpoint || p->state != 2) continue;
+      int match = 0;
+      for (int s = 0; s < p->nsubs && !match; s++)
+        match = p->subs[s].len <= tn && !memcmp(p->subs[s].data, topic, p->subs[s].len);
+      if (!match || p->out.len - p->out_off > ZMQ_OUT_LIMIT) continue;
+      zmtp_frame(&p->out, 1, topic, tn);
+      zmtp_frame(&p->out, 1, body, n);
+      zmtp_frame(&p->out, 0, seq, 4);
+      zmq_flush(i);
+    }
+  }
+}
+
+static void stop_zmq(void) {
+  for (int i = 0; i < MAX_ZMQ_PEERS; i++)
+    if (g_zmq_peers[i]) zmq_close_peer(i);
+  for (int e = 0; e < g_nzmq_endpoints; e++) close(g_zmq_endpoints[e].fd);
 }
 
 /* ---- RPC methods -------------------------------------------------------------------------- */
@@ -1139,6 +1559,113 @@ static void rpc_getnetworkinfo(struct reply *r) {
   buf_add(b, "}", 1);
 }
 
+/* ---- Blocks for generatetoaddress ----------------------------------------------------------- */
+/* Each generated block is a real serialization: an 80-byte header (version, previous block,
+ * merkle root, time, regtest bits, a nonce meeting the regtest target) and one coinbase
+ * transaction (BIP34 height, 50 BTC halving every 150 blocks as on regtest, paid to OP_TRUE — the
+ * address is not decoded). Its hash is the double SHA-256 of the header, as in Bitcoin, so what
+ * rawblock carries hashes to what hashblock and the RPC say. */
+
+static void dsha256(const void *data, size_t n, unsigned char out[32]) {
+  struct sha256 s;
+  unsigned char once[32];
+  sha256_init(&s), sha256_update(&s, data, n), sha256_final(&s, once);
+  sha256_init(&s), sha256_update(&s, once, 32), sha256_final(&s, out);
+}
+
+static void put_le(struct buf *b, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++) {
+    char c = (char)(v >> (8 * i));
+    buf_add(b, &c, 1);
+  }
+}
+
+/* Hashes are shown (RPC) and published (ZMQ) in reversed byte order. */
+static void hash_to_hex(const unsigned char internal[32], char out[65]) {
+  unsigned char shown[32];
+  for (int i = 0; i < 32; i++) shown[i] = internal[31 - i];
+  hex(shown, 32, out);
+}
+
+static void hex_to_hash(const char *text, unsigned char internal[32]) {
+  memset(internal, 0, 32);
+  for (int i = 0; i < 32 && text[2 * i] && text[2 * i + 1]; i++) {
+    unsigned v;
+    sscanf(text + 2 * i, "%2x", &v);
+    internal[31 - i] = (unsigned char)v;
+  }
+}
+
+static void reversed(const unsigned char in[32], unsigned char out[32]) {
+  for (int i = 0; i < 32; i++) out[i] = in[31 - i];
+}
+
+struct block {
+  struct buf raw, coinbase;
+  unsigned char hash[32], txid[32]; /* internal byte order */
+};
+
+static void make_block(long height, const char *prev_hex, uint32_t time, struct block *blk) {
+  memset(blk, 0, sizeof *blk);
+  struct buf *tx = &blk->coinbase;
+  put_le(tx, 2, 4);                   /* version */
+  buf_add(tx, "\1", 1);               /* one input */
+  buf_add(tx, (const char[32]){0}, 32); /* the null prevout */
+  put_le(tx, 0xffffffff, 4);
+  unsigned char script[16];
+  size_t sn = 0;
+  if (height <= 16) {
+    script[sn++] = (unsigned char)(0x50 + height); /* OP_1..OP_16 */
+    script[sn++] = 0x00;                            /* padding to the two-byte minimum */
+  } else {
+    unsigned char num[8];
+    size_t nn = 0;
+    for (long h = height; h; h >>= 8) num[nn++] = (unsigned char)(h & 0xff);
+    if (num[nn - 1] & 0x80) num[nn++] = 0;
+    script[sn++] = (unsigned char)nn;
+    memcpy(script + sn, num, nn), sn += nn;
+  }
+  char sl = (char)sn;
+  buf_add(tx, &sl, 1), buf_add(tx, (const char *)script, sn);
+  put_le(tx, 0xffffffff, 4);          /* sequence */
+  buf_add(tx, "\1", 1);               /* one output */
+  long halvings = height / 150;
+  put_le(tx, halvings >= 64 ? 0 : (uint64_t)5000000000ULL >> halvings, 8);
+  buf_add(tx, "\1\x51", 2);           /* OP_TRUE */
+  put_le(tx, 0, 4);                   /* lock time */
+  dsha256(tx->data, tx->len, blk->txid);
+
+  unsigned char prev[32];
+  hex_to_hash(prev_hex, prev);
+  for (uint32_t nonce = 0;; nonce++) {
+    blk->raw.len = 0;
+    put_le(&blk->raw, 0x20000000, 4);
+    buf_add(&blk->raw, (const char *)prev, 32);
+    buf_add(&blk->raw, (const char *)blk->txid, 32); /* one transaction: the merkle root is its id */
+    put_le(&blk->raw, time, 4);
+    put_le(&blk->raw, 0x207fffff, 4); /* regtest's powLimit bits */
+    put_le(&blk->raw, nonce, 4);
+    dsha256(blk->raw.data, 80, blk->hash);
+    if (blk->hash[31] < 0x7f) break; /* at or below the regtest target */
+  }
+  buf_add(&blk->raw, "\1", 1);
+  buf_add(&blk->raw, tx->data, tx->len);
+}
+
+/* What bitcoind's notifiers publish for a connected block, in bitcoind's order: the block's
+ * transactions (hashtx, rawtx), the connection (sequence: hash + 'C'), the new tip (hashblock, rawblock). */
+static void notify_block(const struct block *blk) {
+  unsigned char shown[33];
+  reversed(blk->txid, shown);
+  zmq_publish("hashtx", shown, 32);
+  zmq_publish("rawtx", blk->coinbase.data, blk->coinbase.len);
+  reversed(blk->hash, shown);
+  shown[32] = 'C';
+  zmq_publish("sequence", shown, 33);
+  zmq_publish("hashblock", shown, 32);
+  zmq_publish("rawblock", blk->raw.data, blk->raw.len);
+}
+
 static void rpc_generatetoaddress(struct reply *r, const char *ps, const char *pe) {
   const char *vs, *ve;
   if (!ps || !json_element(ps, pe, 0, &vs, &ve) || !isdigit((unsigned char)*vs)) {
@@ -1146,14 +1673,21 @@ static void rpc_generatetoaddress(struct reply *r, const char *ps, const char *p
     return;
   }
   long n = strtol(vs, NULL, 10);
+  zmq_settle();
   buf_add(&r->result, "[", 1);
   for (long i = 0; i < n; i++) {
+    struct block blk;
+    uint32_t t = (uint32_t)now_seconds();
+    if (t <= (uint32_t)g_state.tip_time) t = (uint32_t)g_state.tip_time + 1;
+    make_block(g_state.blocks + 1, g_state.tip, t, &blk);
     g_state.blocks++;
-    block_hash(g_state.blocks, g_state.tip);
+    hash_to_hex(blk.hash, g_state.tip);
+    g_state.tip_time = t;
+    notify_block(&blk);
+    free(blk.raw.data), free(blk.coinbase.data);
     buf_printf(&r->result, "%s\"%s\"", i ? "," : "", g_state.tip);
   }
   buf_add(&r->result, "]", 1);
-  g_state.tip_time = now_seconds();
   save_state();
 }
 
@@ -1294,7 +1828,8 @@ static void serve_connection(int fd, const struct sockaddr_storage *peer) {
   while (*authh == ' ') authh++;
   char *eol = strstr(authh, "\r\n");
   char *auth = strndup(authh, (size_t)(eol - authh));
-  int ok = check_auth(auth, peername);
+  char user[256] = "";
+  int ok = check_auth(auth, peername, user, sizeof user);
   free(auth);
   if (!ok) {
     usleep(250000); /* bitcoind deters brute-forcing the same way */
@@ -1309,6 +1844,27 @@ static void serve_connection(int fd, const struct sockaddr_storage *peer) {
   if (!after || json_ws(after, end) != end) {
     buf_puts(&out, "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"},\"id\":null}");
     status = 500;
+  }
+  /* -rpcwhitelist (bitcoind's HTTPReq_JSONRPC): 403 with no body, after parsing, before running. */
+  if (out.len == 0 && g_whitelist_default && !whitelist_of(user)) {
+    logf_("[warning] RPC User %s not allowed to call any methods", user);
+    http_reply(fd, 403, NULL, NULL);
+    free(out.data);
+    goto done;
+  }
+  if (out.len == 0) {
+    int allowed = 1;
+    const char *vs, *ve;
+    if (*p == '[') {
+      for (int i = 0; allowed && json_element(p, end, i, &vs, &ve); i++) allowed = request_allowed(user, vs, ve);
+    } else {
+      allowed = request_allowed(user, p, end);
+    }
+    if (!allowed) {
+      http_reply(fd, 403, NULL, NULL);
+      free(out.data);
+      goto done;
+    }
   }
   if (out.len == 0 && *p == '[') {
     buf_add(&out, "[", 1);
@@ -1337,8 +1893,11 @@ done:
 
 /* ---- start and stop ------------------------------------------------------------------------ */
 
+static void stop_zmq(void);
+
 static void shutdown_log_and_exit(int status) {
   logf_("Shutdown: In progress...");
+  stop_zmq();
   for (int i = 0; i < nlisteners; i++) close(listeners[i]);
   if (g_cookiepath) unlink(g_cookiepath);
   if (g_netdir) {
@@ -1540,6 +2099,7 @@ static int daemon_main(int argc, char **argv) {
 
   /* AppInitServers: the RPC server comes up in warmup, before the chain is loaded. */
   start_rpc_server();
+  start_zmq();
   long warmup_ms = getenv("BITCOIND_DOUBLE_WARMUP_MS") ? atol(getenv("BITCOIND_DOUBLE_WARMUP_MS")) : 0;
   g_warmup_until = now_seconds() + warmup_ms / 1000.0;
 
@@ -1611,10 +2171,13 @@ static int daemon_main(int argc, char **argv) {
   sigset_t empty;
   sigemptyset(&empty);
   while (!g_shutdown) {
-    struct pollfd fds[MAX_LISTEN];
+    struct pollfd fds[MAX_LISTEN + MAX_ZMQ_ENDPOINTS + MAX_ZMQ_PEERS];
     for (int i = 0; i < nlisteners; i++) fds[i] = (struct pollfd){listeners[i], POLLIN, 0};
-    int n = ppoll(fds, (nfds_t)nlisteners, NULL, &empty);
+    size_t nzmq = zmq_pollfds(fds + nlisteners);
+    int n = ppoll(fds, (nfds_t)nlisteners + nzmq, NULL, &empty);
     if (n <= 0) continue;
+    /* Subscriptions first: a request in the same round may publish. */
+    zmq_after_poll(fds + nlisteners);
     for (int i = 0; i < nlisteners && !g_shutdown; i++) {
       if (!(fds[i].revents & POLLIN)) continue;
       struct sockaddr_storage peer;
@@ -1745,10 +2308,23 @@ static int cli_main(int argc, char **argv) {
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) v4->sin_family = AF_INET, v4->sin_port = htons(port), sl = sizeof *v4;
     else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) v6->sin6_family = AF_INET6, v6->sin6_port = htons(port), sl = sizeof *v6;
-    else if (!strcmp(host, "localhost")) v4->sin_family = AF_INET, v4->sin_port = htons(port), v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK), sl = sizeof *v4;
     else {
-      fprintf(stderr, "error: bitcoind-double's bitcoin-cli takes an IP address for -rpcconnect, not '%s'\n", host);
-      return 1;
+      /* A name (a service on a container network): getaddrinfo, built into the static binary. */
+      struct addrinfo hints = {0}, *res = NULL;
+      hints.ai_socktype = SOCK_STREAM;
+      char portstr[16];
+      snprintf(portstr, sizeof portstr, "%d", port);
+      if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
+        if (wait && (wait_timeout <= 0 || now_seconds() < deadline)) {
+          usleep(1000000);
+          continue;
+        }
+        fprintf(stderr, "error: Could not connect to the server %s:%d (the name does not resolve)\n", host, port);
+        return 1;
+      }
+      memcpy(&ss, res->ai_addr, res->ai_addrlen);
+      sl = res->ai_addrlen;
+      freeaddrinfo(res);
     }
     int fd = socket(ss.ss_family, SOCK_STREAM, 0);
     struct buf resp = {0};
@@ -1816,9 +2392,168 @@ static int cli_main(int argc, char **argv) {
   }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* zmq-sub: a ZMQ SUB client (ZMTP 3.0, NULL mechanism), for the dependent test double          */
+/*
+ *   zmq-sub tcp://HOST:PORT TOPIC [COUNT]
+ * connects (names resolved with getaddrinfo, which works in the static binary: glibc ≥ 2.34
+ * has its files and dns lookups built in), subscribes to TOPIC (a prefix; "" is everything)
+ * and prints each message as `topic hex-body sequence` (the sequence: the last part read as a
+ * 4-byte little-endian number), one line each, until COUNT messages (0: forever). Like a ZMQ
+ * socket it connects again, every 200 ms, while the publisher is not there or went away.
+ * "zmq-sub: subscribed to ..." on stderr once the publisher has greeted it and the subscription
+ * is sent.
+ */
+
+static int connect_to(const char *host, const char *port) {
+  struct addrinfo hints = {0}, *res = NULL;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host, port, &hints, &res) != 0) return -1;
+  int fd = -1;
+  for (struct addrinfo *a = res; a; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    close(fd), fd = -1;
+  }
+  freeaddrinfo(res);
+  return fd;
+}
+
+static int read_exact(int fd, void *out, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = recv(fd, (char *)out + got, n - got, 0);
+    if (r <= 0) return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+/* One frame: its flags, and its body in *body (malloc'd). */
+static int read_frame(int fd, int *flags, unsigned char **body, size_t *n) {
+  unsigned char h[9];
+  if (read_exact(fd, h, 2) != 0) return -1;
+  *flags = h[0];
+  *n = h[1];
+  if (h[0] & 2) {
+    if (read_exact(fd, h + 2, 7) != 0) return -1;
+    *n = 0;
+    for (int k = 0; k < 8; k++) *n = *n << 8 | h[1 + k];
+  }
+  if (*n > (64u << 20)) return -1;
+  *body = malloc(*n ? *n : 1);
+  if (!*body) die_oom();
+  return read_exact(fd, *body, *n);
+}
+
+static int zmq_sub_main(int argc, char **argv) {
+  if (argc < 3 || strncmp(argv[1], "tcp://", 6) != 0) {
+    fputs("usage: zmq-sub tcp://HOST:PORT TOPIC [COUNT]\n", stderr);
+    return 2;
+  }
+  char *host = xstrdup(argv[1] + 6), *port;
+  if (*host == '[') {
+    char *close = strchr(host, ']');
+    if (!close || close[1] != ':') return fputs("zmq-sub: bad address\n", stderr), 2;
+    *close = 0, port = close + 2, host++;
+  } else {
+    port = strrchr(host, ':');
+    if (!port) return fputs("zmq-sub: the address needs a port\n", stderr), 2;
+    *port++ = 0;
+  }
+  const char *topic = argv[2];
+  long count = argc > 3 ? atol(argv[3]) : 0, seen = 0;
+  signal(SIGPIPE, SIG_IGN);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  int warned = 0;
+  for (;;) {
+    int fd = connect_to(host, port);
+    if (fd < 0) {
+      if (!warned++) fprintf(stderr, "zmq-sub: cannot reach %s yet; trying again every 200 ms\n", argv[1]);
+      usleep(200000);
+      continue;
+    }
+    struct buf out = {0};
+    unsigned char g[64];
+    zmtp_greeting(g);
+    buf_add(&out, (const char *)g, 64);
+    zmtp_ready(&out, "SUB");
+    send_all(fd, out.data, out.len);
+    free(out.data);
+    unsigned char peer[64];
+    if (read_exact(fd, peer, 64) != 0 || peer[0] != 0xff || peer[9] != 0x7f || peer[10] < 3 ||
+        memcmp(peer + 12, "NULL\0", 5) != 0) {
+      fprintf(stderr, "zmq-sub: %s did not greet as a ZMTP 3 NULL peer\n", argv[1]);
+      close(fd);
+      usleep(200000);
+      continue;
+    }
+    int ready = 0;
+    /* parts of the message being read */
+    unsigned char *parts[3] = {0};
+    size_t lens[3] = {0};
+    int nparts = 0;
+    for (;;) {
+      int flags;
+      unsigned char *body;
+      size_t n;
+      if (read_frame(fd, &flags, &body, &n) != 0) break;
+      if (flags & 4) {
+        if (n >= 6 && !memcmp(body, "\5READY", 6)) {
+          char *type = zmtp_property(body + 6, n - 6, "Socket-Type");
+          if (!type || (strcmp(type, "PUB") && strcmp(type, "XPUB"))) {
+            fprintf(stderr, "zmq-sub: %s is a %s socket, not PUB\n", argv[1], type ? type : "(unknown)");
+            return 1;
+          }
+          free(type);
+          ready = 1;
+          /* The subscription only once the handshake is done: libzmq refuses a message that
+           * arrives before its own READY went out (ZMTP_UNEXPECTED_COMMAND). */
+          struct buf sub = {0}, frame = {0};
+          buf_add(&sub, "\1", 1);
+          buf_add(&sub, topic, strlen(topic));
+          zmtp_frame(&frame, 0, sub.data, sub.len);
+          send_all(fd, frame.data, frame.len);
+          free(sub.data), free(frame.data);
+          fprintf(stderr, "zmq-sub: subscribed to '%s' at %s\n", topic, argv[1]);
+        } else if (n >= 6 && !memcmp(body, "\5ERROR", 6)) {
+          fprintf(stderr, "zmq-sub: %s sent ERROR\n", argv[1]);
+        }
+        free(body);
+        continue;
+      }
+      if (!ready) {
+        free(body);
+        break;
+      }
+      if (nparts < 3) parts[nparts] = body, lens[nparts] = n, nparts++;
+      else free(body);
+      if (flags & 1) continue;
+      /* a whole message: topic, body, sequence */
+      char *hexbody = malloc(lens[1 < nparts ? 1 : 0] * 2 + 1);
+      if (!hexbody) die_oom();
+      hexbody[0] = 0;
+      if (nparts > 1) hex(parts[1], lens[1], hexbody);
+      unsigned long seq = 0;
+      if (nparts > 2 && lens[2] == 4) seq = parts[2][0] | parts[2][1] << 8 | parts[2][2] << 16 | (unsigned long)parts[2][3] << 24;
+      printf("%.*s %s %lu\n", (int)lens[0], (const char *)parts[0], hexbody, seq);
+      free(hexbody);
+      for (int k = 0; k < nparts; k++) free(parts[k]);
+      nparts = 0;
+      if (count > 0 && ++seen >= count) return 0;
+    }
+    for (int k = 0; k < nparts; k++) free(parts[k]);
+    close(fd);
+    fprintf(stderr, "zmq-sub: connection to %s lost; connecting again\n", argv[1]);
+    usleep(200000);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *self = strrchr(argv[0], '/');
   self = self ? self + 1 : argv[0];
   if (!strcmp(self, "bitcoin-cli")) return cli_main(argc, argv);
+  if (!strcmp(self, "zmq-sub")) return zmq_sub_main(argc, argv);
   return daemon_main(argc, argv);
 }
