@@ -137,7 +137,15 @@ const sha256 = (...parts: (string | Buffer)[]): string => {
  * Compiles the double statically (gcc -static -O2; glibc's static libc is enough: it resolves no
  * names) and returns the binary's path. Cached by the hash of source, rules table and compiler.
  */
-export async function compileBitcoindDouble(options: { defaultVersion?: string } = {}): Promise<string> {
+export function compileBitcoindDouble(options: { defaultVersion?: string } = {}): Promise<string> {
+  // The global setup's image builders all want the plain binary at once: compile it once.
+  if (options.defaultVersion !== undefined) return compile(options);
+  plainBinary ??= compile(options);
+  return plainBinary;
+}
+let plainBinary: Promise<string> | undefined;
+
+async function compile(options: { defaultVersion?: string }): Promise<string> {
   const source = readFileSync(SOURCE);
   // A double inside an image built from a release tarball (as a node builds Bitcoin Core) has no
   // /etc/bitcoind-double/version: it claims the version compiled into it, as a real bitcoind does.
@@ -206,7 +214,7 @@ export async function buildAndPushBitcoindDoubles(workDir: string): Promise<stri
       const content = sha256(
         binaryHash,
         busyboxHash,
-        JSON.stringify([entry, BUSYBOX_APPLETS, imageChanges(entry, '')]),
+        JSON.stringify([entry, BUSYBOX_APPLETS, imageChanges(entry, ''), 'zmq-sub']),
       ).slice(0, 32);
       const current = await podman([
         'image',
@@ -258,6 +266,7 @@ async function buildImage(
     copyFileSync(binary, join(rootfs, 'usr/local/bin/bitcoind'));
     chmodSync(join(rootfs, 'usr/local/bin/bitcoind'), 0o755);
     symlinkSync('bitcoind', join(rootfs, 'usr/local/bin/bitcoin-cli'));
+    symlinkSync('bitcoind', join(rootfs, 'usr/local/bin/zmq-sub'));
     copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
     chmodSync(join(rootfs, 'bin/busybox'), 0o755);
     for (const applet of BUSYBOX_APPLETS) symlinkSync('busybox', join(rootfs, 'bin', applet));

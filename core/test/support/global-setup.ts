@@ -7,6 +7,7 @@ import { REGISTRY_HOST, REQUESTED_RUN_ID_ENV, testRootFor } from './constants.js
 import { podman, podmanJson } from './podman-cli.js';
 import { acquireRegistry, releaseRegistry } from './shared-registry.js';
 import { buildAndPushBitcoindDoubles } from './bitcoind-double-images.js';
+import { buildAndPushRoleDoubles } from './role-double-images.js';
 import { writeTestCatalog } from './test-catalog.js';
 import { buildAndPushTestImages, untagTestImagesUnderProductionNames } from './test-images.js';
 import { endArchyProcessesUnder, endPids, endPodmanServicesIn, processesUnder } from './test-processes.js';
@@ -75,6 +76,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       writeTestCatalog(join(root, 'test-catalog')),
       buildAndPushTestImages(root),
       buildAndPushBitcoindDoubles(root),
+      buildAndPushRoleDoubles(root),
     ]);
   } catch (err) {
     await teardown();

@@ -9,6 +9,16 @@ import { trackDataDir } from './test-processes.js';
 
 export { TEST_RUN_LABEL, DATA_DIR_LABEL } from './constants.js';
 export { helloImage, crashImage, HELLO_REPOSITORY } from './test-images.js';
+export {
+  dependentDoubleImage,
+  lightningDoubleImage,
+  lightningDoubleMacaroonPath,
+  DEPENDENT_DOUBLE_PORT,
+  LIGHTNING_DOUBLE_REST_PORT,
+  LIGHTNING_DOUBLE_DATA,
+  ROLE_DOUBLE_UID,
+} from './role-double-images.js';
+export { bitcoindDoubleImage } from './bitcoind-double-images.js';
 
 /** This `vitest run`'s id; everything a test creates in Podman is labelled with it. */
 export const testRunId = (): string => process.env.ARCHY_TEST_RUN_ID ?? inject('archyTestRunId');

@@ -14,10 +14,15 @@ import { startDaemon, type TestDaemon } from './daemon-harness.js';
 import { tempDataDir, testCatalogDir } from './index.js';
 import { podmanJson } from './podman-cli.js';
 import { testReleases } from './test-catalog.js';
+import { roleDoubleImageRefs } from './role-double-images.js';
 import { CONTENT_LABEL, isProductionImageName, testImageRefs } from './test-images.js';
 
 const TEST_PREFIX = `${REGISTRY_HOST}/${TEST_IMAGE_NAMESPACE}/`;
-const setupImages = (): string[] => [...testImageRefs(), ...bitcoindDoubleVersions().map((v) => v.image)];
+const setupImages = (): string[] => [
+  ...testImageRefs(),
+  ...bitcoindDoubleVersions().map((v) => v.image),
+  ...roleDoubleImageRefs(),
+];
 
 describe('test images never carry a production name', () => {
   it('recognises production names on any registry, and test names as not', () => {

@@ -2550,10 +2550,28 @@ static int zmq_sub_main(int argc, char **argv) {
   }
 }
 
+/* resolve-host NAME: its first address, for scripts whose busybox cannot resolve names (the
+ * static busybox's wget and nc crash on getaddrinfo in a FROM-scratch image; this binary's does not). */
+static int resolve_host_main(int argc, char **argv) {
+  if (argc != 2) return fputs("usage: resolve-host NAME\n", stderr), 2;
+  struct addrinfo hints = {0}, *res = NULL;
+  hints.ai_socktype = SOCK_STREAM;
+  int rc = getaddrinfo(argv[1], NULL, &hints, &res);
+  if (rc != 0 || !res) return fprintf(stderr, "resolve-host: %s: %s\n", argv[1], gai_strerror(rc)), 1;
+  char text[INET6_ADDRSTRLEN];
+  const void *addr = res->ai_family == AF_INET ? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                                                : (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+  inet_ntop(res->ai_family, addr, text, sizeof text);
+  printf("%s\n", text);
+  freeaddrinfo(res);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *self = strrchr(argv[0], '/');
   self = self ? self + 1 : argv[0];
   if (!strcmp(self, "bitcoin-cli")) return cli_main(argc, argv);
   if (!strcmp(self, "zmq-sub")) return zmq_sub_main(argc, argv);
+  if (!strcmp(self, "resolve-host")) return resolve_host_main(argc, argv);
   return daemon_main(argc, argv);
 }
