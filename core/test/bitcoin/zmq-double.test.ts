@@ -356,5 +356,32 @@ describe('the dependent and lightning doubles', () => {
     expect(env).toContain('ARCHY_DEP_BITCOIN_NODE_HOST=bitcoin-node');
     expect(env).not.toContain(depPassword);
     expect(await learned('/secrets')).toContain('/run/secrets/bitcoin-node-rpc-password 18');
+
+    // The same login from a cookie-format file (`user:password`, as LND's bitcoind.rpccookie reads).
+    writeFileSync(join(secrets, 'rpc-cookie'), `archy-dependent:${depPassword}\n`, { mode: 0o644 });
+    const cookiePort = await freePort();
+    await run([
+      '--network',
+      network,
+      '--publish',
+      `127.0.0.1:${cookiePort}:${DEPENDENT_DOUBLE_PORT}`,
+      '--volume',
+      `${join(secrets, 'rpc-cookie')}:/run/secrets/bitcoin-node-rpc-cookie:ro`,
+      '--env',
+      'ARCHY_DEP_BITCOIN_NODE_HOST=bitcoin-node',
+      '--env',
+      `ARCHY_DEP_BITCOIN_NODE_RPC_PORT=${RPC_PORT}`,
+      '--env',
+      'ARCHY_DEP_BITCOIN_NODE_RPC_COOKIE_FILE=/run/secrets/bitcoin-node-rpc-cookie',
+      dependentDoubleImage(),
+    ]);
+    const viaCookie = await waitFor(
+      async () => {
+        const body = (await httpGet(`http://127.0.0.1:${cookiePort}/rpc/getblockchaininfo`)).body;
+        return body.startsWith('ok\n') && body;
+      },
+      { what: 'the cookie-file dependent to log in', timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(JSON.parse(viaCookie.slice(3))).toMatchObject({ chain: 'regtest', blocks: 1 });
   });
 });

@@ -2276,6 +2276,8 @@ static int cli_main(int argc, char **argv) {
     const char *file = get_arg("rpccookiefile");
     char *path = file ? (file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", g_netdir, file)) : xasprintf("%s/.cookie", g_netdir);
     userpass = read_file(path, NULL);
+    /* Like bitcoin-cli, only the cookie file's first line counts (a trailing newline is fine). */
+    if (userpass) userpass[strcspn(userpass, "\r\n")] = 0;
     if (!userpass) {
       fprintf(stderr, "error: Could not locate RPC credentials. No authentication cookie could be found, and RPC "
                       "password is not set.  See -rpcpassword and -stdinrpcpass.  Configuration file: (%s/bitcoin.conf)\n",
