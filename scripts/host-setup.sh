@@ -56,7 +56,8 @@ packages=(podman runc uidmap slirp4netns netavark aardvark-dns iptables fuse-ove
   busybox-static util-linux tar gzip dpkg passwd)
 # gcc + libc6-dev: the tests compile their bitcoind test double statically (core/test/support/bitcoind-double).
 # mmdebstrap: scripts/check-fresh-debian.sh builds a minimal Debian root with it.
-[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor gcc libc6-dev mmdebstrap)
+# openssl: the Lightning-shaped test double's self-signed TLS certificate (core/test/support).
+[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor gcc libc6-dev mmdebstrap openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
