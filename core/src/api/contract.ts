@@ -85,7 +85,7 @@ export interface RpcMethods {
   };
   'container-status': { params: { id: string }; result: AppStatus };
   'container-list': { params: Record<string, never>; result: AppStatus[] };
-  'container-logs': { params: { id: string; tail?: number }; result: LogLine[] };
+  'container-logs': { params: { id: string; tail?: number; service?: string }; result: LogLine[] };
   'container-health': { params: { id: string }; result: AppHealth };
   'manifest-lint': {
     params: { manifest: string; manifestFile?: string };

@@ -91,7 +91,11 @@ export function createRpcMethods({
       lifecycle.remove(id, { purge: purge ?? false, cascade: cascade ?? false }),
     'container-status': ({ id }) => lifecycle.status(id),
     'container-list': () => lifecycle.list(),
-    'container-logs': ({ id, tail }) => lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL),
+    'container-logs': async ({ id, tail, service }) => {
+      const lines = await lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL);
+      // A line that names no service (a single-container app's) is kept: it cannot be told apart.
+      return service === undefined ? lines : lines.filter((line) => (line.service ?? service) === service);
+    },
     'container-health': ({ id }) => lifecycle.health(id),
     'manifest-lint': async ({ manifest, manifestFile }) => {
       // Throws ManifestError (an ArchyError, InvalidManifest) listing every issue with file:line:col.

@@ -127,7 +127,14 @@ export const rpcParamSchemas = {
   }),
   'container-status': idOnly,
   'container-list': noParams,
-  'container-logs': z.strictObject({ id: appIdSchema, tail: logTailSchema.optional() }),
+  'container-logs': z.strictObject({
+    id: appIdSchema,
+    tail: logTailSchema.optional(),
+    service: z
+      .string(expecting('a service name such as "db"'))
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'expected a service name such as "db"' })
+      .optional(),
+  }),
   'container-health': idOnly,
   'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),
   'daemon-info': noParams,

@@ -51,6 +51,23 @@ export interface AppStatus {
   provenance?: ImageProvenanceReport;
   /** A Bitcoin node's chain and pruning, as chosen at install (and pruning changed since). */
   bitcoin?: BitcoinSettings;
+  /** Every container of the app, the main first (a single-container app: one, named `main`). */
+  services?: ServiceStatus[];
+}
+
+/** One service (container) of an app; the app's `state`/`health` add them all up. */
+export interface ServiceStatus {
+  name: string;
+  /** The main service: its container is `archy-<id>`, dependents reach it. */
+  main: boolean;
+  containerName: string;
+  containerId?: string;
+  image: string;
+  state: 'running' | 'starting' | 'unhealthy' | 'stopped' | 'failed' | 'missing';
+  health: HealthStatus;
+  startedAt?: string;
+  exitCode?: number;
+  ports: PortBinding[];
 }
 
 /** A signer whose signature over a release's SHA256SUMS was good. */
@@ -137,6 +154,8 @@ export interface AppHealth {
 export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
+  /** The service that wrote it (multi-service apps only). */
+  service?: string;
 }
 
 export interface PullProgress {
