@@ -163,8 +163,9 @@ export class ContainerClient {
   health(id: string): Promise<AppHealth> {
     return this.call('container-health', { id });
   }
-  logs(id: string, tail: number): Promise<LogLine[]> {
-    return this.call('container-logs', { id, tail });
+  /** `service`: one service's lines, on an app of several. */
+  logs(id: string, tail: number, service?: string): Promise<LogLine[]> {
+    return this.call('container-logs', { id, tail, ...(service !== undefined && { service }) });
   }
   async catalog(): Promise<CatalogEntry[]> {
     return (await this.call('catalog-list', {})).apps;

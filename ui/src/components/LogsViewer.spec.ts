@@ -1,6 +1,7 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { client } from '../api/container-client';
 import { DaemonSocket } from '../api/daemon-socket';
 import { FakeWebSocket } from '../test/fake-socket';
 import LogsViewer from './LogsViewer.vue';
@@ -12,6 +13,7 @@ beforeEach(() => {
   setActivePinia(createPinia());
   FakeWebSocket.instances = [];
 });
+afterEach(() => vi.restoreAllMocks());
 
 describe('LogsViewer', () => {
   it('follows a new run of the container, and only a new one', async () => {
@@ -53,6 +55,48 @@ describe('LogsViewer', () => {
     await wrapper.setProps({ run: 'c2@t2' });
     await flushPromises();
     expect(subscribes()).toHaveLength(2);
+    wrapper.unmount();
+    socket.close();
+  });
+
+  it('marks each line with its service, and filters by service, on an app of several', async () => {
+    const socket = new DaemonSocket({
+      url: () => 'ws://node/ws',
+      WebSocket: FakeWebSocket as unknown as typeof WebSocket,
+    });
+    socket.connect();
+    FakeWebSocket.last.open();
+    const single = mount(LogsViewer, { props: { appId: 'hello', services: ['main'], socket } });
+    expect(single.find('[data-test=logs-service]').exists()).toBe(false);
+    single.unmount();
+
+    const wrapper = mount(LogsViewer, {
+      props: { appId: 'mempool', services: ['web', 'api', 'db'], socket },
+    });
+    await flushPromises();
+    const select = wrapper.get('[data-test=logs-service]');
+    expect(select.findAll('option').map((option) => option.text())).toEqual([
+      'All services',
+      'web',
+      'api',
+      'db',
+    ]);
+    FakeWebSocket.last.receive({
+      event: 'log',
+      data: { id: 'mempool', stream: 'stdout', line: 'GET /', service: 'web' },
+    });
+    await flushPromises();
+    expect(wrapper.get('[data-test=logs] div').text()).toBe('[web] GET /');
+
+    const backlog = vi
+      .spyOn(client, 'logs')
+      .mockResolvedValue([{ stream: 'stderr', line: 'Aborted connection', service: 'db' }]);
+    await select.setValue('db');
+    await flushPromises();
+    expect(backlog).toHaveBeenCalledWith('mempool', 200, 'db');
+    // One service alone: no prefix.
+    expect(wrapper.get('[data-test=logs] div').text()).toBe('Aborted connection');
+    expect(wrapper.get('[data-test=logs] div').classes()).toContain('stderr');
     wrapper.unmount();
     socket.close();
   });

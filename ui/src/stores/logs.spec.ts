@@ -68,4 +68,48 @@ describe('logs store', () => {
     expect(logs.view('hello').following).toBe(true);
     socket.close();
   });
+
+  it('on an app of several services: every service merged, or one alone with its own backlog', async () => {
+    const socket = openSocket();
+    const logs = useLogs();
+    const fromService = (line: string, service: string) => ({
+      event: 'log',
+      data: { id: 'hello', stream: 'stdout', line, service },
+    });
+    await logs.follow('hello', socket);
+    FakeWebSocket.last.receive(fromService('GET /', 'web'));
+    FakeWebSocket.last.receive(fromService('ready for connections', 'db'));
+    expect(logs.exportText('hello')).toBe('[web] GET /\n[db] ready for connections\n');
+
+    // The db's own last lines come from container-logs with `service`, not from the merged tail.
+    const backlog = vi.spyOn(client, 'logs').mockResolvedValue([
+      { stream: 'stdout', line: 'InnoDB: started', service: 'db' },
+      { stream: 'stdout', line: 'ready for connections', service: 'db' },
+    ]);
+    await logs.setService('hello', 'db');
+    expect(backlog).toHaveBeenCalledWith('hello', 200, 'db');
+    expect(FakeWebSocket.last.sent.at(-1)).toEqual({ subscribe: 'logs', id: 'hello', tail: 200 });
+    await vi.waitFor(() =>
+      expect(logs.visibleLines('hello').map((line) => line.line)).toEqual([
+        'InnoDB: started',
+        'ready for connections',
+      ]),
+    );
+    FakeWebSocket.last.receive(fromService('GET /x', 'web'));
+    FakeWebSocket.last.receive(fromService('query', 'db'));
+    expect(logs.visibleLines('hello').map((line) => line.line)).toEqual([
+      'InnoDB: started',
+      'ready for connections',
+      'query',
+    ]);
+    expect(logs.exportText('hello')).toBe('InnoDB: started\nready for connections\nquery\n');
+
+    // Back to all: a fresh merged snapshot over /ws.
+    await logs.setService('hello', undefined);
+    expect(logs.view('hello').service).toBeUndefined();
+    expect(FakeWebSocket.last.sent.filter((m) => (m as { subscribe?: string }).subscribe)).toHaveLength(3);
+    FakeWebSocket.last.receive(fromService('GET /y', 'web'));
+    expect(logs.visibleLines('hello').map((line) => line.line)).toEqual(['GET /y']);
+    socket.close();
+  });
 });

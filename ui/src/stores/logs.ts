@@ -16,6 +16,8 @@ export interface LogView {
   following: boolean;
   ended: boolean;
   filter: string;
+  /** On an app of several services: only this service's lines (none: every service's, merged). */
+  service?: string;
   error?: string;
 }
 
@@ -44,11 +46,19 @@ export const useLogs = defineStore('logs', () => {
     return views.value[id];
   }
 
-  const numbered = (line: LogLine): NumberedLine => ({ stream: line.stream, line: line.line, n: ++counter });
+  const numbered = (line: LogLine): NumberedLine => ({
+    stream: line.stream,
+    line: line.line,
+    ...(line.service !== undefined && { service: line.service }),
+    n: ++counter,
+  });
+  /** A line naming no service (a single-container app's) cannot be told apart, so it stays. */
+  const ofService = (line: LogLine, service: string | undefined): boolean =>
+    service === undefined || line.service === undefined || line.service === service;
 
   function append(id: string, lines: LogLine[]): void {
     const target = view(id);
-    const incoming = lines.map(numbered);
+    const incoming = lines.filter((line) => ofService(line, target.service)).map(numbered);
     if (target.paused) {
       target.pending = [...target.pending, ...incoming].slice(-MAX_LOG_LINES);
     } else {
@@ -62,8 +72,8 @@ export const useLogs = defineStore('logs', () => {
     socket = daemonSocket;
     daemonSocket.on('event', (message: WsEventMessage) => {
       if (message.event !== 'log') return;
-      const { id, stream, line } = message.data as { id: string } & LogLine;
-      if (followed.has(id)) append(id, [{ stream, line }]);
+      const { id, stream, line, service } = message.data as { id: string } & LogLine;
+      if (followed.has(id)) append(id, [{ stream, line, ...(service !== undefined && { service }) }]);
     });
     daemonSocket.on('logs-end', (id) => {
       if (!views.value[id]) return;
@@ -87,7 +97,42 @@ export const useLogs = defineStore('logs', () => {
     target.ended = false;
     target.error = undefined;
     target.following = true;
+    // The merged snapshot that follows holds few lines of a quiet service: ask for its own.
+    if (target.service !== undefined) void backfill(id, target.service);
     return true;
+  }
+
+  /** A service's last lines (`container-logs` with `service`), ahead of what arrived since. */
+  async function backfill(id: string, service: string): Promise<void> {
+    try {
+      const lines = await client.logs(id, INITIAL_TAIL, service);
+      const target = view(id);
+      if (target.service !== service) return; // the user chose another meanwhile
+      const earlier = lines.filter((line) => ofService(line, service)).map(numbered);
+      // Lines the stream delivered while this was on its way are in the answer too.
+      const seen = new Set(earlier.map((line) => `${line.stream}\u0000${line.line}`));
+      const since = target.lines.filter((line) => !seen.has(`${line.stream}\u0000${line.line}`));
+      target.lines = [...earlier, ...since].slice(-MAX_LOG_LINES);
+    } catch (cause) {
+      view(id).error = errorMessage(cause);
+    }
+  }
+
+  /** Shows one service's lines (or, with undefined, every service's again). */
+  async function setService(id: string, service: string | undefined): Promise<void> {
+    const target = view(id);
+    if (target.service === service) return;
+    if (service === undefined) delete target.service;
+    else target.service = service;
+    target.pending = [];
+    if (followed.has(id) && subscribe(id)) return;
+    target.lines = [];
+    if (service !== undefined) return backfill(id, service);
+    try {
+      target.lines = (await client.logs(id, INITIAL_TAIL)).map(numbered);
+    } catch (cause) {
+      target.error = errorMessage(cause);
+    }
   }
 
   /** Starts following an app's logs: the last lines, then new ones as they come. */
@@ -97,8 +142,9 @@ export const useLogs = defineStore('logs', () => {
     if (subscribe(id)) return;
     // /ws is down: show the recent lines now; the 'open' handler subscribes when it is back.
     try {
-      const lines = await client.logs(id, INITIAL_TAIL);
-      view(id).lines = lines.map(numbered);
+      const service = view(id).service;
+      const lines = await client.logs(id, INITIAL_TAIL, service);
+      view(id).lines = lines.filter((line) => ofService(line, service)).map(numbered);
     } catch (cause) {
       view(id).error = errorMessage(cause);
     }
@@ -134,7 +180,11 @@ export const useLogs = defineStore('logs', () => {
   function exportText(id: string): string {
     const target = views.value[id];
     if (!target) return '';
-    return [...target.lines, ...target.pending].map((line) => line.line).join('\n') + '\n';
+    const text = (line: NumberedLine): string =>
+      line.service !== undefined && target.service === undefined
+        ? `[${line.service}] ${line.line}`
+        : line.line;
+    return [...target.lines, ...target.pending].map(text).join('\n') + '\n';
   }
 
   function clear(id: string): void {
@@ -149,6 +199,7 @@ export const useLogs = defineStore('logs', () => {
     unfollow,
     setPaused,
     setFilter,
+    setService,
     visibleLines,
     exportText,
     clear,

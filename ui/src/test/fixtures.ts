@@ -7,11 +7,12 @@ import type {
 import { displayVersion } from '../lib/versions';
 
 export function appStatus(id: string, patch: Partial<AppStatus> = {}): AppStatus {
+  const image = `127.0.0.1:5000/apps/${id}:1.0.0`;
   return {
     id,
     name: id[0]!.toUpperCase() + id.slice(1),
     version: '1.0.0',
-    image: `127.0.0.1:5000/apps/${id}:1.0.0`,
+    image,
     state: 'running',
     health: 'healthy',
     containerName: `archy-${id}`,
@@ -19,6 +20,18 @@ export function appStatus(id: string, patch: Partial<AppStatus> = {}): AppStatus
     desired: 'running',
     installedAt: '2026-01-01T00:00:00.000Z',
     restartCount: 0,
+    // A single-container app, as the daemon reports it: one service named `main`.
+    services: [
+      {
+        name: 'main',
+        main: true,
+        containerName: `archy-${id}`,
+        image,
+        state: 'running',
+        health: 'healthy',
+        ports: [],
+      },
+    ],
     ...patch,
   };
 }

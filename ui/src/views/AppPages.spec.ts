@@ -260,6 +260,95 @@ describe('the details page of a node', () => {
   });
 });
 
+describe('the details page of an app of several services that provides an interface', () => {
+  it('shows its services and how to connect, with the lndconnect QR code once revealed', async () => {
+    const lnd = appStatus('lnd', {
+      name: 'LND',
+      services: [
+        {
+          name: 'lnd',
+          main: true,
+          containerName: 'archy-lnd',
+          image: '127.0.0.1:5000/archy-test/lightning-double:1',
+          state: 'running',
+          health: 'healthy',
+          ports: [{ container: 10009, host: 10009, protocol: 'tcp' }],
+        },
+        {
+          name: 'web',
+          main: false,
+          containerName: 'archy-lnd_web',
+          image: '127.0.0.1:5000/archy-test/web:1',
+          state: 'running',
+          health: 'none',
+          ports: [],
+        },
+      ],
+    });
+    vi.spyOn(client, 'list').mockResolvedValue([lnd]);
+    vi.spyOn(client, 'health').mockRejectedValue(new Error('no health'));
+    vi.spyOn(client, 'catalog').mockResolvedValue([catalogEntry('lnd', { provides: ['lightning-node'] })]);
+    const call = vi.spyOn(client, 'call').mockImplementation(async (method, params) => {
+      if (method !== 'package.connection-info') throw new Error(`unexpected ${method}`);
+      const reveal = (params as { reveal?: boolean }).reveal === true;
+      return {
+        id: 'lnd',
+        host: 'localhost',
+        interfaces: [
+          {
+            name: 'lightning-node',
+            endpoints: [{ name: 'gRPC', url: 'localhost:10009' }],
+            credentials: [{ name: 'Macaroon (hex)', secret: true, ...(reveal && { value: '0201' }) }],
+            ...(reveal && { uri: 'lndconnect://localhost:10009?macaroon=AgE' }),
+          },
+        ],
+      };
+    });
+    useApps().replaceAll([lnd]);
+    const wrapper = await mountAt('/apps/lnd');
+    expect(wrapper.findAll('[data-test=service-row]').map((row) => row.attributes('data-service'))).toEqual([
+      'lnd',
+      'web',
+    ]);
+    // The page passes the host it was opened at, so the URLs name an address this browser reached.
+    expect(call).toHaveBeenCalledWith('package.connection-info', {
+      id: 'lnd',
+      host: window.location.hostname,
+    });
+    expect(wrapper.get('[data-test=endpoint]').text()).toBe('localhost:10009');
+    expect(wrapper.find('[data-test=qr]').exists()).toBe(false);
+    await wrapper.get('[data-test=reveal]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-test=qr]').attributes('aria-label')).toContain("LND's Lightning node");
+    wrapper.unmount();
+  });
+
+  it('shows no services table for a single-container app', async () => {
+    const hello = appStatus('hello', {
+      services: [
+        {
+          name: 'main',
+          main: true,
+          containerName: 'archy-hello',
+          image: 'x',
+          state: 'running',
+          health: 'none',
+          ports: [],
+        },
+      ],
+    });
+    vi.spyOn(client, 'list').mockResolvedValue([hello]);
+    vi.spyOn(client, 'health').mockRejectedValue(new Error('no health'));
+    vi.spyOn(client, 'catalog').mockResolvedValue([catalogEntry('hello')]);
+    vi.spyOn(client, 'call').mockResolvedValue({ id: 'hello', host: 'localhost', interfaces: [] });
+    useApps().replaceAll([hello]);
+    const wrapper = await mountAt('/apps/hello');
+    expect(wrapper.find('[data-test=services]').exists()).toBe(false);
+    expect(wrapper.find('[data-test=connection]').exists()).toBe(false);
+    wrapper.unmount();
+  });
+});
+
 describe('a start or restart the Bitcoin version guard refuses', () => {
   const refusedWith = (needs: string, action: 'started' | 'restarted') =>
     new RpcError(
