@@ -91,11 +91,8 @@ export function createRpcMethods({
       lifecycle.remove(id, { purge: purge ?? false, cascade: cascade ?? false }),
     'container-status': ({ id }) => lifecycle.status(id),
     'container-list': () => lifecycle.list(),
-    'container-logs': async ({ id, tail, service }) => {
-      const lines = await lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL);
-      // A line that names no service (a single-container app's) is kept: it cannot be told apart.
-      return service === undefined ? lines : lines.filter((line) => (line.service ?? service) === service);
-    },
+    'container-logs': ({ id, tail, service }) =>
+      lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL, service),
     'container-health': ({ id }) => lifecycle.health(id),
     'manifest-lint': async ({ manifest, manifestFile }) => {
       // Throws ManifestError (an ArchyError, InvalidManifest) listing every issue with file:line:col.
@@ -219,9 +216,18 @@ function bindMethod<M extends RpcMethodName>(name: M, handlers: RpcHandlers): Rp
 }
 
 /** The last `tail` lines, even if the log source hands back more than asked. */
-async function lastLogLines(lifecycle: AppLifecycle, id: string, tail: number): Promise<LogLine[]> {
+async function lastLogLines(
+  lifecycle: AppLifecycle,
+  id: string,
+  tail: number,
+  service?: string,
+): Promise<LogLine[]> {
   let lines: LogLine[] = [];
-  for await (const line of lifecycle.logs(id, { tail, follow: false })) {
+  for await (const line of lifecycle.logs(id, {
+    tail,
+    follow: false,
+    ...(service !== undefined && { service }),
+  })) {
     lines.push(line);
     if (lines.length >= tail * 2) lines = lines.slice(-tail);
   }

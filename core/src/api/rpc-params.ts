@@ -3,6 +3,7 @@ import { BITCOIN_NETWORKS, MIN_PRUNE_GB, type RpcMethodName, type RpcMethods } f
 
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { MAX_LOG_TAIL } from './limits.js';
+import { SERVICE_NAME_PATTERN } from '../manifest/index.js';
 
 export { APP_ID_PATTERN, MAX_LOG_TAIL };
 
@@ -130,10 +131,7 @@ export const rpcParamSchemas = {
   'container-logs': z.strictObject({
     id: appIdSchema,
     tail: logTailSchema.optional(),
-    service: z
-      .string(expecting('a service name such as "db"'))
-      .regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'expected a service name such as "db"' })
-      .optional(),
+    service: z.string().regex(SERVICE_NAME_PATTERN, 'a service name such as "db"').optional(),
   }),
   'container-health': idOnly,
   'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),

@@ -22,6 +22,7 @@ const hello: AppStatus = {
   desired: 'running',
   installedAt: '2026-01-01T00:00:00.000Z',
   restartCount: 0,
+  services: [],
 };
 
 describe('formatTable', () => {

@@ -135,12 +135,17 @@ export class InterfaceWiring {
     dependentId: string,
     installed: InstalledView,
     owner: { uid?: number; gid?: number },
+    /** The dependencies (requested names) the container's service uses; absent: all of them. */
+    used?: readonly string[],
   ): Promise<DependentAdditions> {
     const env: Record<string, string> = {};
     const uses: SecretUse[] = [];
     const direct: SecretMount[] = [];
     const file = (target: string) => ({ target, ...owner, mode: 0o400 });
-    for (const dependency of installed.dependencies[dependentId] ?? []) {
+    const dependencies = (installed.dependencies[dependentId] ?? []).filter(
+      (dependency) => used === undefined || used.includes(dependency.requested),
+    );
+    for (const dependency of dependencies) {
       const provider = installed.manifest(dependency.appId);
       if (!provider) continue;
       const exported =

@@ -52,7 +52,7 @@ export interface AppStatus {
   /** A Bitcoin node's chain and pruning, as chosen at install (and pruning changed since). */
   bitcoin?: BitcoinSettings;
   /** Every container of the app, the main first (a single-container app: one, named `main`). */
-  services?: ServiceStatus[];
+  services: ServiceStatus[];
 }
 
 /** One service (container) of an app; the app's `state`/`health` add them all up. */

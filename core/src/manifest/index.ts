@@ -4,6 +4,7 @@
 export { parseManifest, loadManifestFile, MAX_MANIFEST_BYTES, MAX_ALIAS_EXPANSIONS } from './parse.js';
 export { ManifestError, formatIssue, formatIssues, type ManifestIssue } from './errors.js';
 export { appManifestSchema, APP_ID_PATTERN, VOLUME_NAME_PATTERN } from './schema.js';
+export { SERVICE_NAME_PATTERN } from './services.js';
 export { parseImageReference, isFloatingTag, FLOATING_TAGS, type ImageReference } from './image-reference.js';
 export { parseByteSize, parseDuration } from './units.js';
 export { KNOWN_INTERFACE_KINDS, ZMQ_TOPICS } from './exports-schema.js';
@@ -30,4 +31,5 @@ export type {
   Web5Spec,
   BuildSpec,
   BuildFileSpec,
+  ServiceSpec,
 } from './types.js';

@@ -165,7 +165,7 @@ export class AppActions {
       runtime.transition = 'stopping';
       this.registry.publish(runtime);
       health.unwatch(id);
-      if (runtime.container) await effects.stop(runtime);
+      if (runtime.container || runtime.services) await effects.stop(runtime);
       await effects.removeContainerQuietly(id);
       await effects.removeNetworkQuietly(id);
       await effects.removePodmanSecrets(id);

@@ -95,9 +95,14 @@ async function removeOurs(podman: UserPodman, name: string, dataDir: string): Pr
  */
 export async function assertCreatedUser(
   podman: UserPodman,
-  options: { appId: string; expected: string | undefined },
+  options: {
+    appId: string;
+    expected: string | undefined;
+    /** Default: the app's main container. */ container?: string;
+  },
 ): Promise<void> {
-  const actual = (await podman.inspectContainer(containerName(options.appId)))?.Config.User ?? '';
+  const name = options.container ?? containerName(options.appId);
+  const actual = (await podman.inspectContainer(name))?.Config.User ?? '';
   const verdict = parseUserIds(actual, { bareUid: 'refuse' });
   const why = !verdict.ok
     ? verdict.reason

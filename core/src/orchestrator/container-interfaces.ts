@@ -84,13 +84,21 @@ export async function withContainerInterfaces(
   runtime: Pick<AppRuntime, 'manifest' | 'record'>,
   extraArgs: readonly string[],
   deps: ContainerInterfacesDeps,
+  /**
+   * Which service this is: only the main service of a Bitcoin node gets the node's logins, and a
+   * service gets only the dependencies it `uses`. Absent: a single-container app's one service.
+   */
+  service: { main: boolean; uses: readonly string[] } = {
+    main: true,
+    uses: runtime.manifest.services[0]?.uses ?? [],
+  },
 ): Promise<ContainerCreateSpec> {
   const { manifest } = runtime;
   const id = manifest.id;
   const wiring = interfaceWiring(deps);
   const installed = installedView(deps.installedApps());
   let spec = base;
-  if (manifest.bitcoin && deps.secrets) {
+  if (service.main && manifest.bitcoin && deps.secrets) {
     const additions = await wiring!.providerAdditions(id, installed);
     spec = await withBitcoinRpcSecrets(
       spec,
@@ -105,7 +113,7 @@ export async function withContainerInterfaces(
   }
   if (!wiring) return spec;
   const owner = numericUser(spec.user ?? manifest.security.user);
-  const added = await wiring.dependentAdditions(id, installed, owner);
+  const added = await wiring.dependentAdditions(id, installed, owner, service.uses);
   if (Object.keys(added.env).length === 0 && added.secrets.length === 0) return spec;
   const mounts = [...(spec.mounts ?? [])];
   // Podman 4.3 cannot make a secret's mount point in a read-only root: a tmpfs of its own (as bitcoin-rpc.ts).

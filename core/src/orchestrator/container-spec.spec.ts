@@ -27,7 +27,11 @@ describe('buildContainerSpec', () => {
       ].join('\n'),
       'hello.yml',
     );
-    const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0' });
+    const spec = buildContainerSpec(manifest, manifest.services[0]!, {
+      layout,
+      image: manifest.image,
+      version: '1.0.0',
+    });
     expect(spec).toMatchObject({
       name: 'archy-hello',
       image: '127.0.0.1:5000/apps/hello:1.0.0',
@@ -91,7 +95,11 @@ describe('buildContainerSpec', () => {
       ].join('\n'),
       'quiet.yml',
     );
-    const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: '2.1.0' });
+    const spec = buildContainerSpec(manifest, manifest.services[0]!, {
+      layout,
+      image: manifest.image,
+      version: '2.1.0',
+    });
     expect(spec.portmappings?.[0]).toMatchObject({ host_ip: '127.0.0.1', host_port: 19000 });
     expect(spec.mounts?.[0]).toMatchObject({
       Source: '/srv/archy/apps/quiet/config',
@@ -106,7 +114,7 @@ describe('buildContainerSpec', () => {
       'users.yml',
     );
     const userFor = (imageUser?: { uid: number; gid: number }) =>
-      buildContainerSpec(manifest, {
+      buildContainerSpec(manifest, manifest.services[0]!, {
         layout,
         image: manifest.image,
         version: '1.0.0',
@@ -130,7 +138,7 @@ describe('buildContainerSpec', () => {
       'users.yml',
     );
     expect(
-      buildContainerSpec(asked, {
+      buildContainerSpec(asked, asked.services[0]!, {
         layout,
         image: asked.image,
         version: '1.0.0',
@@ -155,7 +163,11 @@ describe('buildContainerSpec', () => {
       ].join('\n'),
       'asks.yml',
     );
-    const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0' });
+    const spec = buildContainerSpec(manifest, manifest.services[0]!, {
+      layout,
+      image: manifest.image,
+      version: '1.0.0',
+    });
     expect(spec).toMatchObject({
       cap_drop: ['ALL'],
       cap_add: ['CHOWN', 'SETUID', 'SETGID'],
@@ -181,11 +193,15 @@ describe('buildContainerSpec', () => {
       ].join('\n'),
       'greedy.yml',
     );
-    expect(() => buildContainerSpec(manifest, { layout, image: manifest.image, version: '1.0.0' })).toThrow(
-      /security\.capAdd\[0\]: SYS_ADMIN is not on the allowlist/,
-    );
+    expect(() =>
+      buildContainerSpec(manifest, manifest.services[0]!, {
+        layout,
+        image: manifest.image,
+        version: '1.0.0',
+      }),
+    ).toThrow(/security\.capAdd\[0\]: SYS_ADMIN is not on the allowlist/);
     // Granted by the catalog and confirmed by the user, it is added.
-    const granted = buildContainerSpec(manifest, {
+    const granted = buildContainerSpec(manifest, manifest.services[0]!, {
       layout,
       image: manifest.image,
       version: '1.0.0',
@@ -211,7 +227,7 @@ describe('buildContainerSpec', () => {
       rootless: false,
       selinuxEnabled: true,
     });
-    const spec = buildContainerSpec(manifest, {
+    const spec = buildContainerSpec(manifest, manifest.services[0]!, {
       layout,
       image: manifest.image,
       version: '1.0.0',

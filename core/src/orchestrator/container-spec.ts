@@ -1,28 +1,32 @@
 import type { ContainerCreateSpec } from '../podman/index.js';
-import type { AppManifest } from '../manifest/index.js';
+import type { AppManifest, ServiceSpec } from '../manifest/index.js';
 import type { NetworkLink, ResolvedDependency } from '../resolver/index.js';
 import { hardenContainer, type HostConfinement, type UserIds } from '../security/policy/index.js';
 import { dependencyEnv } from './dependency-env.js';
 import type { DataLayout } from '../layout/index.js';
-import { containerName, labelsFor, networkName } from '../podman/naming.js';
+import { LABEL, labelsFor, networkName, servicesNetworkName } from '../podman/naming.js';
+import { containerNameOf, isMainService, isMultiService, serviceView } from './app-services.js';
 
 // CFS period Podman uses by default; a quota of cpus × period gives the manifest's CPU share.
 const CPU_PERIOD_US = 100_000;
 
 /**
- * The Podman create spec for an app: pure, so what every manifest turns into is unit-tested
- * without Podman. Volumes are always under the app's own data dir; the manifest has no way to
- * name a host path. The container policy (security/policy) decides the security fields and
- * refuses, with a PolicyError, a manifest asking for more than it may have.
+ * The Podman create spec for one service of an app (a single-container app's one service is
+ * `main`): pure, so what every manifest turns into is unit-tested without Podman. Volumes are
+ * always under the app's own data dir; the manifest has no way to name a host path. The
+ * container policy (security/policy) decides the security fields and refuses, with a
+ * PolicyError, a manifest asking for more than it may have.
  */
 export function buildContainerSpec(
-  manifest: AppManifest,
+  app: AppManifest,
+  service: ServiceSpec,
   options: {
     layout: DataLayout;
     image: string;
     version: string;
-    /** Networks of dependencies this app joins (its own links as the dependent). */
+    /** Networks of dependencies this app joins (its own links as the dependent); a service joins those it `uses`. */
     links?: readonly NetworkLink[];
+    /** The app's resolved dependencies; a service gets the env of those it `uses`. */
     dependencies?: readonly ResolvedDependency[];
     /** Capabilities beyond the allowlist that the catalog granted and the user confirmed. */
     grantedCapabilities?: readonly string[];
@@ -36,24 +40,33 @@ export function buildContainerSpec(
   },
 ): ContainerCreateSpec {
   const { layout, image, version } = options;
-  const id = manifest.id;
+  const id = app.id;
+  // The service's container fields in the app's manifest: what the policy and the rest read.
+  const manifest = serviceView(app, service);
+  const main = isMainService(app, service);
   const hardening = hardenContainer(manifest, {
     grantedCapabilities: options.grantedCapabilities ?? [],
     ...(options.confinement ? { confinement: options.confinement } : {}),
     ...(options.imageUser !== undefined ? { imageUser: options.imageUser } : {}),
   });
-  const networks: NonNullable<ContainerCreateSpec['Networks']> = {
-    // Dependents reach the app on its network by its id and by each interface it provides.
-    [networkName(id)]: { aliases: [id, ...manifest.provides.filter((name) => name !== id)] },
-  };
+  const networks: NonNullable<ContainerCreateSpec['Networks']> = {};
+  // Dependents reach the app on its network by its id and by each interface it provides: that
+  // is the main service. The app's services reach each other by name on their own network,
+  // which no other app joins.
+  if (main) networks[networkName(id)] = { aliases: [id, ...manifest.provides.filter((name) => name !== id)] };
+  if (isMultiService(app)) networks[servicesNetworkName(id)] = { aliases: [service.name] };
+  const uses = new Set(service.uses);
+  const dependencies = (options.dependencies ?? []).filter((dependency) => uses.has(dependency.requested));
+  const usedApps = new Set(dependencies.map((dependency) => dependency.appId));
   for (const link of options.links ?? []) {
-    if (link.dependent === id) networks[networkName(link.dependency)] = { aliases: [id] };
+    if (link.dependent === id && usedApps.has(link.dependency))
+      networks[networkName(link.dependency)] = { aliases: [id] };
   }
   const spec: ContainerCreateSpec = {
-    name: containerName(id),
+    name: containerNameOf(app, service),
     image,
-    labels: labelsFor(id, version, layout.root),
-    env: { ...dependencyEnv(options.dependencies ?? []), ...manifest.env },
+    labels: { ...labelsFor(id, version, layout.root), [LABEL.service]: service.name },
+    env: { ...dependencyEnv(dependencies), ...manifest.env },
     netns: { nsmode: 'bridge' },
     Networks: networks,
     portmappings: (manifest.ports ?? []).map((port) => ({

@@ -8,7 +8,7 @@ import type { ProbeResult } from '../kernel/index.js';
 import type { HealthTracker } from '../health/index.js';
 import type { PodmanEvent } from '../podman/index.js';
 import type { AppRegistry } from './app-registry.js';
-import type { AppRuntime } from './app-runtime.js';
+import { markOwnStop, type AppRuntime } from './app-runtime.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import type { HealthWatch } from './health-watch.js';
 import { LABEL } from '../podman/naming.js';
@@ -38,6 +38,11 @@ export class CrashRecovery {
     if (!appId || !this.options.effects.owns(event.attributes)) return;
     const runtime = this.registry.get(appId);
     if (!runtime) return;
+    const service = event.attributes[LABEL.service];
+    if (service !== undefined && service !== runtime.manifest.main) {
+      this.applyServiceEvent(runtime, service, event);
+      return;
+    }
     // Events of an older container (removed during a reinstall) are stale.
     if (runtime.container && runtime.container.id !== event.id && event.action !== 'create') return;
     switch (event.action) {
@@ -66,14 +71,77 @@ export class CrashRecovery {
     this.registry.publish(runtime);
   }
 
-  /** A change of an app's health, from the monitor. */
-  healthChanged(id: string, tracker: HealthTracker, result: ProbeResult): void {
+  /**
+   * A container event of a service other than the main: the app's containers fail, restart and
+   * go as one app (the supervisor decides for the app), Podman restarts the container itself.
+   */
+  private applyServiceEvent(
+    runtime: AppRuntime,
+    service: string,
+    event: Pick<PodmanEvent, 'action' | 'id' | 'exitCode'>,
+  ): void {
+    const services = (runtime.services ??= {});
+    const current = services[service];
+    // Events of an older container (removed during a recreate) are stale.
+    if (current && current.id !== event.id && event.action !== 'create') return;
+    switch (event.action) {
+      case 'start':
+        services[service] = { id: event.id, running: true, startedAt: new Date().toISOString() };
+        this.startedByPodman(runtime, event.id);
+        break;
+      case 'died': {
+        if (runtime.ownServiceRestarts?.delete(event.id) || runtime.ownRestart === event.id) return;
+        const exitCode =
+          event.exitCode !== undefined && Number.isFinite(event.exitCode) ? event.exitCode : undefined;
+        services[service] = {
+          id: event.id,
+          running: false,
+          ...(exitCode !== undefined && { exitCode }),
+          ...(current?.startedAt && { startedAt: current.startedAt }),
+        };
+        runtime.podmanRestart = undefined;
+        runtime.deaths = {
+          count: (runtime.deaths?.count ?? 0) + 1,
+          ...(exitCode !== undefined && { exitCode }),
+        };
+        if (
+          runtime.transition ||
+          runtime.record.desired !== 'running' ||
+          runtime.record.phase !== 'installed'
+        )
+          break;
+        this.options.supervisor.failed(
+          runtime.record.id,
+          `service '${service}' exited unexpectedly${exitCode !== undefined ? ` with status ${exitCode}` : ''}`,
+          { podmanMayRestart: true },
+        );
+        break;
+      }
+      case 'restart':
+        this.podmanRestarting(runtime, event.id);
+        return;
+      case 'remove':
+        if (current?.id === event.id) services[service] = undefined;
+        break;
+      default:
+        return;
+    }
+    this.registry.publish(runtime);
+  }
+
+  /** A change of an app's health (of its main service, or of `service`), from the monitor. */
+  healthChanged(id: string, tracker: HealthTracker, result: ProbeResult, service?: string): void {
     const runtime = this.registry.get(id);
     if (!runtime) return;
     this.registry.publish(runtime);
     if (tracker.status === 'unhealthy' && !runtime.transition && runtime.record.desired === 'running') {
-      this.options.supervisor.failed(id, `unhealthy: ${result.detail}`);
+      this.options.supervisor.failed(
+        id,
+        `${service !== undefined ? `service '${service}' ` : ''}unhealthy: ${result.detail}`,
+      );
     }
+    // What follows is about the main service (a Bitcoin node's run, its one-time start arguments).
+    if (service !== undefined) return;
     if (tracker.status === 'healthy' && runtime.manifest.bitcoin) this.options.guard.markRunOnce(runtime);
     // Healthy once with -reindex(-chainstate): recreate without it, so no restart reindexes again.
     // Queued behind whatever operation is running (a start, a restart), which may not wait for it.
@@ -175,8 +243,12 @@ export class CrashRecovery {
     void this.registry
       .onQueue(id, async () => {
         const holding = this.options.supervisor.isHolding(id);
-        if (this.registry.get(id) !== runtime || !holding || runtime.container?.id !== containerId) return;
+        const current = [runtime.container, ...Object.values(runtime.services ?? {})].some(
+          (observed) => observed?.id === containerId,
+        );
+        if (this.registry.get(id) !== runtime || !holding || !current) return;
         runtime.ownRestart = containerId;
+        markOwnStop(runtime);
         await this.options.effects.stop(runtime);
         this.registry.publish(runtime);
       })

@@ -52,6 +52,8 @@ export type StartConfirmation = GuardConfirmation;
 
 export interface LogOptions {
   tail?: number;
+  /** One service of a multi-service app; absent: every service's lines, merged. */
+  service?: string;
   follow?: boolean;
   signal?: AbortSignal;
 }

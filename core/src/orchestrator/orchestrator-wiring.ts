@@ -119,8 +119,8 @@ export function wireOrchestrator(
     access: options.datadirs ?? new UnshareDatadirAccess({ scratchDir: layout.scratchDir }),
     volumeDir: (owner, volume) => layout.volumeDir(owner, volume),
   });
-  parts.health = new HealthWatch(podman, options.secrets, (id, tracker, result) =>
-    parts.crashes.healthChanged(id, tracker, result),
+  parts.health = new HealthWatch(podman, options.secrets, (id, tracker, result, service) =>
+    parts.crashes.healthChanged(id, tracker, result, service),
   );
   parts.effects = new PodmanEffects({
     podman,
@@ -130,6 +130,7 @@ export function wireOrchestrator(
     log,
     events: registry.events,
     insecureRegistries: options.insecureRegistries,
+    pause,
     ...(options.secrets && { secrets: options.secrets }),
     ...(options.confinement && { confinement: options.confinement }),
     ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),

@@ -145,9 +145,10 @@ export class Orchestrator implements AppLifecycle {
 
   async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
     const runtime = this.registry.require(id);
-    if (!runtime.container) return;
+    if (!runtime.container && !Object.values(runtime.services ?? {}).some(Boolean)) return;
     yield* this.effects.logs(id, {
       follow: options.follow ?? false,
+      ...(options.service !== undefined && { service: options.service }),
       ...(options.tail !== undefined && { tail: options.tail }),
       ...(options.signal && { signal: options.signal }),
     });

@@ -10,11 +10,11 @@
 import { mkdir, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { RpcErrorCode, type LogLine } from '../kernel/index.js';
-import type { AppManifest } from '../manifest/index.js';
+import type { AppManifest, ServiceSpec } from '../manifest/index.js';
 import { PodmanError, type ContainerInspect, type PodmanClient } from '../podman/index.js';
 import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
 import { assertVolumeDirsSafe, type HostConfinement } from '../security/policy/index.js';
-import { dependencyLinks } from '../resolver/index.js';
+import { dependencyLinks, type NetworkLink, type ResolvedDependency } from '../resolver/index.js';
 import { ArchyError } from '../kernel/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 import type { DaemonEvents } from '../kernel/index.js';
@@ -23,7 +23,7 @@ import { isEmptyTree, removeIfEmptyTree } from '../util/empty-tree.js';
 import { pathExists } from '../util/path-exists.js';
 import type { AppEffects } from '../versions/app-operations.js';
 import type { AppRegistry } from './app-registry.js';
-import type { AppRuntime, ObservedContainer } from './app-runtime.js';
+import { markOwnStop, type AppRuntime, type ObservedContainer } from './app-runtime.js';
 import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
 import { withContainerInterfaces } from './container-interfaces.js';
 import { buildContainerSpec } from './container-spec.js';
@@ -33,8 +33,19 @@ import { argsForCreate } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';
 import type { ReservedPort } from './host-ports.js';
 import { registryOf } from '../util/image-reference.js';
-import { containerName, LABEL, labelsFor, networkName } from '../podman/naming.js';
+import { containerName, LABEL, labelsFor, networkName, servicesNetworkName } from '../podman/naming.js';
+import {
+  containerNameOf,
+  isMainService,
+  isMultiService,
+  serviceView,
+  startOrder,
+  stopOrder,
+} from './app-services.js';
+import { mergeServiceLogs } from './service-logs.js';
+import { waitForService } from './service-readiness.js';
 import { assertHostPortsFree } from './port-check.js';
+import type { PauseHook } from './test-pause.js';
 
 export interface PodmanEffectsOptions {
   podman: PodmanClient;
@@ -47,6 +58,8 @@ export interface PodmanEffectsOptions {
   secrets?: SecretStore;
   confinement?: HostConfinement;
   reservedPorts?: () => readonly ReservedPort[];
+  /** The crash-safety tests' hook between the services of a multi-service app (test-pause.ts). */
+  pause?: PauseHook;
   /**
    * What a version change needs beside Podman, from the parts that own it (readiness waits, the
    * version guard's settle, image provisioning): called, never decided, here.
@@ -79,9 +92,9 @@ export class PodmanEffects implements AppEffects {
     return labels?.[LABEL.dataDir] === this.layout.root;
   }
 
-  /** The app's container as Podman reports it, when it is ours. */
-  async inspectOwned(id: string): Promise<ContainerInspect | undefined> {
-    const inspect = await this.podman.inspectContainer(containerName(id));
+  /** The app's (main) container as Podman reports it, or another by name, when it is ours. */
+  async inspectOwned(id: string, name = containerName(id)): Promise<ContainerInspect | undefined> {
+    const inspect = await this.podman.inspectContainer(name);
     return inspect && this.owns(inspect.Config?.Labels) ? inspect : undefined;
   }
 
@@ -92,19 +105,22 @@ export class PodmanEffects implements AppEffects {
     );
   }
 
-  /** Re-reads the app's container into its runtime (undefined when there is none of ours). */
+  /**
+   * Re-reads the app's containers into its runtime (undefined when there is none of ours): the
+   * main's as `container`, the other services' in `services`.
+   */
   async refresh(runtime: AppRuntime): Promise<void> {
-    const inspect = await this.inspectOwned(runtime.record.id);
-    if (!inspect) {
-      runtime.container = undefined;
-      return;
+    const { manifest, record } = runtime;
+    runtime.container = observedOf(await this.inspectOwned(record.id));
+    if (!isMultiService(manifest)) return;
+    const services: NonNullable<AppRuntime['services']> = {};
+    for (const service of manifest.services) {
+      if (isMainService(manifest, service)) continue;
+      services[service.name] = observedOf(
+        await this.inspectOwned(record.id, containerNameOf(manifest, service)),
+      );
     }
-    const observed: ObservedContainer = { id: inspect.Id, running: inspect.State.Running };
-    if (!inspect.State.Running) observed.exitCode = inspect.State.ExitCode;
-    if (inspect.State.StartedAt && !inspect.State.StartedAt.startsWith('0001')) {
-      observed.startedAt = new Date(inspect.State.StartedAt).toISOString();
-    }
-    runtime.container = observed;
+    runtime.services = services;
   }
 
   /** The version label of the app's container, '' without one, undefined when there is none of ours. */
@@ -116,8 +132,10 @@ export class PodmanEffects implements AppEffects {
   // ---- containers ---------------------------------------------------------------------------
 
   /**
-   * Creates the app's container from its record and manifest (replacing one of ours of the same
-   * name) and returns its id; the one-time start arguments are appended to the command.
+   * Creates the app's containers from its record and manifest — every service's, in start
+   * order, replacing those of ours of the same app — and returns the main's id; the one-time
+   * start arguments are appended to the main's command. All or nothing: a refusal removes the
+   * containers this call made.
    */
   async create(runtime: AppRuntime, extraArgs: readonly string[] = []): Promise<string> {
     const { manifest, record } = runtime;
@@ -125,55 +143,109 @@ export class PodmanEffects implements AppEffects {
     // data dirs as they are now, which may not be as they were when they were made. Checked
     // before an old container is replaced, so a refusal leaves it as it was.
     await assertVolumeDirsSafe(this.layout, manifest);
-    const name = containerName(record.id);
-    const existing = await this.podman.inspectContainer(name);
-    if (existing) {
-      if (!this.owns(existing.Config?.Labels)) {
+    for (const service of manifest.services) {
+      const name = containerNameOf(manifest, service);
+      const existing = await this.podman.inspectContainer(name);
+      if (existing && !this.owns(existing.Config?.Labels)) {
         throw new ArchyError(
           RpcErrorCode.Conflict,
           `a container named '${name}' exists and is not this daemon's; remove it with 'podman rm ${name}'`,
         );
       }
-      await this.removeContainerQuietly(record.id);
     }
+    await this.removeContainerQuietly(record.id);
+    if (isMultiService(manifest)) await this.ensureServicesNetwork(record.id, record.version);
     // The links come from what is installed now, so a recreated container joins the same networks.
     const installed = dependencyLinks(this.options.registry.installedApps());
-    const image = record.runImage ?? record.image;
-    // The image's own user matters only when the manifest names none; resolved and judged then.
-    const imageUser =
-      manifest.security.user === undefined
-        ? await this.call(`resolve the user of the image of '${record.id}'`, () =>
-            resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
-          )
-        : undefined;
-    const base = buildContainerSpec(manifest, {
-      layout: this.layout,
-      image,
-      version: record.version,
+    const context = {
       links: installed.links.filter((link) => link.dependent === record.id),
       dependencies: installed.dependencies[record.id] ?? [],
-      ...(this.options.confinement && { confinement: this.options.confinement }),
-      ...(imageUser !== undefined && { imageUser }),
-    });
-    // RPC secrets, dependents' logins, a dependent's env and secret files (interfaces/).
-    const spec = await withContainerInterfaces(base, runtime, extraArgs, {
-      podman: this.podman,
-      layout: this.layout,
-      labels: { [LABEL.dataDir]: this.layout.root },
-      installedApps: () => this.options.registry.installedApps(),
-      ...(this.options.secrets && { secrets: this.options.secrets }),
-    });
-    const { id } = await this.call(`create the container for '${record.id}'`, () =>
-      this.podman.createContainer(spec),
-    );
-    // Checked before anything starts it; a refused container is not left behind.
+    };
+    let mainId = '';
+    const services: NonNullable<AppRuntime['services']> = {};
     try {
-      await assertCreatedUser(this.podman, { appId: record.id, expected: spec.user });
+      for (const [index, service] of startOrder(manifest).entries()) {
+        if (index > 0) await this.options.pause?.('create-services', record.id);
+        const main = isMainService(manifest, service);
+        const id = await this.createService(runtime, service, context, main ? extraArgs : []);
+        if (main) mainId = id;
+        else services[service.name] = { id, running: false };
+      }
     } catch (error) {
       await this.removeContainerQuietly(record.id);
       throw error;
     }
-    runtime.container = { id, running: false };
+    runtime.container = { id: mainId, running: false };
+    if (isMultiService(manifest)) runtime.services = services;
+    return mainId;
+  }
+
+  /**
+   * Creates one service's container and returns its id. The one place a service's container is
+   * made: what a service is given beside its manifest (its dependencies' env and networks, a
+   * Bitcoin node's RPC secrets, one-time start arguments) is added to the spec here.
+   */
+  private async createService(
+    runtime: AppRuntime,
+    service: ServiceSpec,
+    context: { links: NetworkLink[]; dependencies: ResolvedDependency[] },
+    extraArgs: readonly string[],
+  ): Promise<string> {
+    const { manifest, record } = runtime;
+    const main = isMainService(manifest, service);
+    const view = serviceView(manifest, service);
+    if (!main && service.build) {
+      throw new ArchyError(
+        RpcErrorCode.InvalidParams,
+        `service '${service.name}' of '${record.id}' asks to build its image; this node builds only the main service's image, so move build: to the main service`,
+      );
+    }
+    // The main runs the image the install verified (or built); the other services' are pulled as pinned.
+    const image = main ? (record.runImage ?? record.image) : service.image;
+    if (!main) await this.pullImage(record.id, image);
+    // The image's own user matters only when the manifest names none; resolved and judged then.
+    const imageUser =
+      view.security.user === undefined
+        ? await this.call(`resolve the user of the image of '${record.id}'`, () =>
+            resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
+          )
+        : undefined;
+    let spec = buildContainerSpec(manifest, service, {
+      layout: this.layout,
+      image,
+      version: record.version,
+      links: context.links,
+      dependencies: context.dependencies,
+      ...(this.options.confinement && { confinement: this.options.confinement }),
+      ...(imageUser !== undefined && { imageUser }),
+    });
+    // RPC secrets and dependents' logins (the main service of a Bitcoin node), and the env and
+    // secret files of the dependencies this service uses (interfaces/).
+    spec = await withContainerInterfaces(
+      spec,
+      { manifest: view, record },
+      extraArgs,
+      {
+        podman: this.podman,
+        layout: this.layout,
+        labels: { [LABEL.dataDir]: this.layout.root },
+        installedApps: () => this.options.registry.installedApps(),
+        ...(this.options.secrets && { secrets: this.options.secrets }),
+      },
+      { main, uses: service.uses },
+    );
+    const name = spec.name ?? containerNameOf(manifest, service);
+    const what = main ? `'${record.id}'` : `service '${service.name}' of '${record.id}'`;
+    const { id } = await this.call(`create the container for ${what}`, () =>
+      this.podman.createContainer(spec),
+    );
+    // Checked before anything starts it; a refused container is not left behind.
+    try {
+      await assertCreatedUser(this.podman, { appId: record.id, expected: spec.user, container: name });
+    } catch (error) {
+      await this.removeById(id);
+      throw error;
+    }
     return id;
   }
 
@@ -200,18 +272,36 @@ export class PodmanEffects implements AppEffects {
     await this.options.registry.saveRecord(runtime.record);
   }
 
-  /** Starts the app's container; Podman's refusal becomes a StartFailed that quotes it. */
+  /**
+   * Starts the app's containers; Podman's refusal becomes a StartFailed that quotes it. The
+   * services of a multi-service app start in dependsOn order, each once those it depends on run
+   * (and are healthy, when they declare a check).
+   */
   async start(id: string): Promise<void> {
     const runtime = this.options.registry.get(id);
     // A running container holds its own ports (starting it again is a no-op).
     if (runtime && !runtime.container?.running)
       await this.assertPortsFree(runtime.manifest, PORT_FREE_GRACE_MS);
+    if (!runtime || !isMultiService(runtime.manifest)) return this.startOne(containerName(id), `'${id}'`);
+    const { manifest } = runtime;
+    for (const [index, service] of startOrder(manifest).entries()) {
+      if (index > 0) await this.options.pause?.('start-services', id);
+      const name = containerNameOf(manifest, service);
+      await this.startOne(name, `service '${service.name}' of '${id}'`);
+      // Only what a later service waits for: its dependencies' readiness.
+      if (manifest.services.some((other) => other.dependsOn.includes(service.name))) {
+        await waitForService(this.podman, { appId: id, manifest, service, container: name });
+      }
+    }
+  }
+
+  private async startOne(name: string, what: string): Promise<void> {
     try {
-      await this.podman.startContainer(containerName(id));
+      await this.podman.startContainer(name);
     } catch (error) {
       throw new ArchyError(
         RpcErrorCode.StartFailed,
-        `could not start '${id}': ${error instanceof PodmanError ? error.podmanMessage : (error as Error).message}`,
+        `could not start ${what}: ${error instanceof PodmanError ? error.podmanMessage : (error as Error).message}`,
         { cause: error },
       );
     }
@@ -227,11 +317,16 @@ export class PodmanEffects implements AppEffects {
 
   /** Stops the app's container if there is one of ours (no probes, no pending restarts meanwhile). */
   async stop(runtime: AppRuntime): Promise<void> {
-    const id = runtime.record.id;
+    const { manifest, record } = runtime;
+    const id = record.id;
     this.options.health.unwatch(id);
-    if (await this.inspectOwned(id)) {
-      await this.call(`stop '${id}'`, () =>
-        this.podman.stopContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+    // Reverse start order: a service goes before those it depends on.
+    for (const service of stopOrder(manifest)) {
+      const name = containerNameOf(manifest, service);
+      if (!(await this.inspectOwned(id, name))) continue;
+      const what = isMainService(manifest, service) ? `'${id}'` : `service '${service.name}' of '${id}'`;
+      await this.call(`stop ${what}`, () =>
+        this.podman.stopContainer(name, Math.ceil(service.stopTimeout / 1000)),
       );
     }
     await this.refresh(runtime);
@@ -243,25 +338,53 @@ export class PodmanEffects implements AppEffects {
    */
   async restart(runtime: AppRuntime): Promise<void> {
     const id = runtime.record.id;
-    if (runtime.container?.running) runtime.ownRestart = runtime.container.id;
-    await this.call(`restart '${id}'`, () =>
-      this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
-    );
+    markOwnStop(runtime);
+    if (!isMultiService(runtime.manifest)) {
+      await this.call(`restart '${id}'`, () =>
+        this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
+      );
+      return;
+    }
+    // The whole app, in order: every service's death on the way is the daemon's own (markOwnStop).
+    for (const service of stopOrder(runtime.manifest)) {
+      const name = containerNameOf(runtime.manifest, service);
+      await this.call(`stop '${name}' to restart '${id}'`, () =>
+        this.podman.stopContainer(name, Math.ceil(service.stopTimeout / 1000)),
+      );
+    }
+    await this.start(id);
   }
 
+  /**
+   * Removes the app's containers: the main by name, every other service's by the app's label
+   * (so a service a newer manifest no longer has goes too).
+   */
   async removeContainerQuietly(id: string): Promise<void> {
     try {
       await this.podman.removeContainer(containerName(id), { force: true });
+      const others = await this.podman.listContainers({
+        all: true,
+        labels: { [LABEL.dataDir]: this.layout.root, [LABEL.app]: id },
+      });
+      for (const container of others) {
+        // An app's service containers carry the service label; anything else with the app's
+        // label (an image-user throwaway) is not this call's to remove.
+        if (container.Labels?.[LABEL.service] === undefined) continue;
+        await this.podman.removeContainer(container.Id, { force: true });
+      }
     } catch (error) {
       this.options.log.warn({ app: id, err: error }, 'could not remove container');
     }
   }
 
-  /** Removes the app's container if there is one of ours, and forgets it. */
+  /** Removes the app's containers if there are any of ours, and forgets them. */
   async removeContainer(id: string): Promise<void> {
-    if (await this.inspectOwned(id)) await this.removeContainerQuietly(id);
+    await this.removeContainerQuietly(id);
     const runtime = this.options.registry.get(id);
-    if (runtime) runtime.container = undefined;
+    if (runtime) {
+      runtime.container = undefined;
+      if (runtime.services) runtime.services = {};
+    }
   }
 
   /** Removes a container by id whatever its name (a throwaway left by a crash). */
@@ -312,17 +435,53 @@ export class PodmanEffects implements AppEffects {
     );
   }
 
+  /**
+   * The network of a multi-service app's own services: each aliased by its service name, no
+   * other app's container on it (isolated like the app's network).
+   */
+  private async ensureServicesNetwork(id: string, version: string): Promise<void> {
+    const name = servicesNetworkName(id);
+    const existing = await this.podman.inspectNetwork(name);
+    if (existing) {
+      if (this.owns(existing.labels)) return;
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `a Podman network named '${name}' exists and is not this daemon's; remove it with 'podman network rm ${name}'`,
+      );
+    }
+    await this.call(`create the services network for '${id}'`, () =>
+      this.podman.createNetwork({
+        name,
+        labels: labelsFor(id, version, this.layout.root),
+        options: { isolate: 'true' },
+      }),
+    );
+  }
+
+  /** Removes the app's network and its services network, whichever exist. */
   async removeNetworkQuietly(id: string): Promise<void> {
     try {
       await this.podman.removeNetwork(networkName(id));
     } catch (error) {
       this.options.log.warn({ app: id, err: error }, 'could not remove network');
     }
+    await this.removeServicesNetwork(id);
   }
 
-  /** Removes the app's network if there is one. */
+  /** Removes the app's networks if there are any. */
   async removeNetwork(id: string): Promise<void> {
     if (await this.podman.inspectNetwork(networkName(id))) await this.removeNetworkQuietly(id);
+    else await this.removeServicesNetwork(id);
+  }
+
+  private async removeServicesNetwork(id: string): Promise<void> {
+    const name = servicesNetworkName(id);
+    try {
+      const existing = await this.podman.inspectNetwork(name);
+      if (existing && this.owns(existing.labels)) await this.podman.removeNetwork(name);
+    } catch (error) {
+      this.options.log.warn({ app: id, err: error }, 'could not remove the services network');
+    }
   }
 
   async removePodmanSecrets(id: string): Promise<void> {
@@ -423,14 +582,37 @@ export class PodmanEffects implements AppEffects {
 
   // ---- logs ---------------------------------------------------------------------------------
 
+  /**
+   * The app's log lines. A multi-service app's carry their service: one service's with
+   * `service`, else every service's merged (see service-logs.ts).
+   */
   async *logs(
     id: string,
-    request: { follow: boolean; tail?: number; signal?: AbortSignal },
+    request: { follow: boolean; tail?: number; signal?: AbortSignal; service?: string },
   ): AsyncIterable<LogLine> {
+    const manifest = this.options.registry.get(id)?.manifest;
+    const { service, ...podmanRequest } = request;
+    if (service !== undefined && manifest && !manifest.services.some((s) => s.name === service)) {
+      throw new ArchyError(
+        RpcErrorCode.InvalidParams,
+        `'${id}' has no service '${service}'; its services: ${manifest.services.map((s) => s.name).join(', ')}`,
+      );
+    }
     try {
-      for await (const line of this.podman.containerLogs(containerName(id), request)) {
-        yield { stream: line.stream, line: line.line };
+      if (!manifest || !isMultiService(manifest)) {
+        for await (const line of this.podman.containerLogs(containerName(id), podmanRequest)) {
+          yield { stream: line.stream, line: line.line };
+        }
+        return;
       }
+      const chosen = manifest.services.filter((s) => service === undefined || s.name === service);
+      yield* mergeServiceLogs(
+        chosen.map((s) => ({
+          service: s.name,
+          lines: this.podman.containerLogs(containerNameOf(manifest, s), podmanRequest),
+        })),
+        { follow: request.follow },
+      );
     } catch (error) {
       if (request.signal?.aborted) return;
       throw this.failure(error, `read the logs of '${id}'`);
@@ -482,4 +664,15 @@ export class PodmanEffects implements AppEffects {
     const detail = error instanceof PodmanError ? error.podmanMessage : (error as Error).message;
     return new ArchyError(RpcErrorCode.PodmanError, `could not ${what}: ${detail}`, { cause: error });
   }
+}
+
+/** What Podman's inspect says about a container, as the runtime keeps it. */
+function observedOf(inspect: ContainerInspect | undefined): ObservedContainer | undefined {
+  if (!inspect) return undefined;
+  const observed: ObservedContainer = { id: inspect.Id, running: inspect.State.Running };
+  if (!inspect.State.Running) observed.exitCode = inspect.State.ExitCode;
+  if (inspect.State.StartedAt && !inspect.State.StartedAt.startsWith('0001')) {
+    observed.startedAt = new Date(inspect.State.StartedAt).toISOString();
+  }
+  return observed;
 }

@@ -7,7 +7,7 @@
 import { RpcErrorCode } from '../kernel/index.js';
 import { ArchyError, notFound } from '../kernel/index.js';
 import type { AppRegistry } from './app-registry.js';
-import { toStatus, type AppRuntime } from './app-runtime.js';
+import { appContainer, markOwnStop, toStatus, type AppRuntime } from './app-runtime.js';
 import type { HealthWatch } from './health-watch.js';
 import type { PodmanEffects } from './podman-effects.js';
 
@@ -103,11 +103,11 @@ export class ReadinessWaits {
       Date.now() + boundMs,
       Math.min(500, health.interval),
       async () => {
-        if (!runtime.container?.running) await this.effects.refresh(runtime);
+        if (!appContainer(runtime)?.running) await this.effects.refresh(runtime);
         const died = deathsOf(runtime) > deaths;
         if (died) await this.stopRestarted(runtime);
-        if (died || !runtime.container?.running) {
-          const code = died ? runtime.deaths?.exitCode : runtime.container?.exitCode;
+        if (died || !appContainer(runtime)?.running) {
+          const code = died ? runtime.deaths?.exitCode : appContainer(runtime)?.exitCode;
           return { ok: false, why: `it exited${code !== undefined ? ` with status ${code}` : ''}` };
         }
         const result = await this.health.probeNow(runtime.record.id);
@@ -158,16 +158,17 @@ export class ReadinessWaits {
       await this.stopRestarted(runtime);
       throw await this.effects.exitedAtOnce(runtime, runtime.deaths?.exitCode);
     }
-    if (runtime.container?.running) return;
+    if (appContainer(runtime)?.running) return;
     await this.effects.refresh(runtime);
-    if (!runtime.container?.running) throw await this.effects.exitedAtOnce(runtime);
+    if (!appContainer(runtime)?.running) throw await this.effects.exitedAtOnce(runtime);
   }
 
   /** Stops a container Podman's restart policy started again after a death during a wait. */
   private async stopRestarted(runtime: AppRuntime): Promise<void> {
     await this.effects.refresh(runtime);
-    if (!runtime.container?.running) return;
-    runtime.ownRestart = runtime.container.id;
+    const anyRunning = [runtime.container, ...Object.values(runtime.services ?? {})].some((o) => o?.running);
+    if (!anyRunning) return;
+    markOwnStop(runtime);
     await this.effects.stop(runtime);
   }
 

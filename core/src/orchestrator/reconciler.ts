@@ -14,7 +14,7 @@ import { parseManifest } from '../manifest/index.js';
 import { bootOrder, type InstalledApp } from '../resolver/index.js';
 import type { AppRecord } from './app-record.js';
 import type { AppRegistry } from './app-registry.js';
-import type { AppRuntime } from './app-runtime.js';
+import { appContainer, type AppRuntime } from './app-runtime.js';
 import { ACCOUNTS_PURPOSE_LABEL } from './app-user.js';
 import type { GuardedStart, StartConfirmation } from './bitcoin-datadir.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
@@ -117,7 +117,7 @@ export class Reconciler {
   /** A user's stop, on the app's queue with the desired state saved. */
   async userStop(runtime: AppRuntime): Promise<void> {
     this.options.health.unwatch(runtime.record.id);
-    if (runtime.container) await this.options.effects.stop(runtime);
+    if (runtime.container || runtime.services) await this.options.effects.stop(runtime);
   }
 
   // ---- boot ---------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ export class Reconciler {
     if (
       trigger === 'supervisor' &&
       runtime.podmanRestart &&
-      runtime.container?.running &&
+      appContainer(runtime)?.running &&
       !runtime.transition
     ) {
       // Podman's restart policy brought it back before the backoff was over: that is this restart.
@@ -268,11 +268,13 @@ export class Reconciler {
 
   private observe(runtime: AppRuntime, { inFlight }: { inFlight: boolean }) {
     const id = runtime.record.id;
+    // A multi-service app's containers as one: running only when all run, none if one is missing.
+    const container = appContainer(runtime);
     return {
       phase: runtime.record.phase,
       desired: runtime.record.desired,
       inFlight,
-      container: !runtime.container ? 'none' : runtime.container.running ? 'running' : 'stopped',
+      container: !container ? 'none' : container.running ? 'running' : 'stopped',
       unhealthy: runtime.health?.status === 'unhealthy',
       crashLoop: runtime.crashLoop !== undefined,
       restartPending: this.options.supervisor.isPending(id),
@@ -282,7 +284,7 @@ export class Reconciler {
 
   /** Creates the container if it is missing, starts it, and waits past the exit-at-once window. */
   private async bringUp(runtime: AppRuntime): Promise<void> {
-    if (!runtime.container) await this.options.effects.recreate(runtime);
+    if (!appContainer(runtime)) await this.options.effects.recreate(runtime);
     await this.options.readiness.startAndWait(runtime, { waitForHealthy: false });
   }
 
@@ -322,8 +324,8 @@ export class Reconciler {
     try {
       await guard.settleFirstStartArgs(id, { healthy: false });
       await effects.refresh(runtime);
-      if (!runtime.container) await effects.recreate(runtime);
-      if (runtime.container?.running) {
+      if (!appContainer(runtime)) await effects.recreate(runtime);
+      if (appContainer(runtime)?.running) {
         await effects.restart(runtime);
       } else {
         await effects.start(id);

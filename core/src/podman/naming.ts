@@ -3,6 +3,16 @@
 export const containerName = (id: string): string => `archy-${id}`;
 export const networkName = (id: string): string => `archy-${id}`;
 
+/**
+ * A service's container: the main service's is the app's own (`archy-<id>`), the others'
+ * `archy-<id>_<service>` (`_` never appears in an app id, so no two apps' names clash).
+ */
+export const serviceContainerName = (id: string, service: string, main: boolean): string =>
+  main ? containerName(id) : `${containerName(id)}_${service}`;
+
+/** The network of a multi-service app's own services, each aliased by its service name; nobody else joins it. */
+export const servicesNetworkName = (id: string): string => `${networkName(id)}_services`;
+
 export const LABEL = {
   /** The app id. */
   app: 'io.archipelago.app',
@@ -12,6 +22,8 @@ export const LABEL = {
    * share one Podman; each adopts and cleans up only what carries its own data dir.
    */
   dataDir: 'io.archipelago.data-dir',
+  /** The service of the app a container runs (`main` for a single-container app). */
+  service: 'io.archipelago.service',
 } as const;
 
 export function labelsFor(id: string, version: string, dataDir: string): Record<string, string> {

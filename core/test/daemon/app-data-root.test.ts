@@ -67,7 +67,11 @@ describe('every app id that names a daemon folder gets its data under apps/ (in-
 
   it.each(corpus.map((entry) => [entry.file, entry] as const))('%s', (_file, { file, text }) => {
     const manifest = parseManifest(text, file);
-    const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: manifest.version });
+    const spec = buildContainerSpec(manifest, manifest.services[0]!, {
+      layout,
+      image: manifest.image,
+      version: manifest.version,
+    });
     const sources = (spec.mounts ?? []).filter((m) => m.Type === 'bind').map((m) => m.Source);
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {

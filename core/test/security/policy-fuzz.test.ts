@@ -44,7 +44,11 @@ function judge(text: string): Outcome {
 
 /** The invariants of every accepted manifest's container. */
 function expectHardened(manifest: AppManifest): void {
-  const spec = buildContainerSpec(manifest, { layout, image: manifest.image, version: manifest.version });
+  const spec = buildContainerSpec(manifest, manifest.services[0]!, {
+    layout,
+    image: manifest.image,
+    version: manifest.version,
+  });
   expect(spec.cap_drop).toEqual(['ALL']);
   for (const cap of spec.cap_add ?? []) expect(ALLOWED_CAPABILITIES.has(cap)).toBe(true);
   expect(spec.no_new_privileges).toBe(true);

@@ -14,9 +14,12 @@ import { openEventStream } from '../ws-client.js';
 
 export const DEFAULT_CLI_LOG_TAIL = 100;
 
-type LogsOptions = ClientOptions & { follow: boolean; tail: number };
+type LogsOptions = ClientOptions & { follow: boolean; tail: number; service?: string };
 
-/** `archy logs <id> [--follow] [--tail N]`: the app's stdout/stderr go to ours. */
+/**
+ * `archy logs <id> [--follow] [--tail N] [--service NAME]`: the app's stdout/stderr go to ours;
+ * a multi-service app's lines are prefixed `[service]`.
+ */
 export function registerLogsCommand(program: Command): void {
   addClientOptions(
     program
@@ -31,14 +34,19 @@ export function registerLogsCommand(program: Command): void {
         )
           .argParser(tailParser(0))
           .default(DEFAULT_CLI_LOG_TAIL),
-      ),
+      )
+      .addOption(new Option('-s, --service <name>', 'only this service of a multi-service app')),
   ).action(async (id: string, options: LogsOptions) => {
     if (!options.follow && options.tail === 0) {
       throw new CliError('--tail 0 prints nothing without --follow; give 1 or more');
     }
     await withDaemon(options, async (client, endpoint) => {
       if (!options.follow) {
-        const lines = await client.call('container-logs', { id, tail: options.tail });
+        const lines = await client.call('container-logs', {
+          id,
+          tail: options.tail,
+          ...(options.service !== undefined && { service: options.service }),
+        });
         if (options.json) printJson(lines);
         else for (const line of lines) printLogLine(line, false);
         return;
@@ -46,6 +54,11 @@ export function registerLogsCommand(program: Command): void {
       // A plain call first: it turns a bad token or an unknown app into a clear message, which a
       // refused WebSocket upgrade cannot carry.
       await client.call('container-status', { id });
+      if (options.service !== undefined) {
+        throw new CliError(
+          '--service works without --follow for now; leave out --follow, or follow every service',
+        );
+      }
       await followLogs(endpoint, id, options);
     });
   });
@@ -92,5 +105,6 @@ function printLogLine(line: LogLine, json: boolean): void {
     return;
   }
   // The app's stderr goes to ours, like `podman logs`, so `2>/dev/null` means the same thing.
-  (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.line}\n`);
+  const prefix = line.service !== undefined ? `[${line.service}] ` : '';
+  (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${line.line}\n`);
 }
