@@ -131,6 +131,7 @@ export function wireOrchestrator(
     events: registry.events,
     insecureRegistries: options.insecureRegistries,
     pause,
+    imageTrust: options.imageTrust,
     ...(options.secrets && { secrets: options.secrets }),
     ...(options.confinement && { confinement: options.confinement }),
     ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),

@@ -58,6 +58,11 @@ export interface PodmanEffectsOptions {
   secrets?: SecretStore;
   confinement?: HostConfinement;
   reservedPorts?: () => readonly ReservedPort[];
+  /**
+   * The reference a service other than the main runs: its verified digest (the main's image is
+   * provided, verified or built, by the install or version change).
+   */
+  imageTrust?: { runnableReference(appId: string, image: string): Promise<string> };
   /** The crash-safety tests' hook between the services of a multi-service app (test-pause.ts). */
   pause?: PauseHook;
   /**
@@ -200,8 +205,11 @@ export class PodmanEffects implements AppEffects {
         `service '${service.name}' of '${record.id}' asks to build its image; this node builds only the main service's image, so move build: to the main service`,
       );
     }
-    // The main runs the image the install verified (or built); the other services' are pulled as pinned.
-    const image = main ? (record.runImage ?? record.image) : service.image;
+    // The main runs the image the install verified (or built); each other service's is verified
+    // here (its signature, as any app image's) and pulled by the digest that was verified.
+    const image = main
+      ? (record.runImage ?? record.image)
+      : ((await this.options.imageTrust?.runnableReference(record.id, service.image)) ?? service.image);
     if (!main) await this.pullImage(record.id, image);
     // The image's own user matters only when the manifest names none; resolved and judged then.
     const imageUser =
