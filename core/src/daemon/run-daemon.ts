@@ -8,7 +8,7 @@ import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
-import { ImageTrust, Orchestrator } from '../orchestrator/index.js';
+import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -116,6 +116,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ...(process.env.ARCHY_CATALOG_URL ? { catalogUrl: process.env.ARCHY_CATALOG_URL } : {}),
   });
 
+  const appsDir = process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR;
+  const bundledApps = new BundledApps(appsDir, logger);
   const orchestrator: Orchestrator = new Orchestrator({
     catalog,
     secrets,
@@ -129,8 +131,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       unsignedRegistries: unsigned.registries,
       logger,
       keyPins: () => catalog.imageKeyPins(),
+      bundledPins: (appId) => bundledApps.pinnedImages(appId),
     }),
-    appsDir: process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR,
+    appsDir,
     insecureRegistries,
     confinement,
     logger,

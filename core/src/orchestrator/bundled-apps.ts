@@ -47,6 +47,19 @@ export class BundledApps {
     return { manifest: parseManifest(yaml, this.path(id)), yaml, file: this.path(id) };
   }
 
+  /**
+   * The images the app's bundled manifest pins by digest (every service's); none when there is
+   * no such app or its manifest does not parse. What ImageTrust lets run without our signature.
+   */
+  async pinnedImages(id: string): Promise<string[]> {
+    try {
+      const { manifest } = await this.manifest(id);
+      return manifest.services.map((service) => service.image).filter((image) => image.includes('@sha256:'));
+    } catch {
+      return [];
+    }
+  }
+
   /** The manifest an install request names: the one it carries, or the bundled one. */
   async load(request: InstallRequest): Promise<AppManifest> {
     if (request.source.kind === 'manifest') return parseManifest(request.source.yaml, request.source.file);

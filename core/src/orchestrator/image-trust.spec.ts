@@ -38,3 +38,36 @@ describe('ImageTrust reads the trusted keys as key files', () => {
     );
   });
 });
+
+describe('ImageTrust runs an upstream image its bundled manifest pins by digest', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`;
+  const PINNED = `127.0.0.1:9/upstream/lnd:v1.0@${DIGEST}`;
+  const pinning = (pins: Record<string, string[]>) =>
+    new ImageTrust({
+      keyDirs: [dir],
+      insecureRegistries: new Set(),
+      unsignedRegistries: new Set(),
+      logger: pino({ level: 'silent' }),
+      bundledPins: async (appId) => pins[appId] ?? [],
+    });
+
+  it('runs exactly the pinned digest, asking no registry (port 9 is never reached)', async () => {
+    await expect(pinning({ lnd: [PINNED] }).runnableReference('lnd', PINNED)).resolves.toBe(
+      `127.0.0.1:9/upstream/lnd@${DIGEST}`,
+    );
+  });
+
+  it("refuses what the app's bundled manifest does not pin: another digest, a tag, another app's pin", async () => {
+    const other = `127.0.0.1:9/upstream/lnd:v1.0@sha256:${'cd'.repeat(32)}`;
+    const pins = pinning({ lnd: [PINNED, '127.0.0.1:9/upstream/lnd:v1.0'] });
+    // Each falls through to the signature check, which finds no trusted key and refuses.
+    await expect(pins.runnableReference('lnd', other)).rejects.toThrow();
+    await expect(pins.runnableReference('lnd', '127.0.0.1:9/upstream/lnd:v1.0')).rejects.toThrow();
+    await expect(pins.runnableReference('mempool', PINNED)).rejects.toThrow();
+  });
+
+  it('leaves a digest the signed catalog pins to the catalog check', async () => {
+    // The catalog path asks the registry where the tag points: port 9 refuses, so it throws.
+    await expect(pinning({ lnd: [PINNED] }).runnableReference('lnd', PINNED, DIGEST)).rejects.toThrow();
+  });
+});

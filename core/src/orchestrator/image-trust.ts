@@ -5,13 +5,16 @@ import {
   imageRefused,
   imageRefusalReason,
   loadVerificationKey,
+  parseImageReference,
+  pinnedReference,
   RegistryClient,
   verifyImage,
+  type Digest,
 } from '../security/image-signing/index.js';
 import { keyMayVouchFor, NO_IMAGE_KEY_PINS, whyKeyMayNotVouch, type ImageKeyPins } from '../catalog/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { catalogPinnedReference, registryReferenceOf } from './catalog-digest.js';
-import { registryOf as registryHost } from '../util/image-reference.js';
+import { registryOf as registryHost, splitImageReference } from '../util/image-reference.js';
 import { readKeyFile } from '../util/read-key-file.js';
 
 /** A cosign public key (PEM, ECDSA P-256) is ~180 bytes; anything near this is not one. */
@@ -29,6 +32,12 @@ export interface ImageTrustOptions {
   logger: Logger;
   /** The signed catalog's image key pins, read at each verification (the catalog may refresh). */
   keyPins?: () => ImageKeyPins;
+  /**
+   * The images an app's bundled manifest (shipped with this software, apps/<id>/) pins by digest,
+   * every service's: upstream images that carry no signature of ours (LND, Mempool …) run when
+   * they are exactly that content. See pinnedByBundledManifest.
+   */
+  bundledPins?: (appId: string) => Promise<readonly string[]>;
 }
 
 /**
@@ -46,12 +55,36 @@ export class ImageTrust {
    * since the pin comes from the signed catalog, not from the image.
    */
   async runnableReference(appId: string, image: string, catalogDigest?: string): Promise<string> {
+    if (catalogDigest === undefined && (await this.pinnedByBundledManifest(appId, image))) {
+      return this.bundledPin(appId, image);
+    }
     if (catalogDigest !== undefined) {
       const pinned = await this.pinnedByCatalog(appId, image, catalogDigest);
       // The signature is checked on the pinned digest itself: what runs is what was signed.
       return this.mayRunUnsigned(pinned) ? this.unsigned(appId, pinned) : this.verified(appId, pinned);
     }
     return this.mayRunUnsigned(image) ? this.unsigned(appId, image) : this.verified(appId, image);
+  }
+
+  /**
+   * Whether the app's bundled manifest names this very reference with a digest. A digest names
+   * content, not a place: Podman refuses a pull whose content does not hash to it. The bundled
+   * manifests ship with the daemon (the same trust as its code), so an upstream image pinned there
+   * is the content whoever reviewed the manifest chose, wherever the registry's tags point later.
+   * A manifest a user brings gets no such trust: its images need a signature, as before.
+   */
+  private async pinnedByBundledManifest(appId: string, image: string): Promise<boolean> {
+    if (splitImageReference(image).digest === undefined || !this.options.bundledPins) return false;
+    return (await this.options.bundledPins(appId)).includes(image);
+  }
+
+  private bundledPin(appId: string, image: string): string {
+    const digest = splitImageReference(image).digest as Digest;
+    this.options.logger.info(
+      { app: appId, image, digest },
+      'image pinned by digest in the bundled manifest: running exactly that content',
+    );
+    return pinnedReference(parseImageReference(image), digest);
   }
 
   private mayRunUnsigned(image: string): boolean {

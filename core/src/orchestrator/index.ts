@@ -7,3 +7,4 @@ export {
   type LayoutMigrationReport,
 } from './data-layout-migration.js';
 export { ImageTrust, type ImageTrustOptions } from './image-trust.js';
+export { BundledApps } from './bundled-apps.js';

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
@@ -78,6 +78,40 @@ describe('the daemon runs only images signed by a trusted key (real registry, re
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/not signed/);
     await expectNothingLeft(daemon, id);
+  });
+
+  it('runs an unsigned upstream image that a bundled manifest pins by digest, and only then', async () => {
+    // The bundled manifests (apps/) ship with the daemon: an image they pin by digest is exactly
+    // the content they chose. The same manifest brought by the user still needs a signature.
+    const image = await privateCopy('pinned');
+    const repository = image.slice(registry().length + 1, -':1.0.0'.length);
+    const pinned = `${image}@${await client.resolveDigest(repository, '1.0.0')}`;
+    const id = uniqueAppId('pinned');
+    const appsDir = tempDataDir('bundled-apps');
+    mkdirSync(join(appsDir, id));
+    renameSync(
+      writeHelloManifest(appsDir, { id, hostPort: await freePort(), image: pinned }),
+      join(appsDir, id, 'manifest.yml'),
+    );
+
+    const userBrought = await daemon.cli(['install', join(appsDir, id, 'manifest.yml')]);
+    expect(userBrought.code).not.toBe(0);
+    expect(userBrought.stderr).toMatch(/not signed/);
+    await expectNothingLeft(daemon, id);
+
+    const bundling = await startDaemon({
+      dataDir: tempDataDir('bundled-pin'),
+      env: { ARCHY_UNSIGNED_REGISTRIES: '', ARCHY_APPS_DIR: appsDir },
+    });
+    try {
+      const status = await bundling.cliJson<AppStatus>(['install', id]);
+      expect(status.state).toBe('running');
+      const imageName = (await podman(['inspect', '--format', '{{.ImageName}}', `archy-${id}`])).trim();
+      expect(imageName).toBe(pinned.replace(/:1\.0\.0@/, '@'));
+      await bundling.cli(['remove', id, '--purge', '--yes']);
+    } finally {
+      await bundling.stop();
+    }
   });
 
   it('refuses an image signed only by an untrusted key and leaves nothing', async () => {
