@@ -7,7 +7,8 @@
 // applies that login's -rpcwhitelist), gets a hashblock after generatetoaddress, reads the
 // Lightning app's certificate and macaroon and gets 200 from its REST; no secret shows in any
 // container's `podman inspect`; the lndconnect URI (CLI and RPC) carries exactly the certificate
-// and macaroon in the Lightning app's volume. The install plan says which containers restart.
+// and macaroon in the Lightning app's volume. The install plans offer the choice of node and say
+// which containers restart for a new login.
 
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -70,6 +71,36 @@ describe('the Bitcoin & Lightning stack with doubles: a node, an LND-shaped app,
     for (const id of [dep, ln, 'bitcoin-core']) await daemon?.cli(['remove', id, '--purge', '--yes']);
     await daemon?.stop();
   }, 300_000);
+
+  it('plans the whole stack for the app on top before anything is installed: the choice of node, then every step', async () => {
+    const open = await rpc<InstallPlanView>(daemon, 'package.plan-install', { id: dep });
+    expect(open.ready).toBe(false);
+    // One choice for both apps that use a Bitcoin node (the app asked for and the Lightning app).
+    expect(open.choices).toEqual([
+      {
+        interface: 'bitcoin-node',
+        dependent: dep,
+        candidates: [
+          { id: 'bitcoin-core', name: 'Bitcoin Core' },
+          { id: 'bitcoin-knots', name: 'Bitcoin Knots' },
+        ],
+      },
+    ]);
+    const chosen = await rpc<InstallPlanView>(daemon, 'package.plan-install', {
+      id: dep,
+      choices: { 'bitcoin-node': 'bitcoin-core' },
+    });
+    expect(chosen.ready).toBe(true);
+    expect(chosen.steps.map((step) => `${step.action} ${step.app}`)).toEqual([
+      'install bitcoin-core',
+      'start bitcoin-core',
+      `install ${ln}`,
+      `start ${ln}`,
+      `install ${dep}`,
+      `start ${dep}`,
+    ]);
+    expect(await daemon.cliJson<AppStatus[]>(['list'])).toEqual([]);
+  });
 
   it('installs Bitcoin Core (the double), then the Lightning app: the plan restarts the node for its login', async () => {
     const node = await daemon.cliJson<AppStatus>(['install', 'bitcoin-core']);
