@@ -81,6 +81,26 @@ export interface VersionChangeNeeds {
 /** A start right after a stop may wait this long for the old container's port forwarder to go. */
 export const PORT_FREE_GRACE_MS = 3_000;
 
+/** What every service of one create shares: its dependencies, and work done once per image. */
+interface ServiceContext {
+  links: NetworkLink[];
+  dependencies: ResolvedDependency[];
+  once: <T>(key: string, work: () => Promise<T>) => Promise<T>;
+}
+
+/** Runs each keyed piece of work once; later callers share its promise (and its failure). */
+function memoize(): ServiceContext['once'] {
+  const started = new Map<string, Promise<unknown>>();
+  return <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    let promise = started.get(key) as Promise<T> | undefined;
+    if (!promise) {
+      promise = work();
+      started.set(key, promise);
+    }
+    return promise;
+  };
+}
+
 export class PodmanEffects implements AppEffects {
   private readonly podman: PodmanClient;
   private readonly layout: DataLayout;
@@ -162,9 +182,11 @@ export class PodmanEffects implements AppEffects {
     if (isMultiService(manifest)) await this.ensureServicesNetwork(record.id, record.version);
     // The links come from what is installed now, so a recreated container joins the same networks.
     const installed = dependencyLinks(this.options.registry.installedApps());
-    const context = {
+    const context: ServiceContext = {
       links: installed.links.filter((link) => link.dependent === record.id),
       dependencies: installed.dependencies[record.id] ?? [],
+      // Services often share an image: each is verified and its user resolved once per create.
+      once: memoize(),
     };
     let mainId = '';
     const services: NonNullable<AppRuntime['services']> = {};
@@ -193,7 +215,7 @@ export class PodmanEffects implements AppEffects {
   private async createService(
     runtime: AppRuntime,
     service: ServiceSpec,
-    context: { links: NetworkLink[]; dependencies: ResolvedDependency[] },
+    context: ServiceContext,
     extraArgs: readonly string[],
   ): Promise<string> {
     const { manifest, record } = runtime;
@@ -209,13 +231,19 @@ export class PodmanEffects implements AppEffects {
     // here (its signature, as any app image's) and pulled by the digest that was verified.
     const image = main
       ? (record.runImage ?? record.image)
-      : ((await this.options.imageTrust?.runnableReference(record.id, service.image)) ?? service.image);
-    if (!main) await this.pullImage(record.id, image);
+      : await context.once(`verify ${service.image}`, async () => {
+          const verified =
+            (await this.options.imageTrust?.runnableReference(record.id, service.image)) ?? service.image;
+          await this.pullImage(record.id, verified);
+          return verified;
+        });
     // The image's own user matters only when the manifest names none; resolved and judged then.
     const imageUser =
       view.security.user === undefined
-        ? await this.call(`resolve the user of the image of '${record.id}'`, () =>
-            resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
+        ? await context.once(`user of ${image}`, () =>
+            this.call(`resolve the user of the image of '${record.id}'`, () =>
+              resolveImageUserOf(this.podman, { appId: record.id, image, dataDir: this.layout.root }),
+            ),
           )
         : undefined;
     let spec = buildContainerSpec(manifest, service, {
