@@ -156,13 +156,19 @@ export class Orchestrator implements AppLifecycle {
 
   /** Every app, including installs in flight, with what it claims (the ResourceSource). */
   async resourceApps(): Promise<
-    Array<{ id: string; containerId?: string; resources: AppManifest['resources'] }>
+    Array<{ id: string; containerId?: string; containerIds?: string[]; resources: AppManifest['resources'] }>
   > {
-    return this.registry.all().map((runtime) => ({
-      id: runtime.record.id,
-      resources: runtime.manifest.resources,
-      ...(runtime.container ? { containerId: runtime.container.id } : {}),
-    }));
+    return this.registry.all().map((runtime) => {
+      const others = Object.values(runtime.services ?? {}).flatMap((service) =>
+        service ? [service.id] : [],
+      );
+      return {
+        id: runtime.record.id,
+        resources: runtime.manifest.resources,
+        ...(runtime.container ? { containerId: runtime.container.id } : {}),
+        ...(runtime.container && others.length > 0 && { containerIds: [runtime.container.id, ...others] }),
+      };
+    });
   }
 
   /** The bundled apps' manifests, for the catalog the UI's marketplace shows. */

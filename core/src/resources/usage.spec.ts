@@ -42,6 +42,27 @@ describe('readAppsUsage', () => {
     ]);
   });
 
+  it("adds up a multi-service app's containers, each from its own stats", async () => {
+    const stats: Record<string, { cpuPercent: number; memUsage: number }> = {
+      web: { cpuPercent: 1.5, memUsage: 100 },
+      api: { cpuPercent: 2, memUsage: 200 },
+      db: { cpuPercent: 0.5, memUsage: 700 },
+    };
+    const podman: ContainerUsageReader = {
+      containerStats: async (id) => stats[id],
+      inspectContainer: async () => {
+        throw new Error('not needed when stats exist');
+      },
+    };
+    const usage = await readAppsUsage(
+      [{ id: 'mempool', containerId: 'web', containerIds: ['web', 'api', 'db'], resources: {} }],
+      { podman, dataDir: '/data', dirSizes },
+    );
+    expect(usage).toEqual([
+      { id: 'mempool', cpuPercent: 4, memoryBytes: 1000, diskBytes: 4096, source: 'cgroup' },
+    ]);
+  });
+
   it('falls back to /proc, and gives no CPU or memory for a stopped app or one without a container', async () => {
     const podman: ContainerUsageReader = {
       containerStats: async () => undefined,

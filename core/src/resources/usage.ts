@@ -14,6 +14,8 @@ export interface ResourceApp {
   id: string;
   /** Podman's container id or name; absent while the app has no container. */
   containerId?: string;
+  /** Every container of a multi-service app (the main's first); its usage is their sum. */
+  containerIds?: string[];
   resources: ResourceSpec;
 }
 
@@ -70,38 +72,65 @@ function usageOf(app: ResourceApp, figures: ProcessFigures, disk: DirSize): AppU
   };
 }
 
-/** CPU and memory per app id; apps without a running container get no figures. */
+/** CPU and memory per app id, summed over its containers; apps without a running container get no figures. */
 async function readProcessFigures(
   apps: readonly ResourceApp[],
   options: ReadUsageOptions,
 ): Promise<Map<string, ProcessFigures>> {
-  const figures = new Map<string, ProcessFigures>();
-  const needProc: { id: string; containerId: string }[] = [];
+  const containers = apps.flatMap(({ id, containerId, containerIds }) =>
+    (containerIds ?? (containerId === undefined ? [] : [containerId])).map((container) => ({
+      id,
+      containerId: container,
+    })),
+  );
+  const perContainer: Array<ProcessFigures | undefined> = new Array(containers.length);
+  const needProc: number[] = [];
   await Promise.all(
-    apps.map(async ({ id, containerId }) => {
-      if (containerId === undefined) return;
+    containers.map(async ({ containerId }, index) => {
       const stats = await options.podman.containerStats(containerId).catch(() => undefined);
-      if (stats) {
-        figures.set(id, { cpuPercent: stats.cpuPercent, memoryBytes: stats.memUsage, source: 'cgroup' });
-      } else {
-        needProc.push({ id, containerId });
-      }
+      if (stats)
+        perContainer[index] = { cpuPercent: stats.cpuPercent, memoryBytes: stats.memUsage, source: 'cgroup' };
+      else needProc.push(index);
     }),
   );
-  if (needProc.length === 0) return figures;
-
-  // No cgroup stats (rootless cgroups v1, or the container is stopped): find each running
-  // container's host pid and sum its process tree, all in one sampling window.
-  const pids = await Promise.all(
-    needProc.map(async ({ containerId }) => {
-      const inspect = await options.podman.inspectContainer(containerId).catch(() => undefined);
-      return inspect?.State.Running ? inspect.State.Pid : 0;
-    }),
-  );
-  const sampled = await sampleProcessTrees(pids, { windowMs: options.windowMs, procRoot: options.procRoot });
-  needProc.forEach(({ id }, index) => {
-    const usage = sampled.get(pids[index]!);
-    figures.set(id, usage ? { ...usage, source: 'proc' } : { source: 'proc' });
+  if (needProc.length > 0) {
+    // No cgroup stats (rootless cgroups v1, or the container is stopped): find each running
+    // container's host pid and sum its process tree, all in one sampling window.
+    const pids = await Promise.all(
+      needProc.map(async (index) => {
+        const inspect = await options.podman
+          .inspectContainer(containers[index]!.containerId)
+          .catch(() => undefined);
+        return inspect?.State.Running ? inspect.State.Pid : 0;
+      }),
+    );
+    const sampled = await sampleProcessTrees(pids, {
+      windowMs: options.windowMs,
+      procRoot: options.procRoot,
+    });
+    needProc.forEach((containerIndex, index) => {
+      const usage = sampled.get(pids[index]!);
+      perContainer[containerIndex] = usage ? { ...usage, source: 'proc' } : { source: 'proc' };
+    });
+  }
+  const figures = new Map<string, ProcessFigures>();
+  containers.forEach(({ id }, index) => {
+    const one = perContainer[index]!;
+    const sum = figures.get(id);
+    figures.set(id, sum ? addFigures(sum, one) : one);
   });
   return figures;
+}
+
+/** Two containers' figures as one app's: a figure only one has still counts; proc if either is. */
+function addFigures(a: ProcessFigures, b: ProcessFigures): ProcessFigures {
+  const add = (x: number | undefined, y: number | undefined) =>
+    x === undefined ? y : y === undefined ? x : x + y;
+  const cpuPercent = add(a.cpuPercent, b.cpuPercent);
+  const memoryBytes = add(a.memoryBytes, b.memoryBytes);
+  return {
+    ...(cpuPercent !== undefined && { cpuPercent }),
+    ...(memoryBytes !== undefined && { memoryBytes }),
+    source: a.source === 'cgroup' && b.source === 'cgroup' ? 'cgroup' : 'proc',
+  };
 }
