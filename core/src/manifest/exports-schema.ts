@@ -5,14 +5,8 @@
 
 import { z } from 'zod';
 import { describeValue, expected } from './messages.js';
+import { port } from './port-schema.js';
 import type { ExportsSpec, VolumeSpec } from './types.js';
-
-const PORT_WORDS = 'an integer from 1 to 65535';
-const port = z
-  .number(expected(PORT_WORDS))
-  .int(expected(PORT_WORDS))
-  .min(1, expected(PORT_WORDS))
-  .max(65535, expected(PORT_WORDS));
 
 /** The interface kinds whose exports the daemon understands (credentials, ZMQ, lndconnect). */
 export const KNOWN_INTERFACE_KINDS = ['bitcoin-node', 'lightning-node'] as const;

@@ -12,6 +12,7 @@ import { parseUserIds } from './user-ids.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-reference.js';
 import { describeValue, expected } from './messages.js';
+import { port } from './port-schema.js';
 import { checkExports, exportsSchema, rpcMethodsSchema } from './exports-schema.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
 import { normalizeServices, SERVICE_NAME_PATTERN, type RawManifest } from './services.js';
@@ -53,13 +54,6 @@ const boolean = z.boolean({
       ? `expected true or false, got ${describeValue(issue.input)} (YAML 1.2 reads it as text)`
       : expected('true or false').error(issue),
 });
-
-const PORT_WORDS = 'an integer from 1 to 65535';
-const port = z
-  .number(expected(PORT_WORDS))
-  .int(expected(PORT_WORDS))
-  .min(1, expected(PORT_WORDS))
-  .max(65535, expected(PORT_WORDS));
 
 const COMMAND_WORDS = 'a list of strings such as ["/bin/sh", "-c", "exec httpd"]';
 const commandLine = z

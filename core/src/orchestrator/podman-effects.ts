@@ -452,23 +452,7 @@ export class PodmanEffects implements AppEffects {
   // ---- networks, secrets, data --------------------------------------------------------------
 
   async ensureNetwork(id: string, version: string): Promise<void> {
-    const name = networkName(id);
-    const existing = await this.podman.inspectNetwork(name);
-    if (existing) {
-      if (this.owns(existing.labels)) return;
-      throw new ArchyError(
-        RpcErrorCode.Conflict,
-        `a Podman network named '${name}' exists and is not this daemon's; remove it with 'podman network rm ${name}'`,
-      );
-    }
-    await this.call(`create the network for '${id}'`, () =>
-      this.podman.createNetwork({
-        name,
-        labels: labelsFor(id, version, this.layout.root),
-        // Without isolate, rootless bridge networks can reach each other by IP.
-        options: { isolate: 'true' },
-      }),
-    );
+    await this.ensureOwnedNetwork(networkName(id), `the network for '${id}'`, id, version);
   }
 
   /**
@@ -476,7 +460,11 @@ export class PodmanEffects implements AppEffects {
    * other app's container on it (isolated like the app's network).
    */
   private async ensureServicesNetwork(id: string, version: string): Promise<void> {
-    const name = servicesNetworkName(id);
+    await this.ensureOwnedNetwork(servicesNetworkName(id), `the services network for '${id}'`, id, version);
+  }
+
+  /** Creates one of the app's networks unless ours exists; refuses one of that name that is not ours. */
+  private async ensureOwnedNetwork(name: string, what: string, id: string, version: string): Promise<void> {
     const existing = await this.podman.inspectNetwork(name);
     if (existing) {
       if (this.owns(existing.labels)) return;
@@ -485,10 +473,11 @@ export class PodmanEffects implements AppEffects {
         `a Podman network named '${name}' exists and is not this daemon's; remove it with 'podman network rm ${name}'`,
       );
     }
-    await this.call(`create the services network for '${id}'`, () =>
+    await this.call(`create ${what}`, () =>
       this.podman.createNetwork({
         name,
         labels: labelsFor(id, version, this.layout.root),
+        // Without isolate, rootless bridge networks can reach each other by IP.
         options: { isolate: 'true' },
       }),
     );
