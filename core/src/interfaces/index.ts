@@ -24,6 +24,7 @@ export {
 } from './rpc-credentials.js';
 export {
   InterfaceWiring,
+  readLightningFiles,
   RPC_LOGINS_LABEL,
   type InstalledView,
   type VolumeFileReader,

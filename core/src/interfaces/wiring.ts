@@ -199,14 +199,15 @@ export class InterfaceWiring {
     exported: LightningNodeExport,
     owner: { uid?: number; gid?: number },
   ): Promise<SecretMount[]> {
+    const files = await readLightningFiles(this.options.readVolumeFiles, providerId, exported);
     const wanted = [
-      ...(exported.tlsCert ? [{ key: 'tls-cert', spec: exported.tlsCert }] : []),
-      ...(exported.credential ? [{ key: exported.credential.kind, spec: exported.credential }] : []),
+      ...(exported.tlsCert ? [{ key: 'tls-cert', spec: exported.tlsCert, data: files.tlsCert }] : []),
+      ...(exported.credential
+        ? [{ key: exported.credential.kind, spec: exported.credential, data: files.credential }]
+        : []),
     ];
     const mounts: SecretMount[] = [];
-    for (const { key, spec } of wanted) {
-      const read = await this.options.readVolumeFiles(providerId, spec.volume, [spec.path]);
-      const data = read.get(spec.path);
+    for (const { key, spec, data } of wanted) {
       if (data === undefined || data.length === 0) {
         throw new ArchyError(
           RpcErrorCode.Conflict,
@@ -232,4 +233,21 @@ export class InterfaceWiring {
     }
     return mounts;
   }
+}
+
+/**
+ * A Lightning node's exported files as its container wrote them — the TLS certificate and the
+ * credential (macaroon or rune) — read from its volumes; a file not written yet is absent. The
+ * one reader for both a dependent's secret files and the owner's connection details.
+ */
+export async function readLightningFiles(
+  read: VolumeFileReader,
+  providerId: string,
+  exported: LightningNodeExport,
+): Promise<{ tlsCert?: Buffer; credential?: Buffer }> {
+  const one = async (spec: { volume: string; path: string } | undefined) =>
+    spec ? (await read(providerId, spec.volume, [spec.path])).get(spec.path) : undefined;
+  const tlsCert = await one(exported.tlsCert);
+  const credential = await one(exported.credential);
+  return { ...(tlsCert && { tlsCert }), ...(credential && { credential }) };
 }

@@ -21,6 +21,7 @@ import {
   deleteDependentLogin,
   dependentLogin,
   providedExports,
+  readLightningFiles,
   rotateDependentLogin,
   RPC_LOGINS_LABEL,
   type LightningNodeExport,
@@ -89,7 +90,7 @@ export class CredentialActions {
 
   /** On the provider's queue: recreate (and restart) when its logins changed; false when they did not. */
   private async refreshProvider(id: string): Promise<boolean> {
-    const { effects, readiness, supervisor, log } = this.options;
+    const { effects, log } = this.options;
     const runtime = this.registry.get(id);
     if (!runtime?.container) return false;
     const wiring = interfaceWiring(this.wiringDeps())!;
@@ -102,15 +103,8 @@ export class CredentialActions {
     runtime.transition = 'updating';
     this.registry.publish(runtime);
     try {
-      if (wasRunning) {
-        supervisor.reset(id);
-        await effects.stop(runtime);
-      }
-      await effects.recreate(runtime);
-      if (wasRunning) {
-        await effects.startContainer(runtime);
-        await readiness.firstHealthy(runtime);
-      }
+      // A node's dependents need it answering again before they are restarted: wait for healthy.
+      await this.recreateKeepingState(runtime, 'healthy');
     } finally {
       runtime.transition = previous;
       this.registry.publish(runtime);
@@ -190,7 +184,14 @@ export class CredentialActions {
     };
   }
 
-  private async recreateKeepingState(runtime: AppRuntime): Promise<void> {
+  /**
+   * Makes the app's containers again (a new secret file, new logins) and starts them again if
+   * they ran; `wait`: until healthy (a node others depend on) or until the start settles.
+   */
+  private async recreateKeepingState(
+    runtime: AppRuntime,
+    wait: 'healthy' | 'settle' = 'settle',
+  ): Promise<void> {
     const { effects, readiness, supervisor } = this.options;
     if (!runtime.container) return;
     const wasRunning = runtime.container.running;
@@ -201,7 +202,7 @@ export class CredentialActions {
     await effects.recreate(runtime);
     if (wasRunning) {
       await effects.startContainer(runtime);
-      await readiness.settle(runtime);
+      await (wait === 'healthy' ? readiness.firstHealthy(runtime) : readiness.settle(runtime));
     }
   }
 
@@ -240,20 +241,11 @@ export class CredentialActions {
     id: string,
     exported: LightningNodeExport,
   ): Promise<{ certPem?: string; credential?: Buffer }> {
-    const read = volumeFileReader(this.options.layout);
     const out: { certPem?: string; credential?: Buffer } = {};
     try {
-      if (exported.tlsCert) {
-        const cert = (await read(id, exported.tlsCert.volume, [exported.tlsCert.path])).get(
-          exported.tlsCert.path,
-        );
-        if (cert) out.certPem = cert.toString('utf8');
-      }
-      if (exported.credential) {
-        const path = exported.credential.path;
-        const credential = (await read(id, exported.credential.volume, [path])).get(path);
-        if (credential) out.credential = credential;
-      }
+      const files = await readLightningFiles(volumeFileReader(this.options.layout), id, exported);
+      if (files.tlsCert) out.certPem = files.tlsCert.toString('utf8');
+      if (files.credential) out.credential = files.credential;
     } catch (error) {
       this.options.log.warn({ app: id, err: error }, 'could not read the Lightning node’s files');
     }

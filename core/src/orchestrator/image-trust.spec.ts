@@ -61,13 +61,16 @@ describe('ImageTrust runs an upstream image its bundled manifest pins by digest'
     const other = `127.0.0.1:9/upstream/lnd:v1.0@sha256:${'cd'.repeat(32)}`;
     const pins = pinning({ lnd: [PINNED, '127.0.0.1:9/upstream/lnd:v1.0'] });
     // Each falls through to the signature check, which finds no trusted key and refuses.
-    await expect(pins.runnableReference('lnd', other)).rejects.toThrow();
-    await expect(pins.runnableReference('lnd', '127.0.0.1:9/upstream/lnd:v1.0')).rejects.toThrow();
-    await expect(pins.runnableReference('mempool', PINNED)).rejects.toThrow();
+    const unsigned = /no trusted signing keys are configured for .*so its signature cannot be checked/;
+    await expect(pins.runnableReference('lnd', other)).rejects.toThrow(unsigned);
+    await expect(pins.runnableReference('lnd', '127.0.0.1:9/upstream/lnd:v1.0')).rejects.toThrow(unsigned);
+    await expect(pins.runnableReference('mempool', PINNED)).rejects.toThrow(unsigned);
   });
 
   it('leaves a digest the signed catalog pins to the catalog check', async () => {
     // The catalog path asks the registry where the tag points: port 9 refuses, so it throws.
-    await expect(pinning({ lnd: [PINNED] }).runnableReference('lnd', PINNED, DIGEST)).rejects.toThrow();
+    await expect(pinning({ lnd: [PINNED] }).runnableReference('lnd', PINNED, DIGEST)).rejects.toThrow(
+      /could not reach the registry 127\.0\.0\.1:9/,
+    );
   });
 });
