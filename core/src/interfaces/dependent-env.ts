@@ -2,6 +2,7 @@
 // secret files it gets under /run/secrets. Names: ARCHY_DEP_<N>_… with <N> the requested name
 // upper-cased, '-' → '_' (as dependency-env.ts does for _HOST and the ports). Pure.
 
+import { envPrefix } from '../manifest/index.js';
 import type { ProvidedExport } from './provided.js';
 
 export const SECRETS_DIR = '/run/secrets';
@@ -14,8 +15,7 @@ export interface SecretFile {
   env: string;
 }
 
-export const envPrefix = (requested: string): string =>
-  `ARCHY_DEP_${requested.toUpperCase().replace(/-/g, '_')}`;
+export { envPrefix };
 
 /** `<requested>-<file>`: per dependency, so two dependencies never share a file name. */
 export function secretFile(requested: string, file: string): SecretFile {

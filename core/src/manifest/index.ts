@@ -8,6 +8,15 @@ export { SERVICE_NAME_PATTERN } from './services.js';
 export { parseImageReference, isFloatingTag, FLOATING_TAGS, type ImageReference } from './image-reference.js';
 export { parseByteSize, parseDuration } from './units.js';
 export { KNOWN_INTERFACE_KINDS, ZMQ_TOPICS } from './exports-schema.js';
+export {
+  allowedReferences,
+  checkReferenceText,
+  envPrefix,
+  referencesIn,
+  splitReferences,
+  type ReferenceKind,
+  type ReferencePart,
+} from './references.js';
 export type {
   AppManifest,
   AppCategory,
@@ -32,4 +41,6 @@ export type {
   BuildSpec,
   BuildFileSpec,
   ServiceSpec,
+  AppOrigin,
+  WebLogin,
 } from './types.js';

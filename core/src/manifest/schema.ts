@@ -14,6 +14,7 @@ import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-refer
 import { describeValue, expected } from './messages.js';
 import { port } from './port-schema.js';
 import { checkExports, exportsSchema, rpcMethodsSchema } from './exports-schema.js';
+import { allowedReferences, checkReferenceText, type ReferenceKind } from './references.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
 import { normalizeServices, SERVICE_NAME_PATTERN, type RawManifest } from './services.js';
 import { formatBytes, parseByteSize, parseDuration, type Parsed } from './units.js';
@@ -256,8 +257,39 @@ const dependencySpec = z.strictObject(
       .optional(),
     requires: z.enum(['installed', 'running', 'healthy']).default('running'),
     rpcMethods: rpcMethodsSchema.optional(),
+    // Where this app expects the dependency's files besides /run/secrets (an imported app reads
+    // LND's tls.cert and macaroon from the paths Umbrel mounted LND's data at).
+    files: z
+      .strictObject(
+        {
+          tlsCert: containerPath.optional(),
+          credential: containerPath.optional(),
+          password: containerPath.optional(),
+          cookie: containerPath.optional(),
+        },
+        expected('a mapping such as { tlsCert: /lnd/tls.cert, credential: /lnd/admin.macaroon }'),
+      )
+      .optional(),
   },
   expected('a mapping such as { id: bitcoin-node }'),
+);
+
+// Where an imported app came from (archy import umbrel, archy parmanode convert): such an app is
+// not signed by the catalog, and installing it needs the user's explicit confirmation.
+const origin = z.strictObject(
+  {
+    kind: z.enum(['umbrel', 'parmanode']),
+    app: nonEmptyString,
+    upstreamVersion: nonEmptyString,
+    source: nonEmptyString.optional(),
+  },
+  expected('a mapping such as { kind: umbrel, app: btcpay-server, upstreamVersion: "2.0.6" }'),
+);
+
+// The login of the app's own web UI, shown to the user by `archy connection --reveal`.
+const webLogin = z.strictObject(
+  { username: nonEmptyString.optional(), password: nonEmptyString.optional() },
+  expected('a mapping such as { username: admin, password: ${ARCHY_APP_PASSWORD} }'),
 );
 
 const CAPABILITY_PATTERN = /^(CAP_)?[A-Z][A-Z0-9_]*$/;
@@ -497,6 +529,8 @@ const manifestObject = z.strictObject(
     web5: web5.optional(),
     main: serviceName.optional(),
     services: services.optional(),
+    origin: origin.optional(),
+    webLogin: webLogin.optional(),
   },
   expected('a mapping of manifest fields (id:, name:, image: ...)'),
 );
@@ -542,8 +576,37 @@ export const appManifestSchema = manifestObject
     else checkServices(manifest, manifest.services, ctx);
     const serviceVolumes = manifest.services && Object.values(manifest.services).flatMap((s) => s.volumes);
     checkExports({ ...manifest, volumes: serviceVolumes ?? manifest.volumes ?? [] }, ctx);
+    checkReferences(manifest, ctx);
   })
   .transform((manifest): AppManifest => normalizeServices(manifest, CONTAINER_DEFAULTS));
+
+/**
+ * `${ARCHY_…}` references (references.ts) name only what the container can be given: the app's
+ * own names, and the names of the dependencies it uses (a service: those in its uses:).
+ */
+function checkReferences(manifest: RawManifest, ctx: IssueSink): void {
+  const all = manifest.dependencies.map((dependency) => dependency.id);
+  const containers: Array<{ at: PropertyKey[]; uses: string[]; fields: Partial<RawService> }> =
+    manifest.services === undefined
+      ? [{ at: [], uses: all, fields: manifest }]
+      : Object.entries(manifest.services).map(([name, service]) => ({
+          at: ['services', name],
+          uses: service.uses ?? [],
+          fields: service,
+        }));
+  const check = (text: string, path: PropertyKey[], allowed: Map<string, ReferenceKind>): void => {
+    const problem = checkReferenceText(text, allowed);
+    if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+  };
+  for (const { at, uses, fields } of containers) {
+    const allowed = allowedReferences(uses);
+    for (const [name, value] of Object.entries(fields.env ?? {})) check(value, [...at, 'env', name], allowed);
+    for (const key of ['command', 'entrypoint'] as const)
+      (fields[key] ?? []).forEach((item, index) => check(item, [...at, key, index], allowed));
+  }
+  if (manifest.webLogin?.password !== undefined)
+    check(manifest.webLogin.password, ['webLogin', 'password'], allowedReferences([]));
+}
 
 function checkSingleContainer(manifest: RawManifest, ctx: IssueSink): void {
   if (manifest.image === undefined) {

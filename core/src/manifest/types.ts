@@ -45,6 +45,28 @@ export interface DependencySpec {
    * every method. Only meaningful for a dependency on a bitcoin-node provider.
    */
   rpcMethods?: string[];
+  /**
+   * Absolute paths in the container where the dependency's exported files are ALSO mounted
+   * (read-only), besides /run/secrets: for apps that read them where another platform put them.
+   */
+  files?: { tlsCert?: string; credential?: string; password?: string; cookie?: string };
+}
+
+/** Where an imported app came from; present = not from the bundled apps or the signed catalog. */
+export interface AppOrigin {
+  kind: 'umbrel' | 'parmanode';
+  /** The upstream's app id. */
+  app: string;
+  /** The upstream's version, verbatim. */
+  upstreamVersion: string;
+  /** Informational: what it was converted from (e.g. getumbrel/umbrel-apps). */
+  source?: string;
+}
+
+/** The login of the app's own web UI; `password` may be a reference such as ${ARCHY_APP_PASSWORD}. */
+export interface WebLogin {
+  username?: string;
+  password?: string;
 }
 
 /** What a Bitcoin node exports to its dependents; ports default to the `bitcoin:` block's. */
@@ -249,4 +271,7 @@ export interface AppManifest {
   services: ServiceSpec[];
   /** The main service's name (`main` for a single-container manifest): its container is `archy-<id>`. */
   main: string;
+  /** Present: an imported app (archy import umbrel / parmanode convert), not signed by the catalog. */
+  origin?: AppOrigin;
+  webLogin?: WebLogin;
 }

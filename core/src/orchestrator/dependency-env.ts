@@ -1,3 +1,4 @@
+import { envPrefix } from '../manifest/index.js';
 import type { ResolvedDependency } from '../resolver/index.js';
 
 /**
@@ -10,7 +11,7 @@ import type { ResolvedDependency } from '../resolver/index.js';
 export function dependencyEnv(dependencies: readonly ResolvedDependency[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const dependency of dependencies) {
-    const prefix = `ARCHY_DEP_${dependency.requested.toUpperCase().replace(/-/g, '_')}`;
+    const prefix = envPrefix(dependency.requested);
     env[`${prefix}_HOST`] = dependency.host;
     if (dependency.ports.rpc !== undefined) env[`${prefix}_RPC_PORT`] = String(dependency.ports.rpc);
     if (dependency.ports.p2p !== undefined) env[`${prefix}_P2P_PORT`] = String(dependency.ports.p2p);
