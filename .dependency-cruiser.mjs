@@ -19,6 +19,7 @@ const LAYERS = [
   ['orchestrator', 'versions'],
   ['api'],
   ['daemon'],
+  ['parmanode'], // coming from Parmanode: module converter, script runner, discover/adopt (CLI side)
   ['cli'],
 ];
 
