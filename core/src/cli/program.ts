@@ -14,6 +14,7 @@ import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
 import { registerWebCommands } from './commands/web.js';
+import { registerParmanodeToolCommands } from './commands/parmanode-tools.js';
 
 /** The `archy` command tree. */
 export function createProgram(): Command {
@@ -48,6 +49,11 @@ export function createProgram(): Command {
   registerPipelineCommands(program);
   registerWebCommands(program);
   registerCredentialCommands(program);
+  registerParmanodeToolCommands(
+    program
+      .command('parmanode')
+      .description('come over from Parmanode: convert its modules, run its scripts'),
+  );
   return program;
 }
 
