@@ -188,6 +188,25 @@ describe('rules', () => {
     expect(keys(convert('echo nothing here\n').decisions)).toContain('version');
   });
 
+  it("drops redirections from commands; no decision for Parmanode's own $var files or logs", () => {
+    const result = convert(
+      [
+        'docker run -d --name thing -p 80:80 example/thing:1.0 thing --serve >$dn 2>&1',
+        'echo "enabled=true" | sudo tee -a $pc >$dn',
+        'echo "started" | tee ~/.thing/thing.log',
+        'curl -LO https://example.org/runtime-22.04.deb',
+      ].join('\n'),
+    );
+    expect(result.found.runs[0]!.command).toEqual(['thing', '--serve']);
+    expect(result.found.configFiles.map((c) => c.path)).toEqual(['$pc', '~/.thing/thing.log']);
+    expect(keys(result.decisions).filter((k) => k.startsWith('config'))).toEqual([]);
+    // A download not named after the app (a runtime's package) says nothing of its version.
+    expect(result.manifestYaml).toMatch(/^version: "1.0"/m);
+    expect(convert('curl -LO https://example.org/runtime-22.04.deb\n').manifestYaml).toMatch(
+      /^version: "0.0.0"/m,
+    );
+  });
+
   it('refuses a path that is not a module folder, with what to give instead', async () => {
     await expect(convertModule('/nonexistent/parmanode/src/x')).rejects.toThrow(ModuleReadError);
     await expect(convertModule('/nonexistent/parmanode/src/x')).rejects.toThrow(/Parmanode module folder/);

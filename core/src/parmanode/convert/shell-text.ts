@@ -89,6 +89,16 @@ export function splitCommands(text: string): string[][] {
     if (c === '"' || c === "'") {
       quote = c;
       inWord = true;
+    } else if (c === '>' || c === '<') {
+      // A redirection (`>$dn`, `2>&1`, `>> log`) is not a word of the command: drop it, its fd
+      // number and its target.
+      if (/^\d+$/.test(word)) {
+        word = '';
+        inWord = false;
+      } else endWord();
+      while (text[i + 1] === '>' || text[i + 1] === '&') i++;
+      while (text[i + 1] === ' ') i++;
+      while (i + 1 < text.length && !/[\s;|&]/.test(text[i + 1]!)) i++;
     } else if (c === ' ' || c === '\t') endWord();
     else if (c === ';' || c === '|' || c === '&') {
       endCommand();

@@ -49,7 +49,7 @@ export function buildSkeleton(moduleDir: string, facts: ModuleFacts): Skeleton {
   const runs = mainRuns(facts);
   const main = runs[0];
   const image = main?.image ?? facts.pulls[0]?.image;
-  const version = versionFrom(image, facts);
+  const version = versionFrom(id, image, facts);
   if (version) out.push(`version: ${yamlString(version.value)}   # from ${version.from}`);
   else {
     out.push('version: "0.0.0"   # DECIDE: the module names no version');
@@ -70,7 +70,11 @@ export function buildSkeleton(moduleDir: string, facts: ModuleFacts): Skeleton {
   if (main) writeContainer(out, decide, main, runs);
   else writeHostInstall(out, decide, facts, id);
 
-  for (const config of facts.configFiles) {
+  // A bare `$var` target is one of Parmanode's own files (parmanode.conf, torrc, …) or unknown
+  // until run time, and a log is no config: they stay in found, without a decision.
+  for (const config of facts.configFiles.filter(
+    (c) => !/^\$\{?\w+\}?$/.test(c.path) && !/\.log$/.test(c.path),
+  )) {
     const keys = Object.keys(config.entries);
     decide(
       `config:${config.path}`,
@@ -97,6 +101,7 @@ function mainRuns(facts: ModuleFacts): ContainerRunFact[] {
 }
 
 function versionFrom(
+  id: string,
   image: string | undefined,
   facts: ModuleFacts,
 ): { value: string; from: string } | undefined {
@@ -105,7 +110,9 @@ function versionFrom(
     const match = /^v?(\d+\.\d+(?:\.\d+)?(?:[-+.][0-9A-Za-z.-]+)?)$/.exec(tag.value.tag);
     if (match) return { value: match[1]!, from: `the image tag ${tag.value.tag}` };
   }
-  for (const download of facts.downloads.filter((d) => d.kind === 'archive')) {
+  // Only an archive named after the app: a module also downloads its tools (a .deb of a runtime…).
+  const own = (url: string) => basename(url).toLowerCase().includes(id.toLowerCase());
+  for (const download of facts.downloads.filter((d) => d.kind === 'archive' && own(d.url))) {
     const match =
       /\/v?(\d+\.\d+(?:\.\d+)?)\//.exec(download.url) ??
       /[-_]v?(\d+\.\d+(?:\.\d+)?)[-_.]/.exec(basename(download.url));
@@ -305,7 +312,11 @@ function writeHostInstall(out: string[], decide: Decide, facts: ModuleFacts, id:
 
 function listenPorts(facts: ModuleFacts): { port: number; key: string; where: string }[] {
   const found: { port: number; key: string; where: string }[] = [];
-  for (const config of facts.configFiles) {
+  // A bare `$var` target is one of Parmanode's own files (parmanode.conf, torrc, …) or unknown
+  // until run time, and a log is no config: they stay in found, without a decision.
+  for (const config of facts.configFiles.filter(
+    (c) => !/^\$\{?\w+\}?$/.test(c.path) && !/\.log$/.test(c.path),
+  )) {
     for (const [key, value] of Object.entries(config.entries)) {
       const match = /^(?:0\.0\.0\.0|\*|\[::\]|::):(\d{1,5})$/.exec(value);
       if (match && !found.some((f) => f.port === Number(match[1])))
