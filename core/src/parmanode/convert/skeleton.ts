@@ -41,7 +41,6 @@ export function buildSkeleton(moduleDir: string, facts: ModuleFacts): Skeleton {
     `# Manifest skeleton made by \`archy parmanode convert\` from the Parmanode module ${id}.`,
     '# It read the module\'s files as text and ran none of them. Each "# DECIDE:" needs a person;',
     '# `--json` lists them as decisions. Comments give the file:line each value was read from.',
-    `# origin: { kind: parmanode, app: ${id} }   # add once the manifest schema has origin:`,
     `id: ${id}`,
     `name: ${yamlString(id)}`,
   ];
@@ -59,6 +58,10 @@ export function buildSkeleton(moduleDir: string, facts: ModuleFacts): Skeleton {
     );
   }
 
+  // Marks the app as imported: installing it needs the user's confirmation (not catalog-signed).
+  out.push(
+    `origin: { kind: parmanode, app: ${yamlString(id)}, upstreamVersion: ${yamlString(version?.value ?? 'unknown')} }`,
+  );
   writeImage(out, decide, facts, image, main);
   const extraImages = [...new Set(facts.runs.map((r) => r.image))].filter((i) => i !== image);
   if (extraImages.length > 0)
