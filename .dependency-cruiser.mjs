@@ -13,7 +13,7 @@ const LAYERS = [
   ['util'],
   ['manifest', 'podman', 'network', 'layout'],
   ['security', 'bitcoin', 'resolver', 'health', 'resources'],
-  ['catalog', 'interfaces'],
+  ['catalog', 'interfaces', 'import'],
   ['pipeline'],
   ['provisioning'],
   ['orchestrator', 'versions'],

@@ -4,6 +4,7 @@ import { describeFailure } from './cli-error.js';
 import { registerAppCommands } from './commands/apps.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerImageCommands } from './commands/image.js';
+import { registerImportCommands } from './commands/import.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
@@ -54,6 +55,7 @@ export function createProgram(): Command {
       .command('parmanode')
       .description('come over from Parmanode: convert its modules, run its scripts'),
   );
+  registerImportCommands(program);
   return program;
 }
 

@@ -1,0 +1,98 @@
+// Reads one Umbrel app folder from disk: the three files as text (exports.sh is never run) and
+// what the folder ships (Umbrel copies it into the app's data folder at install). The only part
+// of the converter that touches the file system.
+
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { convertUmbrelApp, type Conversion, type UmbrelAppSource } from './convert.js';
+
+// Umbrel app files are a few KiB; a larger one is not an app file.
+const MAX_FILE_BYTES = 1024 * 1024;
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile() || info.size > MAX_FILE_BYTES) return undefined;
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Everything below `dir` (relative paths), as files or folders with something in them. */
+async function listShipped(dir: string): Promise<Map<string, 'file' | 'folder'>> {
+  const shipped = new Map<string, 'file' | 'folder'>();
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return shipped;
+  }
+  for (const entry of entries) {
+    const relative = join(entry.parentPath, entry.name).slice(dir.length + 1);
+    if (relative.startsWith('hooks') || entry.name === '.gitkeep') continue;
+    if (entry.isFile()) {
+      shipped.set(relative, 'file');
+      // Each folder above a real file ships something.
+      for (let at = relative.lastIndexOf('/'); at > 0; at = relative.lastIndexOf('/', at - 1))
+        shipped.set(relative.slice(0, at), 'folder');
+    }
+  }
+  return shipped;
+}
+
+/** Reads the folder's files; `undefined` for a folder without umbrel-app.yml and docker-compose.yml. */
+export async function readUmbrelAppFolder(dir: string): Promise<UmbrelAppSource | undefined> {
+  const [appYml, composeYml, exportsSh] = await Promise.all([
+    readText(join(dir, 'umbrel-app.yml')),
+    readText(join(dir, 'docker-compose.yml')),
+    readText(join(dir, 'exports.sh')),
+  ]);
+  if (appYml === undefined && composeYml === undefined) return undefined;
+  const shipped = await listShipped(dir);
+  return {
+    appYml: appYml ?? '',
+    composeYml: composeYml ?? '',
+    exportsSh,
+    shipped: (relative) => shipped.get(relative),
+    hasHooks: await isFolder(join(dir, 'hooks')),
+  };
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Converts the app in `dir`; a folder that is no Umbrel app is refused as `invalid`. */
+export async function convertUmbrelAppFolder(dir: string): Promise<Conversion> {
+  const source = await readUmbrelAppFolder(dir);
+  if (source === undefined)
+    return {
+      id: basename(dir),
+      status: 'refused',
+      reasons: [
+        {
+          code: 'invalid',
+          message: `${dir} has no umbrel-app.yml or docker-compose.yml; name an Umbrel app's folder`,
+        },
+      ],
+      warnings: [],
+    };
+  return convertUmbrelApp(source, basename(dir));
+}
+
+/** Every `<store>/<app>/umbrel-app.yml` folder of a store checkout, converted. */
+export async function convertUmbrelStore(store: string): Promise<Conversion[]> {
+  const entries = await readdir(store, { withFileTypes: true });
+  const folders: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    if ((await readText(join(store, entry.name, 'umbrel-app.yml'))) !== undefined) folders.push(entry.name);
+  }
+  return Promise.all(folders.sort().map((name) => convertUmbrelAppFolder(join(store, name))));
+}

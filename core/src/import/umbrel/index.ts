@@ -1,0 +1,14 @@
+// Umbrel app import: an Umbrel app folder (umbrel-app.yml, docker-compose.yml, exports.sh read
+// as text, never run) → an Archipelago manifest marked as imported, or the reasons it cannot be
+// one; and a whole store checkout as a report.
+
+export { convertUmbrelApp, type Conversion, type ConversionStatus, type UmbrelAppSource } from './convert.js';
+export { convertUmbrelAppFolder, convertUmbrelStore, readUmbrelAppFolder } from './app-folder.js';
+export { formatReport, summarize, type StoreReport } from './store-report.js';
+export {
+  REFUSAL_CODES,
+  WARNING_CODES,
+  type Finding,
+  type RefusalCode,
+  type WarningCode,
+} from './findings.js';
