@@ -16,7 +16,13 @@ export interface UmbrelAppFile {
   dependencies: string[];
   defaultUsername?: string;
   defaultPassword?: string;
+  /** The web UI's password is Umbrel's generated APP_PASSWORD. */
+  deterministicPassword: boolean;
 }
+
+/** A YAML error's first line, without the colon that introduces its code excerpt. */
+export const firstLine = (error: unknown): string =>
+  ((error as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -35,7 +41,7 @@ export function readAppFile(source: string): Read<UmbrelAppFile> {
   } catch (error) {
     return {
       ok: false,
-      reason: `umbrel-app.yml is not readable YAML: ${(error as Error).message.split('\n')[0]}`,
+      reason: `umbrel-app.yml is not readable YAML: ${firstLine(error)}`,
     };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
@@ -64,6 +70,7 @@ export function readAppFile(source: string): Read<UmbrelAppFile> {
       dependencies,
       defaultUsername: text(fields.defaultUsername),
       defaultPassword: text(fields.defaultPassword),
+      deterministicPassword: fields.deterministicPassword === true,
     },
   };
 }

@@ -4,7 +4,7 @@
 // every key is kept, so the policy (policy.ts) sees what the file asks for.
 
 import { parse as parseYaml } from 'yaml';
-import type { Read } from './app-file.js';
+import { firstLine, type Read } from './app-file.js';
 
 /** One volume entry: `source:target[:mode]` or the long form. */
 export interface ComposeVolume {
@@ -136,7 +136,7 @@ export function readComposeFile(source: string): Read<ComposeFile> {
   } catch (error) {
     return {
       ok: false,
-      reason: `docker-compose.yml is not readable YAML: ${(error as Error).message.split('\n')[0]}`,
+      reason: `docker-compose.yml is not readable YAML: ${firstLine(error)}`,
     };
   }
   const servicesValue =

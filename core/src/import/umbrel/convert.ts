@@ -463,7 +463,8 @@ function webLogin(
 ): { username?: string; password?: string } | undefined {
   const login: { username?: string; password?: string } = {};
   if (app.defaultUsername) login.username = app.defaultUsername;
-  if (app.defaultPassword) {
+  if (app.deterministicPassword) login.password = '${ARCHY_APP_PASSWORD}';
+  else if (app.defaultPassword) {
     const scratch = interpolator.interpolate(app.defaultPassword, 'defaultPassword');
     if (!scratch.refused && !scratch.tor && scratch.uses.size === 0 && scratch.text !== '')
       login.password = scratch.text;

@@ -22,7 +22,7 @@ function literalValue(text: string): string | undefined {
   if (double) return double[1];
   const single = /^'([^']*)'$/.exec(value);
   // Single quotes: no expansion at all; a `$` in it stays literal, written as `$$` for our reader.
-  if (single) return single[1]!.replaceAll('$', '$$');
+  if (single) return single[1]!.replaceAll('$', () => '$$');
   if (/^[^\s"'|;&<>()]*$/.test(value)) return value;
   return undefined;
 }
