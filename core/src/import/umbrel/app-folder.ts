@@ -20,9 +20,21 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-/** Everything below `dir` (relative paths), as files or folders with something in them. */
-async function listShipped(dir: string): Promise<Map<string, 'file' | 'folder'>> {
-  const shipped = new Map<string, 'file' | 'folder'>();
+// Umbrel's own files in an app folder, not the app's content (the Tor template goes with Tor).
+const UMBREL_FILES =
+  /^(umbrel-app\.yml|docker-compose\.yml|exports\.sh|README\.md|torrc.*|.*\.template|hooks(\/.*)?)$/;
+
+// Files that only keep a folder in git: the folder starts empty on Umbrel too.
+const PLACEHOLDERS = new Set(['.gitkeep', '.gitignore', '.keep', '.empty']);
+
+/** Everything below `dir` (relative paths): files, and folders with the files below them. */
+async function listShipped(dir: string): Promise<Map<string, 'file' | string[]>> {
+  const shipped = new Map<string, 'file' | string[]>();
+  const below = (folder: string, file: string): void => {
+    const list = shipped.get(folder);
+    if (Array.isArray(list)) list.push(file);
+    else shipped.set(folder, [file]);
+  };
   let entries;
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -31,12 +43,13 @@ async function listShipped(dir: string): Promise<Map<string, 'file' | 'folder'>>
   }
   for (const entry of entries) {
     const relative = join(entry.parentPath, entry.name).slice(dir.length + 1);
-    if (relative.startsWith('hooks') || entry.name === '.gitkeep') continue;
+    if (UMBREL_FILES.test(relative) || PLACEHOLDERS.has(entry.name)) continue;
     if (entry.isFile()) {
       shipped.set(relative, 'file');
-      // Each folder above a real file ships something.
+      // Each folder above a real file ships it ('' is the app folder, copied as APP_DATA_DIR).
+      below('', relative);
       for (let at = relative.lastIndexOf('/'); at > 0; at = relative.lastIndexOf('/', at - 1))
-        shipped.set(relative.slice(0, at), 'folder');
+        below(relative.slice(0, at), relative.slice(at + 1));
     }
   }
   return shipped;

@@ -81,7 +81,7 @@ describe('convertUmbrelApp: a single-service app (notes)', () => {
       retries: 3,
     });
     expect(server.stopTimeout).toBe('90s');
-    expect(codes(conversion)).toEqual(['app-proxy-auth', 'restart', 'app-files']);
+    expect(codes(conversion)).toEqual(['app-proxy-auth', 'restart']);
   });
 });
 
@@ -240,7 +240,7 @@ describe('convertUmbrelApp: refusals', () => {
     expect(message).toContain('app and worker');
   });
 
-  it('app-files: a file shipped with the app mounted into it', () => {
+  it('app-files: a file or a folder of files shipped with the app mounted into it', () => {
     const conversion = convertUmbrelApp(
       {
         appYml: 'id: probe\nname: Probe\nversion: "1"\nport: 8480\n',
@@ -250,6 +250,16 @@ describe('convertUmbrelApp: refusals', () => {
       'probe',
     );
     expect(refusal(conversion, 'app-files')).toContain('nginx.conf');
+
+    const folder = convertUmbrelApp(
+      {
+        appYml: 'id: probe\nname: Probe\nversion: "1"\nport: 8480\n',
+        composeYml: `services:\n  app:\n    image: registry.example.org/probe:1${DIGEST}\n    user: "1000:1000"\n    volumes:\n      - \${APP_DATA_DIR}/data/www:/usr/share/nginx/html\n`,
+        shipped: (relative) => (relative === 'data/www' ? ['index.html'] : undefined),
+      },
+      'probe',
+    );
+    expect(refusal(folder, 'app-files')).toContain('(index.html)');
   });
 
   it('invalid: unreadable YAML, missing fields, an app_proxy pointing nowhere', () => {

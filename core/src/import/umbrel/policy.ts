@@ -43,6 +43,9 @@ const HANDLED = new Set([
   'userns_mode',
   'cgroup_parent',
   'volumes_from',
+  'env_file',
+  'working_dir',
+  'sysctls',
 ]);
 
 // Dropped with a warning: the app still runs, a little differently.

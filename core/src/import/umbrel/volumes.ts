@@ -28,8 +28,11 @@ export interface ServiceVolumes {
   lightning: LightningMount[];
 }
 
-/** What the app folder ships at a path relative to it (Umbrel copies it into APP_DATA_DIR). */
-export type Shipped = (relative: string) => 'file' | 'folder' | undefined;
+/**
+ * What the app folder ships at a path relative to it (Umbrel copies it into APP_DATA_DIR): a
+ * file, a folder with the files below it, or nothing.
+ */
+export type Shipped = (relative: string) => 'file' | string[] | undefined;
 
 const DATA_DIR = /^\$(?:\{APP_DATA_DIR\}|APP_DATA_DIR(?![A-Za-z0-9_]))(.*)$/;
 const LIGHTNING_DIR =
@@ -97,7 +100,7 @@ export function mapVolumes(
         findings.refuse('host-path', `${where} mounts ${source}, which leaves the app's own folder`);
         continue;
       }
-      const kind = relative === '' ? 'folder' : shipped(relative);
+      const kind = shipped(relative);
       if (kind === 'file') {
         findings.refuse(
           'app-files',
@@ -105,11 +108,14 @@ export function mapVolumes(
         );
         continue;
       }
-      if (kind === 'folder' && relative !== '')
-        findings.warn(
+      if (Array.isArray(kind) && kind.length > 0) {
+        const named = kind.slice(0, 3).join(', ') + (kind.length > 3 ? `, … (${kind.length} files)` : '');
+        findings.refuse(
           'app-files',
-          `${where}: ${relative} comes with files in the Umbrel app; the volume at ${target} starts empty here`,
+          `${where} mounts ${relative || "the app's data folder"} at ${target}, which the Umbrel app ships with files (${named}); an Archipelago volume starts empty, so the app would not get them`,
         );
+        continue;
+      }
       result.volumes.push({
         mount: target,
         name: volumeNameFor(relative),
