@@ -214,7 +214,7 @@ function build(
       const parts =
         typeof value === 'string'
           ? [text(value, `${where} ${key}`)]
-          : value.map((part) => text(part, `${where} ${key}`));
+          : value.map((part, index) => text(part, `${where} ${key} argument ${index + 1}`));
       parts.forEach((part) => part.uses.forEach((iface) => uses.add(iface)));
       const argv =
         typeof value === 'string'

@@ -162,10 +162,7 @@ export class Interpolator {
     const app = APP_REFERENCES[name];
     if (app !== undefined) return { kind: 'reference', name: app };
     if (TOR_VARIABLES.has(name) || /_TOR_PROXY_IP$|_HIDDEN_SERVICE$/.test(name)) {
-      findings.warn(
-        'tor',
-        `${where}: ${name} dropped — Umbrel gives the app a Tor proxy and onion addresses; Archipelago has no Tor support yet`,
-      );
+      findings.warn('tor', torDropped(where));
       return { kind: 'tor' };
     }
     const literal = context.exports.literal.get(name);
@@ -232,7 +229,7 @@ export class Interpolator {
   ): Resolution {
     const { context } = this;
     if (mapped.kind === 'tor') {
-      findings.warn('tor', `${where}: ${name} dropped — Archipelago has no Tor support yet`);
+      findings.warn('tor', torDropped(where));
       return { kind: 'tor' };
     }
     if (mapped.kind === 'data-dir') {
@@ -266,6 +263,10 @@ export class Interpolator {
 }
 
 type FindingSink = Pick<Findings, 'warn' | 'refuse'>;
+
+/** One warning per setting, however many Tor variables it names. */
+const torDropped = (where: string): string =>
+  `${where} is dropped: it names Umbrel's Tor proxy or an onion address, and Archipelago has no Tor support yet`;
 
 /** Findings held back while a `${NAME:-default}` decides whether NAME counts. */
 class Findings0 implements FindingSink {
