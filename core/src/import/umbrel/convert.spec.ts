@@ -306,6 +306,18 @@ describe('convertUmbrelApp: what is dropped or kept', () => {
     expect(codes(floating)).toContain('no-web-ui');
   });
 
+  it("maps umbrelOS's own values: the app's version and web port, its exports, a sibling's IP", () => {
+    const conversion = oneService(
+      'environment:\n  V: $APP_VERSION\n  URL: "http://${APP_DOMAIN}:${APP_PROXY_PORT}"\n  MODE: ${APP_PROBE_MODE}',
+      { exports: 'export APP_PROBE_MODE="fast"\n' },
+    );
+    expect((parse(conversion.manifest!) as Yaml).services.app.env).toEqual({
+      V: '1.0.0',
+      URL: 'http://${ARCHY_DEVICE_HOSTNAME}:8480',
+      MODE: 'fast',
+    });
+  });
+
   it('never runs exports.sh: a command in it stays text', () => {
     const conversion = oneService('environment:\n  X: $APP_PROBE_X', {
       exports: 'export APP_PROBE_X="$(touch /tmp/archy-umbrel-should-not-exist)"\n',
