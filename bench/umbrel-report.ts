@@ -5,6 +5,7 @@
 // ARCHY_UMBREL_APPS at a checkout (`git clone https://github.com/getumbrel/umbrel-apps`).
 // Needs core built (npm run build).
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,18 @@ import { CLI, REPO, median, now } from './support.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-/** Runs node with `args`; resolves with stdout, rejects on a non-zero exit. */
-function node(args: string[]): Promise<string> {
+// CPU time (user + system) as GNU time reports it: on a shared machine wall time mostly measures
+// the neighbours, CPU time what each side did.
+const TIME = '/usr/bin/time';
+
+/** Runs node with `args` under GNU time (CPU seconds into `cpuFile`); resolves with stdout. */
+function node(args: string[], cpuFile: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = existsSync(TIME)
+      ? spawn(TIME, ['-f', '%U %S', '-o', cpuFile, process.execPath, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -64,36 +73,52 @@ async function main(): Promise<void> {
     const baseline = join(dir, 'baseline.mjs');
     await writeFile(baseline, BASELINE);
     const yaml = pathToFileURL(join(REPO, 'node_modules/yaml/dist/index.js')).href;
+    const cpuFile = join(dir, 'cpu');
+    const cpu = (): number =>
+      existsSync(cpuFile)
+        ? readFileSync(cpuFile, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .slice(-2)
+            .map(Number)
+            .reduce((a, b) => a + b, 0) * 1000
+        : NaN;
     const ours: number[] = [];
     const theirs: number[] = [];
+    const oursCpu: number[] = [];
+    const theirsCpu: number[] = [];
     let report: { counts: Record<string, number>; reasons: Record<string, number> } | undefined;
     let apps = 0;
     for (let round = 0; round < ROUNDS; round += 1) {
       // Alternate who goes first so neither always gets the warmer cache.
-      const contenders: Array<[number[], () => Promise<void>]> = [
+      const contenders: Array<[number[], number[], () => Promise<void>]> = [
         [
           ours,
+          oursCpu,
           async () => {
             report = JSON.parse(
-              await node([CLI, 'import', 'umbrel', store, '--report', '--json']),
+              await node([CLI, 'import', 'umbrel', store, '--report', '--json'], cpuFile),
             ) as typeof report;
           },
         ],
         [
           theirs,
+          theirsCpu,
           async () => {
-            apps = Number(await node([baseline, store, yaml]));
+            apps = Number(await node([baseline, store, yaml], cpuFile));
           },
         ],
       ];
       if (round % 2 === 1) contenders.reverse();
-      for (const [times, run] of contenders) {
+      for (const [times, cpuTimes, run] of contenders) {
         const started = now();
         await run();
         times.push(now() - started);
+        cpuTimes.push(cpu());
       }
     }
     const ratio = median(ours) / median(theirs);
+    const cpuRatio = median(oursCpu) / median(theirsCpu);
     console.log(
       JSON.stringify(
         {
@@ -103,13 +128,16 @@ async function main(): Promise<void> {
           archyMs: median(ours),
           baselineMs: median(theirs),
           ratio,
+          archyCpuMs: median(oursCpu),
+          baselineCpuMs: median(theirsCpu),
+          cpuRatio,
         },
         null,
         2,
       ),
     );
     console.log(
-      `\narchy import umbrel --report --json over ${apps} apps: ${(median(ours) / 1000).toFixed(2)} s vs ${(median(theirs) / 1000).toFixed(2)} s to read and YAML-parse the same files (median of ${ROUNDS}) → ${ratio.toFixed(2)}×`,
+      `\narchy import umbrel --report --json over ${apps} apps: ${(median(ours) / 1000).toFixed(2)} s vs ${(median(theirs) / 1000).toFixed(2)} s to read and YAML-parse the same files (median of ${ROUNDS}) → ${ratio.toFixed(2)}×; CPU time ${(median(oursCpu) / 1000).toFixed(2)} s vs ${(median(theirsCpu) / 1000).toFixed(2)} s → ${cpuRatio.toFixed(2)}×`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
