@@ -21,7 +21,7 @@ describe('the store report', () => {
 
     const text = formatReport(report);
     expect(text).toMatch(/^host-tools\s+refused\s+privileged: service agent runs privileged/m);
-    expect(text).toMatch(/^notes\s+warnings\s+warning app-proxy-auth/m);
+    expect(text).toMatch(/^notes\s+warnings\s+warnings: app-proxy-auth, restart$/m);
     expect(text).toContain('5 apps: 0 converted, 3 converted with warnings, 2 refused');
     expect(text).toContain(
       'refused apps per reason: invalid 1, privileged 1, host-network 1, docker-socket 1',

@@ -37,7 +37,9 @@ export function formatReport(report: StoreReport): string {
     const details =
       app.status === 'refused'
         ? app.reasons.map((reason) => `${reason.code}: ${reason.message}`)
-        : [...new Set(app.warnings.map((warning) => warning.code))].map((code) => `warning ${code}`);
+        : app.warnings.length > 0
+          ? [`warnings: ${[...new Set(app.warnings.map((warning) => warning.code))].join(', ')}`]
+          : [];
     const status = app.status === 'warnings' ? 'warnings' : app.status;
     lines.push(`${app.id.padEnd(width)}  ${status.padEnd(9)}  ${details[0] ?? ''}`);
     for (const more of details.slice(1)) lines.push(`${''.padEnd(width)}  ${''.padEnd(9)}  ${more}`);
