@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LockAwareSequencer from './test/support/lock-aware-sequencer.js';
 
 // Three projects: unit specs beside the code are pure and need nothing; integration tests drive
 // real rootless Podman and a registry, which the global setup checks and starts once per run; the
@@ -8,6 +9,8 @@ export default defineConfig({
   test: {
     pool: 'forks',
     maxWorkers: 2,
+    // Files that take the bitcoin-* apps lock are planned so that one worker never idles on it.
+    sequence: { sequencer: LockAwareSequencer },
     projects: [
       {
         extends: true,
