@@ -40,4 +40,10 @@ export {
   type SecretUse,
   type SecretInjection,
 } from './podman-secrets.js';
+export {
+  withSecretReferences,
+  shellQuote,
+  type PreludePart,
+  type SecretReferenceWrap,
+} from './reference-prelude.js';
 export { SecretsError } from './secrets-error.js';
