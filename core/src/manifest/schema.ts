@@ -15,6 +15,7 @@ import { describeValue, expected } from './messages.js';
 import { port } from './port-schema.js';
 import { checkExports, exportsSchema, rpcMethodsSchema } from './exports-schema.js';
 import { allowedReferences, checkReferenceText, type ReferenceKind } from './references.js';
+import { dependencyFileProblems } from './dependency-files.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
 import { normalizeServices, SERVICE_NAME_PATTERN, type RawManifest } from './services.js';
 import { formatBytes, parseByteSize, parseDuration, type Parsed } from './units.js';
@@ -577,6 +578,7 @@ export const appManifestSchema = manifestObject
     const serviceVolumes = manifest.services && Object.values(manifest.services).flatMap((s) => s.volumes);
     checkExports({ ...manifest, volumes: serviceVolumes ?? manifest.volumes ?? [] }, ctx);
     checkReferences(manifest, ctx);
+    for (const problem of dependencyFileProblems(manifest)) ctx.addIssue({ code: 'custom', ...problem });
   })
   .transform((manifest): AppManifest => normalizeServices(manifest, CONTAINER_DEFAULTS));
 
