@@ -59,8 +59,11 @@ export function exportEnv(
       env[`${prefix}_RPC_PORT`] = String(exported.rpcPort);
       env[`${prefix}_P2P_PORT`] = String(exported.p2pPort);
       env[`${prefix}_CHAIN`] = exported.chain;
-      for (const { topic, port } of exported.zmq)
+      for (const { topic, port } of exported.zmq) {
         env[`${prefix}_ZMQ_${topic.toUpperCase()}`] = `tcp://${host}:${port}`;
+        // The port alone, for apps that take host and port apart (references: ${…_ZMQ_<TOPIC>_PORT}).
+        env[`${prefix}_ZMQ_${topic.toUpperCase()}_PORT`] = String(port);
+      }
       if (login) env[`${prefix}_RPC_USER`] = login.user;
       break;
     case 'lightning-node':

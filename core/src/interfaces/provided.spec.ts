@@ -72,6 +72,7 @@ describe("a dependent's env", () => {
       ARCHY_DEP_BITCOIN_NODE_P2P_PORT: '38333',
       ARCHY_DEP_BITCOIN_NODE_CHAIN: 'signet',
       ARCHY_DEP_BITCOIN_NODE_ZMQ_RAWBLOCK: 'tcp://bitcoin-node:28332',
+      ARCHY_DEP_BITCOIN_NODE_ZMQ_RAWBLOCK_PORT: '28332',
       ARCHY_DEP_BITCOIN_NODE_RPC_USER: 'archy-lnd',
       ARCHY_DEP_BITCOIN_NODE_RPC_PASSWORD_FILE: '/run/secrets/bitcoin-node-rpc-password',
       ARCHY_DEP_BITCOIN_NODE_RPC_COOKIE_FILE: '/run/secrets/bitcoin-node-rpc-cookie',

@@ -17,7 +17,7 @@ import {
   type SecretStore,
   type SecretUse,
 } from '../security/secrets/index.js';
-import { exportEnv, secretFilesOf } from './dependent-env.js';
+import { envPrefix, exportEnv, SECRETS_DIR, secretFilesOf } from './dependent-env.js';
 import { providedExports, bitcoinNodeExport, type LightningNodeExport } from './provided.js';
 import { providerArgs, type BoundDependent } from './provider-args.js';
 import {
@@ -72,6 +72,20 @@ export const RPC_LOGINS_LABEL = 'io.archipelago.rpc-logins';
 export interface DependentAdditions {
   env: Record<string, string>;
   secrets: SecretMount[];
+  /**
+   * The secret references (`${ARCHY_DEP_<N>_RPC_PASSWORD}`) its secret files can resolve: name →
+   * the file inside the container holding the value.
+   */
+  secretReferences: Record<string, string>;
+}
+
+/** A dependency's `files:` key that names no file its provider hands over. */
+function unknownFile(dependentId: string, requested: string, key: string, offered: string[]): ArchyError {
+  return new ArchyError(
+    RpcErrorCode.Conflict,
+    `'${dependentId}' asks for the file '${key}' of its dependency '${requested}' (dependencies[].files), ` +
+      `which hands over ${offered.length > 0 ? offered.join(', ') : 'no files'}; remove '${key}' from files:`,
+  );
 }
 
 export class InterfaceWiring {
@@ -139,6 +153,7 @@ export class InterfaceWiring {
     used?: readonly string[],
   ): Promise<DependentAdditions> {
     const env: Record<string, string> = {};
+    const secretReferences: Record<string, string> = {};
     const uses: SecretUse[] = [];
     const direct: SecretMount[] = [];
     const file = (target: string) => ({ target, ...owner, mode: 0o400 });
@@ -154,22 +169,36 @@ export class InterfaceWiring {
         (dependency.requested === provider.id ? bitcoinNodeExport(provider) : undefined);
       if (!exported) continue;
       const files = secretFilesOf(dependency.requested, exported);
+      // Where the dependent's manifest ALSO wants these files (an imported app's own paths).
+      const alsoAt = installed
+        .manifest(dependentId)
+        ?.dependencies.find((spec) => spec.id === dependency.requested)?.files;
+      for (const key of Object.keys(alsoAt ?? {}))
+        if (!(key in files)) throw unknownFile(dependentId, dependency.requested, key, Object.keys(files));
       if (exported.kind === 'bitcoin-node') {
         const login = await ensureDependentLogin(this.options.store, dependentId);
         Object.assign(env, exportEnv(dependency.requested, dependency.host, exported, login));
         uses.push({ name: DEPENDENT_RPC_PASSWORD, file: file(files.password!.target) });
         uses.push({ name: DEPENDENT_RPC_COOKIE, file: file(files.cookie!.target) });
+        if (alsoAt?.password) uses.push({ name: DEPENDENT_RPC_PASSWORD, file: file(alsoAt.password) });
+        if (alsoAt?.cookie) uses.push({ name: DEPENDENT_RPC_COOKIE, file: file(alsoAt.cookie) });
+        secretReferences[`${envPrefix(dependency.requested)}_RPC_PASSWORD`] =
+          `${SECRETS_DIR}/${files.password!.target}`;
       } else if (exported.kind === 'lightning-node') {
         Object.assign(env, exportEnv(dependency.requested, dependency.host, exported));
-        direct.push(
-          ...(await this.lightningFiles(
-            dependentId,
-            dependency.appId,
-            dependency.requested,
-            exported,
-            owner,
-          )),
+        const mounts = await this.lightningFiles(
+          dependentId,
+          dependency.appId,
+          dependency.requested,
+          exported,
+          owner,
         );
+        direct.push(...mounts);
+        // The same Podman secret once more, at the path the manifest names (read-only, as every secret mount).
+        for (const [key, path] of Object.entries(alsoAt ?? {})) {
+          const mount = mounts.find((one) => one.Target === files[key]!.target);
+          if (mount && path !== undefined) direct.push({ ...mount, Target: path });
+        }
       } else {
         Object.assign(env, exportEnv(dependency.requested, dependency.host, exported));
       }
@@ -184,7 +213,7 @@ export class InterfaceWiring {
         labels: this.options.labels,
       },
     );
-    return { env, secrets: [...injection.spec.secrets, ...direct] };
+    return { env, secrets: [...injection.spec.secrets, ...direct], secretReferences };
   }
 
   /**

@@ -12,13 +12,21 @@ import {
   type VolumeFileReader,
 } from '../interfaces/index.js';
 import type { DataLayout } from '../layout/index.js';
-import type { ContainerCreateSpec } from '../podman/index.js';
+import { ArchyError, RpcErrorCode } from '../kernel/index.js';
+import { allowedReferences } from '../manifest/index.js';
+import type { ContainerCreateSpec, ImageInspect } from '../podman/index.js';
 import { dependencyLinks, type InstalledApp } from '../resolver/index.js';
-import type { PodmanSecretsApi, SecretStore } from '../security/secrets/index.js';
+import {
+  prepareSecretInjection,
+  type PodmanSecretsApi,
+  type SecretStore,
+} from '../security/secrets/index.js';
+import { ensureAppSecret, isAppSecretReference } from './app-secrets.js';
 import { runInAppTree } from './app-tree-client.js';
 import type { ReadReply } from './app-tree-ops.js';
 import type { AppRuntime } from './app-runtime.js';
 import { numericUser, withBitcoinRpcSecrets } from './bitcoin-rpc.js';
+import { hasReferences, withResolvedReferences } from './container-references.js';
 
 /** A macaroon, a certificate or a rune: far larger is not one. */
 const EXPORTED_FILE_MAX_BYTES = 64 * 1024;
@@ -31,6 +39,24 @@ export interface ContainerInterfacesDeps {
   labels: Record<string, string>;
   installedApps: () => InstalledApp[];
   log?: Logger;
+  /** The node's host name: ARCHY_DEVICE_HOSTNAME (see device-hostname.ts). */
+  deviceHostname?: string;
+  /** The image's config, for the argv a secret reference wraps when the manifest names none. */
+  inspectImage?: (reference: string) => Promise<ImageInspect | undefined>;
+}
+
+/** The /run/secrets tmpfs a container needs once it mounts a secret (see bitcoin-rpc.ts for why). */
+function withSecretsDir(mounts: NonNullable<ContainerCreateSpec['mounts']>): ContainerCreateSpec['mounts'] {
+  if (mounts.some((mount) => mount.Destination === SECRETS_DIR)) return mounts;
+  return [
+    ...mounts,
+    {
+      Type: 'tmpfs',
+      Source: 'tmpfs',
+      Destination: SECRETS_DIR,
+      Options: ['rw', 'nosuid', 'nodev', 'noexec', 'size=64k', 'mode=0755'],
+    },
+  ];
 }
 
 /** The installed apps as the interfaces module reads them. */
@@ -111,25 +137,76 @@ export async function withContainerInterfaces(
   } else if (extraArgs.length > 0) {
     spec = { ...spec, command: [...(manifest.command ?? []), ...extraArgs] };
   }
-  if (!wiring) return spec;
   const owner = numericUser(spec.user ?? manifest.security.user);
-  const added = await wiring.dependentAdditions(id, installed, owner, service.uses);
-  if (Object.keys(added.env).length === 0 && added.secrets.length === 0) return spec;
-  const mounts = [...(spec.mounts ?? [])];
-  // Podman 4.3 cannot make a secret's mount point in a read-only root: a tmpfs of its own (as bitcoin-rpc.ts).
-  if (added.secrets.length > 0 && !mounts.some((mount) => mount.Destination === SECRETS_DIR)) {
-    mounts.push({
-      Type: 'tmpfs',
-      Source: 'tmpfs',
-      Destination: SECRETS_DIR,
-      Options: ['rw', 'nosuid', 'nodev', 'noexec', 'size=64k', 'mode=0755'],
-    });
-  }
-  return {
+  const added = wiring
+    ? await wiring.dependentAdditions(id, installed, owner, service.uses)
+    : { env: {}, secrets: [], secretReferences: {} };
+  // Every container learns its app's id and the node's host name (the plain ARCHY_ references).
+  const own = {
+    ARCHY_APP_ID: id,
+    ...(deps.deviceHostname !== undefined && { ARCHY_DEVICE_HOSTNAME: deps.deviceHostname }),
+  };
+  spec = {
     ...spec,
     // The manifest's own env still wins, as it does over dependency-env.ts's values.
-    env: { ...spec.env, ...added.env, ...manifest.env },
-    mounts,
-    secrets: [...(spec.secrets ?? []), ...added.secrets],
+    env: { ...own, ...spec.env, ...added.env, ...manifest.env },
+    ...(added.secrets.length > 0 && {
+      // Podman 4.3 cannot make a secret's mount point in a read-only root: a tmpfs of its own (as bitcoin-rpc.ts).
+      mounts: withSecretsDir(spec.mounts ?? []),
+      secrets: [...(spec.secrets ?? []), ...added.secrets],
+    }),
+  };
+  if (!hasReferences(spec)) return spec;
+  // The values references resolve to: what the container was given, never the manifest's own env.
+  const allowed = allowedReferences(service.uses);
+  const injected = Object.entries({ ...(base.env ?? {}), ...added.env }).filter(
+    ([name]) => allowed.get(name) === 'plain' && manifest.env[name] === undefined,
+  );
+  const plain = { ...Object.fromEntries(injected), ...own };
+  const secretMounts: NonNullable<ContainerCreateSpec['secrets']> = [];
+  const resolved = await withResolvedReferences(
+    spec,
+    { what: service.main ? `'${id}'` : `the container ${spec.name ?? ''} of '${id}'`, allowed, plain },
+    {
+      secretFiles: async (names) => {
+        const files: Record<string, string> = {};
+        for (const name of names) {
+          const path = added.secretReferences[name];
+          if (path !== undefined) files[name] = path;
+          else if (isAppSecretReference(name) && deps.secrets) {
+            const stored = await ensureAppSecret(deps.secrets, id, name);
+            const injection = await prepareSecretInjection(
+              deps.podman,
+              deps.secrets,
+              id,
+              [{ name: stored, file: { target: stored, ...owner, mode: 0o400 } }],
+              { labels: deps.labels },
+            );
+            secretMounts.push(...injection.spec.secrets);
+            files[name] = `${SECRETS_DIR}/${stored}`;
+          } else {
+            throw new ArchyError(
+              RpcErrorCode.Conflict,
+              `'${id}' references \${${name}}, a secret this node cannot hand over` +
+                (deps.secrets
+                  ? ' (the dependency is not bound)'
+                  : ' (the daemon runs without a secret store)') +
+                '; install the dependency, or restart archipelagod with its secret store',
+            );
+          }
+        }
+        return files;
+      },
+      imageArgv: async () => {
+        const config = (await deps.inspectImage?.(spec.image))?.Config;
+        return { entrypoint: config?.Entrypoint ?? [], cmd: config?.Cmd ?? [] };
+      },
+    },
+  );
+  if (secretMounts.length === 0) return resolved;
+  return {
+    ...resolved,
+    mounts: withSecretsDir(resolved.mounts ?? []),
+    secrets: [...(resolved.secrets ?? []), ...secretMounts],
   };
 }

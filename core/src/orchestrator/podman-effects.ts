@@ -27,6 +27,7 @@ import { markOwnStop, type AppRuntime, type ObservedContainer } from './app-runt
 import { assertCreatedUser, resolveImageUserOf } from './app-user.js';
 import { withContainerInterfaces } from './container-interfaces.js';
 import { buildContainerSpec } from './container-spec.js';
+import { deviceHostname } from './device-hostname.js';
 import type { DataLayout } from '../layout/index.js';
 import { decisiveExitOutput, describeExitOutput, EXIT_OUTPUT_TAIL } from './exit-output.js';
 import { argsForCreate } from './first-start-args.js';
@@ -65,6 +66,8 @@ export interface PodmanEffectsOptions {
   imageTrust?: { runnableReference(appId: string, image: string): Promise<string> };
   /** The crash-safety tests' hook between the services of a multi-service app (test-pause.ts). */
   pause?: PauseHook;
+  /** ARCHY_DEVICE_HOSTNAME in every container; default: this machine's (device-hostname.ts). */
+  deviceHostname?: string;
   /**
    * What a version change needs beside Podman, from the parts that own it (readiness waits, the
    * version guard's settle, image provisioning): called, never decided, here.
@@ -104,10 +107,13 @@ function memoize(): ServiceContext['once'] {
 export class PodmanEffects implements AppEffects {
   private readonly podman: PodmanClient;
   private readonly layout: DataLayout;
+  /** ARCHY_DEVICE_HOSTNAME: what every container gets, and the connection details resolve. */
+  readonly deviceHostname: string;
 
   constructor(private readonly options: PodmanEffectsOptions) {
     this.podman = options.podman;
     this.layout = options.layout;
+    this.deviceHostname = options.deviceHostname ?? deviceHostname();
   }
 
   // ---- what is ours -------------------------------------------------------------------------
@@ -267,6 +273,8 @@ export class PodmanEffects implements AppEffects {
         labels: { [LABEL.dataDir]: this.layout.root },
         installedApps: () => this.options.registry.installedApps(),
         ...(this.options.secrets && { secrets: this.options.secrets }),
+        deviceHostname: this.deviceHostname,
+        inspectImage: (reference) => this.podman.inspectImage(reference),
       },
       { main, uses: service.uses },
     );
