@@ -101,3 +101,36 @@ describe("a dependent's RPC login", () => {
     expect(await store.list('lnd')).toEqual([]);
   });
 });
+
+describe("an app's web login", () => {
+  const app = parseManifest(
+    'id: shop\nname: Shop\nversion: "1.0.0"\nimage: registry.example/shop:1.0.0\nwebLogin: { username: umbrel, password: "${ARCHY_APP_PASSWORD}" }\n',
+    'shop.yml',
+  );
+
+  it('shows the user name and hides the password unless revealed', () => {
+    const hidden = connectionInfo({
+      manifest: app,
+      host: 'h',
+      reveal: false,
+      webLogin: { username: 'umbrel', password: '' },
+    });
+    expect(hidden.interfaces).toEqual([
+      {
+        name: 'web-login',
+        endpoints: [],
+        credentials: [
+          { name: 'Username', secret: false, value: 'umbrel' },
+          { name: 'Password', secret: true },
+        ],
+      },
+    ]);
+    const shown = connectionInfo({
+      manifest: app,
+      host: 'h',
+      reveal: true,
+      webLogin: { username: 'umbrel', password: 'p4ss' },
+    });
+    expect(shown.interfaces[0]!.credentials[1]).toEqual({ name: 'Password', secret: true, value: 'p4ss' });
+  });
+});

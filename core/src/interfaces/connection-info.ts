@@ -22,7 +22,15 @@ export interface ConnectionSources {
   lightning?: { certPem?: string; credential?: Buffer };
   /** The app's own logins at the Bitcoin nodes it uses. */
   logins?: Array<{ requested: string; provider: AppManifest; user: string; password: string }>;
+  /**
+   * The app's own web UI login (manifest `webLogin:`), references resolved. The password is only
+   * read when revealing; otherwise pass '' for it (a secret's value is never sent unrevealed).
+   */
+  webLogin?: { username?: string; password?: string };
 }
+
+/** The interface entry that carries an app's web login. */
+export const WEB_LOGIN = 'web-login';
 
 /** Where a container port is reachable: its published host port on `host`, else only on the app's network. */
 function reach(
@@ -136,6 +144,18 @@ export function connectionInfo(sources: ConnectionSources): ConnectionInfo {
       credentials: [
         { name: 'RPC user', secret: false, value: login.user },
         secretValue('RPC password', login.password, reveal),
+      ],
+    });
+  }
+  if (sources.webLogin) {
+    const { username, password } = sources.webLogin;
+    // The login of the app's own web page: always a secret password, whatever its origin.
+    interfaces.push({
+      name: WEB_LOGIN,
+      endpoints: [],
+      credentials: [
+        ...(username !== undefined ? [{ name: 'Username', secret: false, value: username }] : []),
+        ...(password !== undefined ? [secretValue('Password', password, reveal)] : []),
       ],
     });
   }

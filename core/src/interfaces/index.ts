@@ -33,4 +33,4 @@ export {
   type DependentAdditions,
 } from './wiring.js';
 export { lndconnectUri, pemToDer } from './lndconnect.js';
-export { connectionInfo, type ConnectionSources } from './connection-info.js';
+export { connectionInfo, WEB_LOGIN, type ConnectionSources } from './connection-info.js';

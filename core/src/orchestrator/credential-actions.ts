@@ -27,6 +27,8 @@ import {
   type LightningNodeExport,
 } from '../interfaces/index.js';
 import type { DataLayout } from '../layout/index.js';
+import { splitReferences, type AppManifest } from '../manifest/index.js';
+import { appSecretValue, isAppSecretReference } from './app-secrets.js';
 import type { PodmanSecretsApi, SecretStore } from '../security/secrets/index.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
@@ -226,6 +228,7 @@ export class CredentialActions {
       const login = await dependentLogin(secrets, manifest.id);
       if (login) logins.push({ requested: dependency.requested, provider, ...login });
     }
+    const webLogin = await this.webLogin(manifest, reveal);
     return connectionInfo({
       manifest,
       host,
@@ -233,7 +236,35 @@ export class CredentialActions {
       ...(adminLogin && { adminLogin }),
       ...(files && { lightning: files }),
       logins,
+      ...(webLogin && { webLogin }),
     });
+  }
+
+  /**
+   * The app's web login (manifest `webLogin:`) with its references resolved: ${ARCHY_APP_PASSWORD}
+   * from the app's SecretStore (made now if the app never used it), and read only when revealing.
+   */
+  private async webLogin(
+    manifest: AppManifest,
+    reveal: boolean,
+  ): Promise<{ username?: string; password?: string } | undefined> {
+    const login = manifest.webLogin;
+    if (!login) return undefined;
+    const resolve = async (text: string): Promise<string> => {
+      let value = '';
+      for (const part of splitReferences(text)) {
+        if ('literal' in part) value += part.literal;
+        else if (part.reference === 'ARCHY_APP_ID') value += manifest.id;
+        else if (part.reference === 'ARCHY_DEVICE_HOSTNAME') value += this.options.effects.deviceHostname;
+        else if (isAppSecretReference(part.reference))
+          value += await appSecretValue(this.requireSecrets(), manifest.id, part.reference);
+      }
+      return value;
+    };
+    return {
+      ...(login.username !== undefined && { username: await resolve(login.username) }),
+      ...(login.password !== undefined && { password: reveal ? await resolve(login.password) : '' }),
+    };
   }
 
   /** A Lightning node's certificate and credential as its container wrote them (absent ones left out). */
