@@ -125,6 +125,31 @@ describe('ConnectionDetails', () => {
     );
   });
 
+  it("shows an app's web login, its password masked until revealed", async () => {
+    const login = (params: { reveal?: boolean }): ConnectionInfo => ({
+      id: 'shop',
+      host: 'x',
+      interfaces: [
+        {
+          name: 'web-login',
+          endpoints: [],
+          credentials: [
+            { name: 'Username', secret: false, value: 'umbrel' },
+            { name: 'Password', secret: true, ...(params.reveal === true && { value: 'p4ssw0rd' }) },
+          ],
+        },
+      ],
+    });
+    const { wrapper } = mountDetails(vi.fn(async (_method: string, params: object) => login(params)));
+    await flushPromises();
+    expect(wrapper.get('[data-interface=web-login] h3').text()).toBe('Web login');
+    expect(wrapper.get('[data-test=credential]').text()).toBe('umbrel');
+    expect(wrapper.text()).not.toContain('p4ssw0rd');
+    await wrapper.get('[data-test=reveal]').trigger('click');
+    await flushPromises();
+    expect(wrapper.findAll('[data-test=credential]').map((e) => e.text())).toEqual(['umbrel', 'p4ssw0rd']);
+  });
+
   it('stays away for an app with nothing to connect to, and for a daemon without the method', async () => {
     const none = mountDetails(vi.fn(async () => ({ id: 'lnd', host: 'x', interfaces: [] })));
     await flushPromises();
