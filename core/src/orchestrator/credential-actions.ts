@@ -250,19 +250,21 @@ export class CredentialActions {
   ): Promise<{ username?: string; password?: string } | undefined> {
     const login = manifest.webLogin;
     if (!login) return undefined;
-    const resolve = async (text: string): Promise<string> => {
+    // The user name is shown unrevealed: only plain references are resolved in it.
+    const resolve = async (text: string, secrets = true): Promise<string> => {
       let value = '';
       for (const part of splitReferences(text)) {
         if ('literal' in part) value += part.literal;
         else if (part.reference === 'ARCHY_APP_ID') value += manifest.id;
         else if (part.reference === 'ARCHY_DEVICE_HOSTNAME') value += this.options.effects.deviceHostname;
-        else if (isAppSecretReference(part.reference))
+        else if (secrets && isAppSecretReference(part.reference))
           value += await appSecretValue(this.requireSecrets(), manifest.id, part.reference);
+        else value += `\${${part.reference}}`;
       }
       return value;
     };
     return {
-      ...(login.username !== undefined && { username: await resolve(login.username) }),
+      ...(login.username !== undefined && { username: await resolve(login.username, false) }),
       ...(login.password !== undefined && { password: reveal ? await resolve(login.password) : '' }),
     };
   }
