@@ -1,8 +1,9 @@
 // Where interfaces meet a container's create spec (podman-effects.ts create() calls this once):
 // a Bitcoin node gets its RPC secrets plus one login per bound dependent, the whitelist and ZMQ
 // arguments (bitcoin-rpc.ts); a dependent gets the env and secret files of what its dependencies
-// export (interfaces/). Also how the daemon reads a provider's files (a Lightning node's
-// certificate and macaroon) that belong to its container's user.
+// export (interfaces/); then the manifest's ${ARCHY_…} references are made real against all of
+// that (container-references.ts). Also how the daemon reads a provider's files (a Lightning
+// node's certificate and macaroon) that belong to its container's user.
 
 import type { Logger } from 'pino';
 import {
