@@ -52,6 +52,8 @@ const KEPT_PARAMS = [
   'confirmDowngrade',
   'confirmResync',
   'confirmSwitch',
+  // The user's "yes" to an imported app's unsigned images.
+  'confirmImported',
   'reveal',
   'host',
   // Which app the user chose to provide an interface (`{ 'bitcoin-node': 'bitcoin-knots' }`).

@@ -71,6 +71,11 @@ export interface RpcMethods {
       prune?: number;
       /** Interface → the app to provide it when several could, e.g. `{ 'bitcoin-node': 'bitcoin-knots' }`. */
       choices?: Record<string, string>;
+      /**
+       * An imported manifest (`origin:`): the user saw its grants and accepts running its
+       * digest-pinned images unsigned. Without it such an install is a Conflict, `data: { imported }`.
+       */
+      confirmImported?: boolean;
     } & GuardConfirmation;
     result: AppStatus;
   };

@@ -62,6 +62,7 @@ export function createRpcMethods({
       network,
       prune,
       choices,
+      confirmImported,
       ...confirm
     }) => {
       // The params schema guarantees exactly one of id / manifest.
@@ -81,6 +82,7 @@ export function createRpcMethods({
         ...(network !== undefined && { network }),
         ...(prune !== undefined && { prune }),
         ...(choices !== undefined && { choices }),
+        ...(confirmImported !== undefined && { confirmImported }),
         ...guardConfirmationOf(confirm),
       });
     },
@@ -121,7 +123,7 @@ export function createRpcMethods({
         ...(choices !== undefined && { choices }),
         ...guardConfirmationOf(confirm),
       }),
-    'package.plan-install': async ({ id, version, choices }) => {
+    'package.plan-install': async ({ id, manifest, manifestFile, version, choices }) => {
       if (!lifecycle.planInstall) {
         throw new ArchyError(
           RpcErrorCode.InternalError,
@@ -129,7 +131,9 @@ export function createRpcMethods({
         );
       }
       return lifecycle.planInstall({
-        id,
+        ...(id !== undefined && { id }),
+        ...(manifest !== undefined && { manifest }),
+        ...(manifestFile !== undefined && { manifestFile }),
         ...(version !== undefined && { version }),
         ...(choices !== undefined && { choices }),
       });

@@ -93,6 +93,7 @@ export const rpcParamSchemas = {
       network: bitcoinNetwork.optional(),
       prune: pruneGb.optional(),
       choices: providerChoices.optional(),
+      confirmImported: z.boolean(expecting('true or false')).optional(),
       ...guardConfirmation,
     })
     .superRefine((params, ctx) => {
@@ -149,11 +150,20 @@ export const rpcParamSchemas = {
     choices: providerChoices.optional(),
     ...guardConfirmation,
   }),
-  'package.plan-install': z.strictObject({
-    id: appIdSchema,
-    version: versionText.optional(),
-    choices: providerChoices.optional(),
-  }),
+  'package.plan-install': z
+    .strictObject({
+      id: appIdSchema.optional(),
+      manifest: manifestText.optional(),
+      manifestFile: manifestFileName.optional(),
+      version: versionText.optional(),
+      choices: providerChoices.optional(),
+    })
+    .refine((params) => (params.id === undefined) !== (params.manifest === undefined), {
+      message: "send 'id' (a bundled app) or 'manifest' (YAML text), not both",
+    })
+    .refine((params) => params.manifestFile === undefined || params.manifest !== undefined, {
+      message: "'manifestFile' is only meaningful together with 'manifest'",
+    }),
   'package.sbom': idOnly,
   'package.set-config': z
     .strictObject({

@@ -1,5 +1,6 @@
 import type { AppHealth, AppStatus, PortBinding } from '../api/contract.js';
 import { describeSync } from '../health/bitcoin-sync.js';
+import { importedLine } from './imported-grants.js';
 
 /** Bytes in decimal units, as image registries and `podman pull` show them. */
 export function formatBytes(bytes: number): string {
@@ -63,6 +64,7 @@ export function formatAppStatus(app: AppStatus): string {
     ['health', app.health],
     ['message', app.message],
     ['image', app.image],
+    ['origin', app.origin && importedLine(app.origin)],
     [
       'chain',
       app.bitcoin &&

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import type { InstallPlanView } from '../api/contract.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { formatTable } from './format.js';
+import { formatGrants } from './imported-grants.js';
 
 /** Parses one `--with bitcoin-node=bitcoin-knots` into the choices so far (commander's repeatable option). */
 export function parseWith(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -62,6 +63,9 @@ export function formatInstallPlan(plan: InstallPlanView, command: InstallCommand
       lines.push(`  ${commandLine(command, { [choice.interface]: candidate.id })}`);
     }
   }
+  // Older daemons send no grants.
+  if (plan.grants) lines.push(formatGrants(plan.grants));
+  if (plan.grants?.origin) lines.push(`installing it needs your confirmation (or --accept-imported)`);
   lines.push(`would go ahead: ${plan.ready ? 'yes' : 'no, a choice is needed'}`);
   return lines.join('\n');
 }

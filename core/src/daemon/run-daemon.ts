@@ -132,6 +132,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       logger,
       keyPins: () => catalog.imageKeyPins(),
       bundledPins: (appId) => bundledApps.pinnedImages(appId),
+      // Read at each verification: the record of an imported app carries what the user confirmed.
+      importedPins: (appId) => orchestrator.importedImages(appId),
     }),
     appsDir,
     insecureRegistries,

@@ -4,6 +4,7 @@
 // ways old clients still read.
 
 import type { BitcoinSettings } from './bitcoin-settings.js';
+import type { ImportedOrigin } from './install-plan.js';
 
 /** Lifecycle state of an installed app, as `archy status` and the UI show it. */
 export type AppState =
@@ -53,6 +54,8 @@ export interface AppStatus {
   bitcoin?: BitcoinSettings;
   /** Every container of the app, the main first (a single-container app: one, named `main`). */
   services: ServiceStatus[];
+  /** Present: an imported app (Umbrel, Parmanode), installed on the user's confirmation, not signed by the catalog. */
+  origin?: ImportedOrigin;
 }
 
 /** One service (container) of an app; the app's `state`/`health` add them all up. */

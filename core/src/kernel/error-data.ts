@@ -4,6 +4,7 @@
 // the daemon and its clients cannot drift apart. Codes missing from the map carry no data.
 
 import type { AppState } from './app-status.js';
+import type { AppGrants } from './install-plan.js';
 import { RpcErrorCode, type RpcErrorCodeValue } from './error-codes.js';
 
 // ---- ImageUnavailable / InvalidParams: a release, an image ----
@@ -213,6 +214,11 @@ export interface VersionPlanRefusalData {
   plan: { kind: VersionChangeKind; needs: ConfirmationNeeded; warning: string; rules: string[] };
 }
 
+/** An imported app's install without the user's confirmation: what it would get. */
+export interface ImportedRefusalData {
+  imported: AppGrants;
+}
+
 /** Why catalog metadata was refused: a freeze, a rollback, … without parsing messages. */
 export type CatalogRefusalReason =
   'malformed' | 'signatures' | 'expired' | 'rollback' | 'root-rotation' | 'unavailable';
@@ -258,6 +264,7 @@ export interface RpcErrorDataMap {
     | ConflictingPlanData
     | RunningDependentsData
     | VersionBreaksDependentData
+    | ImportedRefusalData
     | undefined;
   [RpcErrorCode.InvalidManifest]: ManifestIssuesData | ProvidesAppIdData | undefined;
   [RpcErrorCode.ImageUnavailable]:

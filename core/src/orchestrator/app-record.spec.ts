@@ -23,6 +23,11 @@ const FULL: Required<AppRecord> = {
   firstStartArgs: { args: ['-reindex'], spent: false },
   catalogDigest: `sha256:${'b'.repeat(64)}`,
   bitcoin: { network: 'signet', prune: 10 },
+  imported: {
+    origin: { kind: 'umbrel', app: 'bitcoin-core', upstreamVersion: '28.1', source: 'getumbrel/umbrel-apps' },
+    confirmedAt: '2026-01-01T00:00:00.000Z',
+    images: [`127.0.0.1:5000/archipelago/bitcoin-core@sha256:${'a'.repeat(64)}`],
+  },
 };
 
 let dir: string;
@@ -55,6 +60,7 @@ describe('AppRecordStore', () => {
       firstStartArgs: _f,
       catalogDigest: _c,
       bitcoin: _bt,
+      imported: _im,
       runImage: _r,
       containerId: _i,
       ...old

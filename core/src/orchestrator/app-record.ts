@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BITCOIN_NETWORKS, type BitcoinSettings } from '../kernel/index.js';
+import { BITCOIN_NETWORKS, type BitcoinSettings, type ImportedOrigin } from '../kernel/index.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { JsonDirectory, StoredFileError, type JsonFormat } from '../util/json-store.js';
 import type { DataLayout } from '../layout/index.js';
@@ -45,6 +45,19 @@ export interface AppRecord {
    * applied over the manifest's own on every load. Absent: the manifest's settings.
    */
   bitcoin?: BitcoinSettings;
+  /**
+   * An imported app (its manifest has `origin:`) the user confirmed installing: the digest-pinned
+   * images it confirmed are the only unsigned content this app may ever run (starts, recreates).
+   */
+  imported?: ImportedApp;
+}
+
+/** What the user accepted when installing an imported app (`confirmImported`). */
+export interface ImportedApp {
+  origin: ImportedOrigin;
+  confirmedAt: string;
+  /** The digest references (`repo@sha256:…`) confirmed, every service's. */
+  images: string[];
 }
 
 // The stored format (state/apps/<id>.json; external tools read it, so its keys stay as they
@@ -67,6 +80,18 @@ const appRecordSchema = z.object({
   catalogDigest: z.string().optional(),
   bitcoin: z
     .object({ network: z.enum(BITCOIN_NETWORKS), prune: z.number().positive().optional() })
+    .optional(),
+  imported: z
+    .object({
+      origin: z.object({
+        kind: z.enum(['umbrel', 'parmanode']),
+        app: z.string(),
+        upstreamVersion: z.string(),
+        source: z.string().optional(),
+      }),
+      confirmedAt: z.string(),
+      images: z.array(z.string()),
+    })
     .optional(),
 }) satisfies z.ZodType<AppRecord>;
 

@@ -196,6 +196,8 @@ export function toStatus(runtime: AppRuntime): AppStatus {
   if (!container?.running && runtime.crashLoop?.exitCode !== undefined)
     status.exitCode = runtime.crashLoop.exitCode;
   if (runtime.crashLoop) status.crashLoop = runtime.crashLoop;
+  const origin = record.imported?.origin ?? manifest.origin;
+  if (origin) status.origin = origin;
   const message = runtime.message ?? describeFailure(state, container);
   if (message) status.message = message;
   return status;

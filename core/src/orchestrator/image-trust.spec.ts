@@ -74,3 +74,33 @@ describe('ImageTrust runs an upstream image its bundled manifest pins by digest'
     );
   });
 });
+
+describe('ImageTrust runs the digests the user confirmed for an imported app', () => {
+  const DIGEST = `sha256:${'ef'.repeat(32)}`;
+  const CONFIRMED = `127.0.0.1:9/umbrel/btcpay:2.0.6@${DIGEST}`;
+  const confirming = (confirmed: Record<string, string[]>) =>
+    new ImageTrust({
+      keyDirs: [dir],
+      insecureRegistries: new Set(),
+      unsignedRegistries: new Set(),
+      logger: pino({ level: 'silent' }),
+      importedPins: (appId) => confirmed[appId] ?? [],
+    });
+
+  it('runs exactly a confirmed digest, asking no registry', async () => {
+    await expect(confirming({ btcpay: [CONFIRMED] }).runnableReference('btcpay', CONFIRMED)).resolves.toBe(
+      `127.0.0.1:9/umbrel/btcpay@${DIGEST}`,
+    );
+  });
+
+  it('refuses another digest, a tag (even one listed), and another app naming the confirmed digest', async () => {
+    const tag = '127.0.0.1:9/umbrel/btcpay:2.0.6';
+    const trust = confirming({ btcpay: [CONFIRMED, tag] });
+    const unsigned = /no trusted signing keys are configured for .*so its signature cannot be checked/;
+    await expect(
+      trust.runnableReference('btcpay', `127.0.0.1:9/umbrel/btcpay:2.0.6@sha256:${'01'.repeat(32)}`),
+    ).rejects.toThrow(unsigned);
+    await expect(trust.runnableReference('btcpay', tag)).rejects.toThrow(unsigned);
+    await expect(trust.runnableReference('mempool', CONFIRMED)).rejects.toThrow(unsigned);
+  });
+});

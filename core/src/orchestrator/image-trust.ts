@@ -38,6 +38,11 @@ export interface ImageTrustOptions {
    * they are exactly that content. See pinnedByBundledManifest.
    */
   bundledPins?: (appId: string) => Promise<readonly string[]>;
+  /**
+   * The digest-pinned images the user confirmed when installing an imported app (its record's
+   * `imported.images`); empty for any other app. See pinnedByImportConfirmation.
+   */
+  importedPins?: (appId: string) => readonly string[];
 }
 
 /**
@@ -57,6 +62,9 @@ export class ImageTrust {
   async runnableReference(appId: string, image: string, catalogDigest?: string): Promise<string> {
     if (catalogDigest === undefined && (await this.pinnedByBundledManifest(appId, image))) {
       return this.bundledPin(appId, image);
+    }
+    if (catalogDigest === undefined && this.pinnedByImportConfirmation(appId, image)) {
+      return this.importedPin(appId, image);
     }
     if (catalogDigest !== undefined) {
       const pinned = await this.pinnedByCatalog(appId, image, catalogDigest);
@@ -83,6 +91,26 @@ export class ImageTrust {
     this.options.logger.info(
       { app: appId, image, digest },
       'image pinned by digest in the bundled manifest: running exactly that content',
+    );
+    return pinnedReference(parseImageReference(image), digest);
+  }
+
+  /**
+   * Whether the user confirmed this very digest reference when installing the imported app (the
+   * install showed what the app gets and was refused without that "yes"). The confirmation is
+   * the record's, per app: another app naming the same reference gets nothing from it, and a
+   * reference without a digest never qualifies (it names a place, not content).
+   */
+  private pinnedByImportConfirmation(appId: string, image: string): boolean {
+    if (splitImageReference(image).digest === undefined || !this.options.importedPins) return false;
+    return this.options.importedPins(appId).includes(image);
+  }
+
+  private importedPin(appId: string, image: string): string {
+    const digest = splitImageReference(image).digest as Digest;
+    this.options.logger.warn(
+      { app: appId, image, digest },
+      'imported app: running the digest-pinned image the user confirmed at install, not signed by the catalog',
     );
     return pinnedReference(parseImageReference(image), digest);
   }

@@ -24,7 +24,8 @@ import { ArchyError } from '../kernel/index.js';
 import { pathExists } from '../util/path-exists.js';
 import { removeAppTree } from './app-data-removal.js';
 import type { AppConfigStore } from './app-config.js';
-import type { AppRecord } from './app-record.js';
+import type { AppRecord, ImportedApp } from './app-record.js';
+import { importedApproval } from './imported-approval.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
 import type { StartConfirmation } from './bitcoin-datadir.js';
@@ -111,6 +112,9 @@ export class InstallFlow {
     });
     const steps = stepsByApp(plan);
     const manifestOf = (id: string) => available.find((a) => a.manifest.id === id)!.manifest;
+    // An imported app goes no further without the user's "yes" to what it gets (nothing reserved yet).
+    const imported =
+      manifest.origin && importedApproval(manifest, manifest.origin, plan, available, registry, request);
     // The dependencies this plan installs answer to the same policy, before any is reserved.
     for (const step of steps.filter((s) => s.install && s.id !== manifest.id)) {
       this.assertPolicyAllows(manifestOf(step.id), bundled.path(step.id));
@@ -122,6 +126,7 @@ export class InstallFlow {
         this.reserve(isTarget ? manifest : manifestOf(step.id), {
           ...(isTarget && { selected }),
           ...(isTarget && settings && { bitcoin: settings }),
+          ...(isTarget && imported && { imported }),
           ...(isTarget && request.from !== undefined && { from: request.from }),
           ...(isTarget &&
             request.source.kind === 'manifest' &&
@@ -177,19 +182,28 @@ export class InstallFlow {
    */
   async plan(request: InstallPlanRequest): Promise<InstallPlanView> {
     const { bundled, registry } = this.options;
+    // The params schema guarantees exactly one of id / manifest.
+    const source: InstallRequest['source'] =
+      request.manifest !== undefined
+        ? { kind: 'manifest', yaml: request.manifest, file: request.manifestFile ?? 'manifest.yml' }
+        : { kind: 'bundled', id: request.id! };
     const install: InstallRequest = {
-      source: { kind: 'bundled', id: request.id },
+      source,
       ...(request.version !== undefined && { version: request.version }),
     };
     const manifest = await bundled.load(install);
     // The policy's refusal is the install's first answer; its warnings are logged by the install.
-    assertManifestAllowed(manifest, { file: bundled.path(manifest.id), grantedCapabilities: [] });
+    assertManifestAllowed(manifest, {
+      file: source.kind === 'manifest' ? source.file : bundled.path(manifest.id),
+      grantedCapabilities: [],
+    });
     const selected = this.selectVersion(manifest, install);
     return installPlanView({
       target: manifest,
       version: selected.version,
       available: await bundled.available(),
       installed: registry.installedApps(),
+      bundled: source.kind === 'bundled',
       ...(request.choices && { choices: request.choices }),
     });
   }
@@ -299,6 +313,7 @@ export class InstallFlow {
       /** The manifest's folder, absolute: where a `build:` recipe's files are. */
       manifestDir?: string;
       bitcoin?: BitcoinSettings;
+      imported?: ImportedApp;
     },
   ): AppRuntime {
     const id = manifest.id;
@@ -322,6 +337,7 @@ export class InstallFlow {
       ...(Object.keys(source.bindings).length > 0 ? { bindings: source.bindings } : {}),
       ...(source.selected?.digest !== undefined && { catalogDigest: source.selected.digest }),
       ...(source.bitcoin && { bitcoin: source.bitcoin }),
+      ...(source.imported && { imported: source.imported }),
     };
     const runtime: AppRuntime = { record, manifest, transition: 'installing', restartCount: 0 };
     this.registry.adopt(runtime);

@@ -45,6 +45,8 @@ export interface InstallRequest {
   confirmDowngrade?: boolean;
   /** The app id, typed to accept that such a start re-downloads the whole chain (a pruned node). */
   confirmResync?: string;
+  /** An imported app (manifest `origin:`): the user saw what it gets and accepts its unsigned, digest-pinned images. */
+  confirmImported?: boolean;
 }
 
 /** What a user gives the version guard to start a Bitcoin node on data a newer version wrote. */

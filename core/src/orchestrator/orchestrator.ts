@@ -178,6 +178,11 @@ export class Orchestrator implements AppLifecycle {
 
   // ---- changes ------------------------------------------------------------------------------
 
+  /** The digest-pinned images the user confirmed for an imported app (its record's); none for others. */
+  importedImages(id: string): readonly string[] {
+    return this.registry.get(id)?.record.imported?.images ?? [];
+  }
+
   install(request: InstallRequest): Promise<AppStatus> {
     return this.installs.install(request);
   }

@@ -10,6 +10,8 @@ export {
   type StartRequest,
 } from './activation-plan.js';
 export { installPlanView, type InstallPlanViewRequest } from './install-plan-view.js';
+export { appGrants, type AppGrantsRequest } from './app-grants.js';
+export { grantLines } from './grant-lines.js';
 export { planStop, planRemove, type StopRequest } from './stop-plan.js';
 export {
   bootOrder,

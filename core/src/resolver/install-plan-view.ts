@@ -8,6 +8,7 @@ import { planInstallWithChoices, type InstallRequest } from './activation-plan.j
 import { isActive } from './app-state.js';
 import { dependentsOf } from './installed-views.js';
 import type { InstallPlan } from './types.js';
+import { appGrants } from './app-grants.js';
 
 /**
  * Interfaces whose dependents get a login to the provider: a Bitcoin node gives each dependent its
@@ -20,6 +21,8 @@ const LOGIN_NEEDS_RESTART = 'bitcoin-node';
 export interface InstallPlanViewRequest extends InstallRequest {
   /** The version the install runs when it is not the target manifest's (a catalog version). */
   version?: string;
+  /** The target is a bundled manifest (its digest pins run unsigned); default false. */
+  bundled?: boolean;
 }
 
 export function installPlanView(request: InstallPlanViewRequest): InstallPlanView {
@@ -53,6 +56,12 @@ export function installPlanView(request: InstallPlanViewRequest): InstallPlanVie
     })),
     credentials,
     ready: choices.every((choice) => choice.chosen !== undefined),
+    grants: appGrants({
+      manifest: target,
+      dependencies: plan.dependencies[target.id] ?? [],
+      manifestOf: (id) => manifests.get(id),
+      bundled: request.bundled ?? false,
+    }),
   };
 }
 

@@ -3,6 +3,8 @@ import { Option, type Command } from 'commander';
 import { BITCOIN_NETWORKS, type BitcoinNetwork, type RpcMethods } from '../../api/contract.js';
 import { APP_ID_PATTERN } from '../../util/app-id.js';
 import { CliError } from '../cli-error.js';
+import { askYesNo, canAsk } from '../ask-yes-no.js';
+import { formatGrants, importedGrantsOf } from '../imported-grants.js';
 import { addGuardOptions, guardParams, type GuardConfirmations } from '../guard-options.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { formatAppStateLine } from '../format.js';
@@ -56,9 +58,16 @@ export function registerInstallCommand(program: Command): void {
         .addOption(
           new Option(
             '--dry-run',
-            'show every step the install would take, and the choices it needs; change nothing',
+            'show every step the install would take, the choices it needs and what the app gets; change nothing',
           ),
-        ),
+        )
+        .addOption(
+          new Option(
+            '--accept-imported',
+            "an imported app (Umbrel, Parmanode): accept what it gets and its images' lack of a catalog signature without being asked",
+          ),
+        )
+        .addOption(new Option('--yes', 'the same as --accept-imported')),
     ),
   ).action(
     async (
@@ -68,14 +77,29 @@ export function registerInstallCommand(program: Command): void {
       if (options.dryRun) return planInstall(target, options);
       const { params, appId } = await installParams(target, options);
       const status = await withDaemon(options, async (client, endpoint) => {
-        const progress = options.json ? undefined : await showImageProgress(endpoint, appId);
+        const install = async (confirmed: RpcMethods['container-install']['params']) => {
+          const progress = options.json ? undefined : await showImageProgress(endpoint, appId);
+          try {
+            // An image pull can take many minutes on a slow link: no client-side timeout.
+            return await client.call('container-install', confirmed, { noTimeout: true });
+          } finally {
+            progress?.stop();
+          }
+        };
         try {
-          // An image pull can take many minutes on a slow link: no client-side timeout.
-          return await client.call('container-install', params, { noTimeout: true });
+          return await install(params);
         } catch (error) {
-          throw await manifestRefusal(error);
-        } finally {
-          progress?.stop();
+          // An imported app refused for want of the user's "yes": ask at a terminal, once.
+          const grants = importedGrantsOf(error);
+          if (!grants || params.confirmImported || !canAsk()) throw await manifestRefusal(error);
+          process.stderr.write(`${formatGrants(grants)}\n`);
+          if (!(await askYesNo('Install?')))
+            throw new CliError(`not installed: ${grants.app} was not accepted`);
+          try {
+            return await install({ ...params, confirmImported: true });
+          } catch (again) {
+            throw await manifestRefusal(again);
+          }
         }
       });
       if (options.json) printJson(status);
@@ -85,6 +109,9 @@ export function registerInstallCommand(program: Command): void {
 }
 
 interface InstallOptions {
+  acceptImported?: boolean;
+  /** Alias of --accept-imported. */
+  yes?: boolean;
   version?: string;
   from?: string;
   network?: BitcoinNetwork;
@@ -98,19 +125,28 @@ interface InstallOptions {
  * (the plan is the answer); an open choice lists the exact commands that make it.
  */
 async function planInstall(target: string, options: ClientOptions & InstallOptions): Promise<void> {
-  if (isManifestPath(target) || !APP_ID_PATTERN.test(target)) {
+  const manifestPath = isManifestPath(target);
+  if (!manifestPath && !APP_ID_PATTERN.test(target)) {
     throw new CliError(
-      `--dry-run plans the apps this node offers, by id (see: archy catalog); '${target}' is not one`,
+      `--dry-run plans an app this node offers, by id (see: archy catalog), or a manifest file; '${target}' is neither`,
     );
   }
   const choices = options.with ?? {};
-  const plan = await withDaemon(options, (client) =>
-    client.call('package.plan-install', {
-      id: target,
-      ...(options.version !== undefined && { version: options.version }),
-      ...(options.with && { choices }),
-    }),
-  );
+  // A manifest the user brings (an imported app, say) is planned from its text, as it would install.
+  const app = manifestPath
+    ? { manifest: await readManifestText(target), manifestFile: target }
+    : { id: target };
+  const plan = await withDaemon(options, async (client) => {
+    try {
+      return await client.call('package.plan-install', {
+        ...app,
+        ...(options.version !== undefined && { version: options.version }),
+        ...(options.with && { choices }),
+      });
+    } catch (error) {
+      throw await manifestRefusal(error);
+    }
+  });
   if (options.json) printJson(plan);
   else
     printText(
@@ -134,6 +170,7 @@ async function installParams(
     ...(options.prune !== undefined && { prune: options.prune }),
     ...(options.with && { choices: options.with }),
     ...guardParams(options),
+    ...((options.acceptImported || options.yes) && { confirmImported: true }),
   };
   if (!isManifestPath(target)) {
     if (!APP_ID_PATTERN.test(target)) {
