@@ -37,6 +37,22 @@ describe('formatInstallPlan', () => {
       choices: [{ interface: 'bitcoin-node', dependent: 'lnd', candidates }],
       credentials: [],
       ready: false,
+      grants: {
+        app: 'lnd',
+        services: [
+          {
+            service: 'main',
+            image: 'lightninglabs/lnd:v0.18.3@sha256:00',
+            trust: 'digest',
+            user: '1000:1000',
+            capabilities: [],
+            ports: [{ host: 9735, container: 9735, protocol: 'tcp', expose: 'lan' }],
+            volumes: [{ name: 'data', mount: '/data', readOnly: false }],
+          },
+        ],
+        dependencies: [{ requested: 'bitcoin-node', interface: 'bitcoin-node', handsOver: [] }],
+        secrets: [],
+      },
     };
     expect(formatInstallPlan(plan, { id: 'lnd', version: '0.18.3', choices: {} }).split('\n')).toEqual([
       'install lnd (dry run: nothing was changed)',
@@ -46,6 +62,12 @@ describe('formatInstallPlan', () => {
       'choice needed: lnd needs bitcoin-node, which bitcoin-core (Bitcoin Core), bitcoin-knots (Bitcoin Knots) provide; run one of:',
       '  archy install lnd --version 0.18.3 --with bitcoin-node=bitcoin-core',
       '  archy install lnd --version 0.18.3 --with bitcoin-node=bitcoin-knots',
+      'lnd would get:',
+      '  service main: image lightninglabs/lnd:v0.18.3@sha256:00 (pinned by digest, not signed by the catalog)',
+      '    runs as 1000:1000; capabilities added: none',
+      '    host port 9735/tcp → 9735 (open to the LAN)',
+      "    keeps data in 'data' at /data",
+      '  dependency bitcoin-node from a provider still to be chosen',
       'would go ahead: no, a choice is needed',
     ]);
   });
@@ -73,6 +95,20 @@ describe('formatInstallPlan', () => {
         },
       ],
       ready: true,
+      grants: {
+        app: 'explorer',
+        origin: { kind: 'umbrel', app: 'mempool-explorer', upstreamVersion: '3.0.0' },
+        services: [],
+        dependencies: [
+          {
+            requested: 'bitcoin-node',
+            interface: 'bitcoin-node',
+            provider: 'bitcoin-knots',
+            handsOver: ['its own RPC login (archy-explorer)', 'RPC methods: getblock'],
+          },
+        ],
+        secrets: ['app-seed'],
+      },
     };
     const text = formatInstallPlan(plan, { id: 'explorer', choices: { 'bitcoin-node': 'bitcoin-knots' } });
     expect(text).toContain("restart  bitcoin-knots (Bitcoin Knots)  29.3     learns explorer's RPC login");
@@ -81,6 +117,14 @@ describe('formatInstallPlan', () => {
     );
     expect(text).toContain(
       'choice: bitcoin-node for explorer: bitcoin-knots (from bitcoin-core (Bitcoin Core), bitcoin-knots (Bitcoin Knots))',
+    );
+    expect(text).toContain(
+      [
+        'explorer is imported from Umbrel app mempool-explorer (upstream 3.0.0); not signed by the Archipelago catalog. It would get:',
+        '  dependency bitcoin-node from bitcoin-knots: its own RPC login (archy-explorer); RPC methods: getblock',
+        '  a seed the node generates for it (ARCHY_APP_SEED)',
+        'installing it needs your confirmation (or --accept-imported)',
+      ].join('\n'),
     );
     expect(text.endsWith('would go ahead: yes')).toBe(true);
   });

@@ -31,13 +31,13 @@ const lightning = (): AppManifest =>
         tlsCert: { volume: 'data', path: 'tls.cert' },
         credential: { volume: 'data', path: 'admin.macaroon', kind: 'macaroon' },
       },
-    },
+    } as AppManifest['exports'],
   });
 
 const core = (): AppManifest =>
   manifest('bitcoin-core', {
     ...bitcoinCore(),
-    exports: { 'bitcoin-node': { zmq: { rawblock: 28332, rawtx: 28333 } } },
+    exports: { 'bitcoin-node': { zmq: { rawblock: 28332, rawtx: 28333 } } } as AppManifest['exports'],
   });
 
 /** An imported app: a web service on the LAN with a database, Bitcoin and Lightning, an app password. */
