@@ -4,7 +4,7 @@
 // ways old clients still read.
 
 import type { BitcoinSettings } from './bitcoin-settings.js';
-import type { ImportedOrigin } from './install-plan.js';
+import type { AppGrants, ImportedOrigin } from './install-plan.js';
 
 /** Lifecycle state of an installed app, as `archy status` and the UI show it. */
 export type AppState =
@@ -56,6 +56,8 @@ export interface AppStatus {
   services: ServiceStatus[];
   /** Present: an imported app (Umbrel, Parmanode), installed on the user's confirmation, not signed by the catalog. */
   origin?: ImportedOrigin;
+  /** With `origin`: what the app was granted (the web UI's details page shows it). */
+  grants?: AppGrants;
 }
 
 /** One service (container) of an app; the app's `state`/`health` add them all up. */

@@ -14,6 +14,7 @@
 import {
   ArchyError,
   RpcErrorCode,
+  type AppGrants,
   type AppHealth,
   type AppStatus,
   type BitcoinSettings,
@@ -26,6 +27,7 @@ import { settingsOfManifest } from '../bitcoin/chain-settings.js';
 import type { DataLayout } from '../layout/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { PodmanEvent } from '../podman/index.js';
+import { appGrants } from '../resolver/index.js';
 import type { LocalImages } from '../provisioning/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
 import type { AppVersionControl } from '../versions/version-control.js';
@@ -249,6 +251,18 @@ export class Orchestrator implements AppLifecycle {
       ...toStatus(runtime),
       ...(provenance && { provenance: provenanceReport(provenance) }),
       ...(bitcoin && { bitcoin }),
+      ...(runtime.manifest.origin && { grants: this.grantsOf(runtime) }),
     };
+  }
+
+  /** What an imported app was granted, with the providers its record bound. */
+  private grantsOf(runtime: AppRuntime): AppGrants {
+    const bindings = Object.entries(runtime.record.bindings ?? {});
+    return appGrants({
+      manifest: runtime.manifest,
+      dependencies: bindings.map(([requested, appId]) => ({ requested, appId })),
+      manifestOf: (id) => this.registry.get(id)?.manifest,
+      bundled: false,
+    });
   }
 }

@@ -141,17 +141,7 @@ describe('appGrants', () => {
     });
     const bound = appGrants({
       manifest: target,
-      dependencies: [
-        {
-          requested: 'bitcoin-node',
-          appId: 'bitcoin-core',
-          version: '28.4',
-          requires: 'running',
-          host: 'bitcoin-node',
-          ports: {},
-          secretRefs: [],
-        },
-      ],
+      dependencies: [{ requested: 'bitcoin-node', appId: 'bitcoin-core' }],
       manifestOf: (id) => (id === 'bitcoin-core' ? bitcoinCore() : undefined),
       bundled: false,
     });

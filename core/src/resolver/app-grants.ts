@@ -18,8 +18,8 @@ import type { ResolvedDependency } from './types.js';
 
 export interface AppGrantsRequest {
   manifest: AppManifest;
-  /** What the plan bound each dependency to (absent: a choice still open). */
-  dependencies: readonly ResolvedDependency[];
+  /** What the plan (or an installed app's record) bound each dependency to (absent: a choice still open). */
+  dependencies: readonly Pick<ResolvedDependency, 'requested' | 'appId'>[];
   /** The provider's manifest, by app id. */
   manifestOf: (id: string) => AppManifest | undefined;
   /**

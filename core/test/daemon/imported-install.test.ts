@@ -164,6 +164,11 @@ describe('an imported app installs only on confirmation, and runs exactly the di
     expect(text.stdout).toMatch(
       /origin: +imported from Umbrel app hello-upstream \(upstream 1\.2\.3\); not signed by the Archipelago catalog/,
     );
+    // The web UI's details page shows what it was granted, from the status.
+    expect(status.grants?.services.map((s) => [s.service, s.trust])).toEqual([
+      ['web', 'digest'],
+      ['sidecar', 'digest'],
+    ]);
     const list = await d.cliJson<AppStatus[]>(['list']);
     expect(list.find((app) => app.id === id)?.origin?.app).toBe('hello-upstream');
   });

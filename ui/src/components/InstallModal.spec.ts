@@ -21,6 +21,14 @@ const knots = {
 };
 const lnd = catalogEntry('lnd', { name: 'LND', dependencies: [{ id: 'bitcoin-node' }] });
 
+/** What a plan grants `app` (the dialog does not show it yet; the wire carries it). */
+const noGrants = (app: string): InstallPlanView['grants'] => ({
+  app,
+  services: [],
+  dependencies: [],
+  secrets: [],
+});
+
 /** The daemon's plan for installing `app` alone: its install and start steps, nothing to choose. */
 function planOf(app: { id: string; name: string; version: string }): InstallPlanView {
   const step = { app: app.id, name: app.name, version: app.version, why: 'requested' };
@@ -33,6 +41,7 @@ function planOf(app: { id: string; name: string; version: string }): InstallPlan
     choices: [],
     credentials: [],
     ready: true,
+    grants: noGrants(app.id),
   };
 }
 
@@ -501,6 +510,7 @@ describe('InstallModal: the plan from the daemon, and the choice of a Bitcoin no
               },
             ],
             ready: true,
+            grants: noGrants('lnd'),
           }
         : {
             id: 'lnd',
@@ -511,6 +521,7 @@ describe('InstallModal: the plan from the daemon, and the choice of a Bitcoin no
             choices: [choice],
             credentials: [],
             ready: false,
+            grants: noGrants('lnd'),
           };
       return Promise.resolve(plan);
     });
@@ -593,6 +604,7 @@ describe('InstallModal: the plan from the daemon, and the choice of a Bitcoin no
         choices: [],
         credentials: [{ dependent: 'lnd', provider: 'bitcoin-core', interface: 'bitcoin-node' }],
         ready: true,
+        grants: noGrants('lnd'),
       }),
     );
     const wrapper = await mountModal(

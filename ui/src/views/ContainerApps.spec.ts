@@ -152,3 +152,16 @@ describe('ContainerApps image progress', () => {
     expect(line().exists()).toBe(false);
   });
 });
+
+describe('ContainerApps imported badge', () => {
+  it('marks an imported app on its card, and no other', async () => {
+    const imported = appStatus('btcpay', {
+      origin: { kind: 'umbrel', app: 'btcpay-server', upstreamVersion: '2.0.6' },
+    });
+    const { wrapper } = await mountPage([], [imported, appStatus('hello')]);
+    expect(wrapper.get('[data-app="btcpay"] [data-test=imported-badge]').text()).toBe(
+      'Imported from Umbrel · upstream 2.0.6 · not signed by the catalog',
+    );
+    expect(wrapper.find('[data-app="hello"] [data-test=imported-badge]').exists()).toBe(false);
+  });
+});
