@@ -7,6 +7,7 @@
 // the record). The same manifest without origin is refused for lack of a signature, and an
 // imported image without a digest is refused even when confirmed.
 
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,8 @@ import {
   waitFor,
 } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
-import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import { CLI_PATH, startDaemon, type TestDaemon } from '../support/daemon-harness.js';
+import { trackProcess } from '../support/test-processes.js';
 import { expectNothingLeft } from './leftovers.js';
 
 const ORIGIN = ['origin:', '  kind: umbrel', '  app: hello-upstream', '  upstreamVersion: "1.2.3"'];
@@ -129,6 +131,34 @@ describe('an imported app installs only on confirmation, and runs exactly the di
       ['sidecar', 'digest', []],
     ]);
     await expectNothingLeft(d, id);
+  });
+
+  it('asks at a terminal, and installs nothing when the answer is not yes', async () => {
+    const d = daemon!;
+    const asked = uniqueAppId('imported-asked');
+    const file = importedManifest(dir, { id: asked, image: pinned, hostPort: await freePort() });
+    // `script` gives the CLI a terminal; the test answers "n" once it sees the question.
+    const command = [process.execPath, CLI_PATH, 'install', file].map((arg) => `'${arg}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, ARCHY_DATA_DIR: d.dataDir, ARCHY_URL: d.url },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    trackProcess(child, `script archy install ${file}`);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const before = output;
+      output += chunk.toString();
+      if (!before.includes('Install? [y/N]') && output.includes('Install? [y/N]')) child.stdin.write('n\n');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    expect(output).toContain(
+      `${asked} is imported from Umbrel app hello-upstream (upstream 1.2.3); not signed by the Archipelago catalog. It would get:`,
+    );
+    expect(output).toContain(`not installed: ${asked} was not accepted`);
+    expect(code).toBe(1);
+    await expectNothingLeft(d, asked);
   });
 
   it('plans it (dry run and package.plan-install of the manifest) with the grants, changing nothing', async () => {
