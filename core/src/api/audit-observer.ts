@@ -20,6 +20,8 @@ const STATE_CHANGING = new Set([
   // archy web password (its params are not kept: KEPT_PARAMS has no password).
   'web.set-password',
   'package.rotate-credentials',
+  'package.adopt',
+  'package.release',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -36,6 +38,7 @@ const INSTALLS_A_MANIFEST = new Set([
   'package.update',
   'package.set-version',
   'package.switch-implementation',
+  'package.adopt',
 ]);
 
 /** Params worth keeping: a manifest's whole text is not (its digest is), its file name and id are. */
@@ -58,6 +61,9 @@ const KEPT_PARAMS = [
   'host',
   // Which app the user chose to provide an interface (`{ 'bitcoin-node': 'bitcoin-knots' }`).
   'choices',
+  // package.adopt: the host folders adopted in place, and whether it was only a check.
+  'volumes',
+  'check',
 ];
 
 /**

@@ -5,6 +5,7 @@
 // Types and a few constants — nothing that pulls in other code, so importing this file costs a
 // browser bundle next to nothing.
 
+import type { AdoptRequest, AdoptResult, ReleaseResult } from '../kernel/adoption.js';
 import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } from '../kernel/app-status.js';
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
@@ -29,6 +30,7 @@ import type {
   VersionChangeResult,
 } from '../kernel/versions.js';
 
+export * from '../kernel/adoption.js';
 export * from '../kernel/app-status.js';
 export * from '../kernel/bitcoin-settings.js';
 export * from '../kernel/connection-info.js';
@@ -179,6 +181,14 @@ export interface RpcMethods {
   'package.rotate-credentials': { params: { id: string }; result: RotateCredentialsResult };
   /** How to connect to the app's interfaces; secret values only with `reveal` (audited). */
   'package.connection-info': { params: ConnectionInfoRequest; result: ConnectionInfo };
+  /**
+   * Installs a bundled Bitcoin node on an existing datadir in place (`archy parmanode adopt`): the
+   * volumes are bound to those host folders, which must be the daemon user's; the version guard
+   * applies. `check: true` checks everything and changes nothing (`status` absent then).
+   */
+  'package.adopt': { params: AdoptRequest; result: AdoptResult & { status?: AppStatus } };
+  /** Removes an adopted app and gives its data back to its owner, where it is (`archy parmanode release`). */
+  'package.release': { params: { id: string }; result: ReleaseResult };
   /**
    * The web UI's first-run setup code (null once a password is set). Only with the CLI's bearer
    * token, like `web.set-password`: a web session can't call either.

@@ -6,7 +6,12 @@ import {
   type RpcMethodName,
   type RpcMethods,
 } from './contract.js';
-import type { AppLifecycle, CredentialControl, VersionControl } from '../orchestrator/lifecycle.js';
+import type {
+  AdoptionControl,
+  AppLifecycle,
+  CredentialControl,
+  VersionControl,
+} from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
@@ -151,6 +156,8 @@ export function createRpcMethods({
         ...(reveal !== undefined && { reveal }),
         ...(host !== undefined && { host }),
       }),
+    'package.adopt': (params) => adoptionControl(lifecycle).adopt(params),
+    'package.release': ({ id }) => adoptionControl(lifecycle).release(id),
     'catalog-list': () => listCatalog(lifecycle),
     'web.setup-code': async () => {
       const web = webLogin(webAuth);
@@ -236,4 +243,14 @@ async function lastLogLines(
     if (lines.length >= tail * 2) lines = lines.slice(-tail);
   }
   return lines.slice(-tail);
+}
+
+function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {
+  if (!lifecycle.adoption) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without adoption of existing data; restart archipelagod',
+    );
+  }
+  return lifecycle.adoption;
 }

@@ -165,6 +165,27 @@ export const rpcParamSchemas = {
       message: "'manifestFile' is only meaningful together with 'manifest'",
     }),
   'package.sbom': idOnly,
+  'package.adopt': z.strictObject({
+    id: appIdSchema,
+    version: versionText.optional(),
+    volumes: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a volume name such as bitcoin' }),
+      absolutePath('the host folder to adopt'),
+    ),
+    source: z.strictObject({
+      kind: z.literal('parmanode'),
+      home: absolutePath("the Parmanode user's home folder"),
+      entry: z.string().min(1),
+    }),
+    network: bitcoinNetwork.optional(),
+    prune: pruneGb.optional(),
+    hostServices: z
+      .array(z.strictObject({ kind: z.enum(['systemd', 'process']), name: z.string().min(1) }))
+      .optional(),
+    check: z.boolean(expecting('true or false')).optional(),
+    ...guardConfirmation,
+  }),
+  'package.release': idOnly,
   'package.set-config': z
     .strictObject({
       id: appIdSchema,
@@ -231,6 +252,8 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.install': true,
   'package.plan-install': true,
   'package.sbom': true,
+  'package.adopt': true,
+  'package.release': true,
   'package.set-config': true,
   'package.set-version': true,
   'package.update': true,

@@ -3,6 +3,7 @@
 // unchanged (api/contract.ts re-exports them), so they are wire shapes too: change them only in
 // ways old clients still read.
 
+import type { AdoptedData } from './adoption.js';
 import type { BitcoinSettings } from './bitcoin-settings.js';
 import type { AppGrants, ImportedOrigin } from './install-plan.js';
 
@@ -52,6 +53,8 @@ export interface AppStatus {
   provenance?: ImageProvenanceReport;
   /** A Bitcoin node's chain and pruning, as chosen at install (and pruning changed since). */
   bitcoin?: BitcoinSettings;
+  /** Present when the app runs on data adopted in place (`archy parmanode adopt`). */
+  adopted?: AdoptedData;
   /** Every container of the app, the main first (a single-container app: one, named `main`). */
   services: ServiceStatus[];
   /** Present: an imported app (Umbrel, Parmanode), installed on the user's confirmation, not signed by the catalog. */

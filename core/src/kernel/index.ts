@@ -1,6 +1,7 @@
 // The kernel: the domain types, error codes and the error class every layer uses. It imports
 // nothing of the project, so any layer may import it; the API re-exports what the wire carries
 // (api/contract.ts) and adds only the wire's own shapes (methods, messages, web login).
+export * from './adoption.js';
 export * from './app-status.js';
 export * from './bitcoin-settings.js';
 export * from './connection-info.js';

@@ -49,7 +49,26 @@ export const DAEMON_NAMES: readonly string[] = [...DAEMON_FOLDERS, ...Object.val
 
 /** Where everything lives under the data dir (the layout is part of the external contract). */
 export class DataLayout {
+  /**
+   * Volumes of adopted apps (`archy parmanode adopt`): bound in place to a host folder outside the
+   * data dir. The app record is their source of truth; the record store keeps this map in step
+   * with every record it reads, writes or deletes (orchestrator/app-record.ts), so every path that
+   * asks volumeDir — the container's mounts, the datadir guard, the stale-mount check — agrees.
+   */
+  private readonly bound = new Map<string, Readonly<Record<string, string>>>();
+
   constructor(readonly root: string) {}
+
+  /** Binds (or, with undefined, unbinds) an app's adopted volumes to their host folders. */
+  bindVolumes(id: string, volumes: Readonly<Record<string, string>> | undefined): void {
+    if (volumes && Object.keys(volumes).length > 0) this.bound.set(id, { ...volumes });
+    else this.bound.delete(id);
+  }
+
+  /** The host folder an adopted volume is bound to, or undefined for a volume in the data dir. */
+  boundVolume(id: string, volumeName: string): string | undefined {
+    return this.bound.get(id)?.[volumeName];
+  }
 
   /** `{dataDir}/apps/`: every app's data, and nothing else. */
   get appsRoot(): string {
@@ -61,8 +80,9 @@ export class DataLayout {
     return join(this.appsRoot, id);
   }
 
+  /** Where a volume's data is on the host: `apps/{app-id}/{volume}`, or an adopted volume's own folder. */
   volumeDir(id: string, volumeName: string): string {
-    return join(this.appDataDir(id), volumeName);
+    return this.boundVolume(id, volumeName) ?? join(this.appDataDir(id), volumeName);
   }
 
   /** Where an app's data was before layout 2 (`{dataDir}/{app-id}/`); only the migration reads it. */

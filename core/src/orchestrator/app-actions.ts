@@ -8,6 +8,7 @@ import { planRemove, planStart, planStop } from '../resolver/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { removeAppTree } from './app-data-removal.js';
+import { giveBackAdoptedFolder } from './adopted-data.js';
 import type { AppRecord } from './app-record.js';
 import type { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
@@ -22,6 +23,7 @@ import type { PodmanEffects } from './podman-effects.js';
 import type { ReadinessWaits } from './readiness.js';
 import type { Reconciler } from './reconciler.js';
 import type { Supervisor } from './supervisor.js';
+import type { PauseHook } from './test-pause.js';
 import type { Logger } from 'pino';
 
 export interface AppActionsOptions {
@@ -38,6 +40,8 @@ export interface AppActionsOptions {
   secrets?: SecretStore;
   /** Deletes a removed app's RPC logins and recreates the Bitcoin nodes that knew them. */
   credentials?: { forget(id: string): Promise<string[]> };
+  /** Test hook (ARCHY_TEST_PAUSE_AT). */
+  pause?: PauseHook;
   log: Logger;
 }
 
@@ -143,24 +147,47 @@ export class AppActions {
     });
   }
 
+  /**
+   * Removes the app. An app on adopted data is not removed this way: its data is the user's and is
+   * never deleted by us (purge), nor left owned by a container's user (a plain remove) — `release`
+   * gives it back. `release` is that remove: the app goes, its data is given back in place.
+   */
   async remove(
     id: string,
-    options: { purge: boolean; cascade?: boolean },
+    options: { purge: boolean; cascade?: boolean; release?: boolean },
   ): Promise<{ id: string; purged: boolean }> {
-    this.registry.require(id);
+    const adopted = this.registry.require(id).record.adopted;
+    if (adopted && !options.release) {
+      const where = Object.values(adopted.volumes).join(', ');
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `'${id}' runs on data adopted in place (${where}), which Archipelago never deletes` +
+          `${options.purge ? '' : ' nor leaves owned by a container user'}; ` +
+          `give it back with 'archy parmanode release ${id}' (the app goes, the data stays where it is, owned by you again)`,
+      );
+    }
+    if (options.release && !adopted) {
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `'${id}' was not adopted (its data is in Archipelago's data dir); remove it with 'archy remove ${id}'`,
+      );
+    }
     const plan = planRemove({
       id,
       installed: this.registry.installedApps(),
       cascade: options.cascade ?? false,
     });
     for (const dependent of plan.stopFirst) await this.stopOne(dependent);
-    return this.removeOne(id, options.purge);
+    return this.removeOne(id, options.purge && !options.release, options.release ?? false);
   }
 
-  private removeOne(id: string, purge: boolean): Promise<{ id: string; purged: boolean }> {
+  private removeOne(id: string, purge: boolean, release: boolean): Promise<{ id: string; purged: boolean }> {
     const { effects, health, supervisor, log } = this.options;
     return this.registry.onQueue(id, async () => {
       const runtime = this.registry.require(id);
+      if (runtime.record.adopted && !release) {
+        throw new ArchyError(RpcErrorCode.Conflict, `'${id}' runs on adopted data; release it instead`);
+      }
       supervisor.reset(id);
       runtime.transition = 'stopping';
       this.registry.publish(runtime);
@@ -169,6 +196,12 @@ export class AppActions {
       await effects.removeContainerQuietly(id);
       await effects.removeNetworkQuietly(id);
       await effects.removePodmanSecrets(id);
+      // Adopted data goes back to its owner while the record still names it: a crash before the
+      // record is deleted leaves an app that the boot brings back and release can finish.
+      for (const path of Object.values(runtime.record.adopted?.volumes ?? {})) {
+        await this.options.pause?.('release-give-back', id);
+        await giveBackAdoptedFolder(path);
+      }
       // The record goes last: a crash before this point leaves an app that remove can finish.
       await this.registry.deleteRecord(id);
       this.registry.forget(id);
@@ -177,6 +210,10 @@ export class AppActions {
       if (restarted.length > 0) log.info({ app: id, restarted }, 'restarted without the removed RPC login');
       if (purge) {
         await removeAppTree(this.options.layout.appDataDir(id));
+      }
+      if (purge || release) {
+        // A released app is gone for good: its config and secrets were ours (its data never was).
+        if (release) await effects.clearEmptyAppData(id);
         await this.options.installs.removeAppConfig(id);
         await this.options.secrets?.removeApp(id);
       }

@@ -28,6 +28,13 @@ const FULL: Required<AppRecord> = {
     confirmedAt: '2026-01-01T00:00:00.000Z',
     images: [`127.0.0.1:5000/archipelago/bitcoin-core@sha256:${'a'.repeat(64)}`],
   },
+  adopted: {
+    source: { kind: 'parmanode', home: '/home/parman', entry: 'bitcoin' },
+    volumes: { bitcoin: '/media/parman/parmanode/.bitcoin' },
+    originalOwner: { uid: 1000, gid: 1000 },
+    hostServices: [{ kind: 'systemd', name: 'bitcoind.service' }],
+    adoptedAt: '2026-01-02T00:00:00.000Z',
+  },
 };
 
 let dir: string;
@@ -63,6 +70,7 @@ describe('AppRecordStore', () => {
       imported: _im,
       runImage: _r,
       containerId: _i,
+      adopted: _a,
       ...old
     } = FULL;
     await writeFile(layout.appRecordFile(FULL.id), JSON.stringify(old));
@@ -81,5 +89,19 @@ describe('AppRecordStore', () => {
     expect(invalid[0]!.error.message).toContain(layout.appRecordFile('broken'));
     expect(invalid[0]!.error.message).toContain('phase');
     await expect(store.loadAll()).rejects.toBeInstanceOf(StoredFileError);
+  });
+
+  it("binds an adopted record's volumes in the layout on save and load, and unbinds them on delete", async () => {
+    const fresh = new DataLayout(dir);
+    const plain = join(dir, 'apps', 'bitcoin-core', 'bitcoin');
+    await store.save(FULL);
+    expect(layout.volumeDir('bitcoin-core', 'bitcoin')).toBe('/media/parman/parmanode/.bitcoin');
+    // A daemon started afresh learns the binding from the record it loads at boot.
+    expect(fresh.volumeDir('bitcoin-core', 'bitcoin')).toBe(plain);
+    await new AppRecordStore(fresh).loadAll();
+    expect(fresh.volumeDir('bitcoin-core', 'bitcoin')).toBe('/media/parman/parmanode/.bitcoin');
+    expect(fresh.volumeDir('bitcoin-core', 'other')).toBe(join(dir, 'apps', 'bitcoin-core', 'other'));
+    await store.delete('bitcoin-core');
+    expect(layout.volumeDir('bitcoin-core', 'bitcoin')).toBe(plain);
   });
 });

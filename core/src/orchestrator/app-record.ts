@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { BITCOIN_NETWORKS, type BitcoinSettings, type ImportedOrigin } from '../kernel/index.js';
+import {
+  BITCOIN_NETWORKS,
+  type AdoptedData,
+  type BitcoinSettings,
+  type ImportedOrigin,
+} from '../kernel/index.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { JsonDirectory, StoredFileError, type JsonFormat } from '../util/json-store.js';
 import type { DataLayout } from '../layout/index.js';
@@ -45,6 +50,11 @@ export interface AppRecord {
    * applied over the manifest's own on every load. Absent: the manifest's settings.
    */
   bitcoin?: BitcoinSettings;
+  /**
+   * Data adopted in place (`package.adopt`): these volumes are host folders outside the data dir,
+   * owned by the container's user while the app exists, given back to `originalOwner` on release.
+   */
+  adopted?: AdoptedData;
   /**
    * An imported app (its manifest has `origin:`) the user confirmed installing: the digest-pinned
    * images it confirmed are the only unsigned content this app may ever run (starts, recreates).
@@ -93,6 +103,15 @@ const appRecordSchema = z.object({
       images: z.array(z.string()),
     })
     .optional(),
+  adopted: z
+    .object({
+      source: z.object({ kind: z.literal('parmanode'), home: z.string(), entry: z.string() }),
+      volumes: z.record(z.string(), z.string().startsWith('/')),
+      originalOwner: z.object({ uid: z.number().int(), gid: z.number().int() }),
+      hostServices: z.array(z.object({ kind: z.enum(['systemd', 'process']), name: z.string() })),
+      adoptedAt: z.string(),
+    })
+    .optional(),
 }) satisfies z.ZodType<AppRecord>;
 
 export const APP_RECORD_FORMAT: JsonFormat<AppRecord> = {
@@ -110,17 +129,26 @@ export class AppRecordStore {
     return new JsonDirectory(this.layout.appRecordsDir, APP_RECORD_FORMAT);
   }
 
+  // Every record read or written binds its adopted volumes in the layout (and a delete unbinds
+  // them): the layout's volumeDir then answers from the record, for every caller.
+  private bind(record: AppRecord | undefined): AppRecord | undefined {
+    if (record) this.layout.bindVolumes(record.id, record.adopted?.volumes);
+    return record;
+  }
+
   async save(record: AppRecord): Promise<void> {
+    this.bind(record);
     await this.files.write(record.id, record);
   }
 
   async delete(id: string): Promise<void> {
     await this.files.remove(id);
+    this.layout.bindVolumes(id, undefined);
   }
 
   /** The app's record, or undefined; a file that is not a valid record throws StoredFileError (path, problem). */
   async load(id: string): Promise<AppRecord | undefined> {
-    return this.files.read(id);
+    return this.bind(await this.files.read(id));
   }
 
   /**
@@ -143,7 +171,7 @@ export class AppRecordStore {
     const invalid: Array<{ id: string; error: StoredFileError }> = [];
     for (const id of await this.files.keys()) {
       try {
-        const record = await this.files.read(id);
+        const record = this.bind(await this.files.read(id));
         if (record !== undefined) records.push(record);
       } catch (error) {
         if (!(error instanceof StoredFileError)) throw error;

@@ -38,7 +38,16 @@ export interface RemoveRequest {
   path: string;
 }
 
-export type AppTreeRequest = ReadRequest | WriteRequest | RemoveRequest;
+export interface ChownRequest {
+  op: 'chown';
+  /** A folder the daemon checked (an adopted volume); it and everything in it get the owner. */
+  path: string;
+  /** Ids inside the user namespace: 0:0 is the daemon's own user. */
+  uid: number;
+  gid: number;
+}
+
+export type AppTreeRequest = ReadRequest | WriteRequest | RemoveRequest | ChownRequest;
 
 export interface ReadReply {
   ok: true;
@@ -60,7 +69,7 @@ export interface FailureReply {
   message: string;
 }
 
-export type AppTreeReply = ReadReply | { ok: true } | FailureReply;
+export type AppTreeReply = ReadReply | { ok: true; changed?: number } | FailureReply;
 
 /** Switches the process to the tree's owner, once the root is held open (the helper's setuid/setgid). */
 export type BecomeOwner = (owner: { uid: number; gid: number }) => void;
@@ -75,6 +84,8 @@ export function runAppTreeRequest(request: AppTreeRequest, becomeOwner: BecomeOw
         return writeInTree(request, becomeOwner);
       case 'remove':
         return removeTree(request);
+      case 'chown':
+        return chownTree(request);
     }
   } catch (error) {
     if (error instanceof SymlinkRefused) return { ok: false, symlink: error.path, message: error.message };
@@ -180,4 +191,15 @@ function removeTree(request: RemoveRequest): AppTreeReply {
   }
   rmdirSync(request.path);
   return { ok: true };
+}
+
+function chownTree(request: ChownRequest): AppTreeReply {
+  // Stays root of the namespace: the tree holds the container user's files, to be given back.
+  const root = NoFollowDir.openRoot(request.path);
+  if (root === undefined) return { ok: false, message: `${request.path} is missing or not a folder` };
+  try {
+    return { ok: true, changed: root.chownTree(request.uid, request.gid) };
+  } finally {
+    root.close();
+  }
 }

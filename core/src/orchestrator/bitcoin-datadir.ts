@@ -53,7 +53,12 @@ export class BitcoinDatadirs {
 
   /** What the datadir says about who wrote it, with the arguments this manifest passes bitcoind. */
   inspect(manifest: AppManifest, owner: string): Promise<DatadirFacts> {
-    return this.options.access.inspect(this.pathOf(manifest, owner), inspectOptions(manifest));
+    return this.inspectAt(manifest, this.pathOf(manifest, owner));
+  }
+
+  /** The same for a datadir not bound to an app yet (data about to be adopted in place). */
+  inspectAt(manifest: AppManifest, datadir: string): Promise<DatadirFacts> {
+    return this.options.access.inspect(datadir, inspectOptions(manifest));
   }
 
   /**

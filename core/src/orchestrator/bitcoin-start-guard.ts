@@ -47,7 +47,8 @@ export class BitcoinStartGuard {
   ): Promise<string | undefined> {
     const { manifest, record } = runtime;
     const bitcoin = manifest.bitcoin;
-    if (!bitcoin || record.createdDataDir) return undefined;
+    // Adopted data is never ours, whether or not this install made DATA_DIR/apps/<id>.
+    if (!bitcoin || (record.createdDataDir && !record.adopted)) return undefined;
     const datadirs = this.options.datadirs;
     const datadir = datadirs.pathOf(manifest, record.id);
     const facts = await datadirs.inspect(manifest, record.id);

@@ -9,6 +9,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   RpcErrorCode,
+  type AdoptedData,
   type AppStatus,
   type BitcoinSettings,
   type InstallPlanRequest,
@@ -23,6 +24,7 @@ import { assertManifestAllowed } from '../security/policy/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { pathExists } from '../util/path-exists.js';
 import { removeAppTree } from './app-data-removal.js';
+import { giveBackAdoptedFolder } from './adopted-data.js';
 import type { AppConfigStore } from './app-config.js';
 import type { AppRecord, ImportedApp } from './app-record.js';
 import { importedApproval } from './imported-approval.js';
@@ -35,6 +37,7 @@ import type { BundledApps } from './bundled-apps.js';
 import type { CatalogService } from './catalog-service.js';
 import type { DataLayout } from '../layout/index.js';
 import { argsForCreate } from './first-start-args.js';
+import { inForeground } from './manifest-of-record.js';
 import type { HealthWatch } from './health-watch.js';
 import type { IntentJournal } from '../versions/intent-journal.js';
 import type { InstallRequest } from './lifecycle.js';
@@ -92,7 +95,8 @@ export class InstallFlow {
     const { bundled, registry } = this.options;
     const loaded = await bundled.load(request);
     const settings = requestedSettings(loaded, request);
-    const manifest = settings ? applyBitcoinSettings(loaded, settings) : loaded;
+    const applied = settings ? applyBitcoinSettings(loaded, settings) : loaded;
+    const manifest = request.adopt ? inForeground(applied) : applied;
     // Refused before anything is reserved, admitted or pulled (container-spec checks it again).
     this.assertPolicyAllows(
       manifest,
@@ -127,6 +131,7 @@ export class InstallFlow {
           ...(isTarget && { selected }),
           ...(isTarget && settings && { bitcoin: settings }),
           ...(isTarget && imported && { imported }),
+          ...(isTarget && request.adopt && { adopted: request.adopt }),
           ...(isTarget && request.from !== undefined && { from: request.from }),
           ...(isTarget &&
             request.source.kind === 'manifest' &&
@@ -216,6 +221,12 @@ export class InstallFlow {
     this.options.health.unwatch(id);
     await effects.removeContainerQuietly(id);
     await effects.removeNetworkQuietly(id);
+    // Adopted data goes back to the user who had it, before the record that names it goes.
+    for (const path of Object.values(record.adopted?.volumes ?? {})) {
+      await giveBackAdoptedFolder(path).catch((error: unknown) =>
+        this.options.log.error({ app: id, path, err: error }, (error as Error).message),
+      );
+    }
     // removeAppTree: the container may have written files as its own (sub-uid) user.
     if (record.createdDataDir) await removeAppTree(this.options.layout.appDataDir(id));
     await registry.deleteRecord(id);
@@ -314,6 +325,7 @@ export class InstallFlow {
       manifestDir?: string;
       bitcoin?: BitcoinSettings;
       imported?: ImportedApp;
+      adopted?: AdoptedData;
     },
   ): AppRuntime {
     const id = manifest.id;
@@ -338,6 +350,7 @@ export class InstallFlow {
       ...(source.selected?.digest !== undefined && { catalogDigest: source.selected.digest }),
       ...(source.bitcoin && { bitcoin: source.bitcoin }),
       ...(source.imported && { imported: source.imported }),
+      ...(source.adopted && { adopted: source.adopted }),
     };
     const runtime: AppRuntime = { record, manifest, transition: 'installing', restartCount: 0 };
     this.registry.adopt(runtime);
@@ -391,6 +404,9 @@ export class InstallFlow {
         log.info({ app: id, restarted: refreshed }, 'restarted for the new RPC login');
       if (options.start) await readiness.startAndWait(runtime, { waitForHealthy: options.waitForHealthy });
       step('ready');
+      // Adopted data now belongs to the container's user: a crash from here until the phase below
+      // is saved rolls the adoption back at boot and gives the data back (crash-safety tests stop here).
+      if (record.adopted) await this.options.pause('adopt-running', id);
       record.phase = 'installed';
       await this.registry.saveRecord(record);
       await journal.clear(id);

@@ -1,4 +1,8 @@
 import type {
+  AdoptedData,
+  AdoptRequest,
+  AdoptResult,
+  ReleaseResult,
   GuardConfirmation,
   AppConfigReport,
   InstallPlanRequest,
@@ -47,6 +51,8 @@ export interface InstallRequest {
   confirmResync?: string;
   /** An imported app (manifest `origin:`): the user saw what it gets and accepts its unsigned, digest-pinned images. */
   confirmImported?: boolean;
+  /** Data adopted in place (Adoption, adoption.ts): its volumes are bound to these host folders. */
+  adopt?: AdoptedData;
 }
 
 /** What a user gives the version guard to start a Bitcoin node on data a newer version wrote. */
@@ -93,6 +99,14 @@ export interface AppLifecycle {
   readonly versions?: VersionControl;
   /** Interface credentials (`package.rotate-credentials`, `package.connection-info`). */
   readonly credentials?: CredentialControl;
+  /** Data adopted in place (`package.adopt`, `package.release`); absent on test stand-ins. */
+  readonly adoption?: AdoptionControl;
+}
+
+/** Adopting existing data in place, and giving it back. */
+export interface AdoptionControl {
+  adopt(request: AdoptRequest): Promise<AdoptResult & { status?: AppStatus }>;
+  release(id: string): Promise<ReleaseResult>;
 }
 
 /** Interface credentials: rotate a dependent's logins, tell a user how to connect. */

@@ -22,6 +22,7 @@ import { IntentJournal } from '../versions/intent-journal.js';
 import { AppVersionControl } from '../versions/version-control.js';
 import { VersionSwitch } from '../versions/version-switch.js';
 import { AppActions } from './app-actions.js';
+import { Adoption } from './adoption.js';
 import { AppConfigStore } from './app-config.js';
 import { AppRecordStore } from './app-record.js';
 import { AppRegistry } from './app-registry.js';
@@ -92,6 +93,7 @@ export interface OrchestratorParts {
   credentials: CredentialActions;
   /** Present when the daemon has a catalog. */
   versions?: AppVersionControl;
+  adoption: Adoption;
 }
 
 /** `describe`: what the API shows for an app (the facade adds what only it knows). */
@@ -287,6 +289,17 @@ export function wireOrchestrator(
     layout,
     ...(options.secrets && { secrets: options.secrets }),
     credentials: parts.credentials,
+    pause,
+    log,
+  });
+  parts.adoption = new Adoption({
+    registry,
+    bundled: parts.bundled,
+    datadirs,
+    installs: parts.installs,
+    actions: parts.actions,
+    layout,
+    ...(options.catalog && { catalog: options.catalog }),
     log,
   });
   return parts;

@@ -40,6 +40,7 @@ import { provenanceReport, type LocalImagesIndex } from './built-images.js';
 import type { BundledApps } from './bundled-apps.js';
 import type { CrashRecovery } from './crash-recovery.js';
 import type { CredentialActions } from './credential-actions.js';
+import type { Adoption } from './adoption.js';
 import type { HealthWatch } from './health-watch.js';
 import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
@@ -63,6 +64,8 @@ export class Orchestrator implements AppLifecycle {
   readonly versions: AppVersionControl | undefined;
   /** Interface credentials: rotation and connection details. */
   readonly credentials: CredentialActions;
+  /** Data adopted in place: `package.adopt`, `package.release`. */
+  readonly adoption: Adoption;
   private readonly layout: DataLayout;
   private readonly registry: AppRegistry;
   private readonly builtImages: LocalImagesIndex;
@@ -94,6 +97,7 @@ export class Orchestrator implements AppLifecycle {
     this.actions = parts.actions;
     this.versions = parts.versions;
     this.credentials = parts.credentials;
+    this.adoption = parts.adoption;
   }
 
   get dataLayout(): DataLayout {
@@ -252,6 +256,7 @@ export class Orchestrator implements AppLifecycle {
       ...(provenance && { provenance: provenanceReport(provenance) }),
       ...(bitcoin && { bitcoin }),
       ...(runtime.manifest.origin && { grants: this.grantsOf(runtime) }),
+      ...(runtime.record.adopted && { adopted: runtime.record.adopted }),
     };
   }
 

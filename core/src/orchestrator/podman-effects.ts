@@ -531,6 +531,8 @@ export class PodmanEffects implements AppEffects {
     await assertVolumeDirsSafe(this.layout, manifest);
     await mkdir(this.layout.appDataDir(manifest.id), { recursive: true, mode: 0o700 });
     for (const volume of manifest.volumes ?? []) {
+      // An adopted volume is the user's existing folder (checked above): never made here.
+      if (this.layout.boundVolume(manifest.id, volume.name) !== undefined) continue;
       await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
     }
   }

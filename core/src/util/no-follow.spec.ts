@@ -190,3 +190,56 @@ describe('NoFollowDir removing', () => {
 const mkfifo = (path: string): void => {
   execFileSync('mkfifo', [path]);
 };
+
+describe('chownTree', () => {
+  // Giving ids away needs root (or the user namespace's root, where the daemon's helper runs it).
+  const root = process.getuid?.() === 0;
+
+  it.runIf(root)(
+    'gives every entry to the new owner, chowning links as links and never what they point at',
+    () => {
+      symlinkSync(secret, join(tree, 'regtest', 'key-link'));
+      symlinkSync(secretDir, join(tree, 'dir-link'));
+      const dir = NoFollowDir.openRoot(tree)!;
+      let changed: number;
+      try {
+        changed = dir.chownTree(4321, 4322);
+      } finally {
+        dir.close();
+      }
+      // tree, bitcoin.conf, regtest, blocks, xor.dat, key-link, dir-link
+      expect(changed).toBe(7);
+      for (const path of [
+        '',
+        'bitcoin.conf',
+        'regtest',
+        'regtest/blocks',
+        'regtest/blocks/xor.dat',
+        'regtest/key-link',
+        'dir-link',
+      ]) {
+        const info = lstatSync(join(tree, path));
+        expect([path, info.uid, info.gid]).toEqual([path, 4321, 4322]);
+      }
+      expect(statSync(secret).uid).toBe(0);
+      expect(statSync(secretDir).uid).toBe(0);
+      // A second pass finds nothing left to change.
+      const again = NoFollowDir.openRoot(tree)!;
+      try {
+        expect(again.chownTree(4321, 4322)).toBe(0);
+      } finally {
+        again.close();
+      }
+    },
+  );
+
+  it('is a no-op for a tree that already has the owner', () => {
+    const { uid, gid } = statSync(tree);
+    const dir = NoFollowDir.openRoot(tree)!;
+    try {
+      expect(dir.chownTree(uid, gid)).toBe(0);
+    } finally {
+      dir.close();
+    }
+  });
+});

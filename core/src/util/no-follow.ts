@@ -16,8 +16,10 @@
 import {
   closeSync,
   constants,
+  fchownSync,
   fstatSync,
   fsyncSync,
+  lchownSync,
   lstatSync,
   openSync,
   readdirSync,
@@ -281,6 +283,43 @@ export class NoFollowDir {
   /** Removes everything in this folder (the folder itself stays). */
   removeContents(): void {
     for (const name of this.list()) this.removeEntry(name);
+  }
+
+  /**
+   * Gives this folder and everything below it to `uid:gid`. Links are chowned as links (lchown),
+   * never followed; each folder is entered through its descriptor, so a folder swapped for a link
+   * meanwhile is not entered. Returns how many entries were changed.
+   */
+  chownTree(uid: number, gid: number): number {
+    let changed = 0;
+    const own = this.stat();
+    if (own.uid !== uid || own.gid !== gid) {
+      fchownSync(this.fd, uid, gid);
+      changed++;
+    }
+    for (const name of this.list()) {
+      const info = lstatSync(this.at(name));
+      if (info.uid !== uid || info.gid !== gid) {
+        lchownSync(this.at(name), uid, gid);
+        changed++;
+      }
+      if (!info.isDirectory()) continue;
+      let sub: NoFollowDir | undefined;
+      try {
+        sub = this.dir(name);
+      } catch (error) {
+        if (error instanceof SymlinkRefused) continue; // became a link: chowned as one above
+        throw error;
+      }
+      if (sub === undefined) continue;
+      try {
+        // The folder itself was chowned (and counted) above: only what is in it changes here.
+        changed += sub.chownTree(uid, gid);
+      } finally {
+        sub.close();
+      }
+    }
+    return changed;
   }
 
   close(): void {

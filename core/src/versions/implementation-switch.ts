@@ -112,6 +112,14 @@ export class ImplementationSwitch {
         `'${fromId}' is not a Bitcoin node; only Core ⇄ Knots can be switched`,
       );
     }
+    if (source.record.adopted) {
+      // The switch renames DATA_DIR/apps/<from> to apps/<to>; adopted data is not in there.
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `'${fromId}' runs on data adopted in place (${Object.values(source.record.adopted.volumes).join(', ')}), ` +
+          `which a switch cannot move; release it ('archy parmanode release ${fromId}') and adopt it again as ${toId}`,
+      );
+    }
     if (this.registry.find(toId)) {
       throw new ArchyError(
         RpcErrorCode.Conflict,

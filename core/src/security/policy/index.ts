@@ -58,5 +58,5 @@ export {
   type ImageAccountFiles,
   type ImageUserVerdict,
 } from './image-user.js';
-export { assertVolumeDirsSafe, type VolumeDirLayout } from './volume-dirs.js';
+export { assertBoundVolumeSafe, assertVolumeDirsSafe, type VolumeDirLayout } from './volume-dirs.js';
 export { appArmorInputFor } from './apparmor-input.js';

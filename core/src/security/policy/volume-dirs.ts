@@ -14,6 +14,8 @@ export interface VolumeDirLayout {
   readonly root: string;
   appDataDir(id: string): string;
   volumeDir(id: string, volumeName: string): string;
+  /** An adopted volume's host folder (outside the data dir), or undefined. */
+  boundVolume?(id: string, volumeName: string): string | undefined;
 }
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -39,6 +41,10 @@ const refuse = (message: string): never => {
  */
 export async function assertVolumeDirsSafe(layout: VolumeDirLayout, manifest: AppManifest): Promise<void> {
   const id = manifest.id;
+  for (const volume of manifest.volumes) {
+    const bound = layout.boundVolume?.(id, volume.name);
+    if (bound !== undefined) await assertBoundVolumeSafe(layout.root, id, volume.name, bound);
+  }
   const appDir = layout.appDataDir(id);
   const appStat = await lstatIfPresent(appDir);
   if (appStat === undefined) return;
@@ -54,6 +60,7 @@ export async function assertVolumeDirsSafe(layout: VolumeDirLayout, manifest: Ap
   const realAppDir = await realpath(appDir);
 
   for (const [index, volume] of manifest.volumes.entries()) {
+    if (layout.boundVolume?.(id, volume.name) !== undefined) continue;
     const dir = layout.volumeDir(id, volume.name);
     const where = `volumes[${index}] ('${volume.mount}', stored in ${dir})`;
     const stat = await lstatIfPresent(dir);
@@ -77,5 +84,30 @@ async function describeTarget(link: string): Promise<string> {
     return await realpath(link);
   } catch {
     return 'a path that does not exist';
+  }
+}
+
+/**
+ * An adopted volume (data adopted in place) is a host folder the user chose: it must be a real
+ * folder whose path has no link in it (a link could be changed afterwards to point the mount
+ * elsewhere), and neither inside the daemon's data dir nor holding it.
+ */
+export async function assertBoundVolumeSafe(
+  dataDir: string,
+  id: string,
+  volume: string,
+  path: string,
+): Promise<void> {
+  const where = `the adopted volume '${volume}' of '${id}' (${path})`;
+  if (!path.startsWith(sep) || path === sep) refuse(`${where} must be an absolute folder other than /`);
+  const stat = await lstatIfPresent(path);
+  if (stat === undefined)
+    refuse(`${where} does not exist; plug in the drive that holds it, or release the app`);
+  if (!stat!.isDirectory()) refuse(`${where} is not a folder`);
+  const real = await realpath(path);
+  if (real !== path) refuse(`${where} resolves to ${real}; adopt it by its real path (no symlink in it)`);
+  const root = await realpath(dataDir).catch(() => dataDir);
+  if (real === root || real.startsWith(root + sep) || root.startsWith(real + sep)) {
+    refuse(`${where} overlaps the daemon's data dir ${root}; adopt a folder outside it`);
   }
 }
