@@ -11,6 +11,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerCredentialCommands } from './commands/credentials.js';
 import { registerSecretsCommands } from './commands/secrets.js';
 import { registerManifestCommands } from './commands/manifest.js';
+import { registerParmanodeCommands } from './commands/parmanode.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
@@ -50,11 +51,7 @@ export function createProgram(): Command {
   registerPipelineCommands(program);
   registerWebCommands(program);
   registerCredentialCommands(program);
-  registerParmanodeToolCommands(
-    program
-      .command('parmanode')
-      .description('come over from Parmanode: convert its modules, run its scripts'),
-  );
+  registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
   return program;
 }
