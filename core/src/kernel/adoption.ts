@@ -4,7 +4,6 @@
 // after a crash) can undo exactly that.
 
 import type { BitcoinNetwork } from './bitcoin-settings.js';
-import type { GuardConfirmation } from './versions.js';
 
 /** Where adopted data came from (informational; shown by `archy status`). */
 export interface AdoptionSource {
@@ -35,7 +34,7 @@ export interface AdoptedData {
 }
 
 /** `package.adopt`: install a bundled app on existing data, in place. */
-export interface AdoptRequest extends GuardConfirmation {
+export interface AdoptRequest {
   id: string;
   /** A catalog version; absent: the one the datadir's last banner names if the catalog has it, else the default. */
   version?: string;
@@ -46,6 +45,10 @@ export interface AdoptRequest extends GuardConfirmation {
   hostServices?: HostService[];
   /** Check everything (paths, ownership, the version guard) and change nothing. */
   check?: boolean;
+  /** As GuardConfirmation (versions.ts): accept an older version on data a newer one wrote. */
+  confirmDowngrade?: boolean;
+  /** As GuardConfirmation: the app id, typed to accept a full re-download of the chain. */
+  confirmResync?: string;
 }
 
 /** What `package.adopt` with `check: true` found, or what it did. */

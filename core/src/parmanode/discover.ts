@@ -203,10 +203,11 @@ function confNotes(text: string | undefined): string[] {
     notes.push(
       "bitcoin.conf sets rpcuser/rpcpassword: they keep working (bitcoind reads the file); Archipelago's apps get logins of their own",
     );
-  for (const key of ['rpcport', 'port', 'zmqpubrawblock', 'zmqpubrawtx']) {
-    if (top.has(key))
-      notes.push(`bitcoin.conf sets ${key}; Archipelago's command line sets its own ports, which win`);
-  }
+  const rpcport = top.get('rpcport');
+  if (rpcport !== undefined && rpcport !== '8332')
+    notes.push(
+      `bitcoin.conf sets rpcport=${rpcport}; Archipelago publishes the network's default RPC port, so remove it before adopting`,
+    );
   return notes;
 }
 

@@ -17,4 +17,8 @@ describe('rpcSettings', () => {
   it('has no password when none is set (the cookie is used then)', () => {
     expect(rpcSettings('', 'mainnet')).toEqual({ port: 8332 });
   });
+
+  it("takes the running bitcoind's -rpcport over the file's", () => {
+    expect(rpcSettings(conf, 'regtest', ['bitcoind', '-datadir=/x', '-rpcport=40000']).port).toBe(40000);
+  });
 });

@@ -30,11 +30,18 @@ const SECTION: Record<ChainNetwork, string> = {
 export function rpcSettings(
   confText: string,
   network: ChainNetwork,
+  argv: readonly string[] = [],
 ): { port: number; user?: string; password?: string } {
   const conf = parseBitcoinConf(confText);
   const section = conf.sections.get(SECTION[network]);
+  // The running bitcoind's command line wins over its file, as in bitcoind (the last one counts).
+  const fromArgs = argv
+    .map((arg) => /^--?rpcport=(\d+)$/.exec(arg)?.[1])
+    .filter((port) => port !== undefined)
+    .pop();
   // Off mainnet, bitcoind ignores rpcport at the top level (it warns); in the network's section it counts.
-  const portText = section?.get('rpcport') ?? (network === 'mainnet' ? conf.top.get('rpcport') : undefined);
+  const portText =
+    fromArgs ?? section?.get('rpcport') ?? (network === 'mainnet' ? conf.top.get('rpcport') : undefined);
   const port = Number(portText);
   const user = section?.get('rpcuser') ?? conf.top.get('rpcuser');
   const password = section?.get('rpcpassword') ?? conf.top.get('rpcpassword');
@@ -46,9 +53,13 @@ export function rpcSettings(
 }
 
 /** Asks the bitcoind on `datadir` to stop (RPC `stop`). Throws with what to do when it cannot. */
-export async function askBitcoindToStop(datadir: string, network: ChainNetwork): Promise<void> {
+export async function askBitcoindToStop(datadir: string, network: ChainNetwork, pid?: number): Promise<void> {
   const confText = await readFile(join(datadir, 'bitcoin.conf'), 'utf8').catch(() => '');
-  const settings = rpcSettings(confText, network);
+  const argv =
+    pid === undefined
+      ? []
+      : (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+  const settings = rpcSettings(confText, network, argv);
   const cookie = await readFile(join(datadir, NETWORK_SUBDIRS[network], '.cookie'), 'utf8').catch(
     () => undefined,
   );

@@ -168,7 +168,7 @@ async function stopHostBitcoind(report: DiscoveryReport, units: string[]): Promi
     return units.map((name) => ({ kind: 'systemd', name }));
   }
   if (!bitcoin.running) return [];
-  await askBitcoindToStop(bitcoin.datadir, bitcoin.network);
+  await askBitcoindToStop(bitcoin.datadir, bitcoin.network, bitcoin.running.pid);
   if (!(await waitForExit(bitcoin.running.pid, HOST_STOP_TIMEOUT_MS))) {
     throw new CliError(
       `the bitcoind on ${bitcoin.datadir} (pid ${bitcoin.running.pid}) was asked to stop but still runs; nothing was adopted. Wait for it to exit and adopt again`,
