@@ -37,11 +37,13 @@ export interface RpcMethodDependencies {
 
 /**
  * Methods a web session may never call, only the CLI's bearer token: they set the web password
- * without the current one, or show the code that would let someone else choose it.
+ * without the current one, or show the code that would let someone else choose it; or (adopt)
+ * name a host folder for the daemon to hand to a container, which only someone on the node may.
  */
 export const BEARER_ONLY_METHODS: ReadonlySet<RpcMethodName> = new Set([
   'web.setup-code',
   'web.set-password',
+  'package.adopt',
 ]);
 
 type RpcHandler<M extends RpcMethodName> = (

@@ -224,7 +224,7 @@ function withoutBearerOnly(methods: Record<RpcMethodName, RpcMethod>): Record<Rp
       invoke: async () => {
         throw new ArchyError(
           RpcErrorCode.Unauthorized,
-          `unauthorized: ${name} takes the CLI's bearer token, not a web session; run \`archy web ${name === 'web.setup-code' ? 'setup-code' : 'password'}\` on the node`,
+          `unauthorized: ${name} takes the CLI's bearer token, not a web session; run \`archy ${name === 'web.setup-code' ? 'web setup-code' : name === 'package.adopt' ? 'parmanode adopt' : 'web password'}\` on the node`,
         );
       },
     };
