@@ -12,8 +12,8 @@ const LAYERS = [
   ['kernel'], // domain types, error codes, ArchyError: imports nothing of the project
   ['util'],
   ['manifest', 'podman', 'network', 'layout'],
-  ['security', 'bitcoin', 'resolver', 'health', 'resources'],
-  ['catalog', 'interfaces', 'import'],
+  ['security', 'bitcoin', 'resolver', 'interfaces', 'health', 'resources'],
+  ['catalog', 'import'],
   ['pipeline'],
   ['provisioning'],
   ['orchestrator', 'versions'],

@@ -3,6 +3,7 @@
 // container and each dependent's container get because of them, and how a user connects.
 export {
   bitcoinNodeExport,
+  exportFor,
   providedExports,
   type BitcoinNodeExport,
   type LightningNodeExport,

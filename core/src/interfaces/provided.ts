@@ -80,3 +80,14 @@ export function providedExports(manifest: AppManifest): Map<string, ProvidedExpo
   }
   return found;
 }
+
+/**
+ * What a provider hands a dependent that asked for `requested`: the interface of that name, or —
+ * asked for by app id (`bitcoin-core`) — a Bitcoin node's bitcoin-node export.
+ */
+export function exportFor(provider: AppManifest, requested: string): ProvidedExport | undefined {
+  return (
+    providedExports(provider).get(requested) ??
+    (requested === provider.id ? bitcoinNodeExport(provider) : undefined)
+  );
+}

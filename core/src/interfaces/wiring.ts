@@ -18,7 +18,7 @@ import {
   type SecretUse,
 } from '../security/secrets/index.js';
 import { envPrefix, exportEnv, SECRETS_DIR, secretFilesOf } from './dependent-env.js';
-import { providedExports, bitcoinNodeExport, type LightningNodeExport } from './provided.js';
+import { bitcoinNodeExport, exportFor, type LightningNodeExport } from './provided.js';
 import { providerArgs, type BoundDependent } from './provider-args.js';
 import {
   DEPENDENT_RPC_COOKIE,
@@ -163,10 +163,7 @@ export class InterfaceWiring {
     for (const dependency of dependencies) {
       const provider = installed.manifest(dependency.appId);
       if (!provider) continue;
-      const exported =
-        providedExports(provider).get(dependency.requested) ??
-        // Asked for by app id (`bitcoin-core`): the node's bitcoin-node export still applies.
-        (dependency.requested === provider.id ? bitcoinNodeExport(provider) : undefined);
+      const exported = exportFor(provider, dependency.requested);
       if (!exported) continue;
       const files = secretFilesOf(dependency.requested, exported);
       // Where the dependent's manifest ALSO wants these files (an imported app's own paths).

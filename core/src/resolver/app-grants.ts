@@ -6,13 +6,9 @@
 // "yes"; every install plan carries it too. Pure: the orchestrator hands in the plan's bindings.
 
 import type { AppGrants, DependencyGrant, ServiceGrant } from '../kernel/index.js';
-import {
-  referencesIn,
-  ZMQ_TOPICS,
-  type AppManifest,
-  type DependencySpec,
-  type LightningNodeExports,
-} from '../manifest/index.js';
+// provided.ts directly, not the folder's index: the wiring behind the index uses the resolver.
+import { exportFor, type ProvidedExport } from '../interfaces/provided.js';
+import { referencesIn, type AppManifest, type DependencySpec } from '../manifest/index.js';
 import { splitImageReference } from '../util/image-reference.js';
 import type { ResolvedDependency } from './types.js';
 
@@ -65,7 +61,7 @@ function dependencyGrant(spec: DependencySpec, request: AppGrantsRequest): Depen
   const resolved = request.dependencies.find((dependency) => dependency.requested === spec.id);
   const provider = resolved && request.manifestOf(resolved.appId);
   if (!resolved || !provider) return { requested: spec.id, interface: spec.id, handsOver: [] };
-  const exported = exportOf(provider, spec.id);
+  const exported = exportFor(provider, spec.id);
   const interfaceName = exported?.kind === 'bitcoin-node' ? 'bitcoin-node' : spec.id;
   return {
     requested: spec.id,
@@ -75,43 +71,15 @@ function dependencyGrant(spec: DependencySpec, request: AppGrantsRequest): Depen
   };
 }
 
-/** What a provider exports to a dependent that asked for `requested`, read from its manifest. */
-type Exported =
-  | { kind: 'bitcoin-node'; zmq: string[] }
-  | ({ kind: 'lightning-node' } & LightningNodeExports)
-  | { kind: 'port'; port: number };
-
-/**
- * As the daemon wires it (interfaces/provided.ts, wiring.ts; read here from the manifest, since
- * the resolver sits below them): the interface asked for, or asked by app id a Bitcoin node's
- * bitcoin-node export.
- */
-function exportOf(provider: AppManifest, requested: string): Exported | undefined {
-  const isNode = provider.bitcoin !== undefined && provider.provides.includes('bitcoin-node');
-  if (isNode && (requested === 'bitcoin-node' || requested === provider.id)) {
-    const zmq = provider.exports?.['bitcoin-node']?.zmq ?? {};
-    return { kind: 'bitcoin-node', zmq: ZMQ_TOPICS.filter((topic) => zmq[topic] !== undefined) };
-  }
-  if (!provider.provides.includes(requested)) return undefined;
-  if (requested === 'lightning-node') {
-    const lightning = provider.exports?.['lightning-node'];
-    return lightning && { kind: 'lightning-node', ...lightning };
-  }
-  const declared = provider.exports?.[requested];
-  return declared && 'port' in declared && typeof declared.port === 'number'
-    ? { kind: 'port', port: declared.port }
-    : undefined;
-}
-
 /** What a provider's export gives this dependent, in words. */
-function handedOver(exported: Exported, spec: DependencySpec, dependent: string): string[] {
+function handedOver(exported: ProvidedExport, spec: DependencySpec, dependent: string): string[] {
   const items: string[] = [];
   const files = spec.files ?? {};
   switch (exported.kind) {
     case 'bitcoin-node':
       items.push(`its own RPC login (archy-${dependent})`);
       items.push(spec.rpcMethods ? `RPC methods: ${spec.rpcMethods.join(', ')}` : 'every RPC method');
-      if (exported.zmq.length > 0) items.push(`ZMQ ${exported.zmq.join(', ')}`);
+      if (exported.zmq.length > 0) items.push(`ZMQ ${exported.zmq.map(({ topic }) => topic).join(', ')}`);
       if (files.password !== undefined) items.push(`the RPC password also at ${files.password}`);
       if (files.cookie !== undefined) items.push(`the RPC cookie also at ${files.cookie}`);
       break;
