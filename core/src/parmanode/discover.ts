@@ -212,6 +212,7 @@ function confNotes(text: string | undefined): string[] {
 }
 
 export async function discoverParmanode(home: string): Promise<DiscoveryReport> {
+  await checkHome(home);
   const installedText = await readText(join(home, '.parmanode', 'installed.conf'));
   const conf = parseParmanodeConf((await readText(join(home, '.parmanode', 'parmanode.conf'))) ?? '');
   const drives = Object.fromEntries(Object.entries(conf).filter(([key]) => /^drive(_|$)/.test(key)));
@@ -266,4 +267,21 @@ export async function discoverParmanode(home: string): Promise<DiscoveryReport> 
       dataDirs,
     }),
   };
+}
+
+/** A home that is not a readable folder is a mistake in the command, not "no Parmanode here". */
+async function checkHome(home: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(home);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'ENOENT'
+        ? `${home} does not exist; give the Parmanode user's home folder with --home`
+        : `cannot read ${home}: ${(error as Error).message}; run as the Parmanode user or give --home`,
+    );
+  }
+  if (!info.isDirectory())
+    throw new Error(`${home} is not a folder; give the Parmanode user's home folder with --home`);
 }

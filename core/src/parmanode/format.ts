@@ -32,6 +32,10 @@ export function formatDiscovery(report: DiscoveryReport): string {
   } else if (report.unitFiles.length > 0) {
     lines.push(`systemd is not running here; unit files present: ${report.unitFiles.join(', ')}`);
   }
+  if (report.plan.length === 0) {
+    lines.push('', 'Nothing to adopt: no Bitcoin datadir and no app Parmanode installed were found here.');
+    return lines.join('\n');
+  }
   lines.push('', 'What adoption would do:');
   for (const plan of report.plan) {
     const verb =
