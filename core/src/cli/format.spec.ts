@@ -78,6 +78,22 @@ describe('status and health blocks', () => {
     expect(text).not.toContain('started:');
   });
 
+  it("says where an adopted app's data is and how to give it back", () => {
+    const text = formatAppStatus({
+      ...hello,
+      adopted: {
+        source: { kind: 'parmanode', home: '/home/parman', entry: 'bitcoin' },
+        volumes: { bitcoin: '/media/parman/parmanode/.bitcoin' },
+        originalOwner: { uid: 1000, gid: 1000 },
+        hostServices: [],
+        adoptedAt: '2026-12-06T20:00:00.000Z',
+      },
+    });
+    expect(text).toMatch(
+      /adopted: +runs on Parmanode data in place: \/media\/parman\/parmanode\/\.bitcoin \(give it back with archy parmanode release\)/,
+    );
+  });
+
   it('aligns keys', () => {
     expect(
       formatKeyValues([

@@ -66,6 +66,11 @@ export function formatAppStatus(app: AppStatus): string {
     ['image', app.image],
     ['origin', app.origin && importedLine(app.origin)],
     [
+      'adopted',
+      app.adopted &&
+        `runs on Parmanode data in place: ${Object.values(app.adopted.volumes).join(', ')} (give it back with archy parmanode release)`,
+    ],
+    [
       'chain',
       app.bitcoin &&
         `${app.bitcoin.network}, ${app.bitcoin.prune ? `pruned to ${app.bitcoin.prune} GB` : 'every block kept (not pruned)'}`,
