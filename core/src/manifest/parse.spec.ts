@@ -590,6 +590,26 @@ describe('parseManifest: volumes', () => {
     ]);
   });
 
+  it('keeps a seed folder of the manifest folder, and leaves seed out when not given', () => {
+    const manifest = parseManifest(
+      withBase('volumes:', '  - { mount: /data, seed: seed/data }', '  - mount: /cache'),
+      FILE,
+    );
+    expect(manifest.volumes).toEqual([
+      { mount: '/data', name: 'data', readOnly: false, seed: 'seed/data' },
+      { mount: '/cache', name: 'cache', readOnly: false },
+    ]);
+  });
+
+  it.each(['/etc', '../other', 'seed/../../x', 'seed//data', ''])('refuses the seed %j', (seed) => {
+    expect(issuesOf(withBase('volumes:', `  - { mount: /data, seed: ${JSON.stringify(seed)} }`))).toEqual([
+      expect.objectContaining({
+        path: 'volumes[0].seed',
+        message: `'${seed}' must be a path inside the app's folder (relative, no '..', no empty parts)`,
+      }),
+    ]);
+  });
+
   it('refuses a volume name that could escape the app folder', () => {
     expect(issuesOf(withBase('volumes:', '  - { mount: /data, name: ../x }'))[0]).toMatchObject({
       line: 6,

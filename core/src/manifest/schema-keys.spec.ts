@@ -6,7 +6,7 @@ describe('knownKeysAt', () => {
   it('finds the keys of the manifest and of nested mappings through defaults and transforms', () => {
     expect(knownKeysAt(appManifestSchema, [])).toContain('image');
     expect(knownKeysAt(appManifestSchema, ['ports', 0])).toEqual(['container', 'host', 'protocol', 'expose']);
-    expect(knownKeysAt(appManifestSchema, ['volumes', 3])).toEqual(['mount', 'name', 'readOnly']);
+    expect(knownKeysAt(appManifestSchema, ['volumes', 3])).toEqual(['mount', 'name', 'readOnly', 'seed']);
     expect(knownKeysAt(appManifestSchema, ['health', 'http'])).toEqual(['port', 'path', 'status']);
     expect(knownKeysAt(appManifestSchema, ['security'])).toContain('capAdd');
   });

@@ -144,6 +144,25 @@ const ports = z
 export const VOLUME_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const VOLUME_NAME_WORDS = '1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
 
+/** A path inside the app's folder: relative, no `..`, nothing hidden behind a backslash. */
+const appFolderPath = z
+  .string(expected('a path relative to the manifest’s folder, such as "www"'))
+  .check((ctx) => {
+    const value = ctx.value;
+    const parts = value.split('/');
+    if (
+      value === '' ||
+      value.startsWith('/') ||
+      value.includes('\\') ||
+      parts.some((part) => part === '..' || part === '')
+    )
+      ctx.issues.push({
+        code: 'custom',
+        message: `'${value}' must be a path inside the app's folder (relative, no '..', no empty parts)`,
+        input: value,
+      });
+  });
+
 const volumeSpec = z
   .strictObject(
     {
@@ -153,6 +172,8 @@ const volumeSpec = z
         .regex(VOLUME_NAME_PATTERN, expected(`a volume name of ${VOLUME_NAME_WORDS}`))
         .optional(),
       readOnly: boolean.default(false),
+      // Files of the manifest's folder copied into the volume when an install creates it.
+      seed: appFolderPath.optional(),
     },
     expected('a mapping such as { mount: /data }'),
   )
@@ -168,7 +189,12 @@ const volumeSpec = z
       });
       return z.NEVER;
     }
-    return { mount: spec.mount, name, readOnly: spec.readOnly };
+    return {
+      mount: spec.mount,
+      name,
+      readOnly: spec.readOnly,
+      ...(spec.seed !== undefined && { seed: spec.seed }),
+    };
   });
 
 const volumes = z.array(volumeSpec, expected('a list of { mount } mappings')).superRefine((list, ctx) => {
@@ -394,25 +420,6 @@ const web5 = z.strictObject(
   { protocols: z.array(nonEmptyString, expected('a list of protocol names')).default([]) },
   expected('a mapping such as { protocols: [...] }'),
 );
-
-/** A path inside the app's folder: relative, no `..`, nothing hidden behind a backslash. */
-const appFolderPath = z
-  .string(expected('a path relative to the manifest’s folder, such as "www"'))
-  .check((ctx) => {
-    const value = ctx.value;
-    const parts = value.split('/');
-    if (
-      value === '' ||
-      value.startsWith('/') ||
-      value.includes('\\') ||
-      parts.some((part) => part === '..' || part === '')
-    )
-      ctx.issues.push({
-        code: 'custom',
-        message: `'${value}' must be a path inside the app's folder (relative, no '..', no empty parts)`,
-        input: value,
-      });
-  });
 
 /** Applets a recipe gets when it names none: enough for a shell, a web server and the health probes. */
 export const DEFAULT_BUILD_APPLETS = ['sh', 'cat', 'echo', 'ls', 'sleep', 'httpd', 'wget', 'nc'];

@@ -21,6 +21,11 @@ export interface VolumeSpec {
   /** Host side is always DATA_DIR/<app-id>/<name>; derived from `mount` when not given. */
   name: string;
   readOnly: boolean;
+  /**
+   * A folder of the manifest's folder (relative, no `..`) whose regular files and folders are
+   * copied into the volume when an install creates it; never into kept data.
+   */
+  seed?: string;
 }
 
 /** Sizes in bytes. */

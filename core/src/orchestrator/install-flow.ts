@@ -42,6 +42,7 @@ import type { HealthWatch } from './health-watch.js';
 import type { IntentJournal } from '../versions/intent-journal.js';
 import type { InstallRequest } from './lifecycle.js';
 import { stepsByApp } from './plan-steps.js';
+import { seedBaseFolder } from './volume-seed.js';
 import type { PodmanEffects } from './podman-effects.js';
 import type { ReadinessWaits } from './readiness.js';
 import type { PauseHook } from './test-pause.js';
@@ -387,7 +388,11 @@ export class InstallFlow {
       await this.options.pause('install-create', id);
       await effects.checkPortsAvailable(manifest);
       const guardNote = await guard.checkKeptData(runtime, options.confirm);
-      await effects.prepareDataDirs(manifest);
+      const seeded = manifest.volumes.some((volume) => volume.seed !== undefined);
+      await effects.prepareDataDirs(
+        manifest,
+        seeded ? seedBaseFolder(id, record.manifestFile, this.pendingImages.get(id)?.manifestDir) : undefined,
+      );
       // Verified (or built here from verified inputs) before anything runs; the container then
       // runs exactly that digest or image ID.
       const provided = await this.provideImage(runtime, this.pendingImages.get(id) ?? {});

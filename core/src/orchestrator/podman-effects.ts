@@ -21,6 +21,7 @@ import type { DaemonEvents } from '../kernel/index.js';
 import type { CatalogVersion } from '../catalog/index.js';
 import { isEmptyTree, removeIfEmptyTree } from '../util/empty-tree.js';
 import { pathExists } from '../util/path-exists.js';
+import { readSeed, writeSeededVolume, type SeedEntry } from './volume-seed.js';
 import type { AppEffects } from '../versions/app-operations.js';
 import type { AppRegistry } from './app-registry.js';
 import { markOwnStop, type AppRuntime, type ObservedContainer } from './app-runtime.js';
@@ -525,15 +526,30 @@ export class PodmanEffects implements AppEffects {
     }
   }
 
-  /** Creates the app's data dir and volume dirs, refusing links planted where they belong. */
-  async prepareDataDirs(manifest: AppManifest): Promise<void> {
+  /**
+   * Creates the app's data dir and volume dirs, refusing links planted where they belong. A volume
+   * with `seed:` that this creates gets the seed's files from `seedBase` (the manifest's folder);
+   * one that exists (kept data) is left as it is.
+   */
+  async prepareDataDirs(manifest: AppManifest, seedBase?: string): Promise<void> {
     // Before mkdir -p, which would follow a symlink planted where a volume dir belongs.
     await assertVolumeDirsSafe(this.layout, manifest);
+    // Every new volume's seed is read (and refused) before anything is made.
+    const seeds = new Map<string, SeedEntry[]>();
+    for (const volume of manifest.volumes ?? []) {
+      if (volume.seed === undefined || this.layout.boundVolume(manifest.id, volume.name) !== undefined)
+        continue;
+      if (await pathExists(this.layout.volumeDir(manifest.id, volume.name))) continue;
+      if (seedBase === undefined) throw new Error(`no folder to seed volume '${volume.name}' from`);
+      seeds.set(volume.name, readSeed(manifest.id, seedBase, { ...volume, seed: volume.seed }));
+    }
     await mkdir(this.layout.appDataDir(manifest.id), { recursive: true, mode: 0o700 });
     for (const volume of manifest.volumes ?? []) {
       // An adopted volume is the user's existing folder (checked above): never made here.
       if (this.layout.boundVolume(manifest.id, volume.name) !== undefined) continue;
-      await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
+      const seed = seeds.get(volume.name);
+      if (seed) await writeSeededVolume(this.layout.volumeDir(manifest.id, volume.name), seed);
+      else await mkdir(this.layout.volumeDir(manifest.id, volume.name), { recursive: true, mode: 0o700 });
     }
   }
 

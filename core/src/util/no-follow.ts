@@ -76,6 +76,8 @@ export interface FileRead {
   /** The file's whole size (data may be its tail). */
   size: number;
   mtimeMs: number;
+  /** Its type and permission bits (fstat's st_mode). */
+  mode: number;
 }
 
 /** An open directory; everything below it is reached through its descriptor. Close it when done. */
@@ -201,7 +203,7 @@ export class NoFollowDir {
         if (n === 0) break;
         done += n;
       }
-      return { data: data.subarray(0, done), size: info.size, mtimeMs: info.mtimeMs };
+      return { data: data.subarray(0, done), size: info.size, mtimeMs: info.mtimeMs, mode: info.mode };
     } finally {
       closeSync(fd);
     }
