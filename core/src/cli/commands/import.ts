@@ -3,7 +3,7 @@
 // checkout with --report → a table (or --json) of what converts, with warnings, or is refused.
 
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { jsonOption } from '../client-options.js';
@@ -30,7 +30,7 @@ export function registerImportCommands(program: Command): void {
     )
     .option(
       '--out <path>',
-      'write the manifest to this file (with --report: DIR/<id>/manifest.yml for each converted app)',
+      'write the manifest to this file, and the files an app ships to seed/ beside it (with --report: DIR/<id>/manifest.yml and DIR/<id>/seed/ for each converted app)',
     )
     .option('--report', 'convert every <dir>/*/umbrel-app.yml and print what converts and why not', false)
     .addOption(jsonOption())
@@ -53,8 +53,14 @@ async function assertFolder(dir: string): Promise<void> {
 }
 
 async function runOne(dir: string, options: ImportOptions): Promise<void> {
-  const { convertUmbrelAppFolder } = await import('../../import/umbrel/index.js');
+  const { convertUmbrelAppFolder, writeSeeds } = await import('../../import/umbrel/index.js');
   const conversion = await convertUmbrelAppFolder(dir);
+  if (conversion.seeds && options.out === undefined) {
+    const folders = conversion.seeds.map((seed) => seed.from || '.').join(', ');
+    throw new CliError(
+      `${conversion.id} ships files its volumes start with (${folders} in ${dir}); write it with --out FILE, which copies them beside the manifest (seed/<volume>/)`,
+    );
+  }
   if (options.json) printJson(conversion);
   if (conversion.status === 'refused') {
     const lines = conversion.reasons.map((reason) => `  ${reason.code}: ${reason.message}`);
@@ -65,6 +71,7 @@ async function runOne(dir: string, options: ImportOptions): Promise<void> {
   for (const warning of conversion.warnings)
     process.stderr.write(`warning ${warning.code}: ${warning.message}\n`);
   if (options.out !== undefined) {
+    await writeSeeds(conversion, dirname(resolve(options.out)));
     await writeFile(options.out, conversion.manifest!, 'utf8');
     process.stderr.write(
       `wrote ${options.out}; review it, then: archy install ${options.out} --accept-imported\n`,
@@ -73,7 +80,8 @@ async function runOne(dir: string, options: ImportOptions): Promise<void> {
 }
 
 async function runReport(dir: string, options: ImportOptions): Promise<void> {
-  const { convertUmbrelStore, formatReport, summarize } = await import('../../import/umbrel/index.js');
+  const { convertUmbrelStore, formatReport, summarize, writeSeeds } =
+    await import('../../import/umbrel/index.js');
   const conversions = await convertUmbrelStore(dir);
   if (conversions.length === 0)
     throw new CliError(
@@ -83,6 +91,7 @@ async function runReport(dir: string, options: ImportOptions): Promise<void> {
     for (const conversion of conversions) {
       if (conversion.manifest === undefined) continue;
       await mkdir(join(options.out, conversion.id), { recursive: true });
+      await writeSeeds(conversion, join(options.out, conversion.id));
       await writeFile(join(options.out, conversion.id, 'manifest.yml'), conversion.manifest, 'utf8');
     }
   }

@@ -2,8 +2,8 @@
 // what the folder ships (Umbrel copies it into the app's data folder at install). The only part
 // of the converter that touches the file system.
 
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { copyFile, lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { convertUmbrelApp, type Conversion, type UmbrelAppSource } from './convert.js';
 
 // Umbrel app files are a few KiB; a larger one is not an app file.
@@ -96,7 +96,33 @@ export async function convertUmbrelAppFolder(dir: string): Promise<Conversion> {
       ],
       warnings: [],
     };
-  return convertUmbrelApp(source, basename(dir));
+  return { ...convertUmbrelApp(source, basename(dir)), folder: dir };
+}
+
+/**
+ * Copies the files a conversion's volumes are seeded with from the app's folder to
+ * `<manifestDir>/seed/<volume>/…`, where the manifest's `seed:` names them (what was there from an
+ * earlier run is replaced). Only regular files: a link is refused, never followed.
+ */
+export async function writeSeeds(conversion: Conversion, manifestDir: string): Promise<void> {
+  if (!conversion.seeds?.length) return;
+  if (conversion.folder === undefined)
+    throw new Error(`${conversion.id}: no app folder to copy its files from`);
+  for (const seed of conversion.seeds) {
+    const target = join(manifestDir, 'seed', seed.volume);
+    await rm(target, { recursive: true, force: true });
+    await mkdir(target, { recursive: true });
+    for (const file of seed.files) {
+      const from = join(conversion.folder, seed.from, file);
+      const info = await lstat(from);
+      if (!info.isFile())
+        throw new Error(
+          `${from} is not a regular file (a link?); only an app's own regular files are copied`,
+        );
+      await mkdir(dirname(join(target, file)), { recursive: true });
+      await copyFile(from, join(target, file));
+    }
+  }
 }
 
 /** Every `<store>/<app>/umbrel-app.yml` folder of a store checkout, converted. */

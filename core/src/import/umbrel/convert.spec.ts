@@ -240,7 +240,7 @@ describe('convertUmbrelApp: refusals', () => {
     expect(message).toContain('app and worker');
   });
 
-  it('app-files: a file or a folder of files shipped with the app mounted into it', () => {
+  it('app-files: a file shipped with the app mounted into it (a folder of files seeds its volume)', () => {
     const conversion = convertUmbrelApp(
       {
         appYml: 'id: probe\nname: Probe\nversion: "1"\nport: 8480\n',
@@ -259,7 +259,13 @@ describe('convertUmbrelApp: refusals', () => {
       },
       'probe',
     );
-    expect(refusal(folder, 'app-files')).toContain('(index.html)');
+    // A shipped folder is no refusal: it seeds the volume (app-folder.spec.ts copies the files).
+    expect(folder.status).toBe('warnings');
+    expect(folder.warnings.find((warning) => warning.code === 'app-files')?.message).toContain(
+      '(index.html); they are copied beside the manifest (seed/data-www)',
+    );
+    expect(folder.manifest).toContain('seed: seed/data-www');
+    expect(folder.seeds).toEqual([{ volume: 'data-www', from: 'data/www', files: ['index.html'] }]);
   });
 
   it('invalid: unreadable YAML, missing fields, an app_proxy pointing nowhere', () => {

@@ -37,6 +37,20 @@ export interface Conversion {
   warnings: Array<Finding<WarningCode>>;
   /** The manifest's YAML, when converted. */
   manifest?: string;
+  /**
+   * Folders the app ships that seed its volumes: `from` relative to the app folder, `files`
+   * relative to `from`. The manifest says `seed: seed/<volume>`; whoever writes the manifest
+   * copies the files there (app-folder.ts writeSeeds).
+   */
+  seeds?: SeedFolder[];
+  /** The app folder it was read from (set by app-folder.ts, which reads it). */
+  folder?: string;
+}
+
+export interface SeedFolder {
+  volume: string;
+  from: string;
+  files: string[];
 }
 
 export const UMBREL_SOURCE = 'getumbrel/umbrel-apps';
@@ -51,7 +65,7 @@ interface ServiceOut {
   entrypoint?: string[];
   env?: Record<string, string>;
   ports?: Array<{ container: number; host: number; protocol?: 'udp'; expose?: 'local' }>;
-  volumes?: Array<{ mount: string; name: string; readOnly?: true }>;
+  volumes?: Array<{ mount: string; name: string; readOnly?: true; seed?: string }>;
   security?: { readOnlyRootfs: boolean; user?: string; capAdd?: string[]; tmpfs?: string[] };
   health?: ReturnType<typeof healthFor>;
   stopTimeout?: string;
@@ -65,7 +79,8 @@ export function convertUmbrelApp(source: UmbrelAppSource, fallbackId: string): C
   if (!app.ok) return refusedAs(fallbackId, 'invalid', app.reason);
   const compose = readComposeFile(source.composeYml);
   if (!compose.ok) return refusedAs(app.value.id, 'invalid', compose.reason);
-  const manifest = build(app.value, compose.value.services, compose.value.proxy, source, findings);
+  const seeds: SeedFolder[] = [];
+  const manifest = build(app.value, compose.value.services, compose.value.proxy, source, findings, seeds);
   const result: Conversion = {
     id: app.value.id,
     status: 'converted',
@@ -74,8 +89,10 @@ export function convertUmbrelApp(source: UmbrelAppSource, fallbackId: string): C
   };
   if (findings.refusals.length === 0 && manifest) {
     const written = writeManifest(manifest);
-    if (written.ok) result.manifest = written.yaml;
-    else
+    if (written.ok) {
+      result.manifest = written.yaml;
+      if (seeds.length > 0) result.seeds = seeds;
+    } else
       findings.refuse(
         'invalid',
         `the converted manifest does not pass our own checks (a converter bug): ${written.reason}`,
@@ -83,7 +100,10 @@ export function convertUmbrelApp(source: UmbrelAppSource, fallbackId: string): C
   }
   result.status =
     findings.refusals.length > 0 ? 'refused' : findings.warnings.length > 0 ? 'warnings' : 'converted';
-  if (result.status === 'refused') delete result.manifest;
+  if (result.status === 'refused') {
+    delete result.manifest;
+    delete result.seeds;
+  }
   return result;
 }
 
@@ -97,6 +117,8 @@ function build(
   proxy: { host: string; port: string; authAdded: boolean } | undefined,
   source: UmbrelAppSource,
   findings: Findings,
+  /** Filled with the shipped folders that seed volumes. */
+  seeds: SeedFolder[],
 ): Record<string, unknown> | undefined {
   const exports = readExportsFile(source.exportsSh ?? '');
   const shipped: Shipped = source.shipped ?? (() => undefined);
@@ -274,7 +296,10 @@ function build(
         mount: volume.mount,
         name: volume.name,
         ...(volume.readOnly ? { readOnly: true as const } : {}),
+        ...(volume.seedFiles && { seed: `seed/${volume.name}` }),
       });
+      if (volume.seedFiles)
+        seeds.push({ volume: volume.name, from: volume.hostKey, files: volume.seedFiles });
     }
     if (volumes.length > 0) spec.volumes = volumes;
     for (const mount of mapped.lightning) {

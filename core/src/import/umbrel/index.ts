@@ -2,8 +2,14 @@
 // as text, never run) → an Archipelago manifest marked as imported, or the reasons it cannot be
 // one; and a whole store checkout as a report.
 
-export { convertUmbrelApp, type Conversion, type ConversionStatus, type UmbrelAppSource } from './convert.js';
-export { convertUmbrelAppFolder, convertUmbrelStore, readUmbrelAppFolder } from './app-folder.js';
+export {
+  convertUmbrelApp,
+  type Conversion,
+  type ConversionStatus,
+  type SeedFolder,
+  type UmbrelAppSource,
+} from './convert.js';
+export { convertUmbrelAppFolder, convertUmbrelStore, readUmbrelAppFolder, writeSeeds } from './app-folder.js';
 export { formatReport, summarize, type StoreReport } from './store-report.js';
 export {
   REFUSAL_CODES,

@@ -6,7 +6,7 @@ import type { Conversion } from './convert.js';
 import type { RefusalCode } from './findings.js';
 
 export interface StoreReport {
-  apps: Array<Omit<Conversion, 'manifest'>>;
+  apps: Array<Omit<Conversion, 'manifest' | 'seeds' | 'folder'>>;
   counts: { converted: number; warnings: number; refused: number };
   /** Refused apps per reason code (an app refused for two reasons counts under both). */
   reasons: Partial<Record<RefusalCode, number>>;

@@ -14,6 +14,11 @@ export interface MappedVolume {
   readOnly: boolean;
   /** The folder on Umbrel's side, relative to APP_DATA_DIR ('' for itself), or `volume:<name>`. */
   hostKey: string;
+  /**
+   * The files the app ships in that folder (relative to it): they seed the volume (`seed:`),
+   * copied beside the manifest by whoever writes it.
+   */
+  seedFiles?: string[];
 }
 
 /** A mount of (part of) LND's data folder: `sub` is the path below it, as written. */
@@ -102,25 +107,29 @@ export function mapVolumes(
       }
       const kind = shipped(relative);
       if (kind === 'file') {
+        // Mounting the file's folder instead would hide what the image has beside the file.
         findings.refuse(
           'app-files',
-          `${where} mounts the file ${relative} that comes with the Umbrel app at ${target}; an Archipelago volume is a folder that starts empty, so the app would not get the file`,
+          `${where} mounts the file ${relative} that comes with the Umbrel app at ${target}; an Archipelago volume is a folder, and mounting the file's whole folder there would hide the image's own files beside it`,
         );
         continue;
       }
-      if (Array.isArray(kind) && kind.length > 0) {
-        const named = kind.slice(0, 3).join(', ') + (kind.length > 3 ? `, … (${kind.length} files)` : '');
-        findings.refuse(
+      const name = volumeNameFor(relative);
+      const seedFiles = Array.isArray(kind) && kind.length > 0 ? kind : undefined;
+      if (seedFiles) {
+        const named =
+          seedFiles.slice(0, 3).join(', ') + (seedFiles.length > 3 ? `, … (${seedFiles.length} files)` : '');
+        findings.warn(
           'app-files',
-          `${where} mounts ${relative || "the app's data folder"} at ${target}, which the Umbrel app ships with files (${named}); an Archipelago volume starts empty, so the app would not get them`,
+          `${where} mounts ${relative || "the app's data folder"} at ${target}, which the Umbrel app ships with files (${named}); they are copied beside the manifest (seed/${name}) and fill the volume when an install creates it — never over data kept from an earlier install`,
         );
-        continue;
       }
       result.volumes.push({
         mount: target,
-        name: volumeNameFor(relative),
+        name,
         readOnly: entry.readOnly,
         hostKey: relative,
+        ...(seedFiles && { seedFiles }),
       });
       continue;
     }
