@@ -57,7 +57,9 @@ function writeUmbrelApp(dir: string, options: { id: string; image: string; port:
     'sleep 1; done ) &',
     'exec httpd -f -p 8080 -h $$w',
   ].join(' ');
-  const backend = `mkdir -p /db/www && echo ${BACKEND_ANSWER} > /db/www/index.html && exec httpd -f -p 8081 -h /db/www`;
+  // The backend serves a page the app ships in its folder (as Umbrel apps ship their configs): it
+  // arrives only if the converter seeds the volume and the install copies the seed.
+  const backend = 'exec httpd -f -p 8081 -h /db/www';
   const appYml = [
     'manifestVersion: 1',
     `id: ${options.id}`,
@@ -133,6 +135,8 @@ function writeUmbrelApp(dir: string, options: { id: string; image: string; port:
   writeFileSync(join(dir, 'umbrel-app.yml'), appYml);
   writeFileSync(join(dir, 'docker-compose.yml'), composeYml);
   writeFileSync(join(dir, 'exports.sh'), exportsSh);
+  mkdirSync(join(dir, 'db', 'www'), { recursive: true });
+  writeFileSync(join(dir, 'db', 'www', 'index.html'), `${BACKEND_ANSWER}\n`);
 }
 
 describe('an Umbrel app: imported, confirmed, installed, running against the node, removed', () => {
@@ -178,6 +182,8 @@ describe('an Umbrel app: imported, confirmed, installed, running against the nod
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/warning restart:/);
     expect(result.stderr).toMatch(/warning app-proxy-auth:/);
+    // The page the app ships in db/ seeds its volume, copied beside the manifest.
+    expect(result.stderr).toMatch(/warning app-files:/);
     const manifest = parse(readFileSync(manifestFile, 'utf8')) as {
       main: string;
       services: Record<string, { env?: Record<string, string> }>;
