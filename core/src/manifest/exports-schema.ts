@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeValue, expected } from './messages.js';
 import { port } from './port-schema.js';
+import { staysInside } from './relative-path.js';
 import type { ExportsSpec, VolumeSpec } from './types.js';
 
 /** The interface kinds whose exports the daemon understands (credentials, ZMQ, lndconnect). */
@@ -17,13 +18,7 @@ const VOLUME_FILE_WORDS = 'a path relative to the volume, such as "tls.cert"';
 /** A file inside one of the app's volumes: relative, no `..`, no empty or hidden-by-backslash parts. */
 const volumePath = z.string(expected(VOLUME_FILE_WORDS)).check((ctx) => {
   const value = ctx.value;
-  const parts = value.split('/');
-  if (
-    value === '' ||
-    value.startsWith('/') ||
-    value.includes('\\') ||
-    parts.some((part) => part === '..' || part === '.' || part === '')
-  )
+  if (!staysInside(value, { allowDot: false }))
     ctx.issues.push({
       code: 'custom',
       message: `expected ${VOLUME_FILE_WORDS} (relative, no '.' or '..', no empty parts), got ${describeValue(value)}`,

@@ -14,6 +14,7 @@ import { parseImageReference, isFloatingTag, FLOATING_TAGS } from './image-refer
 import { describeValue, expected } from './messages.js';
 import { port } from './port-schema.js';
 import { checkExports, exportsSchema, rpcMethodsSchema } from './exports-schema.js';
+import { staysInside } from './relative-path.js';
 import { allowedReferences, checkReferenceText, type ReferenceKind } from './references.js';
 import { dependencyFileProblems } from './dependency-files.js';
 import { APP_CATEGORIES, CHAIN_NETWORKS, type AppManifest, type VolumeSpec } from './types.js';
@@ -149,13 +150,7 @@ const appFolderPath = z
   .string(expected('a path relative to the manifest’s folder, such as "www"'))
   .check((ctx) => {
     const value = ctx.value;
-    const parts = value.split('/');
-    if (
-      value === '' ||
-      value.startsWith('/') ||
-      value.includes('\\') ||
-      parts.some((part) => part === '..' || part === '')
-    )
+    if (!staysInside(value, { allowDot: true }))
       ctx.issues.push({
         code: 'custom',
         message: `'${value}' must be a path inside the app's folder (relative, no '..', no empty parts)`,
