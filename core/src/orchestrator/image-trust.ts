@@ -61,10 +61,20 @@ export class ImageTrust {
    */
   async runnableReference(appId: string, image: string, catalogDigest?: string): Promise<string> {
     if (catalogDigest === undefined && (await this.pinnedByBundledManifest(appId, image))) {
-      return this.bundledPin(appId, image);
+      return this.digestPin(
+        appId,
+        image,
+        'info',
+        'image pinned by digest in the bundled manifest: running exactly that content',
+      );
     }
     if (catalogDigest === undefined && this.pinnedByImportConfirmation(appId, image)) {
-      return this.importedPin(appId, image);
+      return this.digestPin(
+        appId,
+        image,
+        'warn',
+        'imported app: running the digest-pinned image the user confirmed at install, not signed by the catalog',
+      );
     }
     if (catalogDigest !== undefined) {
       const pinned = await this.pinnedByCatalog(appId, image, catalogDigest);
@@ -86,15 +96,6 @@ export class ImageTrust {
     return (await this.options.bundledPins(appId)).includes(image);
   }
 
-  private bundledPin(appId: string, image: string): string {
-    const digest = splitImageReference(image).digest as Digest;
-    this.options.logger.info(
-      { app: appId, image, digest },
-      'image pinned by digest in the bundled manifest: running exactly that content',
-    );
-    return pinnedReference(parseImageReference(image), digest);
-  }
-
   /**
    * Whether the user confirmed this very digest reference when installing the imported app (the
    * install showed what the app gets and was refused without that "yes"). The confirmation is
@@ -106,12 +107,10 @@ export class ImageTrust {
     return this.options.importedPins(appId).includes(image);
   }
 
-  private importedPin(appId: string, image: string): string {
+  /** Runs a digest-pinned reference without a signature (a bundled or confirmed pin), saying why. */
+  private digestPin(appId: string, image: string, level: 'info' | 'warn', why: string): string {
     const digest = splitImageReference(image).digest as Digest;
-    this.options.logger.warn(
-      { app: appId, image, digest },
-      'imported app: running the digest-pinned image the user confirmed at install, not signed by the catalog',
-    );
+    this.options.logger[level]({ app: appId, image, digest }, why);
     return pinnedReference(parseImageReference(image), digest);
   }
 
