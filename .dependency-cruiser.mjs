@@ -16,7 +16,9 @@ const LAYERS = [
   ['catalog', 'import'],
   ['pipeline'],
   ['provisioning'],
+  ['tor', 'logs'], // the apps' own Tor (image, torrc, onions); the apps' kept output (logs/{app-id}/)
   ['orchestrator', 'versions'],
+  ['backup'], // restic snapshots of apps, schedule, restore: drives apps through the orchestrator
   ['api'],
   ['daemon'],
   ['parmanode'], // coming from Parmanode: module converter, script runner, discover/adopt (CLI side)

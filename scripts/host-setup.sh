@@ -50,14 +50,18 @@ fi
 #   tar gzip               unpacking release tarballs and writing image layers
 #   dpkg                   dpkg-query: which Debian package each base file of a built image came from
 #   passwd                 useradd (below)
+#   tor                    the apps' own Tor and the web UI's onion: the node builds its Tor image
+#                          from this package's files (its system service is not used; see below)
+#   restic                 backups: encrypted, deduplicating snapshots (archy backup)
 # Node's HTTPS uses Node's own CA store, so ca-certificates is not needed. The image's libc
 # comes from the host's libc6, which every Debian has.
 packages=(podman runc uidmap slirp4netns netavark aardvark-dns iptables fuse-overlayfs catatonit
-  busybox-static util-linux tar gzip dpkg passwd)
+  busybox-static util-linux tar gzip dpkg passwd tor restic)
 # gcc + libc6-dev: the tests compile their bitcoind test double statically (core/test/support/bitcoind-double).
 # mmdebstrap: scripts/check-fresh-debian.sh builds a minimal Debian root with it.
 # openssl: the Lightning-shaped test double's self-signed TLS certificate (core/test/support).
-[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor tor gcc libc6-dev mmdebstrap openssl)
+# rclone: `rclone serve restic`, the REST backup server the backup tests run on 127.0.0.1.
+[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor gcc libc6-dev mmdebstrap openssl rclone)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -70,6 +74,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Debian starts docker-registry as a system service on :5000 when it can; tests run their own
 # registries on free loopback ports, so a system one is neither needed nor wanted.
+
+# Debian's tor package starts a system-wide Tor (tor@default) where systemd runs. Archipelago runs
+# each app's Tor itself, rootless, in the app's own network namespace, and the web UI's onion in a
+# container of its own (README "Tor"): a second, root-started Tor would only be an open SOCKS port.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now tor.service >/dev/null 2>&1 || true
+fi
 
 # slirp4netns and rootless bridge networks open /dev/net/tun, which is 0600 on these hosts.
 if [ -e /dev/net/tun ]; then

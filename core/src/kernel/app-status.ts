@@ -6,6 +6,7 @@
 import type { AdoptedData } from './adoption.js';
 import type { BitcoinSettings } from './bitcoin-settings.js';
 import type { AppGrants, ImportedOrigin } from './install-plan.js';
+import type { AppTorStatus } from './tor.js';
 
 /** Lifecycle state of an installed app, as `archy status` and the UI show it. */
 export type AppState =
@@ -61,6 +62,8 @@ export interface AppStatus {
   origin?: ImportedOrigin;
   /** With `origin`: what the app was granted (the web UI's details page shows it). */
   grants?: AppGrants;
+  /** Present when the app has Tor (manifest `tor:` or an onion the user added): mode and onions. */
+  tor?: AppTorStatus;
 }
 
 /** One service (container) of an app; the app's `state`/`health` add them all up. */

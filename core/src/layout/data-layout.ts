@@ -25,6 +25,7 @@ const FOLDER = {
   images: 'images',
   trust: 'trust',
   apparmor: 'apparmor',
+  tor: 'tor',
 } as const;
 
 /**
@@ -83,6 +84,36 @@ export class DataLayout {
   /** Where a volume's data is on the host: `apps/{app-id}/{volume}`, or an adopted volume's own folder. */
   volumeDir(id: string, volumeName: string): string {
     return this.boundVolume(id, volumeName) ?? join(this.appDataDir(id), volumeName);
+  }
+
+  /**
+   * `apps/{app-id}/.tor/`: the app's Tor sidecar (torrc, Tor's cache in `data/`) and its onion
+   * services' keys (`onions/{name}/`). Inside the app's data on purpose: the keys are the app's
+   * data — kept across restarts, updates and version switches, in its backups, gone with a purge.
+   * No volume can be named `.tor` (volume names start with a letter or digit).
+   */
+  appTorDir(id: string): string {
+    return join(this.appDataDir(id), '.tor');
+  }
+
+  /** `logs/`: the apps' kept output, one folder per app. */
+  get logsDir(): string {
+    return join(this.root, FOLDER.logs);
+  }
+
+  /** `logs/{app-id}/`: an app's output across container recreations, rotated (part of the contract). */
+  appLogsDir(id: string): string {
+    return join(this.logsDir, id);
+  }
+
+  /** `backups/`: the backup configuration (targets, schedule, last results) and restore staging. */
+  get backupsDir(): string {
+    return join(this.root, FOLDER.backups);
+  }
+
+  /** `tor/`: the node's own Tor (the web UI's onion for remote access): torrc, cache, keys. */
+  get nodeTorDir(): string {
+    return join(this.root, FOLDER.tor);
   }
 
   /** Where an app's data was before layout 2 (`{dataDir}/{app-id}/`); only the migration reads it. */

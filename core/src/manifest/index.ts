@@ -43,4 +43,6 @@ export type {
   ServiceSpec,
   AppOrigin,
   WebLogin,
+  OnionServiceSpec,
+  TorSpec,
 } from './types.js';

@@ -30,6 +30,11 @@ const APP_REFERENCES: Record<string, ReferenceKind> = {
   ARCHY_DEVICE_HOSTNAME: 'plain',
   ARCHY_APP_PASSWORD: 'secret',
   ARCHY_APP_SEED: 'secret',
+  // The app's own Tor (manifest `tor:`), in its network namespace: `127.0.0.1:9050` and
+  // `127.0.0.1:9051`; the control port's password is generated per app.
+  ARCHY_TOR_SOCKS: 'plain',
+  ARCHY_TOR_CONTROL: 'plain',
+  ARCHY_TOR_CONTROL_PASSWORD: 'secret',
 };
 
 /** The suffixes after `ARCHY_DEP_<N>` a dependency of this interface offers. */

@@ -314,6 +314,67 @@ const webLogin = z.strictObject(
   expected('a mapping such as { username: admin, password: ${ARCHY_APP_PASSWORD} }'),
 );
 
+// Tor for the app (issue 17; README "Tor"). The daemon runs the app's own Tor beside its main
+// container, in the main container's network namespace: 127.0.0.1:9050 is Tor's SOCKS port and
+// 127.0.0.1:9051 its control port for the app, and an onion service forwards to 127.0.0.1:<port>.
+const ONION_NAME_WORDS = 'a name of 1-31 lowercase letters, digits and "-", starting with a letter';
+const onionService = z.strictObject(
+  {
+    /** The main service's container port the onion forwards to (it need not be published). */
+    port,
+    /** The port on the .onion address; the container port when not given. */
+    virtualPort: port.optional(),
+    /** Names the onion in status and its key folder (`onions/<name>/`); `port-<port>` when not given. */
+    name: z
+      .string(expected(ONION_NAME_WORDS))
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, expected(ONION_NAME_WORDS))
+      .optional(),
+  },
+  expected('a mapping such as { port: 8080 }'),
+);
+
+const tor = z
+  .strictObject(
+    {
+      /**
+       * `tor`: a privacy-sensitive app (Bitcoin, Lightning, Electrum servers) — it talks to the
+       * world through Tor unless the user switches it to clearnet. `clearnet` (the default): onions
+       * only, if any; the user may turn Tor on.
+       */
+      default: z.enum(['tor', 'clearnet']).default('clearnet'),
+      onions: z.array(onionService, expected('a list of { port } mappings')).default([]),
+      /** Appended to the main service's command while Tor is on (references allowed). */
+      args: commandLine.optional(),
+      /** Added to the main service's env while Tor is on (references allowed). */
+      env: env.optional(),
+      /** What switching this app to clearnet changes, in a user's words (archy config, the UI). */
+      clearnetEffect: nonEmptyString.optional(),
+    },
+    expected('a mapping such as { default: tor, onions: [{ port: 8333 }] }'),
+  )
+  .superRefine((spec, ctx) => {
+    const names = new Map<string, number>();
+    const virtualPorts = new Map<number, number>();
+    spec.onions.forEach((onion, index) => {
+      const name = onion.name ?? `port-${onion.port}`;
+      const virtualPort = onion.virtualPort ?? onion.port;
+      if (names.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onions', index, 'name'],
+          message: `onion '${name}' is already named at onions[${names.get(name)}]; give each onion its own name`,
+        });
+      if (virtualPorts.has(virtualPort))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onions', index, 'virtualPort'],
+          message: `the onion port ${virtualPort} is already used by onions[${virtualPorts.get(virtualPort)}]; choose another virtualPort`,
+        });
+      names.set(name, names.get(name) ?? index);
+      virtualPorts.set(virtualPort, virtualPorts.get(virtualPort) ?? index);
+    });
+  });
+
 const CAPABILITY_PATTERN = /^(CAP_)?[A-Z][A-Z0-9_]*$/;
 const capability = z
   .string(expected('a capability name such as NET_BIND_SERVICE'))
@@ -534,6 +595,7 @@ const manifestObject = z.strictObject(
     services: services.optional(),
     origin: origin.optional(),
     webLogin: webLogin.optional(),
+    tor: tor.optional(),
   },
   expected('a mapping of manifest fields (id:, name:, image: ...)'),
 );
@@ -610,6 +672,17 @@ function checkReferences(manifest: RawManifest, ctx: IssueSink): void {
   }
   if (manifest.webLogin?.password !== undefined)
     check(manifest.webLogin.password, ['webLogin', 'password'], allowedReferences([]));
+  // Tor's args and env go to the main service, with its dependencies' names.
+  const mainUses =
+    manifest.services === undefined
+      ? all
+      : (Object.entries(manifest.services).find(
+          ([name]) => name === (manifest.main ?? Object.keys(manifest.services ?? {})[0]),
+        )?.[1]?.uses ?? []);
+  const torAllowed = allowedReferences(mainUses);
+  (manifest.tor?.args ?? []).forEach((item, index) => check(item, ['tor', 'args', index], torAllowed));
+  for (const [name, value] of Object.entries(manifest.tor?.env ?? {}))
+    check(value, ['tor', 'env', name], torAllowed);
 }
 
 function checkSingleContainer(manifest: RawManifest, ctx: IssueSink): void {

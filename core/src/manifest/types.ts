@@ -74,6 +74,25 @@ export interface WebLogin {
   password?: string;
 }
 
+/** An onion service of the app: a .onion port forwarding to a container port of its main service. */
+export interface OnionServiceSpec {
+  port: number;
+  virtualPort?: number;
+  name?: string;
+}
+
+/** The manifest's `tor:` block (README "Tor"). */
+export interface TorSpec {
+  /** `tor`: a privacy-sensitive app, on Tor unless the user switches it to clearnet. */
+  default: 'tor' | 'clearnet';
+  onions: OnionServiceSpec[];
+  /** Appended to the main service's command while Tor is on. */
+  args?: string[];
+  /** Added to the main service's env while Tor is on. */
+  env?: Record<string, string>;
+  clearnetEffect?: string;
+}
+
 /** What a Bitcoin node exports to its dependents; ports default to the `bitcoin:` block's. */
 export interface BitcoinNodeExports {
   rpcPort?: number;
@@ -279,4 +298,6 @@ export interface AppManifest {
   /** Present: an imported app (archy import umbrel / parmanode convert), not signed by the catalog. */
   origin?: AppOrigin;
   webLogin?: WebLogin;
+  /** Present: the app runs its own Tor (onion services, and for `default: tor` all its traffic). */
+  tor?: TorSpec;
 }

@@ -18,6 +18,16 @@ export interface AppConfig {
   autoUpdate: boolean;
   /** A Bitcoin node's prune target in GB (what the node runs with is in its app record). */
   prune?: number;
+  /** The user's choice for an app with `tor:`; absent: the manifest's default. */
+  tor?: 'tor' | 'clearnet';
+  /** Onion services the user added (`archy onion add`), beside the manifest's. */
+  onions?: UserOnion[];
+}
+
+/** An onion the user asked for: a container port of the app's main service. */
+export interface UserOnion {
+  port: number;
+  virtualPort?: number;
 }
 
 export interface AppConfigChange {
@@ -26,12 +36,18 @@ export interface AppConfigChange {
   autoUpdate?: boolean;
   /** GB; null: not pruning. */
   prune?: number | null;
+  /** null: back to the manifest's default. */
+  tor?: 'tor' | 'clearnet' | null;
+  /** Replaces the user's onions (null: none). */
+  onions?: UserOnion[] | null;
 }
 
 type StoredAppConfig = Record<string, unknown> & {
   pinnedVersion?: string;
   autoUpdate?: boolean;
   prune?: number;
+  tor?: 'tor' | 'clearnet';
+  onions?: UserOnion[];
 };
 
 // Version 1: every file written before versions were stamped. Loose: unknown keys are kept.
@@ -41,6 +57,15 @@ const APP_CONFIG_FORMAT: JsonFormat<StoredAppConfig> = {
     pinnedVersion: z.string().optional(),
     autoUpdate: z.boolean().optional(),
     prune: z.number().optional(),
+    tor: z.enum(['tor', 'clearnet']).optional(),
+    onions: z
+      .array(
+        z.looseObject({
+          port: z.number().int().min(1).max(65535),
+          virtualPort: z.number().int().min(1).max(65535).optional(),
+        }),
+      )
+      .optional(),
   }),
   version: 1,
   // Not a secret, and readable by the user's tools as it always was.
@@ -79,6 +104,10 @@ export class AppConfigStore {
       if (change.autoUpdate !== undefined) raw.autoUpdate = change.autoUpdate;
       if (change.prune === null) delete raw.prune;
       else if (change.prune !== undefined) raw.prune = change.prune;
+      if (change.tor === null) delete raw.tor;
+      else if (change.tor !== undefined) raw.tor = change.tor;
+      if (change.onions === null || change.onions?.length === 0) delete raw.onions;
+      else if (change.onions !== undefined) raw.onions = change.onions.map((onion) => ({ ...onion }));
       raw.autoUpdate ??= false;
       await this.files.write(id, raw);
       return toConfig(raw);
@@ -102,5 +131,13 @@ function toConfig(raw: StoredAppConfig): AppConfig {
     ...(typeof raw.pinnedVersion === 'string' &&
       raw.pinnedVersion !== '' && { pinnedVersion: raw.pinnedVersion }),
     ...(typeof raw.prune === 'number' && raw.prune > 0 && { prune: raw.prune }),
+    ...(raw.tor !== undefined && { tor: raw.tor }),
+    ...(raw.onions !== undefined &&
+      raw.onions.length > 0 && {
+        onions: raw.onions.map(({ port, virtualPort }) => ({
+          port,
+          ...(virtualPort !== undefined && { virtualPort }),
+        })),
+      }),
   };
 }
