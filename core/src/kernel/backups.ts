@@ -87,3 +87,28 @@ export interface BackupStatus {
   /** LND's channel.backup: when it was last copied to the target. */
   channelBackup?: { app: string; copiedAt?: string; message?: string };
 }
+
+/** `backup.schedule`: the schedule (null: never set), when it runs next and how it last ended. */
+export interface BackupScheduleReport {
+  schedule: BackupSchedule | null;
+  nextRun?: string;
+  /** How the last scheduled run ended (its backup, or the prune after it when that failed). */
+  last?: BackupResult;
+  /** Why the last due run did not start (another job was running). */
+  skipped?: { at: string; reason: string };
+}
+
+/** `backup.schedule` params: each field given changes the schedule; none: it is only shown. */
+export interface BackupScheduleChange {
+  /** Minutes between runs; null: daily (at `at`, default 03:00). */
+  every?: number | null;
+  /** `HH:MM` local time of a daily run. */
+  at?: string;
+  /** The apps; an empty list: every installed app. */
+  apps?: string[];
+  includeChain?: boolean;
+  /** Replaces the retention's given keys (a key set to 0 is removed). */
+  retention?: BackupRetention;
+  /** false: `--off` (kept, not run); a change without it turns the schedule on. */
+  enabled?: boolean;
+}

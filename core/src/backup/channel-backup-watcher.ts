@@ -1,0 +1,265 @@
+// Copies LND's channel.backup into the backup target on every change (README "Backups" →
+// "Channel backups"): the one file that lets a Lightning node get its channel funds back after a
+// disk loss must not wait for the nightly backup. While LND is installed and a target is set:
+//
+// - fs.watch on each network folder (LND replaces the file by rename, so the folder is watched,
+//   not the file's inode) wakes the watcher at once; a poll every `pollMs` catches what fs.watch
+//   misses (a folder made after the watch, a filesystem without inotify, LND installed later).
+// - A change is copied after `debounceMs` of quiet (one copy for a burst of rewrites), as its own
+//   snapshot (reason `channel-backup`, tag `app:lnd`), then snapshots of that kind beyond the
+//   last CHANNEL_BACKUP_KEEP_LAST are forgotten.
+// - "Changed" is by content: the SHA-256 of the last copy is kept in backups/state.json, so a
+//   daemon restart copies a file that changed while it was down, and only then.
+// - A copy that fails (target unreachable, another job running) is tried again after `retryMs`,
+//   its reason kept in state.json for `archy backup status`.
+
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { BackupResult, BackupSnapshotInfo } from '../kernel/index.js';
+import { CHANNEL_BACKUP_FILE } from './channel-backup-path.js';
+import type { ScheduleStore } from './schedule-store.js';
+
+/** How many channel.backup snapshots the target keeps (each is a few KiB). */
+export const CHANNEL_BACKUP_KEEP_LAST = 30;
+
+/** The folder whose subfolders are LND's networks, and the app it belongs to. */
+export interface WatchedChannelBackup {
+  app: string;
+  /** Absolute: `<volume dir>/data/chain/bitcoin`. */
+  chainDir: string;
+}
+
+export interface ChannelBackupWatcherOptions {
+  /** The installed LND's chain folder; undefined while LND is not installed. */
+  locate: () => Promise<WatchedChannelBackup | undefined>;
+  /** Whether a backup target is set up (no target: nothing to copy to, said once in state). */
+  targetSet: () => Promise<boolean>;
+  /** Copies one file into the target as its own snapshot (BackupJobs.copyFile). */
+  copy: (app: string, file: string) => Promise<BackupSnapshotInfo>;
+  /** Forgets channel-backup snapshots beyond the newest `keepLast`. */
+  prune: (keepLast: number) => Promise<unknown>;
+  store: ScheduleStore;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  onFinished?: (result: BackupResult) => void;
+  pollMs?: number;
+  debounceMs?: number;
+  retryMs?: number;
+}
+
+export class ChannelBackupWatcher {
+  private pollTimer: NodeJS.Timeout | undefined;
+  private debounceTimer: NodeJS.Timeout | undefined;
+  private readonly watchers = new Map<string, FSWatcher>();
+  /** SHA-256 of each file's last copy, by absolute path (mirrors state.json). */
+  private copied: Record<string, string> = {};
+  private retryAfter = 0;
+  private checking: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private readonly pollMs: number;
+  private readonly debounceMs: number;
+  private readonly retryMs: number;
+
+  constructor(private readonly options: ChannelBackupWatcherOptions) {
+    this.pollMs = options.pollMs ?? 5_000;
+    this.debounceMs = options.debounceMs ?? 500;
+    this.retryMs = options.retryMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.copied = (await this.options.store.readState()).channelBackup?.digests ?? {};
+    this.poll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  /** Resolves when no check or copy is in progress (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.checking) await this.checking;
+  }
+
+  private poll(): void {
+    if (this.stopped) return;
+    this.check();
+    this.pollTimer = setTimeout(() => this.poll(), this.pollMs);
+    this.pollTimer.unref();
+  }
+
+  /** A change seen by fs.watch: check once the writes have settled. */
+  private changed(): void {
+    if (this.stopped) return;
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    this.debounceTimer = setTimeout(() => this.check(), this.debounceMs);
+    this.debounceTimer.unref();
+  }
+
+  /** One check at a time; a check asked for while one runs runs right after it. */
+  private check(): void {
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    this.checking = this.checkNow()
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'channel.backup check failed'))
+      .finally(() => {
+        this.checking = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.check();
+        }
+      });
+  }
+
+  private async checkNow(): Promise<void> {
+    const watched = await this.options.locate();
+    if (!watched) {
+      this.unwatchAllBut(new Set());
+      return;
+    }
+    const networks = await subfolders(watched.chainDir);
+    this.unwatchAllBut(new Set(networks.map((n) => join(watched.chainDir, n))));
+    for (const network of networks) {
+      const folder = join(watched.chainDir, network);
+      this.watchFolder(folder);
+      const file = join(folder, CHANNEL_BACKUP_FILE);
+      const digest = await digestOf(file);
+      if (digest === undefined || this.copied[file] === digest) continue;
+      if (Date.now() < this.retryAfter) continue;
+      await this.copy(watched.app, file, digest);
+    }
+  }
+
+  private async copy(app: string, file: string, digest: string): Promise<void> {
+    const startedAt = new Date();
+    if (!(await this.options.targetSet())) {
+      await this.record(app, { message: 'no backup target is set up: run archy backup init --to TARGET' });
+      this.retryAfter = Date.now() + this.retryMs;
+      return;
+    }
+    try {
+      const snapshot = await this.options.copy(app, file);
+      this.copied[file] = digest;
+      this.retryAfter = 0;
+      await this.record(app, { copiedAt: new Date().toISOString(), snapshot: snapshot.id });
+      this.options.logger.info(
+        { app, file, snapshot: snapshot.shortId },
+        'channel.backup copied to the backup target',
+      );
+      this.finished({ ok: true, startedAt, app, snapshot: snapshot.id });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.retryAfter = Date.now() + this.retryMs;
+      await this.record(app, {
+        message: `copying channel.backup failed (tried again in ${Math.round(this.retryMs / 1000)} s): ${message}`,
+      });
+      this.options.logger.warn(
+        { err: error, app, file },
+        'copying channel.backup failed; trying again later',
+      );
+      this.finished({ ok: false, startedAt, app, message });
+      return;
+    }
+    try {
+      await this.options.prune(CHANNEL_BACKUP_KEEP_LAST);
+    } catch (error) {
+      // The copy is made; an old copy kept a little longer is harmless. Logged, tried after the next copy.
+      this.options.logger.warn({ err: error }, 'forgetting old channel.backup snapshots failed');
+    }
+  }
+
+  private finished(outcome: {
+    ok: boolean;
+    startedAt: Date;
+    app: string;
+    snapshot?: string;
+    message?: string;
+  }): void {
+    this.options.onFinished?.({
+      job: 'create',
+      ok: outcome.ok,
+      startedAt: outcome.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      apps: [outcome.app],
+      ...(outcome.snapshot !== undefined && { snapshot: outcome.snapshot }),
+      ...(outcome.message !== undefined && { message: outcome.message }),
+    });
+  }
+
+  /** Keeps the last copy's time and digests; a failure keeps the time of the last good copy. */
+  private record(
+    app: string,
+    change: { copiedAt?: string; snapshot?: string; message?: string },
+  ): Promise<void> {
+    const digests = { ...this.copied };
+    return this.options.store.update((file) => {
+      const previous = file.channelBackup;
+      const kept = previous?.app === app ? previous : undefined;
+      return {
+        ...file,
+        channelBackup: {
+          app,
+          ...(change.copiedAt === undefined && kept?.copiedAt !== undefined && { copiedAt: kept.copiedAt }),
+          ...(change.copiedAt === undefined && kept?.snapshot !== undefined && { snapshot: kept.snapshot }),
+          ...(change.copiedAt !== undefined && { copiedAt: change.copiedAt }),
+          ...(change.snapshot !== undefined && { snapshot: change.snapshot }),
+          ...(change.message !== undefined && { message: change.message }),
+          digests,
+        },
+      };
+    });
+  }
+
+  private watchFolder(folder: string): void {
+    if (this.watchers.has(folder)) return;
+    try {
+      const watcher = watch(folder, { persistent: false }, (_event, name) => {
+        if (name === null || name === CHANNEL_BACKUP_FILE) this.changed();
+      });
+      // A folder removed under the watch (LND purged): the poll notices and drops it.
+      watcher.on('error', () => this.unwatch(folder));
+      this.watchers.set(folder, watcher);
+    } catch {
+      // No inotify here (or the folder just went): the poll still sees every change, later.
+    }
+  }
+
+  private unwatch(folder: string): void {
+    this.watchers.get(folder)?.close();
+    this.watchers.delete(folder);
+  }
+
+  private unwatchAllBut(keep: Set<string>): void {
+    for (const folder of [...this.watchers.keys()]) if (!keep.has(folder)) this.unwatch(folder);
+  }
+}
+
+async function subfolders(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+async function digestOf(file: string): Promise<string | undefined> {
+  try {
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+  } catch {
+    return undefined;
+  }
+}
