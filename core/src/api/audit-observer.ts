@@ -22,6 +22,8 @@ const STATE_CHANGING = new Set([
   'package.rotate-credentials',
   'package.adopt',
   'package.release',
+  // A schedule change (a call without params only shows it, and is logged the same).
+  'backup.schedule',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */

@@ -10,6 +10,7 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
+import type { BackupScheduleChange, BackupScheduleReport } from '../kernel/backups.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -31,6 +32,7 @@ import type {
 } from '../kernel/versions.js';
 
 export * from '../kernel/adoption.js';
+export * from '../kernel/backups.js';
 export * from '../kernel/app-status.js';
 export * from '../kernel/bitcoin-settings.js';
 export * from '../kernel/connection-info.js';
@@ -199,6 +201,8 @@ export interface RpcMethods {
   };
   /** Sets or resets the web password (`archy web password`); ends every web session. */
   'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
+  /** The backup schedule (`archy backup schedule`): each field given changes it; none: only shows it. */
+  'backup.schedule': { params: BackupScheduleChange; result: BackupScheduleReport };
 }
 export type RpcMethodName = keyof RpcMethods;
 

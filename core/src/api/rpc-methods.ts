@@ -13,7 +13,7 @@ import type {
   VersionControl,
 } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
-import { ArchyError } from '../kernel/index.js';
+import { ArchyError, type BackupScheduleChange, type BackupScheduleReport } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
@@ -33,6 +33,8 @@ export interface RpcMethodDependencies {
   resources?: Pick<ResourceManager, 'report'>;
   /** Answers `web.setup-code` and `web.set-password` (bearer token only: see BEARER_ONLY_METHODS). */
   webAuth?: Pick<WebAuth, 'passwordSet' | 'setupCode' | 'setupCodeFile' | 'setPassword'>;
+  /** Answers `backup.schedule` (the daemon's backup timer); without it the method says so. */
+  backupSchedule?: { change(change: BackupScheduleChange): Promise<BackupScheduleReport> };
 }
 
 /**
@@ -57,6 +59,7 @@ export function createRpcMethods({
   info,
   resources,
   webAuth,
+  backupSchedule,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -174,6 +177,15 @@ export function createRpcMethods({
         throw error;
       }
     },
+    'backup.schedule': async (change) => {
+      if (!backupSchedule) {
+        throw new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without backups, so it has no backup schedule; restart archipelagod',
+        );
+      }
+      return backupSchedule.change(withoutUndefined(change));
+    },
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;
@@ -255,4 +267,9 @@ function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {
     );
   }
   return lifecycle.adoption;
+}
+
+/** Only the fields given (a JSON-RPC client may send none; zod's output may carry undefined ones). */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -225,6 +225,7 @@ export const rpcParamSchemas = {
   }),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
+  'backup.schedule': backupScheduleChange(),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -263,5 +264,39 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.connection-info': true,
   'web.setup-code': true,
   'web.set-password': true,
+  'backup.schedule': true,
 };
 void schemasMatchContract;
+
+/** `backup.schedule`'s params (README "Backups" → "Schedule"). */
+function backupScheduleChange() {
+  const keep = (what: string) =>
+    z
+      .number(expecting(`how many ${what} backups to keep (0: no such rule)`))
+      .int({ error: `expected a whole number of ${what} backups` })
+      .min(0, { error: `expected 0 or more ${what} backups` })
+      .optional();
+  return z.strictObject({
+    every: z
+      .number(expecting('minutes between backups, or null for daily'))
+      .int({ error: 'expected a whole number of minutes' })
+      .min(1, { error: 'expected at least 1 minute between backups' })
+      .nullable()
+      .optional(),
+    at: z
+      .string(expecting('a time of day as HH:MM'))
+      .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: 'expected a time of day as HH:MM, e.g. 03:30' })
+      .optional(),
+    apps: z.array(appIdSchema).optional(),
+    includeChain: z.boolean(expecting('true or false')).optional(),
+    retention: z
+      .strictObject({
+        keepLast: keep('last'),
+        keepDaily: keep('daily'),
+        keepWeekly: keep('weekly'),
+        keepMonthly: keep('monthly'),
+      })
+      .optional(),
+    enabled: z.boolean(expecting('true or false')).optional(),
+  });
+}
