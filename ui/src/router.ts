@@ -38,6 +38,12 @@ export function createAppRouter(): Router {
         props: true,
         meta: { title: 'Marketplace' },
       },
+      {
+        path: '/backups',
+        name: 'backups',
+        component: () => import('./views/BackupsView.vue'),
+        meta: { title: 'Backups' },
+      },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
     scrollBehavior: () => ({ top: 0 }),
