@@ -15,8 +15,8 @@
 
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BackupResult, BackupSnapshotInfo } from '../kernel/index.js';
 import { CHANNEL_BACKUP_FILE } from './channel-backup-path.js';
@@ -25,20 +25,34 @@ import type { ScheduleStore } from './schedule-store.js';
 /** How many channel.backup snapshots the target keeps (each is a few KiB). */
 export const CHANNEL_BACKUP_KEEP_LAST = 30;
 
-/** The folder whose subfolders are LND's networks, and the app it belongs to. */
+/** LND's network folders (chainreg: mainnet, testnet, testnet4, signet, regtest, simnet). */
+export const LND_NETWORKS = ['mainnet', 'testnet', 'testnet4', 'signet', 'regtest', 'simnet'] as const;
+
+/** Where the installed LND keeps its channel.backup, and the app it belongs to. */
 export interface WatchedChannelBackup {
   app: string;
-  /** Absolute: `<volume dir>/data/chain/bitcoin`. */
+  /** The volume's folder on the host (absolute). */
+  volumeDir: string;
+  /** Inside the volume: the folder whose subfolders are the networks (`data/chain/bitcoin`). */
   chainDir: string;
 }
+
+/**
+ * Reads the candidate files (paths relative to `root`) and returns each one's content that exists.
+ * The default reads directly; a volume the daemon's user cannot read (LND runs as uid 1000 in the
+ * container, so its files belong to a sub-uid) is read through the app-tree helper instead.
+ */
+export type CandidateReader = (root: string, paths: readonly string[]) => Promise<Map<string, Buffer>>;
 
 export interface ChannelBackupWatcherOptions {
   /** The installed LND's chain folder; undefined while LND is not installed. */
   locate: () => Promise<WatchedChannelBackup | undefined>;
   /** Whether a backup target is set up (no target: nothing to copy to, said once in state). */
   targetSet: () => Promise<boolean>;
-  /** Copies one file into the target as its own snapshot (BackupJobs.copyFile). */
+  /** Copies one file (absolute path) into the target as its own snapshot (BackupJobs.copyFile). */
   copy: (app: string, file: string) => Promise<BackupSnapshotInfo>;
+  /** How to read files the daemon's user cannot (default: directly only). */
+  readCandidates?: CandidateReader;
   /** Forgets channel-backup snapshots beyond the newest `keepLast`. */
   prune: (keepLast: number) => Promise<unknown>;
   store: ScheduleStore;
@@ -126,14 +140,16 @@ export class ChannelBackupWatcher {
       this.unwatchAllBut(new Set());
       return;
     }
-    const networks = await subfolders(watched.chainDir);
-    this.unwatchAllBut(new Set(networks.map((n) => join(watched.chainDir, n))));
-    for (const network of networks) {
-      const folder = join(watched.chainDir, network);
-      this.watchFolder(folder);
-      const file = join(folder, CHANNEL_BACKUP_FILE);
-      const digest = await digestOf(file);
-      if (digest === undefined || this.copied[file] === digest) continue;
+    const candidates = LND_NETWORKS.map((network) => join(watched.chainDir, network, CHANNEL_BACKUP_FILE));
+    const read = this.options.readCandidates ?? readDirectly;
+    const contents = await read(watched.volumeDir, candidates);
+    const folders = new Set([...contents.keys()].map((path) => dirname(join(watched.volumeDir, path))));
+    this.unwatchAllBut(folders);
+    for (const [path, content] of contents) {
+      const file = join(watched.volumeDir, path);
+      this.watchFolder(dirname(file));
+      const digest = createHash('sha256').update(content).digest('hex');
+      if (this.copied[file] === digest) continue;
       if (Date.now() < this.retryAfter) continue;
       await this.copy(watched.app, file, digest);
     }
@@ -243,23 +259,16 @@ export class ChannelBackupWatcher {
   }
 }
 
-async function subfolders(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
-  } catch {
-    return [];
+/** Each candidate that exists and the daemon's user can read; others are simply absent. */
+export async function readDirectly(root: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  for (const path of paths) {
+    try {
+      found.set(path, await readFile(join(root, path)));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    }
   }
-}
-
-async function digestOf(file: string): Promise<string | undefined> {
-  try {
-    return createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
-  } catch {
-    return undefined;
-  }
+  return found;
 }
