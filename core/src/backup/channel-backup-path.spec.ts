@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelBackupLocation, lnddirOf } from './channel-backup-path.js';
+import { channelBackupLocation, lnddirOf, runsLnd } from './channel-backup-path.js';
 
 const volume = (mount: string, name: string) => ({ mount, name, readOnly: false });
 
@@ -22,5 +22,13 @@ describe('channelBackupLocation', () => {
   it('says none when no volume holds the lnddir (nothing would survive a recreate anyway)', () => {
     expect(channelBackupLocation({ command: ['lnd'], volumes: [volume('/data', 'lnd')] })).toBeUndefined();
     expect(lnddirOf(['lnd'])).toBe('/root/.lnd');
+  });
+});
+
+describe('runsLnd', () => {
+  it('is the bundled lnd, or any app whose command names an lnddir', () => {
+    expect(runsLnd({ id: 'lnd' })).toBe(true);
+    expect(runsLnd({ id: 'lightning', command: ['lnd', '--lnddir=/data/.lnd'] })).toBe(true);
+    expect(runsLnd({ id: 'hello', command: ['httpd', '-f'] })).toBe(false);
   });
 });

@@ -10,8 +10,13 @@
 import { posix } from 'node:path';
 import type { AppManifest } from '../manifest/index.js';
 
-/** The app whose channel.backup is watched. */
-export const CHANNEL_BACKUP_APP = 'lnd';
+/**
+ * An app runs LND when it is the bundled one (`lnd`) or its command names an lnddir (an LND
+ * installed from a file or imported under another id, e.g. Umbrel's `lightning`).
+ */
+export function runsLnd(manifest: Pick<AppManifest, 'id' | 'command'>): boolean {
+  return manifest.id === 'lnd' || /--lnddir(=|\s)/.test((manifest.command ?? []).join(' '));
+}
 export const CHANNEL_BACKUP_FILE = 'channel.backup';
 /** LND's default lnddir inside its image (~/.lnd of root) when the command names none. */
 const DEFAULT_LNDDIR = '/root/.lnd';

@@ -45,8 +45,8 @@ export interface WatchedChannelBackup {
 export type CandidateReader = (root: string, paths: readonly string[]) => Promise<Map<string, Buffer>>;
 
 export interface ChannelBackupWatcherOptions {
-  /** The installed LND's chain folder; undefined while LND is not installed. */
-  locate: () => Promise<WatchedChannelBackup | undefined>;
+  /** Each installed LND's chain folder; none while LND is not installed. */
+  locate: () => Promise<WatchedChannelBackup[]>;
   /** Whether a backup target is set up (no target: nothing to copy to, said once in state). */
   targetSet: () => Promise<boolean>;
   /** Copies one file (absolute path) into the target as its own snapshot (BackupJobs.copyFile). */
@@ -135,23 +135,23 @@ export class ChannelBackupWatcher {
   }
 
   private async checkNow(): Promise<void> {
-    const watched = await this.options.locate();
-    if (!watched) {
-      this.unwatchAllBut(new Set());
-      return;
-    }
-    const candidates = LND_NETWORKS.map((network) => join(watched.chainDir, network, CHANNEL_BACKUP_FILE));
+    const folders = new Set<string>();
+    const due: Array<{ app: string; file: string; digest: string }> = [];
     const read = this.options.readCandidates ?? readDirectly;
-    const contents = await read(watched.volumeDir, candidates);
-    const folders = new Set([...contents.keys()].map((path) => dirname(join(watched.volumeDir, path))));
+    for (const watched of await this.options.locate()) {
+      const candidates = LND_NETWORKS.map((network) => join(watched.chainDir, network, CHANNEL_BACKUP_FILE));
+      for (const [path, content] of await read(watched.volumeDir, candidates)) {
+        const file = join(watched.volumeDir, path);
+        folders.add(dirname(file));
+        const digest = createHash('sha256').update(content).digest('hex');
+        if (this.copied[file] !== digest) due.push({ app: watched.app, file, digest });
+      }
+    }
     this.unwatchAllBut(folders);
-    for (const [path, content] of contents) {
-      const file = join(watched.volumeDir, path);
-      this.watchFolder(dirname(file));
-      const digest = createHash('sha256').update(content).digest('hex');
-      if (this.copied[file] === digest) continue;
-      if (Date.now() < this.retryAfter) continue;
-      await this.copy(watched.app, file, digest);
+    for (const folder of folders) this.watchFolder(folder);
+    for (const { app, file, digest } of due) {
+      if (Date.now() < this.retryAfter) return;
+      await this.copy(app, file, digest);
     }
   }
 

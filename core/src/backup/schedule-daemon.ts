@@ -9,7 +9,7 @@ import type { DataLayout } from '../layout/index.js';
 import { AppRecordStore } from '../orchestrator/app-record.js';
 import { runInAppTree } from '../orchestrator/app-tree-client.js';
 import { manifestOfRecord } from '../orchestrator/manifest-of-record.js';
-import { CHANNEL_BACKUP_APP, channelBackupLocation } from './channel-backup-path.js';
+import { channelBackupLocation, runsLnd } from './channel-backup-path.js';
 import {
   ChannelBackupWatcher,
   readDirectly,
@@ -56,7 +56,7 @@ export class BackupTimers {
     });
     const records = new AppRecordStore(layout);
     this.channelBackup = new ChannelBackupWatcher({
-      locate: () => locateChannelBackup(records, layout),
+      locate: () => locateChannelBackups(records, layout),
       targetSet: async () => (await jobs.status()).target !== undefined,
       copy: (app, file) => jobs.copyFile(app, relative(layout.appDataDir(app), file)),
       // Channel-backup snapshots beyond the newest 30 (forget's own rule for them; no other retention).
@@ -101,20 +101,24 @@ export class BackupTimers {
   }
 }
 
-/** The installed LND's volume and chain folder, from the manifest it runs; undefined when not installed. */
-async function locateChannelBackup(
+/** Each installed LND's volume and chain folder, from the manifest it runs. */
+async function locateChannelBackups(
   records: AppRecordStore,
   layout: DataLayout,
-): Promise<WatchedChannelBackup | undefined> {
-  const record = await records.load(CHANNEL_BACKUP_APP);
-  if (!record) return undefined;
-  const location = channelBackupLocation(manifestOfRecord(record));
-  if (!location) return undefined;
-  const volumeDir = layout.volumeDir(record.id, location.volume);
-  // copyFile takes a path inside the app's data dir; an adopted volume bound elsewhere is not.
-  const inside = relative(layout.appDataDir(record.id), volumeDir);
-  if (inside.startsWith(`..${sep}`) || inside === '..') return undefined;
-  return { app: record.id, volumeDir, chainDir: location.chainDir };
+): Promise<WatchedChannelBackup[]> {
+  const found: WatchedChannelBackup[] = [];
+  for (const record of await records.loadAll()) {
+    const manifest = manifestOfRecord(record);
+    if (!runsLnd(manifest)) continue;
+    const location = channelBackupLocation(manifest);
+    if (!location) continue;
+    const volumeDir = layout.volumeDir(record.id, location.volume);
+    // copyFile takes a path inside the app's data dir; an adopted volume bound elsewhere is not.
+    const inside = relative(layout.appDataDir(record.id), volumeDir);
+    if (inside === '..' || inside.startsWith(`..${sep}`)) continue;
+    found.push({ app: record.id, volumeDir, chainDir: location.chainDir });
+  }
+  return found;
 }
 
 /**
