@@ -24,6 +24,8 @@ import type { ScheduleStore } from './schedule-store.js';
 
 /** How many channel.backup snapshots the target keeps (each is a few KiB). */
 export const CHANNEL_BACKUP_KEEP_LAST = 30;
+/** Channel-backup snapshots forgotten (and pruned) after this many copies. */
+export const PRUNE_EVERY = 10;
 
 /** LND's network folders (chainreg: mainnet, testnet, testnet4, signet, regtest, simnet). */
 export const LND_NETWORKS = ['mainnet', 'testnet', 'testnet4', 'signet', 'regtest', 'simnet'] as const;
@@ -53,7 +55,7 @@ export interface ChannelBackupWatcherOptions {
   copy: (app: string, file: string) => Promise<BackupSnapshotInfo>;
   /** How to read files the daemon's user cannot (default: directly only). */
   readCandidates?: CandidateReader;
-  /** Forgets channel-backup snapshots beyond the newest `keepLast`. */
+  /** Forgets channel-backup snapshots beyond the newest `keepLast` (every PRUNE_EVERY copies). */
   prune: (keepLast: number) => Promise<unknown>;
   store: ScheduleStore;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -70,6 +72,7 @@ export class ChannelBackupWatcher {
   /** SHA-256 of each file's last copy, by absolute path (mirrors state.json). */
   private copied: Record<string, string> = {};
   private retryAfter = 0;
+  private copiesSincePrune = 0;
   private checking: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -185,6 +188,12 @@ export class ChannelBackupWatcher {
       this.finished({ ok: false, startedAt, app, message });
       return;
     }
+    // A prune takes the repository's exclusive lock and reads its index: not after every copy of a
+    // few KiB. Every PRUNE_EVERY copies here, and at every scheduled backup (its forget applies the
+    // channel-backup rule too).
+    this.copiesSincePrune += 1;
+    if (this.copiesSincePrune < PRUNE_EVERY) return;
+    this.copiesSincePrune = 0;
     try {
       await this.options.prune(CHANNEL_BACKUP_KEEP_LAST);
     } catch (error) {
