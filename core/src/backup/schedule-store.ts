@@ -74,7 +74,7 @@ export interface ChannelBackupState {
   digests?: Record<string, string>;
 }
 
-export interface BackupStateFile {
+export interface ScheduleStateFile {
   schedule?: ScheduleState;
   channelBackup?: ChannelBackupState;
   [other: string]: unknown;
@@ -100,13 +100,13 @@ const stateSchema = z
       })
       .optional(),
   })
-  .catchall(z.unknown()) satisfies z.ZodType<BackupStateFile>;
+  .catchall(z.unknown()) satisfies z.ZodType<ScheduleStateFile>;
 
-const STATE_FORMAT: JsonFormat<BackupStateFile> = { what: 'backup state', schema: stateSchema, version: 1 };
+const STATE_FORMAT: JsonFormat<ScheduleStateFile> = { what: 'backup state', schema: stateSchema, version: 1 };
 
 export class ScheduleStore {
   private readonly scheduleFile: JsonFile<StoredSchedule>;
-  private readonly stateFile: JsonFile<BackupStateFile>;
+  private readonly stateFile: JsonFile<ScheduleStateFile>;
   // One writer at a time for state.json: the schedule and the channel-backup watcher both update it.
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -124,12 +124,12 @@ export class ScheduleStore {
     await this.scheduleFile.write(schedule);
   }
 
-  async readState(): Promise<BackupStateFile> {
+  async readState(): Promise<ScheduleStateFile> {
     return (await this.stateFile.read()) ?? {};
   }
 
   /** Read-modify-write of this store's keys, one update at a time (other keys are kept). */
-  update(change: (state: BackupStateFile) => BackupStateFile): Promise<void> {
+  update(change: (state: ScheduleStateFile) => ScheduleStateFile): Promise<void> {
     const next = this.writes.then(async () => {
       const state = await this.readState();
       await mkdir(this.backupsDir, { recursive: true, mode: 0o700 });
