@@ -13,7 +13,13 @@ import type {
   VersionControl,
 } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
-import { ArchyError, type BackupScheduleChange, type BackupScheduleReport } from '../kernel/index.js';
+import type { BackupService } from '../backup/index.js';
+import {
+  ArchyError,
+  type BackupScheduleChange,
+  type BackupScheduleReport,
+  type BackupStatus,
+} from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
@@ -33,9 +39,21 @@ export interface RpcMethodDependencies {
   resources?: Pick<ResourceManager, 'report'>;
   /** Answers `web.setup-code` and `web.set-password` (bearer token only: see BEARER_ONLY_METHODS). */
   webAuth?: Pick<WebAuth, 'passwordSet' | 'setupCode' | 'setupCodeFile' | 'setPassword'>;
+  /** Answers `backup.*`; without it they say backups are not available. */
+  backups?: BackupControl;
   /** Answers `backup.schedule` (the daemon's backup timer); without it the method says so. */
-  backupSchedule?: { change(change: BackupScheduleChange): Promise<BackupScheduleReport> };
+  backupSchedule?: {
+    change(change: BackupScheduleChange): Promise<BackupScheduleReport>;
+    /** The jobs' status with the schedule, its next run and the last channel-backup copy. */
+    status(): Promise<BackupStatus>;
+  };
 }
+
+/** What the API needs of the backup jobs (backup/backup-service.ts). */
+export type BackupControl = Pick<
+  BackupService,
+  'init' | 'confirmKey' | 'showKey' | 'create' | 'list' | 'verify' | 'status'
+>;
 
 /**
  * Methods a web session may never call, only the CLI's bearer token: they set the web password
@@ -46,6 +64,8 @@ export const BEARER_ONLY_METHODS: ReadonlySet<RpcMethodName> = new Set([
   'web.setup-code',
   'web.set-password',
   'package.adopt',
+  // Shows the backup key: only someone on the node (the CLI's token), never a web session.
+  'backup.key-show',
 ]);
 
 type RpcHandler<M extends RpcMethodName> = (
@@ -59,6 +79,7 @@ export function createRpcMethods({
   info,
   resources,
   webAuth,
+  backups,
   backupSchedule,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
@@ -177,6 +198,28 @@ export function createRpcMethods({
         throw error;
       }
     },
+    'backup.init': ({ target, confirmKeySaved, sameDisk }) =>
+      backupControl(backups).init({
+        target,
+        ...(confirmKeySaved !== undefined && { confirmKeySaved }),
+        ...(sameDisk !== undefined && { sameDisk }),
+      }),
+    'backup.confirm-key': ({ lastGroup }) => backupControl(backups).confirmKey(lastGroup),
+    'backup.key-show': () => backupControl(backups).showKey(),
+    'backup.create': ({ apps, target, includeChain }) =>
+      backupControl(backups).create({
+        reason: 'manual',
+        ...(apps !== undefined && { apps }),
+        ...(target !== undefined && { target }),
+        ...(includeChain !== undefined && { includeChain }),
+      }),
+    'backup.list': ({ target }) => backupControl(backups).list(target),
+    'backup.verify': ({ target, readData }) =>
+      backupControl(backups).verify({
+        ...(target !== undefined && { target }),
+        ...(readData !== undefined && { readData }),
+      }),
+    'backup.status': () => (backupSchedule ? backupSchedule.status() : backupControl(backups).status()),
     'backup.schedule': async (change) => {
       if (!backupSchedule) {
         throw new ArchyError(
@@ -257,6 +300,16 @@ async function lastLogLines(
     if (lines.length >= tail * 2) lines = lines.slice(-tail);
   }
   return lines.slice(-tail);
+}
+
+function backupControl(backups: BackupControl | undefined): BackupControl {
+  if (!backups) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without backups; restart archipelagod',
+    );
+  }
+  return backups;
 }
 
 function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {

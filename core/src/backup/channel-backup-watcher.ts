@@ -20,10 +20,9 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BackupResult, BackupSnapshotInfo } from '../kernel/index.js';
 import { CHANNEL_BACKUP_FILE } from './channel-backup-path.js';
+import { CHANNEL_BACKUP_KEEP_LAST } from './backup-service.js';
 import type { ScheduleStore } from './schedule-store.js';
 
-/** How many channel.backup snapshots the target keeps (each is a few KiB). */
-export const CHANNEL_BACKUP_KEEP_LAST = 30;
 /** Channel-backup snapshots forgotten (and pruned) after this many copies. */
 export const PRUNE_EVERY = 10;
 

@@ -39,3 +39,27 @@ export {
   type SnapshotAppFiles,
   type ResticSnapshot,
 } from './snapshot-layout.js';
+export {
+  BackupService,
+  CHANNEL_BACKUP_KEEP_LAST,
+  type BackupServiceOptions,
+  type InitRequest,
+  type InitResult,
+} from './backup-service.js';
+export { BackupStateStore, type BackupStateFile } from './backup-state.js';
+export {
+  BackupScheduler,
+  DEFAULT_RETENTION,
+  applyChange,
+  type BackupSchedulerOptions,
+} from './schedule-runner.js';
+export { BackupTimers, TEST_SCHEDULE_MINUTE_ENV, CHANNEL_BACKUP_POLL_ENV } from './schedule-daemon.js';
+export {
+  ScheduleStore,
+  type StoredSchedule,
+  type ScheduleState,
+  type ChannelBackupState,
+} from './schedule-store.js';
+export { nextRunAfter, dueAt, parseEvery, parseAt, describeTiming } from './schedule-time.js';
+export { ChannelBackupWatcher, type WatchedChannelBackup } from './channel-backup-watcher.js';
+export { channelBackupLocation, runsLnd } from './channel-backup-path.js';

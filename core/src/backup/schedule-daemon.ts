@@ -4,7 +4,7 @@
 
 import { relative, sep } from 'node:path';
 import type { Logger } from 'pino';
-import type { BackupStatus } from '../kernel/index.js';
+import type { BackupScheduleChange, BackupScheduleReport, BackupStatus } from '../kernel/index.js';
 import type { DataLayout } from '../layout/index.js';
 import { AppRecordStore } from '../orchestrator/app-record.js';
 import { runInAppTree } from '../orchestrator/app-tree-client.js';
@@ -76,6 +76,11 @@ export class BackupTimers {
   stop(): void {
     this.scheduler.stop();
     this.channelBackup.stop();
+  }
+
+  /** `backup.schedule`: changes the schedule (the fields given) and reports it. */
+  change(change: BackupScheduleChange): Promise<BackupScheduleReport> {
+    return this.scheduler.change(change);
   }
 
   /** `backup.status`: the jobs' status with the schedule, its next run and the last channel copy. */

@@ -9,6 +9,8 @@ import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
+import { testPauseHook } from '../orchestrator/test-pause.js';
+import { BackupService, BackupTimers } from '../backup/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -149,6 +151,21 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     budget: budgetFromEnv(process.env),
   });
 
+  // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
+  // before the apps are reconciled (those it stopped are started by the reconcile).
+  const backups = new BackupService({
+    layout,
+    secrets,
+    hold: orchestrator.backupHold,
+    events: orchestrator.events,
+    pause: testPauseHook(logger),
+    log: logger,
+  });
+  await backups.recover();
+  // The schedule's timer and LND's channel.backup watcher (README "Scheduled backups"): started
+  // after the reconcile, so a run missed while the node was off finds its apps adopted.
+  const backupTimers = new BackupTimers({ jobs: backups, layout, logger });
+
   const token = await writeCookie(dataDir);
   redactor.add(token);
   const webAuth = await WebAuth.open({ dataDir });
@@ -157,6 +174,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
+    backups,
+    backupSchedule: backupTimers,
     audit,
     token,
     webAuth,
@@ -227,8 +246,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   }
   // After the reconcile: the first check may auto-update apps, which needs them adopted.
   catalog.start();
+  await backupTimers.start();
 
   await waitForSignal(logger);
+  backupTimers.stop();
+  backups.shutdown();
   await server.close();
   await catalog.stop();
   await events.stop();
