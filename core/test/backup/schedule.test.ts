@@ -1,16 +1,17 @@
 import { writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupScheduleReport, BackupSnapshotInfo, BackupStatus } from '../../src/api/contract.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { freePort, helloImage, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
+import { podman } from '../support/podman-cli.js';
 
 // Issue 17, B3, against a real daemon, real rootless Podman and real restic on a local target:
 // - a schedule of every minute (a test-only minute of 3 s: ARCHY_TEST_SCHEDULE_MINUTE_MS) makes
 //   snapshots and forgets those beyond its retention (keep-last 2);
-// - an app shaped like LND (its command names --lnddir=/data; a volume `lnd` at /data) gets its
-//   channel.backup copied into the target within seconds of each rewrite, as its own snapshot;
+// - an app shaped like LND (its command names --lnddir=/data; a volume `lnd` at /data; files of
+//   uid 1000 in 0700 folders, as LND's) gets its channel.backup copied into the target within
+//   seconds of each rewrite, as its own snapshot;
 // - `archy backup status` and `archy backup schedule` show the last run and the next.
 
 const MINUTE_MS = 3000;
@@ -55,8 +56,9 @@ beforeAll(async () => {
     dataDir,
     env: {
       ARCHY_TEST_SCHEDULE_MINUTE_MS: String(MINUTE_MS),
-      // A slow poll, so a copy within seconds can only come from fs.watch.
-      ARCHY_CHANNEL_BACKUP_POLL_MS: '60000',
+      // LND's folders are 0700 and its own (uid 1000): fs.watch cannot see into them, the poll
+      // (through the app-tree helper) does.
+      ARCHY_CHANNEL_BACKUP_POLL_MS: '2000',
     },
   });
   await daemon.cliJson(['install', writeLndShapedManifest(dataDir, await freePort())]);
@@ -82,11 +84,23 @@ afterAll(async () => {
 
 describe('channel.backup of an LND-shaped app', () => {
   const channelBackup = () => join(dataDir, 'apps', lnd, 'lnd', 'data/chain/bitcoin/regtest/channel.backup');
-  /** As LND writes it: a temp file renamed over the old one. */
+  /**
+   * As LND writes it: a temp file renamed over the old one, owned by the container's uid 1000 in
+   * folders of mode 0700 (so the daemon's user cannot read it directly: the app-tree helper does).
+   */
   async function rewrite(content: string): Promise<void> {
-    await mkdir(join(channelBackup(), '..'), { recursive: true });
-    await writeFile(`${channelBackup()}.tmp`, content);
-    await rename(`${channelBackup()}.tmp`, channelBackup());
+    const file = channelBackup();
+    const volume = join(dataDir, 'apps', lnd, 'lnd');
+    await podman([
+      'unshare',
+      'sh',
+      '-c',
+      'mkdir -p "$(dirname "$1")" && printf %s "$2" > "$1.tmp" && chmod 600 "$1.tmp" && mv "$1.tmp" "$1" && chown -R 1000:1000 "$3/data" && chmod -R go-rwx "$3/data"',
+      'sh',
+      file,
+      content,
+      volume,
+    ]);
   }
   const copies = async () => (await snapshots()).filter((s) => s.reason === 'channel-backup');
 
