@@ -64,6 +64,19 @@ async function changeFivePercent(volume: string, round: number): Promise<void> {
   }
 }
 
+/** Copies the staged files over the volume's, owned like the volume, inside the user namespace. */
+async function syncIntoVolume(stage: string, volume: string): Promise<void> {
+  await sh('podman', [
+    'unshare',
+    'sh',
+    '-c',
+    'cp -r "$1/." "$2/" && chown -R "$(stat -c %u:%g "$2")" "$2"',
+    'sh',
+    stage,
+    volume,
+  ]);
+}
+
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = now();
   await run();
@@ -85,7 +98,11 @@ async function main(): Promise<void> {
     await writeFile(manifest, helloManifest(APP, await freePort()));
     await daemon.cli(['install', manifest, '--json']);
     const volume = join(daemon.dataDir, 'apps', APP, 'data');
-    await fillVolume(volume);
+    // The volume belongs to the container's uid (a sub-uid of this user): the data is written to a
+    // staging folder, then copied in and given the volume's owner from inside the user namespace.
+    const stage = join(work, 'stage');
+    await fillVolume(stage);
+    await syncIntoVolume(stage, volume);
     const password = join(work, 'restic-password');
     await writeFile(password, randomBytes(24).toString('hex'), { mode: 0o600 });
 
@@ -97,7 +114,7 @@ async function main(): Promise<void> {
       const archyRepo = join(work, `archy-${round}`);
       const handRepo = join(work, `restic-${round}`);
       await daemon.cli(['backup', 'init', '--to', archyRepo, '--same-disk', '--confirm-key-saved', '--json']);
-      await sh('restic', ['-r', handRepo, '--password-file', password, 'init']);
+      await sh('podman', ['unshare', 'restic', '-r', handRepo, '--password-file', password, 'init']);
       const byArchy = () => daemon!.cli(['backup', 'create', APP, '--json']);
       // By hand, as the daemon does it: from the data dir, so the paths in the snapshot are relative.
       const byHand = () =>
@@ -119,10 +136,12 @@ async function main(): Promise<void> {
         }
       };
       await pair('first');
-      await changeFivePercent(volume, round);
+      await rm(stage, { recursive: true, force: true });
+      await changeFivePercent(stage, round);
+      await syncIntoVolume(stage, volume);
       await pair('incremental');
-      await rm(archyRepo, { recursive: true, force: true });
-      await rm(handRepo, { recursive: true, force: true });
+      await removeDataDir(archyRepo);
+      await removeDataDir(handRepo);
     }
 
     const row = (name: string, a: number[], r: number[]) => {
