@@ -116,9 +116,12 @@ async function main(): Promise<void> {
       await daemon.cli(['backup', 'init', '--to', archyRepo, '--same-disk', '--confirm-key-saved', '--json']);
       await sh('podman', ['unshare', 'restic', '-r', handRepo, '--password-file', password, 'init']);
       const byArchy = () => daemon!.cli(['backup', 'create', APP, '--json']);
-      // By hand, as the daemon does it: from the data dir, so the paths in the snapshot are relative.
+      // By hand, as a user of a rootless node must (the files are the container sub-uid's): in the
+      // user namespace, from the data dir, so the paths in the snapshot are relative.
       const byHand = () =>
-        sh('sh', [
+        sh('podman', [
+          'unshare',
+          'sh',
           '-c',
           `cd "$1" && exec restic -r "$2" --password-file "$3" backup --json apps/${APP} >/dev/null`,
           'sh',
