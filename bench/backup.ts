@@ -53,6 +53,8 @@ async function fillVolume(volume: string): Promise<void> {
 
 /** ~5 % of the bytes: 3 random files rewritten (24 MiB) and 27 text files changed (27 MiB). */
 async function changeFivePercent(volume: string, round: number): Promise<void> {
+  await mkdir(join(volume, 'random'), { recursive: true });
+  await mkdir(join(volume, 'text'), { recursive: true });
   for (let i = 0; i < 3; i += 1)
     await writeFile(
       join(volume, 'random', `r${(round * 3 + i) % RANDOM_FILES}.bin`),
