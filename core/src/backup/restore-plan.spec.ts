@@ -23,6 +23,7 @@ const app = (id: string, extra: Partial<SnapshotApp> = {}): SnapshotApp => ({
   version: '1.0.0',
   desired: 'running',
   manifest: 'file',
+  includesChain: false,
   ...extra,
 });
 

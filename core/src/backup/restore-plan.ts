@@ -7,16 +7,9 @@ import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { InstallRequest } from '../orchestrator/index.js';
 import type { RestoreAppEntry } from './restore-journal.js';
+import type { SnapshotApp } from './snapshot-layout.js';
 
-/** One app as the snapshot's backup.json lists it (design-17 "What a snapshot holds"). */
-export interface SnapshotApp {
-  id: string;
-  version: string;
-  desired: 'running' | 'stopped';
-  includesChain?: boolean;
-  /** Where its manifest came from: the bundled apps, the signed catalog, or a file (import). */
-  manifest: 'bundled' | 'catalog' | 'file';
-}
+export type { SnapshotApp };
 
 export interface RestorePlanInput {
   /** The apps in the snapshot. */

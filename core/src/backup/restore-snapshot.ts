@@ -10,7 +10,7 @@ import { ArchyError, RpcErrorCode } from '../kernel/index.js';
 import { APP_RECORD_FORMAT, type AppRecord } from '../orchestrator/app-record.js';
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { decodeDocument } from '../util/json-store.js';
-import type { SnapshotApp } from './restore-plan.js';
+import { snapshotPaths, type SnapshotApp } from './snapshot-layout.js';
 
 const backupJsonSchema = z.object({
   format: z.literal(1),
@@ -22,7 +22,7 @@ const backupJsonSchema = z.object({
         id: z.string().regex(APP_ID_PATTERN),
         version: z.string(),
         desired: z.enum(['running', 'stopped']),
-        includesChain: z.boolean().optional(),
+        includesChain: z.boolean(),
         manifest: z.enum(['bundled', 'catalog', 'file']),
       })
       .passthrough(),
@@ -40,12 +40,9 @@ export interface RestoredApp {
   secrets: Record<string, string>;
 }
 
-/** `archy-backup/` in a restored snapshot. */
-export const metadataDir = (snapshotDir: string): string => join(snapshotDir, 'archy-backup');
-
 /** The snapshot's backup.json; refused with a one-line reason when it is missing or malformed. */
 export async function readBackupJson(snapshotDir: string): Promise<BackupJson> {
-  const path = join(metadataDir(snapshotDir), 'backup.json');
+  const path = join(snapshotDir, snapshotPaths.backupFile);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) {
     throw new ArchyError(
@@ -80,7 +77,7 @@ export async function readRecords(
 ): Promise<Map<string, AppRecord>> {
   const records = new Map<string, AppRecord>();
   for (const id of ids) {
-    const path = join(metadataDir(snapshotDir), 'apps', id, 'record.json');
+    const path = join(snapshotDir, snapshotPaths.record(id));
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     const record = decodeDocument(APP_RECORD_FORMAT, path, text);
@@ -103,7 +100,7 @@ export async function readRestoredApp(snapshotDir: string, id: string): Promise<
   if (!meta || !record) {
     throw new ArchyError(RpcErrorCode.InvalidParams, `the restored snapshot holds no record of '${id}'`);
   }
-  const path = join(metadataDir(snapshotDir), 'apps', id, 'secrets.json');
+  const path = join(snapshotDir, snapshotPaths.secrets(id));
   const text = await readFile(path, 'utf8').catch(() => undefined);
   const secrets = text === undefined ? {} : secretsSchema.parse(secretsOf(JSON.parse(text)));
   return { meta, record, secrets };
