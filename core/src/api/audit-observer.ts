@@ -22,6 +22,7 @@ const STATE_CHANGING = new Set([
   'package.rotate-credentials',
   'package.adopt',
   'package.release',
+  'backup.restore',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -64,6 +65,8 @@ const KEPT_PARAMS = [
   // package.adopt: the host folders adopted in place, and whether it was only a check.
   'volumes',
   'check',
+  // backup.restore: which snapshot and apps (never the key; the target masked by the backup part).
+  'snapshot',
 ];
 
 /**

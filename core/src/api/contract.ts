@@ -10,6 +10,7 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
+import type { BackupRestoreParams, BackupResult, RestorePlanView } from '../kernel/backups.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -31,6 +32,7 @@ import type {
 } from '../kernel/versions.js';
 
 export * from '../kernel/adoption.js';
+export * from '../kernel/backups.js';
 export * from '../kernel/app-status.js';
 export * from '../kernel/bitcoin-settings.js';
 export * from '../kernel/connection-info.js';
@@ -199,6 +201,14 @@ export interface RpcMethods {
   };
   /** Sets or resets the web password (`archy web password`); ends every web session. */
   'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
+  /**
+   * Restores apps from a snapshot (README "Restore"): the whole snapshot into staging first, then
+   * app by app (installed at the recorded version, data, secrets re-sealed, onion keys). Returns
+   * when done; progress on /ws as `backup.progress` (job `restore`). A fresh node gives `target` and `key`.
+   */
+  'backup.restore': { params: BackupRestoreParams; result: BackupResult };
+  /** Which snapshot and apps `backup.restore` would restore and which installed apps it replaces; changes nothing. */
+  'backup.restore-plan': { params: BackupRestoreParams; result: RestorePlanView };
 }
 export type RpcMethodName = keyof RpcMethods;
 

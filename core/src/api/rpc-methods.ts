@@ -13,6 +13,7 @@ import type {
   VersionControl,
 } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
+import type { BackupRestoreParams, BackupResult, RestorePlanView } from '../kernel/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
@@ -33,6 +34,14 @@ export interface RpcMethodDependencies {
   resources?: Pick<ResourceManager, 'report'>;
   /** Answers `web.setup-code` and `web.set-password` (bearer token only: see BEARER_ONLY_METHODS). */
   webAuth?: Pick<WebAuth, 'passwordSet' | 'setupCode' | 'setupCodeFile' | 'setPassword'>;
+  /** Answers `backup.restore` and `backup.restore-plan` (backup/restore.ts). */
+  restore?: RestoreControl;
+}
+
+/** What the API needs of restores. */
+export interface RestoreControl {
+  restore(request: BackupRestoreParams): Promise<BackupResult>;
+  plan(request: BackupRestoreParams): Promise<RestorePlanView>;
 }
 
 /**
@@ -57,6 +66,7 @@ export function createRpcMethods({
   info,
   resources,
   webAuth,
+  restore,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -174,6 +184,8 @@ export function createRpcMethods({
         throw error;
       }
     },
+    'backup.restore': (params) => restoreControl(restore).restore(params),
+    'backup.restore-plan': (params) => restoreControl(restore).plan(params),
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;
@@ -245,6 +257,16 @@ async function lastLogLines(
     if (lines.length >= tail * 2) lines = lines.slice(-tail);
   }
   return lines.slice(-tail);
+}
+
+function restoreControl(restore: RestoreControl | undefined): RestoreControl {
+  if (!restore) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without restores; restart archipelagod',
+    );
+  }
+  return restore;
 }
 
 function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {

@@ -225,6 +225,8 @@ export const rpcParamSchemas = {
   }),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
+  'backup.restore': restoreParams(),
+  'backup.restore-plan': restoreParams(),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -263,5 +265,21 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.connection-info': true,
   'web.setup-code': true,
   'web.set-password': true,
+  'backup.restore': true,
+  'backup.restore-plan': true,
 };
 void schemasMatchContract;
+
+/** `backup.restore` and its plan: a snapshot (or `latest`), apps, and a target and key a fresh node names. */
+function restoreParams() {
+  return z.strictObject({
+    snapshot: z
+      .string(expecting("a snapshot id or 'latest'"))
+      .regex(/^(latest|[0-9a-f]{4,64})$/, {
+        error: "expected a snapshot id (hex, from 'archy backup list') or 'latest'",
+      }),
+    apps: z.array(appIdSchema).optional(),
+    target: z.string(expecting('a backup target')).min(1).optional(),
+    key: z.string(expecting('the backup key as a string')).min(1).max(1024).optional(),
+  });
+}

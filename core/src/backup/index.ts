@@ -39,3 +39,5 @@ export {
   type SnapshotAppFiles,
   type ResticSnapshot,
 } from './snapshot-layout.js';
+export { RestoreService, type RestoreServiceOptions } from './restore.js';
+export { ResticSnapshotSource, type SnapshotSource } from './restore-source.js';

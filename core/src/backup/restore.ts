@@ -13,8 +13,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { ArchyError, RpcErrorCode, type BackupProgress, type BackupResult } from '../kernel/index.js';
+import {
+  ArchyError,
+  RpcErrorCode,
+  type BackupProgress,
+  type BackupResult,
+  type DaemonEvents,
+  type RestorePlanView,
+} from '../kernel/index.js';
 import type { DataLayout } from '../layout/index.js';
+import type { TypedEventBus } from '../util/event-bus.js';
 import { removeAppTree } from '../orchestrator/app-data-removal.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
 import type { PauseHook } from '../orchestrator/test-pause.js';
@@ -37,16 +45,10 @@ export interface RestoreServiceOptions {
   configured: () => Promise<{ target?: string; key?: string }>;
   /** Where an installed app's manifest came from (for a roll-back's reinstall of the old app). */
   manifestSourceOf: (record: AppRecord) => ManifestSource;
+  /** Where `backup.progress` and `backup.finished` go (the API relays them on /ws). */
+  events?: Pick<TypedEventBus<DaemonEvents>, 'emit'>;
   pause: PauseHook;
   log: Logger;
-}
-
-/** What `backup.restore {…, plan: true}` answers: what the restore would replace, nothing done. */
-export interface RestorePlanView {
-  snapshot: string;
-  apps: string[];
-  /** The apps installed here whose data the restore replaces (the CLI asks before these). */
-  replaces: string[];
 }
 
 export class RestoreService {
@@ -93,8 +95,18 @@ export class RestoreService {
     }
     this.running = true;
     const startedAt = new Date().toISOString();
-    const progress = (update: Omit<BackupProgress, 'job' | 'startedAt'>) =>
-      onProgress?.({ job: 'restore', startedAt, ...update });
+    const progress = (update: Omit<BackupProgress, 'job' | 'startedAt'>) => {
+      const full: BackupProgress = { job: 'restore', startedAt, ...update };
+      this.options.events?.emit('backup.progress', full);
+      onProgress?.(full);
+    };
+    const finished = (result: Omit<BackupResult, 'job' | 'startedAt' | 'finishedAt'>) =>
+      this.options.events?.emit('backup.finished', {
+        job: 'restore',
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        ...result,
+      });
     try {
       const access = await this.access(request);
       progress({ phase: 'preparing' });
@@ -148,6 +160,7 @@ export class RestoreService {
       await this.options.pause('restore-staged', job);
       const restored = await this.applyAll(entry, staging, (app) => progress({ phase: 'installing', app }));
       progress({ phase: 'done', percent: 100 });
+      finished({ ok: true, snapshot: snapshot.id, apps: restored });
       return {
         job: 'restore',
         ok: true,
@@ -156,6 +169,10 @@ export class RestoreService {
         snapshot: snapshot.id,
         apps: restored,
       };
+    } catch (error) {
+      progress({ phase: 'failed' });
+      finished({ ok: false, apps: request.apps ?? [], message: oneLine(error) });
+      throw error;
     } finally {
       this.running = false;
     }

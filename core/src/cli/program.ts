@@ -16,6 +16,7 @@ import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
 import { registerWebCommands } from './commands/web.js';
+import { registerBackupRestoreCommand } from './commands/backup-restore.js';
 import { registerParmanodeToolCommands } from './commands/parmanode-tools.js';
 
 /** The `archy` command tree. */
@@ -53,6 +54,9 @@ export function createProgram(): Command {
   registerCredentialCommands(program);
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
+  registerBackupRestoreCommand(
+    program.command('backup').description('back up and restore apps (README "Backups", "Restore")'),
+  );
   return program;
 }
 

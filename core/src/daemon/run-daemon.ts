@@ -9,6 +9,8 @@ import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
+import { testPauseHook } from '../orchestrator/test-pause.js';
+import { BackupConfigStore, NodeBackupKey, ResticSnapshotSource, RestoreService } from '../backup/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -149,6 +151,31 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     budget: budgetFromEnv(process.env),
   });
 
+  // Restores (README "Restore"): an interrupted one is converged after the boot reconcile, below.
+  const backupConfig = new BackupConfigStore(layout);
+  const nodeBackupKey = new NodeBackupKey(secrets);
+  const restores = new RestoreService({
+    door: orchestrator,
+    layout,
+    secrets,
+    source: new ResticSnapshotSource(layout.runDir),
+    configured: async () => {
+      const config = await backupConfig.read();
+      const key = await nodeBackupKey.get();
+      return { ...(config && { target: config.target }), ...(key !== undefined && { key }) };
+    },
+    // As the backup recorded it (orchestrator/backup-hold.ts): a roll-back reinstalls an old app so.
+    manifestSourceOf: (record) =>
+      record.catalogDigest
+        ? 'catalog'
+        : record.manifestFile === bundledApps.path(record.id)
+          ? 'bundled'
+          : 'file',
+    events: orchestrator.events,
+    pause: testPauseHook(logger),
+    log: logger,
+  });
+
   const token = await writeCookie(dataDir);
   redactor.add(token);
   const webAuth = await WebAuth.open({ dataDir });
@@ -157,6 +184,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
+    restore: restores,
     audit,
     token,
     webAuth,
@@ -208,6 +236,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   events.start();
   await isolation.check();
   await orchestrator.reconcile();
+  // Before the API answers: an interrupted restore finishes (or rolls back) app by app first.
+  await restores.recover();
   gate.open();
 
   await writeDaemonInfo(dataDir, { url, pid: process.pid });
