@@ -273,11 +273,9 @@ void schemasMatchContract;
 /** `backup.restore` and its plan: a snapshot (or `latest`), apps, and a target and key a fresh node names. */
 function restoreParams() {
   return z.strictObject({
-    snapshot: z
-      .string(expecting("a snapshot id or 'latest'"))
-      .regex(/^(latest|[0-9a-f]{4,64})$/, {
-        error: "expected a snapshot id (hex, from 'archy backup list') or 'latest'",
-      }),
+    snapshot: z.string(expecting("a snapshot id or 'latest'")).regex(/^(latest|[0-9a-f]{4,64})$/, {
+      error: "expected a snapshot id (hex, from 'archy backup list') or 'latest'",
+    }),
     apps: z.array(appIdSchema).optional(),
     target: z.string(expecting('a backup target')).min(1).optional(),
     key: z.string(expecting('the backup key as a string')).min(1).max(1024).optional(),
