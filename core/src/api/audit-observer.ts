@@ -3,6 +3,7 @@ import { AppRecordStore } from '../orchestrator/app-record.js';
 import { DataLayout } from '../layout/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { authMethodOf } from './auth.js';
+import { maskTarget } from '../backup/index.js';
 import type { RpcObserver } from './rpc-dispatcher.js';
 
 /** Methods that change something: each call, allowed or refused, goes in the audit log. */
@@ -22,6 +23,11 @@ const STATE_CHANGING = new Set([
   'package.rotate-credentials',
   'package.adopt',
   'package.release',
+  'backup.init',
+  'backup.confirm-key',
+  'backup.create',
+  // Shows the backup key (a read, audited as the reveal of a secret).
+  'backup.key-show',
   'backup.restore',
 ]);
 
@@ -65,6 +71,10 @@ const KEPT_PARAMS = [
   // package.adopt: the host folders adopted in place, and whether it was only a check.
   'volumes',
   'check',
+  // backup.*: which apps, with the chain or not (the target is kept masked, below).
+  'apps',
+  'includeChain',
+  'confirmKeySaved',
   // backup.restore: which snapshot and apps (never the key; the target masked by the backup part).
   'snapshot',
 ];
@@ -87,6 +97,9 @@ export function auditObserver(audit: AuditLog): RpcObserver {
     const kept = Object.fromEntries(
       KEPT_PARAMS.filter((key) => params[key] !== undefined).map((key) => [key, params[key] as string]),
     );
+    // A backup target may hold a REST password: kept with it masked.
+    if (call.method.startsWith('backup.') && typeof params.target === 'string')
+      kept.target = maskTarget(params.target);
     // An install from a manifest names its app only in the answer.
     const answeredId = call.outcome.ok ? (call.outcome.result as { id?: unknown } | null)?.id : undefined;
     const target =

@@ -10,7 +10,13 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
-import type { BackupRestoreParams, BackupResult, RestorePlanView } from '../kernel/backups.js';
+import type {
+  BackupRestoreParams,
+  BackupResult,
+  BackupSnapshotInfo,
+  BackupStatus,
+  RestorePlanView,
+} from '../kernel/backups.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -201,6 +207,32 @@ export interface RpcMethods {
   };
   /** Sets or resets the web password (`archy web password`); ends every web session. */
   'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
+  /**
+   * Sets up backups to a target (README "Backups"): makes the restic repository with a new key,
+   * returned this once (`key`; absent when the node already had one). `confirmKeySaved`: the user
+   * kept it (else `backup.confirm-key`). `sameDisk`: a local target on the data dir's disk, on purpose.
+   */
+  'backup.init': {
+    params: { target: string; confirmKeySaved?: boolean; sameDisk?: boolean };
+    result: { target: string; key?: string; keyConfirmed: boolean };
+  };
+  /** The user typed the key's last group back. */
+  'backup.confirm-key': { params: { lastGroup: string }; result: { keyConfirmed: true } };
+  /** The backup key again: bearer token only (someone on the node), audited. */
+  'backup.key-show': { params: Record<string, never>; result: { key: string } };
+  /**
+   * One snapshot of the apps (default all): each is stopped briefly and started again; returns when
+   * done, progress on /ws as `backup.progress`. A second job while one runs is refused (Busy).
+   */
+  'backup.create': {
+    params: { apps?: string[]; target?: string; includeChain?: boolean };
+    result: BackupSnapshotInfo;
+  };
+  /** The target's snapshots made by Archipelago, newest first. */
+  'backup.list': { params: { target?: string }; result: BackupSnapshotInfo[] };
+  /** `restic check` (`readData`: every pack read back); a damaged repository is an error naming the packs. */
+  'backup.verify': { params: { target?: string; readData?: boolean }; result: BackupResult };
+  'backup.status': { params: Record<string, never>; result: BackupStatus };
   /**
    * Restores apps from a snapshot (README "Restore"): the whole snapshot into staging first, then
    * app by app (installed at the recorded version, data, secrets re-sealed, onion keys). Returns

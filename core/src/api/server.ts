@@ -23,6 +23,7 @@ import { zodOnlySchemaController } from './zod-only-schema-controller.js';
 import {
   BEARER_ONLY_METHODS,
   createRpcMethods,
+  type BackupControl,
   type DaemonInfoSource,
   type RestoreControl,
 } from './rpc-methods.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   audit?: AuditLog;
   /** Answers the `resources` method. */
   resources?: Pick<ResourceManager, 'report'>;
+  /** Answers `backup.*`. */
+  backups?: BackupControl;
   /** Answers `backup.restore` and `backup.restore-plan`. */
   restore?: RestoreControl;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
@@ -87,6 +90,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     info: options.info,
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.webAuth ? { webAuth: options.webAuth } : {}),
+    ...(options.backups ? { backups: options.backups } : {}),
     ...(options.restore ? { restore: options.restore } : {}),
   });
   const observer = options.audit ? auditObserver(options.audit) : undefined;

@@ -8,6 +8,7 @@ import { registerImportCommands } from './commands/import.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerCredentialCommands } from './commands/credentials.js';
 import { registerSecretsCommands } from './commands/secrets.js';
 import { registerManifestCommands } from './commands/manifest.js';
@@ -54,9 +55,7 @@ export function createProgram(): Command {
   registerCredentialCommands(program);
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
-  registerBackupRestoreCommand(
-    program.command('backup').description('back up and restore apps (README "Backups", "Restore")'),
-  );
+  registerBackupRestoreCommand(registerBackupCommands(program));
   return program;
 }
 

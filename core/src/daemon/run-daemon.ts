@@ -10,7 +10,13 @@ import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
 import { testPauseHook } from '../orchestrator/test-pause.js';
-import { BackupConfigStore, NodeBackupKey, ResticSnapshotSource, RestoreService } from '../backup/index.js';
+import {
+  BackupConfigStore,
+  BackupService,
+  NodeBackupKey,
+  ResticSnapshotSource,
+  RestoreService,
+} from '../backup/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -151,6 +157,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     budget: budgetFromEnv(process.env),
   });
 
+  // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
+  // before the apps are reconciled (those it stopped are started by the reconcile).
   // Restores (README "Restore"): an interrupted one is converged after the boot reconcile, below.
   const backupConfig = new BackupConfigStore(layout);
   const nodeBackupKey = new NodeBackupKey(secrets);
@@ -175,6 +183,18 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     pause: testPauseHook(logger),
     log: logger,
   });
+  // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
+  // before the apps are reconciled (those it stopped are started by the reconcile).
+  const backups = new BackupService({
+    layout,
+    secrets,
+    hold: orchestrator.backupHold,
+    restorer: restores,
+    events: orchestrator.events,
+    pause: testPauseHook(logger),
+    log: logger,
+  });
+  await backups.recover();
 
   const token = await writeCookie(dataDir);
   redactor.add(token);
@@ -184,7 +204,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
-    restore: restores,
+    backups,
+    // One job at a time: a restore runs as the backup service's job (a backup waits or is refused).
+    restore: { restore: (request) => backups.restore(request), plan: (request) => restores.plan(request) },
     audit,
     token,
     webAuth,
@@ -259,6 +281,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   catalog.start();
 
   await waitForSignal(logger);
+  backups.shutdown();
   await server.close();
   await catalog.stop();
   await events.stop();
