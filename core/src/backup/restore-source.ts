@@ -114,6 +114,9 @@ export class ResticSnapshotSource implements SnapshotSource {
       await runRestic({
         ...run,
         args: ['restore', id, '--target', into, '--verify'],
+        // In the rootless user namespace, as create reads it: files come back with the owners
+        // (the containers' sub-uids) and modes they had, not all the daemon user's.
+        inUserNamespace: true,
         ...(signal && { signal }),
       });
     } finally {
