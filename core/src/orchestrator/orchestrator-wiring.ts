@@ -44,6 +44,7 @@ import { ReadinessWaits } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { Supervisor } from './supervisor.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
+import { effectiveTorMode } from './tor-mode.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -137,6 +138,7 @@ export function wireOrchestrator(
     ...(options.secrets && { secrets: options.secrets }),
     ...(options.confinement && { confinement: options.confinement }),
     ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),
+    torModeOf: async (manifest) => effectiveTorMode(manifest, await configs.get(manifest.id)),
     versionChangeNeeds: () => ({
       waitUntilHealthy: (runtime) => readiness.healthy(runtime),
       dropFirstStartArgs: (runtime) => parts.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),

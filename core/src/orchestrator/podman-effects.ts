@@ -48,6 +48,7 @@ import { mergeServiceLogs } from './service-logs.js';
 import { waitForService } from './service-readiness.js';
 import { assertHostPortsFree } from './port-check.js';
 import type { PauseHook } from './test-pause.js';
+import { withTorMode, type TorMode } from './tor-mode.js';
 
 export interface PodmanEffectsOptions {
   podman: PodmanClient;
@@ -74,6 +75,8 @@ export interface PodmanEffectsOptions {
    * version guard's settle, image provisioning): called, never decided, here.
    */
   versionChangeNeeds: () => VersionChangeNeeds;
+  /** The app's effective Tor mode (app-config `tor`, else the manifest's); absent: no Tor arguments. */
+  torModeOf?: (manifest: AppManifest) => Promise<TorMode | undefined>;
 }
 
 export interface VersionChangeNeeds {
@@ -227,6 +230,8 @@ export class PodmanEffects implements AppEffects {
   ): Promise<string> {
     const { manifest, record } = runtime;
     const main = isMainService(manifest, service);
+    // The main service in the app's Tor mode: Tor's arguments after its command, Tor's env added.
+    if (main) service = await this.inTorMode(manifest, service, record.runImage ?? record.image);
     const view = serviceView(manifest, service);
     if (!main && service.build) {
       throw new ArchyError(
@@ -292,6 +297,21 @@ export class PodmanEffects implements AppEffects {
       throw error;
     }
     return id;
+  }
+
+  /** The main service as its Tor mode runs it (README "Tor"; tor-mode.ts). */
+  private async inTorMode(manifest: AppManifest, service: ServiceSpec, image: string): Promise<ServiceSpec> {
+    const mode = await this.options.torModeOf?.(manifest);
+    if (mode !== 'tor') return service;
+    // Appending needs the argv Podman would run: the image's cmd when the manifest names none (a
+    // Bitcoin node's default is bitcoind, as bitcoin-rpc.ts has it).
+    const imageCmd =
+      service.command !== undefined || service.entrypoint !== undefined
+        ? []
+        : manifest.bitcoin
+          ? ['bitcoind']
+          : ((await this.podman.inspectImage(image))?.Config?.Cmd ?? []);
+    return withTorMode(manifest, service, mode, imageCmd);
   }
 
   /**
