@@ -22,6 +22,8 @@ const STATE_CHANGING = new Set([
   'package.rotate-credentials',
   'package.adopt',
   'package.release',
+  'tor.onion-add',
+  'tor.onion-remove',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -64,6 +66,10 @@ const KEPT_PARAMS = [
   // package.adopt: the host folders adopted in place, and whether it was only a check.
   'volumes',
   'check',
+  // package.set-config's Tor mode; tor.onion-add/remove's ports.
+  'tor',
+  'port',
+  'virtualPort',
 ];
 
 /**

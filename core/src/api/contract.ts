@@ -10,6 +10,7 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
+import type { OnionAddRequest, OnionChangeResult, TorStatusReport } from '../kernel/tor.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -39,6 +40,7 @@ export * from '../kernel/error-data.js';
 export * from '../kernel/install-plan.js';
 export * from '../kernel/resources.js';
 export * from '../kernel/versions.js';
+export * from '../kernel/tor.js';
 
 /** An event pushed over `/ws` (`DaemonEvents` lists them). */
 export interface WsEventMessage<E extends DaemonEventName = DaemonEventName> {
@@ -199,6 +201,12 @@ export interface RpcMethods {
   };
   /** Sets or resets the web password (`archy web password`); ends every web session. */
   'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
+  /** Adds an onion service for a port of the app (`archy onion add`); recreates only its Tor. */
+  'tor.onion-add': { params: OnionAddRequest; result: OnionChangeResult };
+  /** Removes an onion the user added (`archy onion remove`); its key goes with it. */
+  'tor.onion-remove': { params: { id: string; port: number }; result: OnionChangeResult };
+  /** Every app's Tor (mode, onions with addresses) and the node's remote access. */
+  'tor.status': { params: Record<string, never>; result: TorStatusReport };
 }
 export type RpcMethodName = keyof RpcMethods;
 

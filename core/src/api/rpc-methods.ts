@@ -10,6 +10,7 @@ import type {
   AdoptionControl,
   AppLifecycle,
   CredentialControl,
+  TorControl,
   VersionControl,
 } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
@@ -159,6 +160,9 @@ export function createRpcMethods({
         ...(host !== undefined && { host }),
       }),
     'package.adopt': (params) => adoptionControl(lifecycle).adopt(params),
+    'tor.onion-add': (params) => torControl(lifecycle).addOnion(params),
+    'tor.onion-remove': ({ id, port }) => torControl(lifecycle).removeOnion(id, port),
+    'tor.status': () => torControl(lifecycle).status(),
     'package.release': ({ id }) => adoptionControl(lifecycle).release(id),
     'catalog-list': () => listCatalog(lifecycle),
     'web.setup-code': async () => {
@@ -207,6 +211,16 @@ function versionControl(lifecycle: AppLifecycle): VersionControl {
     );
   }
   return lifecycle.versions;
+}
+
+function torControl(lifecycle: AppLifecycle): TorControl {
+  if (!lifecycle.tor) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without Tor for apps; restart archipelagod',
+    );
+  }
+  return lifecycle.tor;
 }
 
 function credentialControl(lifecycle: AppLifecycle): CredentialControl {

@@ -120,6 +120,9 @@ describe('rpcParamSchemas', () => {
       'package.update',
       'package.versions',
       'resources',
+      'tor.onion-add',
+      'tor.onion-remove',
+      'tor.status',
       'web.set-password',
       'web.setup-code',
     ]);

@@ -48,6 +48,12 @@ const pruneGb = z
   });
 
 const idOnly = z.strictObject({ id: appIdSchema });
+/** A TCP port of an app's onion service (its container port, or the port on the .onion). */
+const onionPort = z
+  .number(expecting('a port number (1-65535)'))
+  .int({ error: 'expected a whole port number' })
+  .min(1, { error: 'expected a port from 1 to 65535' })
+  .max(65535, { error: 'expected a port from 1 to 65535' });
 
 /** What the Bitcoin version guard asks for (contract.ts GuardConfirmation). */
 const guardConfirmation = {
@@ -193,13 +199,17 @@ export const rpcParamSchemas = {
       autoUpdate: z.boolean(expecting('true or false')).optional(),
       prune: pruneGb.optional(),
       confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+      tor: z.enum(['tor', 'clearnet'], expecting("'tor', 'clearnet' or null")).nullable().optional(),
     })
     .refine(
       (params) =>
-        params.pinnedVersion !== undefined || params.autoUpdate !== undefined || params.prune !== undefined,
+        params.pinnedVersion !== undefined ||
+        params.autoUpdate !== undefined ||
+        params.prune !== undefined ||
+        params.tor !== undefined,
       {
         message:
-          "send 'pinnedVersion' (a version, or null to unpin), 'autoUpdate' (true or false) and/or 'prune' (GB, 0 for off)",
+          "send 'pinnedVersion' (a version, or null to unpin), 'autoUpdate' (true or false), 'prune' (GB, 0 for off) and/or 'tor' ('tor', 'clearnet' or null)",
       },
     ),
   'package.set-version': z.strictObject(setVersionParams),
@@ -225,6 +235,9 @@ export const rpcParamSchemas = {
   }),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
+  'tor.onion-add': z.strictObject({ id: appIdSchema, port: onionPort, virtualPort: onionPort.optional() }),
+  'tor.onion-remove': z.strictObject({ id: appIdSchema, port: onionPort }),
+  'tor.status': noParams,
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -263,5 +276,8 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.connection-info': true,
   'web.setup-code': true,
   'web.set-password': true,
+  'tor.onion-add': true,
+  'tor.onion-remove': true,
+  'tor.status': true,
 };
 void schemasMatchContract;

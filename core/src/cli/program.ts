@@ -16,6 +16,7 @@ import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
 import { registerWebCommands } from './commands/web.js';
+import { registerTorCommands } from './commands/tor.js';
 import { registerParmanodeToolCommands } from './commands/parmanode-tools.js';
 
 /** The `archy` command tree. */
@@ -53,6 +54,7 @@ export function createProgram(): Command {
   registerCredentialCommands(program);
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
+  registerTorCommands(program);
   return program;
 }
 

@@ -24,6 +24,9 @@ import type {
   ConnectionInfo,
   ConnectionInfoRequest,
   RotateCredentialsResult,
+  OnionAddRequest,
+  OnionChangeResult,
+  TorStatusReport,
 } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
@@ -101,6 +104,15 @@ export interface AppLifecycle {
   readonly credentials?: CredentialControl;
   /** Data adopted in place (`package.adopt`, `package.release`); absent on test stand-ins. */
   readonly adoption?: AdoptionControl;
+  /** The apps' Tor: onions the user adds, every app's Tor status (`tor.*`); absent on test stand-ins. */
+  readonly tor?: TorControl;
+}
+
+/** The apps' Tor as the API sees it (the mode switch goes through package.set-config). */
+export interface TorControl {
+  addOnion(request: OnionAddRequest): Promise<OnionChangeResult>;
+  removeOnion(id: string, port: number): Promise<OnionChangeResult>;
+  status(): Promise<TorStatusReport>;
 }
 
 /** Adopting existing data in place, and giving it back. */

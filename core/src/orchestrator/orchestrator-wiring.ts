@@ -44,6 +44,7 @@ import { ReadinessWaits } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { Supervisor } from './supervisor.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
+import { TorActions } from './tor-actions.js';
 import { effectiveTorMode } from './tor-mode.js';
 
 export interface OrchestratorOptions {
@@ -95,6 +96,8 @@ export interface OrchestratorParts {
   /** Present when the daemon has a catalog. */
   versions?: AppVersionControl;
   adoption: Adoption;
+  /** The user's Tor choices: mode and onions. */
+  tor: TorActions;
 }
 
 /** `describe`: what the API shows for an app (the facade adds what only it knows). */
@@ -234,6 +237,13 @@ export function wireOrchestrator(
     credentials: parts.credentials,
     log,
   });
+  parts.tor = new TorActions({
+    registry,
+    effects: parts.effects,
+    supervisor: parts.supervisor,
+    configs,
+    log,
+  });
   let versionSwitch: VersionSwitch | undefined;
   if (options.catalog) {
     const logAt = (level: 'info' | 'warn' | 'error', details: object, message: string) =>
@@ -260,6 +270,7 @@ export function wireOrchestrator(
       },
       installedIds: () => registry.all().map((runtime) => runtime.record.id),
       changeBitcoinPrune: (id, prune, confirmResync) => parts.guard.changePrune(id, prune, confirmResync),
+      changeTorMode: (id, mode) => parts.tor.setMode(id, mode),
       ...(options.audit && { audit: options.audit }),
       log: logAt,
     });

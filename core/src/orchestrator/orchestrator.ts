@@ -48,6 +48,7 @@ import { wireOrchestrator, type OrchestratorOptions } from './orchestrator-wirin
 import type { PodmanEffects } from './podman-effects.js';
 import type { Reconciler } from './reconciler.js';
 import type { Supervisor } from './supervisor.js';
+import type { TorActions } from './tor-actions.js';
 
 export type { OrchestratorOptions } from './orchestrator-wiring.js';
 
@@ -66,6 +67,8 @@ export class Orchestrator implements AppLifecycle {
   readonly credentials: CredentialActions;
   /** Data adopted in place: `package.adopt`, `package.release`. */
   readonly adoption: Adoption;
+  /** The apps' Tor: the user's onions, `tor.status` (the mode goes through versions' setConfig). */
+  readonly tor: TorActions;
   private readonly layout: DataLayout;
   private readonly registry: AppRegistry;
   private readonly builtImages: LocalImagesIndex;
@@ -98,6 +101,7 @@ export class Orchestrator implements AppLifecycle {
     this.versions = parts.versions;
     this.credentials = parts.credentials;
     this.adoption = parts.adoption;
+    this.tor = parts.tor;
   }
 
   get dataLayout(): DataLayout {
