@@ -45,7 +45,7 @@ import { Reconciler } from './reconciler.js';
 import { Supervisor } from './supervisor.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
 import { TorActions } from './tor-actions.js';
-import { effectiveTorMode } from './tor-mode.js';
+import { appTorMode } from './tor-mode.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -141,7 +141,7 @@ export function wireOrchestrator(
     ...(options.secrets && { secrets: options.secrets }),
     ...(options.confinement && { confinement: options.confinement }),
     ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),
-    torModeOf: async (manifest) => effectiveTorMode(manifest, await configs.get(manifest.id)),
+    torModeOf: async (manifest) => appTorMode(manifest, await configs.get(manifest.id)),
     versionChangeNeeds: () => ({
       waitUntilHealthy: (runtime) => readiness.healthy(runtime),
       dropFirstStartArgs: (runtime) => parts.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),

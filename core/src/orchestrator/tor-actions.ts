@@ -21,7 +21,7 @@ import type { AppRuntime } from './app-runtime.js';
 import type { TorControl } from './lifecycle.js';
 import type { PodmanEffects } from './podman-effects.js';
 import type { Supervisor } from './supervisor.js';
-import { clearnetEffectOf, effectiveTorMode, type TorMode } from './tor-mode.js';
+import { clearnetEffectOf, appTorMode, type TorMode } from './tor-mode.js';
 
 export interface TorActionsOptions {
   registry: AppRegistry;
@@ -98,9 +98,9 @@ export class TorActions implements TorControl {
           `'${id}' has no Tor mode (its manifest has no tor: block), so it always runs on clearnet; ` +
             `it can still get an onion address: archy onion add ${id} <port>`,
         );
-      const from = effectiveTorMode(manifest, await configs.get(id)) ?? 'clearnet';
+      const from = appTorMode(manifest, await configs.get(id)) ?? 'clearnet';
       const config = await configs.update(id, { tor: mode });
-      const to = effectiveTorMode(manifest, config) ?? 'clearnet';
+      const to = appTorMode(manifest, config) ?? 'clearnet';
       if (from !== to) await this.recreate(runtime);
       this.options.log.info({ app: id, from, to }, 'Tor mode changed');
       return {

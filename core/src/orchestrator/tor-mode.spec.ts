@@ -6,7 +6,7 @@ import { parseManifest, type AppManifest } from '../manifest/index.js';
 import {
   bitcoinTorArgs,
   clearnetEffectOf,
-  effectiveTorMode,
+  appTorMode,
   GENERIC_CLEARNET_EFFECT,
   torAdditions,
   withTorMode,
@@ -27,12 +27,12 @@ const bundled = (id: string): AppManifest =>
 describe('the effective Tor mode', () => {
   it('is the user’s choice, else the manifest’s default, and none without tor:', () => {
     const tor = parseManifest(`${base}tor: { default: tor }\n`, 'm.yml');
-    expect(effectiveTorMode(tor, {})).toBe('tor');
-    expect(effectiveTorMode(tor, { tor: 'clearnet' })).toBe('clearnet');
+    expect(appTorMode(tor, {})).toBe('tor');
+    expect(appTorMode(tor, { tor: 'clearnet' })).toBe('clearnet');
     const clearnet = parseManifest(`${base}tor: {}\n`, 'm.yml');
-    expect(effectiveTorMode(clearnet, {})).toBe('clearnet');
-    expect(effectiveTorMode(clearnet, { tor: 'tor' })).toBe('tor');
-    expect(effectiveTorMode(parseManifest(base, 'm.yml'), { tor: 'tor' })).toBeUndefined();
+    expect(appTorMode(clearnet, {})).toBe('clearnet');
+    expect(appTorMode(clearnet, { tor: 'tor' })).toBe('tor');
+    expect(appTorMode(parseManifest(base, 'm.yml'), { tor: 'tor' })).toBeUndefined();
   });
 
   it('says the manifest’s clearnet effect, or a generic sentence', () => {
@@ -107,11 +107,11 @@ describe('a Bitcoin node’s Tor flags', () => {
     for (const [network, p2p, onion] of chains)
       it(`${implementation} on ${network}: binds ${p2p} and ${onion}=onion; clearnet adds none`, () => {
         const manifest = applyBitcoinSettings(bundled(implementation), { network });
-        const tor = torAdditions(manifest, effectiveTorMode(manifest, {}));
+        const tor = torAdditions(manifest, appTorMode(manifest, {}));
         expect(tor.args).toContain(`-bind=0.0.0.0:${p2p}`);
         expect(tor.args).toContain(`-bind=127.0.0.1:${onion}=onion`);
         expect(tor.args).toHaveLength(7);
-        expect(torAdditions(manifest, effectiveTorMode(manifest, { tor: 'clearnet' }))).toEqual({
+        expect(torAdditions(manifest, appTorMode(manifest, { tor: 'clearnet' }))).toEqual({
           args: [],
           env: {},
         });

@@ -7,12 +7,15 @@
 
 import { CHAIN_PARAMS } from '../bitcoin/chain-settings.js';
 import type { AppManifest, ServiceSpec } from '../manifest/index.js';
+import {
+  effectiveTorMode as torModeOf,
+  TOR_CONTROL_ADDRESS,
+  TOR_SOCKS_ADDRESS,
+  type TorMode,
+  type UserTorChoice,
+} from '../tor/index.js';
 
-export type TorMode = 'tor' | 'clearnet';
-
-/** Tor's SOCKS port and control port as the app sees them (its own network namespace). */
-export const TOR_SOCKS_ADDRESS = '127.0.0.1:9050';
-export const TOR_CONTROL_ADDRESS = '127.0.0.1:9051';
+export type { TorMode } from '../tor/index.js';
 
 /** The plain `${ARCHY_TOR_…}` references' values (the password is a secret: app-secrets.ts). */
 export const TOR_PLAIN_REFERENCES: Readonly<Record<string, string>> = {
@@ -24,13 +27,12 @@ export const TOR_PLAIN_REFERENCES: Readonly<Record<string, string>> = {
 export const GENERIC_CLEARNET_EFFECT =
   'The app connects to the internet directly instead of through Tor: the services and peers it talks to see this node’s IP address.';
 
-/** What the app runs with: the user's choice (app-config `tor`), else the manifest's default; undefined without `tor:`. */
-export function effectiveTorMode(
-  manifest: Pick<AppManifest, 'tor'>,
-  config: { tor?: TorMode },
-): TorMode | undefined {
-  if (!manifest.tor) return undefined;
-  return config.tor ?? manifest.tor.default;
+/**
+ * What the app runs with: the user's choice (app-config `tor`), else the manifest's default
+ * (tor/app-tor.ts); undefined without `tor:` — such an app has no mode to switch, only onions.
+ */
+export function appTorMode(manifest: Pick<AppManifest, 'tor'>, config: UserTorChoice): TorMode | undefined {
+  return manifest.tor ? torModeOf(manifest.tor, config) : undefined;
 }
 
 /** What switching the app to clearnet changes, in a user's words. */
