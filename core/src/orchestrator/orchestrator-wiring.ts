@@ -242,6 +242,7 @@ export function wireOrchestrator(
     effects: parts.effects,
     supervisor: parts.supervisor,
     configs,
+    layout,
     log,
   });
   let versionSwitch: VersionSwitch | undefined;

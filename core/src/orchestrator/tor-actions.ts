@@ -4,6 +4,8 @@
 // queue — the one door: a mode change recreates the app (its command and env change), an onion
 // change only the app's Tor (its torrc changes, the app does not).
 
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   ArchyError,
@@ -14,6 +16,7 @@ import {
   type TorModeChange,
   type TorStatusReport,
 } from '../kernel/index.js';
+import type { DataLayout } from '../layout/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { AppConfigStore, UserOnion } from './app-config.js';
 import type { AppRegistry } from './app-registry.js';
@@ -28,6 +31,7 @@ export interface TorActionsOptions {
   effects: PodmanEffects;
   supervisor: Supervisor;
   configs: AppConfigStore;
+  layout: DataLayout;
   log: Logger;
   /**
    * Makes the app's Tor follow its config (torrc rewritten, the sidecar recreated or removed) and
@@ -146,6 +150,12 @@ export class TorActions implements TorControl {
       }
       await configs.update(id, { onions: onions.filter((onion) => onion.port !== port) });
       await this.refresh(runtime);
+      // Its key goes too, once its Tor no longer serves it: the address is gone for good (a new
+      // onion on this port gets a new address), as the user was told.
+      await rm(join(this.options.layout.appTorDir(id), 'onions', userOnionName(port)), {
+        recursive: true,
+        force: true,
+      });
       return this.result(runtime);
     });
   }

@@ -42,13 +42,14 @@ export function shellWords(line: string): string[] {
 export async function mainArgv(container: string): Promise<string[]> {
   // Podman 4.3 joins .Config.Entrypoint into one string; .Path and .Args keep the words (behind
   // podman-init when the container has init: true, which Args starts with "--").
-  const { Path: path, Args: args } = JSON.parse(
-    await podman(['inspect', '--format', '{{json .}}', container]),
-  ) as { Path: string; Args: string[] | null };
+  const path = JSON.parse(await podman(['inspect', '--format', '{{json .Path}}', container])) as string;
+  const args = JSON.parse(await podman(['inspect', '--format', '{{json .Args}}', container])) as
+    string[] | null;
   let argv = path === '/run/podman-init' ? (args ?? []).slice(1) : [path, ...(args ?? [])];
   if (argv.at(-1) === 'archy-secret-refs') {
     const script = argv[2]!;
-    argv = shellWords(script.slice(script.lastIndexOf('; exec ') + '; exec '.length));
+    // The first exec: the reads and exports before it hold no such text, the app's argv may.
+    argv = shellWords(script.slice(script.indexOf('; exec ') + '; exec '.length));
   }
   if (argv[0] === '/bin/sh' && argv[3] === 'archy-rpcauth') argv = argv.slice(4);
   return argv;

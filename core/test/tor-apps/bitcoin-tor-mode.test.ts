@@ -62,7 +62,7 @@ describe('a Bitcoin node on its own Tor', () => {
     await healthy(daemon, 'the node healthy on Tor');
 
     const argv = await mainArgv(CONTAINER);
-    expect(argv.filter(isTorFlag)).toEqual(TOR_FLAGS);
+    expect(argv.filter(isTorFlag), JSON.stringify(argv)).toEqual(TOR_FLAGS);
 
     // What bitcoind really got: the prelude put the app's generated password in place.
     const password = (await podman(['exec', CONTAINER, 'cat', '/run/secrets/tor-control-password'])).trim();
