@@ -24,6 +24,7 @@ import { VersionSwitch } from '../versions/version-switch.js';
 import { AppActions } from './app-actions.js';
 import { Adoption } from './adoption.js';
 import { AppConfigStore } from './app-config.js';
+import { TorSidecars } from './tor-sidecar.js';
 import { AppRecordStore } from './app-record.js';
 import { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
@@ -75,6 +76,8 @@ export interface OrchestratorOptions {
   releaseArch?: string;
   /** Host ports no app may publish: the daemon's API, its local registry (read at each check). */
   reservedPorts?: () => readonly ReservedPort[];
+  /** `DisableNetwork 1` in the apps' torrc (ARCHY_TOR_DISABLE_NETWORK=1; README "Tor"). */
+  torDisableNetwork?: boolean;
 }
 
 /** The orchestrator's parts, made and joined once per daemon. */
@@ -86,6 +89,7 @@ export interface OrchestratorParts {
   registry: AppRegistry;
   health: HealthWatch;
   effects: PodmanEffects;
+  tor: TorSidecars;
   supervisor: Supervisor;
   guard: BitcoinStartGuard;
   crashes: CrashRecovery;
@@ -97,7 +101,7 @@ export interface OrchestratorParts {
   versions?: AppVersionControl;
   adoption: Adoption;
   /** The user's Tor choices: mode and onions. */
-  tor: TorActions;
+  torActions: TorActions;
 }
 
 /** `describe`: what the API shows for an app (the facade adds what only it knows). */
@@ -128,7 +132,16 @@ export function wireOrchestrator(
   parts.health = new HealthWatch(podman, options.secrets, (id, tracker, result, service) =>
     parts.crashes.healthChanged(id, tracker, result, service),
   );
+  parts.tor = new TorSidecars({
+    podman,
+    layout,
+    configs,
+    ...(options.secrets && { secrets: options.secrets }),
+    log,
+    disableNetwork: options.torDisableNetwork ?? false,
+  });
   parts.effects = new PodmanEffects({
+    tor: parts.tor,
     podman,
     layout,
     registry,
@@ -173,6 +186,7 @@ export function wireOrchestrator(
   });
   // Whatever forgets an app (a remove, a rolled-back install, a switch) stops probing and supervising it.
   registry.onForget((id) => {
+    parts.tor.forget(id);
     parts.health.unwatch(id);
     parts.supervisor.reset(id);
   });
@@ -237,12 +251,13 @@ export function wireOrchestrator(
     credentials: parts.credentials,
     log,
   });
-  parts.tor = new TorActions({
+  parts.torActions = new TorActions({
     registry,
     effects: parts.effects,
     supervisor: parts.supervisor,
     configs,
     layout,
+    sidecars: parts.tor,
     log,
   });
   let versionSwitch: VersionSwitch | undefined;
@@ -271,7 +286,7 @@ export function wireOrchestrator(
       },
       installedIds: () => registry.all().map((runtime) => runtime.record.id),
       changeBitcoinPrune: (id, prune, confirmResync) => parts.guard.changePrune(id, prune, confirmResync),
-      changeTorMode: (id, mode) => parts.tor.setMode(id, mode),
+      changeTorMode: (id, mode) => parts.torActions.setMode(id, mode),
       ...(options.audit && { audit: options.audit }),
       log: logAt,
     });

@@ -24,6 +24,7 @@ import type { AppRuntime } from './app-runtime.js';
 import type { TorControl } from './lifecycle.js';
 import type { PodmanEffects } from './podman-effects.js';
 import type { Supervisor } from './supervisor.js';
+import type { TorSidecars } from './tor-sidecar.js';
 import { clearnetEffectOf, appTorMode, type TorMode } from './tor-mode.js';
 
 export interface TorActionsOptions {
@@ -34,10 +35,12 @@ export interface TorActionsOptions {
   layout: DataLayout;
   log: Logger;
   /**
-   * Makes the app's Tor follow its config (torrc rewritten, the sidecar recreated or removed) and
-   * waits for new onion addresses; absent, the whole app is recreated, which does the same.
+   * The apps' Tor sidecars (tor-sidecar.ts): `recreate` makes the app's Tor follow its config
+   * (torrc rewritten, the sidecar made again or removed, new onion addresses waited for) without
+   * touching the app; `refresh` reads the addresses Tor wrote since. Absent (test stand-ins): an
+   * onion change recreates the whole app, which does the same.
    */
-  refreshSidecar?: (runtime: AppRuntime) => Promise<void>;
+  sidecars?: Pick<TorSidecars, 'recreate' | 'refresh'>;
 }
 
 /** What the onion's name would be and which port it serves on the .onion side. */
@@ -162,7 +165,10 @@ export class TorActions implements TorControl {
 
   /** Every app with Tor (manifest `tor:` or an onion), with its mode and onions. */
   async status(): Promise<TorStatusReport> {
-    const apps = this.options.registry.all().flatMap((runtime) => {
+    const runtimes = this.options.registry.all();
+    // The onion addresses as Tor wrote them (it may have since the last start).
+    for (const runtime of runtimes) await this.options.sidecars?.refresh(runtime);
+    const apps = runtimes.flatMap((runtime) => {
       const tor = this.options.registry.statusOf(runtime).tor;
       return tor ? [{ id: runtime.record.id, ...tor }] : [];
     });
@@ -176,8 +182,10 @@ export class TorActions implements TorControl {
 
   /** The app's Tor follows its config: the sidecar when the runtime can, else the whole app. */
   private async refresh(runtime: AppRuntime): Promise<void> {
-    if (this.options.refreshSidecar) await this.options.refreshSidecar(runtime);
-    else await this.recreate(runtime);
+    if (this.options.sidecars) {
+      await this.options.sidecars.recreate(runtime);
+      this.options.registry.publish(runtime);
+    } else await this.recreate(runtime);
   }
 
   /**
