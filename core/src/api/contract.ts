@@ -10,6 +10,7 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
+import type { RemoteAccessStatus } from '../kernel/tor.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -38,6 +39,7 @@ export * from '../kernel/error-codes.js';
 export * from '../kernel/error-data.js';
 export * from '../kernel/install-plan.js';
 export * from '../kernel/resources.js';
+export * from '../kernel/tor.js';
 export * from '../kernel/versions.js';
 
 /** An event pushed over `/ws` (`DaemonEvents` lists them). */
@@ -199,6 +201,15 @@ export interface RpcMethods {
   };
   /** Sets or resets the web password (`archy web password`); ends every web session. */
   'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
+  /**
+   * Remote access to the web UI and API over Tor (`archy web remote-access`): no params shows it;
+   * `enabled` turns it on or off (the address stays across off/on), `newAddress` with on makes a
+   * new one. Audited when it changes something.
+   */
+  'web.remote-access': {
+    params: { enabled?: boolean; newAddress?: boolean };
+    result: RemoteAccessStatus;
+  };
 }
 export type RpcMethodName = keyof RpcMethods;
 

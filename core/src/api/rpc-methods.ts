@@ -4,6 +4,7 @@ import {
   type GuardConfirmation,
   type LogLine,
   type RpcMethodName,
+  type RemoteAccessStatus,
   type RpcMethods,
 } from './contract.js';
 import type {
@@ -33,6 +34,14 @@ export interface RpcMethodDependencies {
   resources?: Pick<ResourceManager, 'report'>;
   /** Answers `web.setup-code` and `web.set-password` (bearer token only: see BEARER_ONLY_METHODS). */
   webAuth?: Pick<WebAuth, 'passwordSet' | 'setupCode' | 'setupCodeFile' | 'setPassword'>;
+  /** Answers `web.remote-access` (tor/node-tor.ts). */
+  remoteAccess?: RemoteAccessControl;
+}
+
+/** The node's Tor as `web.remote-access` drives it. */
+export interface RemoteAccessControl {
+  status(): Promise<RemoteAccessStatus>;
+  set(change: { enabled?: boolean; newAddress?: boolean }): Promise<RemoteAccessStatus>;
 }
 
 /**
@@ -57,6 +66,7 @@ export function createRpcMethods({
   info,
   resources,
   webAuth,
+  remoteAccess,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -173,6 +183,19 @@ export function createRpcMethods({
         if (error instanceof WebAuthRefusal) throw new ArchyError(RpcErrorCode.InvalidParams, error.message);
         throw error;
       }
+    },
+    'web.remote-access': async ({ enabled, newAddress }) => {
+      if (!remoteAccess) {
+        throw new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without remote access over Tor; restart archipelagod',
+        );
+      }
+      if (enabled === undefined && newAddress === undefined) return remoteAccess.status();
+      return remoteAccess.set({
+        ...(enabled !== undefined && { enabled }),
+        ...(newAddress !== undefined && { newAddress }),
+      });
     },
   };
 

@@ -225,6 +225,10 @@ export const rpcParamSchemas = {
   }),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
+  'web.remote-access': z.strictObject({
+    enabled: z.boolean(expecting('true (on) or false (off)')).optional(),
+    newAddress: z.boolean(expecting('true or false')).optional(),
+  }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -263,5 +267,6 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.connection-info': true,
   'web.setup-code': true,
   'web.set-password': true,
+  'web.remote-access': true,
 };
 void schemasMatchContract;
