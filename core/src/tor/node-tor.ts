@@ -271,8 +271,9 @@ export class NodeTor {
   async #down(): Promise<void> {
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
-    await this.#removeContainer();
+    // Forgotten first: the `died` event of this very removal must not schedule a restart.
     this.#containerId = undefined;
+    await this.#removeContainer();
     await this.#options.uiSocket.close();
   }
 
