@@ -3,7 +3,7 @@
 // restic's own last line, never swallowed.
 
 import { ArchyError, RpcErrorCode, type RpcErrorCodeValue } from '../kernel/index.js';
-import type { ResticMessage } from './restic-runner.js';
+import type { ResticMessage } from './restic-message.js';
 import { maskTarget } from './backup-target.js';
 
 /** What a failed run left behind: restic's exit code, its stderr, the JSON lines it printed. */

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ResticMessage } from './restic-message.js';
 import { FAIL_FAST, resticFailure, type ResticFailureKind } from './restic-errors.js';
 
 /** The binary; a test or an odd host may point elsewhere. */
@@ -25,8 +26,7 @@ export const RESTIC_BINARY_ENV = 'ARCHY_RESTIC';
 /** How long a child has to stop after SIGTERM before it gets SIGKILL. */
 const TERM_GRACE_MS = 5_000;
 
-/** One JSON line restic printed (`message_type`: status, summary, error, verbose_status, …). */
-export type ResticMessage = Record<string, unknown> & { message_type?: string };
+export type { ResticMessage };
 
 export interface ResticRun {
   /** Everything after `restic` and the repository (e.g. `['backup', '--json', 'apps/x']`). */
