@@ -39,3 +39,11 @@ export {
   type SnapshotAppFiles,
   type ResticSnapshot,
 } from './snapshot-layout.js';
+export {
+  BackupService,
+  CHANNEL_BACKUP_KEEP_LAST,
+  type BackupServiceOptions,
+  type InitRequest,
+  type InitResult,
+} from './backup-service.js';
+export { BackupStateStore, type BackupStateFile } from './backup-state.js';

@@ -28,12 +28,20 @@ export type ResticFailureKind =
   | 'not-installed'
   | 'other';
 
+const NO_SPACE = /no space left on device|insufficient storage|\b507\b|disk quota exceeded/i;
+const SAVE_REFUSED = /Save\(<[^>]+>\) returned error.*\b500\b/i;
+const UNREACHABLE =
+  /connection refused|no such host|network is unreachable|i\/o timeout|no route to host|connection reset|dial tcp/i;
+
 /**
  * Lines that mean the run cannot succeed although restic would retry for minutes (its backend
  * retries with backoff): a full disk. The runner ends the child as soon as one appears.
  */
 export const FAIL_FAST: ReadonlyArray<{ kind: ResticFailureKind; pattern: RegExp }> = [
-  { kind: 'no-space', pattern: /no space left on device|insufficient storage|\b507\b|disk quota exceeded/i },
+  { kind: 'no-space', pattern: NO_SPACE },
+  // A REST server whose disk is full answers a write with a bare 500 (rclone serve restic does):
+  // restic retries it for about a minute, and a refused write is not worth the wait.
+  { kind: 'no-space', pattern: SAVE_REFUSED },
 ];
 
 /** Which of the known failures restic's output describes. */
@@ -43,15 +51,9 @@ export function classifyResticFailure(
 ): ResticFailureKind {
   const text = `${stderr}\n${messages.map((m) => JSON.stringify(m)).join('\n')}`;
   if (/wrong password or no key found/i.test(text)) return 'wrong-key';
-  if (/no space left on device|insufficient storage|\b507\b|disk quota exceeded/i.test(text))
-    return 'no-space';
+  if (NO_SPACE.test(text) || SAVE_REFUSED.test(text)) return 'no-space';
   if (/repository is already locked/i.test(text)) return 'locked';
-  if (
-    /connection refused|no such host|network is unreachable|i\/o timeout|no route to host|connection reset|dial tcp/i.test(
-      text,
-    )
-  )
-    return 'unreachable';
+  if (UNREACHABLE.test(text)) return 'unreachable';
   if (
     /Is there a repository at the following location\?|unable to open config file|repository does not exist/i.test(
       text,
@@ -71,6 +73,9 @@ export function classifyResticFailure(
 export function damagedPacks(text: string): string[] {
   const found = new Set<string>();
   for (const match of text.matchAll(/\bpack ([0-9a-f]{8,64})\b/gi)) found.add(match[1]!.toLowerCase());
+  // `check --read-data` on an altered pack: "Pack ID does not match, want <id>, got <hash>".
+  for (const match of text.matchAll(/Pack ID does not match, want ([0-9a-f]{64})/gi))
+    found.add(match[1]!.toLowerCase());
   for (const match of text.matchAll(/\bdata\/[0-9a-f]{2}\/([0-9a-f]{64})\b/gi))
     found.add(match[1]!.toLowerCase());
   return [...found];
@@ -117,13 +122,13 @@ export function resticFailure(input: ResticFailureInput): ResticError {
     case 'no-space':
       return error(
         RpcErrorCode.InsufficientResources,
-        `the backup target ${where} is full (restic: ${lastMatching(input.stderr, FAIL_FAST[0]!.pattern)}); ` +
+        `the backup target ${where} is full, or refuses to store data (restic: ${lastMatching(input.stderr, [NO_SPACE, SAVE_REFUSED])}); ` +
           'free space there or use a bigger disk, then run the backup again (the node was left as it was)',
       );
     case 'unreachable':
       return error(
         RpcErrorCode.NotFound,
-        `the backup target ${where} cannot be reached (${lastLine(input.stderr)}); ` +
+        `the backup target ${where} cannot be reached (${reasonOf(lastMatching(input.stderr, [UNREACHABLE]), UNREACHABLE)}); ` +
           'check that the disk is mounted or the server runs, then try again',
       );
     case 'locked':
@@ -156,10 +161,21 @@ export function resticFailure(input: ResticFailureInput): ResticError {
   }
 }
 
-function lastMatching(stderr: string, pattern: RegExp): string {
+/** The last line of restic's output that matches one of `patterns`, trimmed for a message. */
+function lastMatching(stderr: string, patterns: readonly RegExp[]): string {
   const line = stderr
     .split('\n')
     .reverse()
-    .find((candidate) => pattern.test(candidate));
-  return (line ?? 'no space left').trim().slice(0, 200);
+    .find((candidate) => patterns.some((pattern) => pattern.test(candidate)));
+  return (line ?? lastLine(stderr))
+    .trim()
+    .replace(/^Fatal:\s*/, '')
+    .slice(0, 240);
+}
+
+/** The part of a line from where `pattern` (or `dial tcp …`) says the reason. */
+function reasonOf(line: string, pattern: RegExp): string {
+  const dial = line.search(/dial tcp|lookup /);
+  const at = dial >= 0 ? dial : line.search(pattern);
+  return at >= 0 ? line.slice(at) : line;
 }

@@ -84,7 +84,8 @@ export async function runRestic(run: ResticRun): Promise<ResticOutput> {
     if (aborted || failedFast || code !== 0) {
       throw resticFailure({
         code,
-        stderr,
+        // `check` reports what it found on stdout, the fatal line on stderr: both are the reason.
+        stderr: `${stdout}${stderr}`,
         repository: run.repository,
         messages,
         aborted,

@@ -23,6 +23,7 @@ import { AppVersionControl } from '../versions/version-control.js';
 import { VersionSwitch } from '../versions/version-switch.js';
 import { AppActions } from './app-actions.js';
 import { Adoption } from './adoption.js';
+import { BackupHold } from './backup-hold.js';
 import { AppConfigStore } from './app-config.js';
 import { AppRecordStore } from './app-record.js';
 import { AppRegistry } from './app-registry.js';
@@ -94,6 +95,8 @@ export interface OrchestratorParts {
   /** Present when the daemon has a catalog. */
   versions?: AppVersionControl;
   adoption: Adoption;
+  /** Apps stopped for a backup and started again, desired state untouched. */
+  backupHold: BackupHold;
 }
 
 /** `describe`: what the API shows for an app (the facade adds what only it knows). */
@@ -300,6 +303,14 @@ export function wireOrchestrator(
     actions: parts.actions,
     layout,
     ...(options.catalog && { catalog: options.catalog }),
+    log,
+  });
+  parts.backupHold = new BackupHold({
+    registry,
+    effects: parts.effects,
+    readiness,
+    supervisor: parts.supervisor,
+    bundled: parts.bundled,
     log,
   });
   return parts;

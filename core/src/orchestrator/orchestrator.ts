@@ -41,6 +41,7 @@ import type { BundledApps } from './bundled-apps.js';
 import type { CrashRecovery } from './crash-recovery.js';
 import type { CredentialActions } from './credential-actions.js';
 import type { Adoption } from './adoption.js';
+import type { BackupHold } from './backup-hold.js';
 import type { HealthWatch } from './health-watch.js';
 import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
@@ -66,6 +67,8 @@ export class Orchestrator implements AppLifecycle {
   readonly credentials: CredentialActions;
   /** Data adopted in place: `package.adopt`, `package.release`. */
   readonly adoption: Adoption;
+  /** Apps stopped for a backup and started again (backup/backup-service.ts). */
+  readonly backupHold: BackupHold;
   private readonly layout: DataLayout;
   private readonly registry: AppRegistry;
   private readonly builtImages: LocalImagesIndex;
@@ -98,6 +101,7 @@ export class Orchestrator implements AppLifecycle {
     this.versions = parts.versions;
     this.credentials = parts.credentials;
     this.adoption = parts.adoption;
+    this.backupHold = parts.backupHold;
   }
 
   get dataLayout(): DataLayout {
