@@ -3,6 +3,7 @@ import { AppRecordStore } from '../orchestrator/app-record.js';
 import { DataLayout } from '../layout/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { authMethodOf } from './auth.js';
+import { maskTarget } from '../backup/index.js';
 import type { RpcObserver } from './rpc-dispatcher.js';
 
 /** Methods that change something: each call, allowed or refused, goes in the audit log. */
@@ -22,6 +23,11 @@ const STATE_CHANGING = new Set([
   'package.rotate-credentials',
   'package.adopt',
   'package.release',
+  'backup.init',
+  'backup.confirm-key',
+  'backup.create',
+  // Shows the backup key (a read, audited as the reveal of a secret).
+  'backup.key-show',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -74,6 +80,10 @@ const KEPT_PARAMS = [
   // web.remote-access: on/off, and whether a new onion address was asked for.
   'enabled',
   'newAddress',
+  // backup.*: which apps, with the chain or not (the target is kept masked, below).
+  'apps',
+  'includeChain',
+  'confirmKeySaved',
 ];
 
 /**
@@ -99,6 +109,9 @@ export function auditObserver(audit: AuditLog): RpcObserver {
     const kept = Object.fromEntries(
       KEPT_PARAMS.filter((key) => params[key] !== undefined).map((key) => [key, params[key] as string]),
     );
+    // A backup target may hold a REST password: kept with it masked.
+    if (call.method.startsWith('backup.') && typeof params.target === 'string')
+      kept.target = maskTarget(params.target);
     // An install from a manifest names its app only in the answer.
     const answeredId = call.outcome.ok ? (call.outcome.result as { id?: unknown } | null)?.id : undefined;
     const target =

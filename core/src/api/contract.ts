@@ -11,6 +11,7 @@ import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
 import type { RemoteAccessStatus } from '../kernel/tor.js';
+import type { BackupResult, BackupSnapshotInfo, BackupStatus } from '../kernel/backups.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -32,6 +33,7 @@ import type {
 } from '../kernel/versions.js';
 
 export * from '../kernel/adoption.js';
+export * from '../kernel/backups.js';
 export * from '../kernel/app-status.js';
 export * from '../kernel/bitcoin-settings.js';
 export * from '../kernel/connection-info.js';
@@ -210,6 +212,31 @@ export interface RpcMethods {
     params: { enabled?: boolean; newAddress?: boolean };
     result: RemoteAccessStatus;
   };
+   * Sets up backups to a target (README "Backups"): makes the restic repository with a new key,
+   * returned this once (`key`; absent when the node already had one). `confirmKeySaved`: the user
+   * kept it (else `backup.confirm-key`). `sameDisk`: a local target on the data dir's disk, on purpose.
+   */
+  'backup.init': {
+    params: { target: string; confirmKeySaved?: boolean; sameDisk?: boolean };
+    result: { target: string; key?: string; keyConfirmed: boolean };
+  };
+  /** The user typed the key's last group back. */
+  'backup.confirm-key': { params: { lastGroup: string }; result: { keyConfirmed: true } };
+  /** The backup key again: bearer token only (someone on the node), audited. */
+  'backup.key-show': { params: Record<string, never>; result: { key: string } };
+  /**
+   * One snapshot of the apps (default all): each is stopped briefly and started again; returns when
+   * done, progress on /ws as `backup.progress`. A second job while one runs is refused (Busy).
+   */
+  'backup.create': {
+    params: { apps?: string[]; target?: string; includeChain?: boolean };
+    result: BackupSnapshotInfo;
+  };
+  /** The target's snapshots made by Archipelago, newest first. */
+  'backup.list': { params: { target?: string }; result: BackupSnapshotInfo[] };
+  /** `restic check` (`readData`: every pack read back); a damaged repository is an error naming the packs. */
+  'backup.verify': { params: { target?: string; readData?: boolean }; result: BackupResult };
+  'backup.status': { params: Record<string, never>; result: BackupStatus };
 }
 export type RpcMethodName = keyof RpcMethods;
 

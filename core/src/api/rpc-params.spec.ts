@@ -93,6 +93,13 @@ describe('rpcParamSchemas', () => {
   it('has a schema for every method of the contract', () => {
     // The compile-time check in rpc-params.ts is the real guard; this catches a table edited by hand.
     expect(Object.keys(rpcParamSchemas).sort()).toEqual([
+      'backup.confirm-key',
+      'backup.create',
+      'backup.init',
+      'backup.key-show',
+      'backup.list',
+      'backup.status',
+      'backup.verify',
       'catalog-list',
       'catalog.status',
       'container-health',

@@ -23,6 +23,7 @@ import { zodOnlySchemaController } from './zod-only-schema-controller.js';
 import {
   BEARER_ONLY_METHODS,
   createRpcMethods,
+  type BackupControl,
   type DaemonInfoSource,
   type RemoteAccessControl,
 } from './rpc-methods.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   audit?: AuditLog;
   /** Answers the `resources` method. */
   resources?: Pick<ResourceManager, 'report'>;
+  /** Answers `backup.*`. */
+  backups?: BackupControl;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
   extraAuthChecks?: RequestAuthCheck[];
   /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
@@ -88,6 +91,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.webAuth ? { webAuth: options.webAuth } : {}),
     ...(options.remoteAccess ? { remoteAccess: options.remoteAccess } : {}),
+    ...(options.backups ? { backups: options.backups } : {}),
   });
   const observer = options.audit ? auditObserver(options.audit) : undefined;
   // Which check let a request in decides what it may call: the bearer token everything, a web

@@ -16,6 +16,8 @@ import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
+import { testPauseHook } from '../orchestrator/test-pause.js';
+import { BackupService } from '../backup/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -184,6 +186,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     disableNetwork: process.env.ARCHY_TOR_DISABLE_NETWORK === '1',
     logger,
   });
+  // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
+  // before the apps are reconciled (those it stopped are started by the reconcile).
+  const backups = new BackupService({
+    layout,
+    secrets,
+    hold: orchestrator.backupHold,
+    events: orchestrator.events,
+    pause: testPauseHook(logger),
+    log: logger,
+  });
+  await backups.recover();
 
   const token = await writeCookie(dataDir);
   redactor.add(token);
@@ -193,6 +206,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
+    backups,
     audit,
     token,
     webAuth,
@@ -273,6 +287,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await nodeTor
     .shutdown()
     .catch((error: unknown) => logger.error({ err: error }, "could not remove the node's Tor container"));
+  backups.shutdown();
   await server.close();
   await catalog.stop();
   await events.stop();
