@@ -212,6 +212,7 @@ export interface RpcMethods {
     params: { enabled?: boolean; newAddress?: boolean };
     result: RemoteAccessStatus;
   };
+  /**
    * Sets up backups to a target (README "Backups"): makes the restic repository with a new key,
    * returned this once (`key`; absent when the node already had one). `confirmKeySaved`: the user
    * kept it (else `backup.confirm-key`). `sameDisk`: a local target on the data dir's disk, on purpose.
