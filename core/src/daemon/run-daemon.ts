@@ -150,6 +150,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     confinement,
     logger,
     reservedPorts: () => reservedPorts,
+    // Dev and test switch (README "Tor"): the apps' Tor makes its onion keys but contacts nobody.
+    torDisableNetwork: process.env.ARCHY_TOR_DISABLE_NETWORK === '1',
   });
 
   const resources = new ResourceManager({

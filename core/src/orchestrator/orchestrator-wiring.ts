@@ -25,6 +25,7 @@ import { AppActions } from './app-actions.js';
 import { Adoption } from './adoption.js';
 import { BackupHold } from './backup-hold.js';
 import { AppConfigStore } from './app-config.js';
+import { TorSidecars } from './tor-sidecar.js';
 import { AppRecordStore } from './app-record.js';
 import { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
@@ -74,6 +75,8 @@ export interface OrchestratorOptions {
   releaseArch?: string;
   /** Host ports no app may publish: the daemon's API, its local registry (read at each check). */
   reservedPorts?: () => readonly ReservedPort[];
+  /** `DisableNetwork 1` in the apps' torrc (ARCHY_TOR_DISABLE_NETWORK=1; README "Tor"). */
+  torDisableNetwork?: boolean;
 }
 
 /** The orchestrator's parts, made and joined once per daemon. */
@@ -85,6 +88,7 @@ export interface OrchestratorParts {
   registry: AppRegistry;
   health: HealthWatch;
   effects: PodmanEffects;
+  tor: TorSidecars;
   supervisor: Supervisor;
   guard: BitcoinStartGuard;
   crashes: CrashRecovery;
@@ -127,7 +131,16 @@ export function wireOrchestrator(
   parts.health = new HealthWatch(podman, options.secrets, (id, tracker, result, service) =>
     parts.crashes.healthChanged(id, tracker, result, service),
   );
+  parts.tor = new TorSidecars({
+    podman,
+    layout,
+    configs,
+    ...(options.secrets && { secrets: options.secrets }),
+    log,
+    disableNetwork: options.torDisableNetwork ?? false,
+  });
   parts.effects = new PodmanEffects({
+    tor: parts.tor,
     podman,
     layout,
     registry,
@@ -171,6 +184,7 @@ export function wireOrchestrator(
   });
   // Whatever forgets an app (a remove, a rolled-back install, a switch) stops probing and supervising it.
   registry.onForget((id) => {
+    parts.tor.forget(id);
     parts.health.unwatch(id);
     parts.supervisor.reset(id);
   });

@@ -37,6 +37,7 @@ import { toStatus, type AppRuntime } from './app-runtime.js';
 import type { StartConfirmation } from './bitcoin-datadir.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import { provenanceReport, type LocalImagesIndex } from './built-images.js';
+import type { TorSidecars } from './tor-sidecar.js';
 import type { BundledApps } from './bundled-apps.js';
 import type { CrashRecovery } from './crash-recovery.js';
 import type { CredentialActions } from './credential-actions.js';
@@ -81,6 +82,7 @@ export class Orchestrator implements AppLifecycle {
   private readonly installs: InstallFlow;
   private readonly actions: AppActions;
   private readonly bundled: BundledApps;
+  private readonly tor: TorSidecars;
 
   constructor(options: OrchestratorOptions) {
     const parts = wireOrchestrator(options, (runtime) => this.describe(runtime));
@@ -102,6 +104,7 @@ export class Orchestrator implements AppLifecycle {
     this.credentials = parts.credentials;
     this.adoption = parts.adoption;
     this.backupHold = parts.backupHold;
+    this.tor = parts.tor;
   }
 
   get dataLayout(): DataLayout {
@@ -111,11 +114,29 @@ export class Orchestrator implements AppLifecycle {
   // ---- queries ------------------------------------------------------------------------------
 
   async list(): Promise<AppStatus[]> {
-    return this.registry.all().map((runtime) => this.describe(runtime));
+    const runtimes = this.registry.all();
+    // The onion addresses as Tor wrote them (it may have since the last start).
+    for (const runtime of runtimes) await this.tor.refresh(runtime);
+    return runtimes.map((runtime) => this.describe(runtime));
   }
 
   async status(id: string): Promise<AppStatus> {
-    return this.describe(this.registry.require(id));
+    const runtime = this.registry.require(id);
+    await this.tor.refresh(runtime);
+    return this.describe(runtime);
+  }
+
+  /**
+   * Makes the app's Tor sidecar again from its current config (an onion added or removed), on
+   * the app's queue, without touching its own containers; returns the new status.
+   */
+  async recreateTorSidecar(id: string): Promise<AppStatus> {
+    return this.registry.onQueue(id, async () => {
+      const runtime = this.registry.require(id);
+      await this.tor.recreate(runtime);
+      this.registry.publish(runtime);
+      return this.describe(runtime);
+    });
   }
 
   /** The SBOM of the image an app runs, when this node built it. */
@@ -255,8 +276,10 @@ export class Orchestrator implements AppLifecycle {
   private describe(runtime: AppRuntime): AppStatus {
     const provenance = this.builtImages.of(runtime);
     const bitcoin = runtime.record.bitcoin ?? settingsOfManifest(runtime.manifest);
+    const tor = this.tor.statusOf(runtime);
     return {
       ...toStatus(runtime),
+      ...(tor && { tor }),
       ...(provenance && { provenance: provenanceReport(provenance) }),
       ...(bitcoin && { bitcoin }),
       ...(runtime.manifest.origin && { grants: this.grantsOf(runtime) }),

@@ -16,7 +16,8 @@ export interface ContainerCreateSpec {
   hostname?: string;
   portmappings?: PortMapping[];
   mounts?: ContainerMount[];
-  netns?: { nsmode: 'bridge' | 'none' | 'host' | 'private' | 'slirp4netns' };
+  /** `container` with `value` = another container's id: share its network namespace (a Tor sidecar). */
+  netns?: { nsmode: 'bridge' | 'none' | 'host' | 'private' | 'slirp4netns' | 'container'; value?: string };
   /** Networks to join at creation, by name, with the extra DNS names the container answers to. */
   Networks?: Record<string, { aliases?: string[] }>;
   resource_limits?: ResourceLimits;
