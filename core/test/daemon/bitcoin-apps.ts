@@ -159,7 +159,7 @@ export async function removeStaleBitcoinContainers(): Promise<void> {
       `archy-${id}`,
     ]).catch(() => '');
     if (owner.trim().startsWith(join(tmpdir(), 'archy-test-'))) {
-      await podman(['rm', '-f', '-t', '1', `archy-${id}`]).catch(() => undefined);
+      await podman(['rm', '-f', '--depend', '-t', '1', `archy-${id}`]).catch(() => undefined);
     }
     // The app's network too: a test that failed half-way leaves it, and the next daemon must not adopt it.
     const networkOwner = await podman([
