@@ -3,6 +3,7 @@ import { AppRecordStore } from '../orchestrator/app-record.js';
 import { DataLayout } from '../layout/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { authMethodOf } from './auth.js';
+import { maskTarget } from '../backup/index.js';
 import type { RpcObserver } from './rpc-dispatcher.js';
 
 /** Methods that change something: each call, allowed or refused, goes in the audit log. */
@@ -24,6 +25,11 @@ const STATE_CHANGING = new Set([
   'package.release',
   'tor.onion-add',
   'tor.onion-remove',
+  'backup.init',
+  'backup.confirm-key',
+  'backup.create',
+  // Shows the backup key (a read, audited as the reveal of a secret).
+  'backup.key-show',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -32,6 +38,13 @@ const isReveal = (method: string, params: unknown): boolean =>
   typeof params === 'object' &&
   params !== null &&
   (params as { reveal?: unknown }).reveal === true;
+
+/** `web.remote-access` changes something (turns the onion on or off, or makes a new address) unless it only asks. */
+const changesRemoteAccess = (method: string, params: unknown): boolean =>
+  method === 'web.remote-access' &&
+  typeof params === 'object' &&
+  params !== null &&
+  Object.keys(params).length > 0;
 
 /** Calls that leave an app running a (possibly) new manifest: its digest is recorded. */
 const INSTALLS_A_MANIFEST = new Set([
@@ -70,6 +83,13 @@ const KEPT_PARAMS = [
   'tor',
   'port',
   'virtualPort',
+  // web.remote-access: on/off, and whether a new onion address was asked for.
+  'enabled',
+  'newAddress',
+  // backup.*: which apps, with the chain or not (the target is kept masked, below).
+  'apps',
+  'includeChain',
+  'confirmKeySaved',
 ];
 
 /**
@@ -81,7 +101,12 @@ const KEPT_PARAMS = [
 export function auditObserver(audit: AuditLog): RpcObserver {
   const records = new AppRecordStore(new DataLayout(audit.dataDir));
   return async (call, context) => {
-    if (!STATE_CHANGING.has(call.method) && !isReveal(call.method, call.params)) return;
+    if (
+      !STATE_CHANGING.has(call.method) &&
+      !isReveal(call.method, call.params) &&
+      !changesRemoteAccess(call.method, call.params)
+    )
+      return;
     const auth = authMethodOf(context);
     const params = (typeof call.params === 'object' && call.params !== null ? call.params : {}) as Record<
       string,
@@ -90,6 +115,9 @@ export function auditObserver(audit: AuditLog): RpcObserver {
     const kept = Object.fromEntries(
       KEPT_PARAMS.filter((key) => params[key] !== undefined).map((key) => [key, params[key] as string]),
     );
+    // A backup target may hold a REST password: kept with it masked.
+    if (call.method.startsWith('backup.') && typeof params.target === 'string')
+      kept.target = maskTarget(params.target);
     // An install from a manifest names its app only in the answer.
     const answeredId = call.outcome.ok ? (call.outcome.result as { id?: unknown } | null)?.id : undefined;
     const target =

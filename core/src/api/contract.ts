@@ -10,7 +10,13 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
-import type { OnionAddRequest, OnionChangeResult, TorStatusReport } from '../kernel/tor.js';
+import type {
+  OnionAddRequest,
+  OnionChangeResult,
+  RemoteAccessStatus,
+  TorStatusReport,
+} from '../kernel/tor.js';
+import type { BackupResult, BackupSnapshotInfo, BackupStatus } from '../kernel/backups.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -32,6 +38,7 @@ import type {
 } from '../kernel/versions.js';
 
 export * from '../kernel/adoption.js';
+export * from '../kernel/backups.js';
 export * from '../kernel/app-status.js';
 export * from '../kernel/bitcoin-settings.js';
 export * from '../kernel/connection-info.js';
@@ -39,8 +46,8 @@ export * from '../kernel/error-codes.js';
 export * from '../kernel/error-data.js';
 export * from '../kernel/install-plan.js';
 export * from '../kernel/resources.js';
-export * from '../kernel/versions.js';
 export * from '../kernel/tor.js';
+export * from '../kernel/versions.js';
 
 /** An event pushed over `/ws` (`DaemonEvents` lists them). */
 export interface WsEventMessage<E extends DaemonEventName = DaemonEventName> {
@@ -207,6 +214,41 @@ export interface RpcMethods {
   'tor.onion-remove': { params: { id: string; port: number }; result: OnionChangeResult };
   /** Every app's Tor (mode, onions with addresses) and the node's remote access. */
   'tor.status': { params: Record<string, never>; result: TorStatusReport };
+  /**
+   * Remote access to the web UI and API over Tor (`archy web remote-access`): no params shows it;
+   * `enabled` turns it on or off (the address stays across off/on), `newAddress` with on makes a
+   * new one. Audited when it changes something.
+   */
+  'web.remote-access': {
+    params: { enabled?: boolean; newAddress?: boolean };
+    result: RemoteAccessStatus;
+  };
+  /**
+   * Sets up backups to a target (README "Backups"): makes the restic repository with a new key,
+   * returned this once (`key`; absent when the node already had one). `confirmKeySaved`: the user
+   * kept it (else `backup.confirm-key`). `sameDisk`: a local target on the data dir's disk, on purpose.
+   */
+  'backup.init': {
+    params: { target: string; confirmKeySaved?: boolean; sameDisk?: boolean };
+    result: { target: string; key?: string; keyConfirmed: boolean };
+  };
+  /** The user typed the key's last group back. */
+  'backup.confirm-key': { params: { lastGroup: string }; result: { keyConfirmed: true } };
+  /** The backup key again: bearer token only (someone on the node), audited. */
+  'backup.key-show': { params: Record<string, never>; result: { key: string } };
+  /**
+   * One snapshot of the apps (default all): each is stopped briefly and started again; returns when
+   * done, progress on /ws as `backup.progress`. A second job while one runs is refused (Busy).
+   */
+  'backup.create': {
+    params: { apps?: string[]; target?: string; includeChain?: boolean };
+    result: BackupSnapshotInfo;
+  };
+  /** The target's snapshots made by Archipelago, newest first. */
+  'backup.list': { params: { target?: string }; result: BackupSnapshotInfo[] };
+  /** `restic check` (`readData`: every pack read back); a damaged repository is an error naming the packs. */
+  'backup.verify': { params: { target?: string; readData?: boolean }; result: BackupResult };
+  'backup.status': { params: Record<string, never>; result: BackupStatus };
 }
 export type RpcMethodName = keyof RpcMethods;
 

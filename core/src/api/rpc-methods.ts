@@ -4,6 +4,7 @@ import {
   type GuardConfirmation,
   type LogLine,
   type RpcMethodName,
+  type RemoteAccessStatus,
   type RpcMethods,
 } from './contract.js';
 import type {
@@ -14,6 +15,7 @@ import type {
   VersionControl,
 } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
+import type { BackupService } from '../backup/index.js';
 import { ArchyError } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
@@ -34,7 +36,23 @@ export interface RpcMethodDependencies {
   resources?: Pick<ResourceManager, 'report'>;
   /** Answers `web.setup-code` and `web.set-password` (bearer token only: see BEARER_ONLY_METHODS). */
   webAuth?: Pick<WebAuth, 'passwordSet' | 'setupCode' | 'setupCodeFile' | 'setPassword'>;
+  /** Answers `backup.*`; without it they say backups are not available. */
+  backups?: BackupControl;
+  /** Answers `web.remote-access` (tor/node-tor.ts). */
+  remoteAccess?: RemoteAccessControl;
 }
+
+/** The node's Tor as `web.remote-access` drives it. */
+export interface RemoteAccessControl {
+  status(): Promise<RemoteAccessStatus>;
+  set(change: { enabled?: boolean; newAddress?: boolean }): Promise<RemoteAccessStatus>;
+}
+
+/** What the API needs of the backup jobs (backup/backup-service.ts). */
+export type BackupControl = Pick<
+  BackupService,
+  'init' | 'confirmKey' | 'showKey' | 'create' | 'list' | 'verify' | 'status'
+>;
 
 /**
  * Methods a web session may never call, only the CLI's bearer token: they set the web password
@@ -45,6 +63,8 @@ export const BEARER_ONLY_METHODS: ReadonlySet<RpcMethodName> = new Set([
   'web.setup-code',
   'web.set-password',
   'package.adopt',
+  // Shows the backup key: only someone on the node (the CLI's token), never a web session.
+  'backup.key-show',
 ]);
 
 type RpcHandler<M extends RpcMethodName> = (
@@ -58,6 +78,8 @@ export function createRpcMethods({
   info,
   resources,
   webAuth,
+  backups,
+  remoteAccess,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -178,6 +200,41 @@ export function createRpcMethods({
         throw error;
       }
     },
+    'backup.init': ({ target, confirmKeySaved, sameDisk }) =>
+      backupControl(backups).init({
+        target,
+        ...(confirmKeySaved !== undefined && { confirmKeySaved }),
+        ...(sameDisk !== undefined && { sameDisk }),
+      }),
+    'backup.confirm-key': ({ lastGroup }) => backupControl(backups).confirmKey(lastGroup),
+    'backup.key-show': () => backupControl(backups).showKey(),
+    'backup.create': ({ apps, target, includeChain }) =>
+      backupControl(backups).create({
+        reason: 'manual',
+        ...(apps !== undefined && { apps }),
+        ...(target !== undefined && { target }),
+        ...(includeChain !== undefined && { includeChain }),
+      }),
+    'backup.list': ({ target }) => backupControl(backups).list(target),
+    'backup.verify': ({ target, readData }) =>
+      backupControl(backups).verify({
+        ...(target !== undefined && { target }),
+        ...(readData !== undefined && { readData }),
+      }),
+    'backup.status': () => backupControl(backups).status(),
+    'web.remote-access': async ({ enabled, newAddress }) => {
+      if (!remoteAccess) {
+        throw new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without remote access over Tor; restart archipelagod',
+        );
+      }
+      if (enabled === undefined && newAddress === undefined) return remoteAccess.status();
+      return remoteAccess.set({
+        ...(enabled !== undefined && { enabled }),
+        ...(newAddress !== undefined && { newAddress }),
+      });
+    },
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;
@@ -259,6 +316,16 @@ async function lastLogLines(
     if (lines.length >= tail * 2) lines = lines.slice(-tail);
   }
   return lines.slice(-tail);
+}
+
+function backupControl(backups: BackupControl | undefined): BackupControl {
+  if (!backups) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without backups; restart archipelagod',
+    );
+  }
+  return backups;
 }
 
 function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {

@@ -93,6 +93,13 @@ describe('rpcParamSchemas', () => {
   it('has a schema for every method of the contract', () => {
     // The compile-time check in rpc-params.ts is the real guard; this catches a table edited by hand.
     expect(Object.keys(rpcParamSchemas).sort()).toEqual([
+      'backup.confirm-key',
+      'backup.create',
+      'backup.init',
+      'backup.key-show',
+      'backup.list',
+      'backup.status',
+      'backup.verify',
       'catalog-list',
       'catalog.status',
       'container-health',
@@ -123,8 +130,19 @@ describe('rpcParamSchemas', () => {
       'tor.onion-add',
       'tor.onion-remove',
       'tor.status',
+      'web.remote-access',
       'web.set-password',
       'web.setup-code',
     ]);
+  });
+});
+
+describe('web.remote-access params', () => {
+  it('takes on/off and a new address as booleans, and nothing else', () => {
+    const schema = rpcParamSchemas['web.remote-access'];
+    expect(schema.parse({})).toEqual({});
+    expect(schema.parse({ enabled: true, newAddress: true })).toEqual({ enabled: true, newAddress: true });
+    expect(schema.safeParse({ enabled: 'on' }).success).toBe(false);
+    expect(schema.safeParse({ url: 'x' }).success).toBe(false);
   });
 });

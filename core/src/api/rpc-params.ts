@@ -36,6 +36,11 @@ const absolutePath = (what: string) =>
     .string(expecting(`${what}, as an absolute path`))
     .refine((path) => path.startsWith('/'), { error: `expected ${what} as an absolute path` });
 
+/** A backup target as the user typed it (backup/backup-target.ts reads it). */
+const backupTarget = z
+  .string(expecting('a backup target: an absolute path, rest:http(s)://… or sftp:…'))
+  .min(1, { error: 'expected a backup target: an absolute path, rest:http(s)://… or sftp:…' });
+
 const bitcoinNetwork = z.enum(BITCOIN_NETWORKS, {
   error: `expected one of ${BITCOIN_NETWORKS.join(', ')}`,
 });
@@ -238,6 +243,30 @@ export const rpcParamSchemas = {
   'tor.onion-add': z.strictObject({ id: appIdSchema, port: onionPort, virtualPort: onionPort.optional() }),
   'tor.onion-remove': z.strictObject({ id: appIdSchema, port: onionPort }),
   'tor.status': noParams,
+  'web.remote-access': z.strictObject({
+    enabled: z.boolean(expecting('true (on) or false (off)')).optional(),
+    newAddress: z.boolean(expecting('true or false')).optional(),
+  }),
+  'backup.init': z.strictObject({
+    target: backupTarget,
+    confirmKeySaved: z.boolean(expecting('true or false')).optional(),
+    sameDisk: z.boolean(expecting('true or false')).optional(),
+  }),
+  'backup.confirm-key': z.strictObject({
+    lastGroup: z.string(expecting("the key's last group as a string")),
+  }),
+  'backup.key-show': noParams,
+  'backup.create': z.strictObject({
+    apps: z.array(appIdSchema).optional(),
+    target: backupTarget.optional(),
+    includeChain: z.boolean(expecting('true or false')).optional(),
+  }),
+  'backup.list': z.strictObject({ target: backupTarget.optional() }),
+  'backup.verify': z.strictObject({
+    target: backupTarget.optional(),
+    readData: z.boolean(expecting('true or false')).optional(),
+  }),
+  'backup.status': noParams,
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -279,5 +308,13 @@ const schemasMatchContract: SchemasMatchContract = {
   'tor.onion-add': true,
   'tor.onion-remove': true,
   'tor.status': true,
+  'web.remote-access': true,
+  'backup.init': true,
+  'backup.confirm-key': true,
+  'backup.key-show': true,
+  'backup.create': true,
+  'backup.list': true,
+  'backup.verify': true,
+  'backup.status': true,
 };
 void schemasMatchContract;

@@ -239,7 +239,7 @@ describe('GET /ws', () => {
     const url = await startServer(lifecycleWithOnlyEvents(events));
     const { status, socket } = await connectWs(url, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(status).toBe(101);
-    expect(events.live).toBe(4); // app-state, app-removed, pull-progress, image-progress
+    expect(events.live).toBe(6); // app-state, app-removed, pull-progress, image-progress, backup.progress, backup.finished
 
     const received = nextMessage(socket!);
     events.emit('app-removed', { id: 'hello' });

@@ -20,7 +20,13 @@ import type { ResourceManager } from '../resources/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import { auditObserver } from './audit-observer.js';
 import { zodOnlySchemaController } from './zod-only-schema-controller.js';
-import { BEARER_ONLY_METHODS, createRpcMethods, type DaemonInfoSource } from './rpc-methods.js';
+import {
+  BEARER_ONLY_METHODS,
+  createRpcMethods,
+  type BackupControl,
+  type DaemonInfoSource,
+  type RemoteAccessControl,
+} from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
 import { ArchyError } from '../kernel/index.js';
 import { AUTH_PATH_PREFIX, webAuthRoutes, webRequest, WS_PROTOCOL, type WebAuth } from './web-auth/index.js';
@@ -39,10 +45,14 @@ export interface ApiServerOptions {
   audit?: AuditLog;
   /** Answers the `resources` method. */
   resources?: Pick<ResourceManager, 'report'>;
+  /** Answers `backup.*`. */
+  backups?: BackupControl;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
   extraAuthChecks?: RequestAuthCheck[];
   /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
   webAuth?: WebAuth;
+  /** Answers `web.remote-access` (the node's Tor). */
+  remoteAccess?: RemoteAccessControl;
   /**
    * Addresses/CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
    * believed (for the login throttle's client and the cookie's Secure/`__Host-`); from anyone
@@ -80,6 +90,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     info: options.info,
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.webAuth ? { webAuth: options.webAuth } : {}),
+    ...(options.remoteAccess ? { remoteAccess: options.remoteAccess } : {}),
+    ...(options.backups ? { backups: options.backups } : {}),
   });
   const observer = options.audit ? auditObserver(options.audit) : undefined;
   // Which check let a request in decides what it may call: the bearer token everything, a web

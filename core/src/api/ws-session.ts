@@ -13,6 +13,8 @@ const BROADCAST_EVENTS = [
   'app-removed',
   'pull-progress',
   'image-progress',
+  'backup.progress',
+  'backup.finished',
 ] as const satisfies DaemonEventName[];
 
 /** The close code for a socket whose web session ended (4000–4999: the application's own). */

@@ -8,6 +8,7 @@ import { registerImportCommands } from './commands/import.js';
 import { registerInstallCommand } from './commands/install.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerCredentialCommands } from './commands/credentials.js';
 import { registerSecretsCommands } from './commands/secrets.js';
 import { registerManifestCommands } from './commands/manifest.js';
@@ -55,6 +56,7 @@ export function createProgram(): Command {
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
   registerTorCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -3,12 +3,21 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { logDestination, logFormat } from './log-destination.js';
-import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
+import {
+  createApiServer,
+  listen,
+  listenOnOnionSocket,
+  removeCookie,
+  writeCookie,
+  type OnionListener,
+} from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
+import { testPauseHook } from '../orchestrator/test-pause.js';
+import { BackupService } from '../backup/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -22,6 +31,7 @@ import { connectPodman } from './podman-connection.js';
 import { gateUntilReady } from './boot-gate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { reservedServicePorts } from '../orchestrator/host-ports.js';
+import { ensureTorImage, NodeTor } from '../tor/index.js';
 import type { DaemonOptions } from './options.js';
 
 const VERSION = '0.1.0';
@@ -151,17 +161,58 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     budget: budgetFromEnv(process.env),
   });
 
+  // Remote access over Tor: the node's Tor forwards its onion to a second listener of the same
+  // server (a unix socket), opened only while remote access is on.
+  let onionListener: OnionListener | undefined;
+  const nodeTor = new NodeTor({
+    layout,
+    podman: podman.client,
+    image: async () =>
+      (
+        await ensureTorImage({
+          podmanUrl: `unix://${podman.socketPath}`,
+          workRoot: layout.scratchDir,
+          imagesDir: layout.imagesDir,
+        })
+      ).reference,
+    uiSocket: {
+      open: async (path) => {
+        onionListener ??= await listenOnOnionSocket(server, path);
+      },
+      close: async () => {
+        const closing = onionListener;
+        onionListener = undefined;
+        await closing?.close();
+      },
+    },
+    disableNetwork: process.env.ARCHY_TOR_DISABLE_NETWORK === '1',
+    logger,
+  });
+  // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
+  // before the apps are reconciled (those it stopped are started by the reconcile).
+  const backups = new BackupService({
+    layout,
+    secrets,
+    hold: orchestrator.backupHold,
+    events: orchestrator.events,
+    pause: testPauseHook(logger),
+    log: logger,
+  });
+  await backups.recover();
+
   const token = await writeCookie(dataDir);
   redactor.add(token);
-  const webAuth = await WebAuth.open({ dataDir });
+  const webAuth = await WebAuth.open({ dataDir, onionHostname: () => nodeTor.onionHostname() });
   const setupCode = await webAuth.issueSetupCode();
   const startedAt = new Date().toISOString();
   const server = createApiServer({
     lifecycle: orchestrator,
     resources,
+    backups,
     audit,
     token,
     webAuth,
+    remoteAccess: nodeTor,
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     logger,
     info: () => ({
@@ -190,6 +241,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const isolation = new IsolationGuard(logger);
   events.on('event', (event) => {
     orchestrator.applyContainerEvent(event);
+    nodeTor.applyContainerEvent(event);
     // After the start, not at `init`: the check runs `podman unshare --rootless-netns`, which
     // would wait on the same namespace the starting container is being wired into (a crash's
     // restart by Podman's policy took ~90 ms longer). A fresh namespace has netavark's own
@@ -229,8 +281,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   }
   // After the reconcile: the first check may auto-update apps, which needs them adopted.
   catalog.start();
+  // In the background: building the Tor image on first use must not hold up the API.
+  void nodeTor.resume();
 
   await waitForSignal(logger);
+  // Before the server: the node's Tor and its socket go, the setting and the key stay.
+  await nodeTor
+    .shutdown()
+    .catch((error: unknown) => logger.error({ err: error }, "could not remove the node's Tor container"));
+  backups.shutdown();
   await server.close();
   await catalog.stop();
   await events.stop();

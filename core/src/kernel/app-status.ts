@@ -7,6 +7,7 @@ import type { AdoptedData } from './adoption.js';
 import type { BitcoinSettings } from './bitcoin-settings.js';
 import type { AppGrants, ImportedOrigin } from './install-plan.js';
 import type { AppTorStatus } from './tor.js';
+import type { BackupProgress, BackupResult } from './backups.js';
 
 /** Lifecycle state of an installed app, as `archy status` and the UI show it. */
 export type AppState =
@@ -185,5 +186,9 @@ export interface DaemonEvents {
   'pull-progress': PullProgress;
   'image-progress': ImageProgress;
   log: { id: string } & LogLine;
+  /** A backup, verify or restore job while it runs (README "Backups"). */
+  'backup.progress': BackupProgress;
+  /** How a backup job ended. */
+  'backup.finished': BackupResult;
 }
 export type DaemonEventName = keyof DaemonEvents;

@@ -23,7 +23,7 @@ export interface AppTorStatus {
   /** The manifest's default (privacy-sensitive apps: `tor`). */
   default: 'tor' | 'clearnet';
   onions: OnionServiceStatus[];
-  /** The app's Tor container (`archy-<id>-tor`), when the app has one. */
+  /** The app's Tor container (`archy-<id>.tor`), when the app has one. */
   sidecar?: 'running' | 'stopped' | 'missing';
   /** What switching to clearnet changes, in words a user can weigh. */
   clearnetEffect?: string;

@@ -26,6 +26,7 @@ const FOLDER = {
   trust: 'trust',
   apparmor: 'apparmor',
   tor: 'tor',
+  backupStaging: 'archy-backup',
 } as const;
 
 /**
@@ -109,6 +110,15 @@ export class DataLayout {
   /** `backups/`: the backup configuration (targets, schedule, last results) and restore staging. */
   get backupsDir(): string {
     return join(this.root, FOLDER.backups);
+  }
+
+  /**
+   * `archy-backup/`: a backup's metadata (records, manifests, the apps' secrets in plain text),
+   * written for one snapshot at the top of the data dir so the snapshot's paths stay relative to
+   * it (backup/snapshot-layout.ts); 0700, removed as soon as restic has read it.
+   */
+  get backupStagingDir(): string {
+    return join(this.root, FOLDER.backupStaging);
   }
 
   /** `tor/`: the node's own Tor (the web UI's onion for remote access): torrc, cache, keys. */

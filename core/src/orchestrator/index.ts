@@ -8,3 +8,4 @@ export {
 } from './data-layout-migration.js';
 export { ImageTrust, type ImageTrustOptions } from './image-trust.js';
 export { BundledApps } from './bundled-apps.js';
+export { BackupHold, type HeldApp, type HoldPhase } from './backup-hold.js';

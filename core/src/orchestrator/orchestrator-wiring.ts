@@ -23,6 +23,7 @@ import { AppVersionControl } from '../versions/version-control.js';
 import { VersionSwitch } from '../versions/version-switch.js';
 import { AppActions } from './app-actions.js';
 import { Adoption } from './adoption.js';
+import { BackupHold } from './backup-hold.js';
 import { AppConfigStore } from './app-config.js';
 import { TorSidecars } from './tor-sidecar.js';
 import { AppRecordStore } from './app-record.js';
@@ -102,6 +103,8 @@ export interface OrchestratorParts {
   adoption: Adoption;
   /** The user's Tor choices: mode and onions. */
   torActions: TorActions;
+  /** Apps stopped for a backup and started again, desired state untouched. */
+  backupHold: BackupHold;
 }
 
 /** `describe`: what the API shows for an app (the facade adds what only it knows). */
@@ -329,6 +332,14 @@ export function wireOrchestrator(
     actions: parts.actions,
     layout,
     ...(options.catalog && { catalog: options.catalog }),
+    log,
+  });
+  parts.backupHold = new BackupHold({
+    registry,
+    effects: parts.effects,
+    readiness,
+    supervisor: parts.supervisor,
+    bundled: parts.bundled,
     log,
   });
   return parts;

@@ -42,6 +42,7 @@ import type { BundledApps } from './bundled-apps.js';
 import type { CrashRecovery } from './crash-recovery.js';
 import type { CredentialActions } from './credential-actions.js';
 import type { Adoption } from './adoption.js';
+import type { BackupHold } from './backup-hold.js';
 import type { HealthWatch } from './health-watch.js';
 import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
@@ -70,6 +71,8 @@ export class Orchestrator implements AppLifecycle {
   readonly adoption: Adoption;
   /** The apps' Tor: the user's onions, `tor.status` (the mode goes through versions' setConfig). */
   readonly tor: TorActions;
+  /** Apps stopped for a backup and started again (backup/backup-service.ts). */
+  readonly backupHold: BackupHold;
   private readonly layout: DataLayout;
   private readonly registry: AppRegistry;
   private readonly builtImages: LocalImagesIndex;
@@ -105,6 +108,7 @@ export class Orchestrator implements AppLifecycle {
     this.adoption = parts.adoption;
     this.tor = parts.torActions;
     this.sidecars = parts.tor;
+    this.backupHold = parts.backupHold;
   }
 
   get dataLayout(): DataLayout {

@@ -40,3 +40,15 @@ export {
   type TorMode,
   type UserTorChoice,
 } from './app-tor.js';
+export {
+  DEFAULT_ADDRESS_TIMEOUT_MS,
+  NODE_TOR_CONTAINER,
+  NODE_TOR_LABEL,
+  NodeTor,
+  UI_SOCKET_RELATIVE,
+  WEB_ONION_NAME,
+  type NodeTorOptions,
+  type NodeTorPodman,
+  type RemoteAccessChange,
+  type UiSocket,
+} from './node-tor.js';

@@ -5,13 +5,13 @@
 // install gets a new one), remove without purge keeps it; the control password is in no
 // `podman inspect`; nothing is left behind.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppStatus } from '../../src/api/contract.js';
 import { addVersion, emptyCatalog } from '../../src/catalog/index.js';
 import { SecretStore } from '../../src/security/secrets/index.js';
-import { freePort, helloImage, tempDataDir, uniqueAppId } from '../support/index.js';
+import { freePort, helloImage, tempDataDir, uniqueAppId, waitFor } from '../support/index.js';
 import { podman } from '../support/podman-cli.js';
 import { startDaemon, type TestDaemon } from '../support/daemon-harness.js';
 import { expectNothingLeft } from '../daemon/leftovers.js';
@@ -126,6 +126,38 @@ describe('an app’s onion service', () => {
     expect(await addressOf()).toBe(address);
   }, 300_000);
 
+  it('serves Tor to the app alone, with its password, and starts it again in a crashed main’s new namespace', async () => {
+    const password = (await new SecretStore(dataDir).get(id, 'tor-control-password'))!;
+    const ask = async (secret: string): Promise<string> =>
+      podman([
+        'exec',
+        `archy-${id}`,
+        'sh',
+        '-c',
+        `printf 'AUTHENTICATE "%s"\\r\\nQUIT\\r\\n' "$1" | timeout 5 nc 127.0.0.1 9051`,
+        'sh',
+        secret,
+      ]).catch((error: Error) => error.message);
+    expect(await ask(password)).toMatch(/^250 OK/);
+    expect(await ask('wrong')).toMatch(/^515 /);
+
+    const before = JSON.parse(await podman(['inspect', sidecar]))[0].State.StartedAt as string;
+    await podman(['kill', `archy-${id}`]);
+    // Podman's restart policy or the supervisor brings the main back; its Tor follows it.
+    await waitFor(
+      async () => {
+        const tor = JSON.parse(await podman(['inspect', sidecar]))[0];
+        return tor.State.Running && tor.State.StartedAt !== before;
+      },
+      { what: 'the Tor sidecar to start again after the main crashed', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await waitFor(async () => /^250 OK/.test(await ask(password)), {
+      what: 'Tor to answer in the restarted main’s namespace',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+  }, 120_000);
+
   it('keeps the address over a remove without purge, and a purge takes the keys with the sidecar', async () => {
     const address = await addressOf();
     expect(address).toMatch(ONION);
@@ -151,6 +183,24 @@ describe('an app’s onion service', () => {
 
     expect((await daemon!.cli(['remove', id, '--purge', '--yes'])).code).toBe(0);
     await expectNothingLeft(daemon!, id);
+    expect(
+      await podman([
+        'ps',
+        '-a',
+        '--filter',
+        `label=io.archipelago.data-dir=${dataDir}`,
+        '--format',
+        '{{.Names}}',
+      ]),
+    ).toBe('');
+  }, 300_000);
+
+  it('is removed by the boot reconcile with a main whose app record a crash lost', async () => {
+    await daemon!.cliJson<AppStatus>(['install', id, '--version', '1.0.0']);
+    expect(await state(sidecar)).toBe('running');
+    await daemon!.kill();
+    rmSync(join(dataDir, 'state', 'apps', `${id}.json`));
+    daemon = await start();
     expect(
       await podman([
         'ps',

@@ -11,6 +11,7 @@ export { loadOrCreateMasterKey, masterKeyPath, MASTER_KEY_BYTES } from './master
 export {
   SecretStore,
   SECRET_NAME_PATTERN,
+  NODE_SECRETS,
   MIN_SECRET_LENGTH,
   MAX_SECRET_BYTES,
   type SecretStoreOptions,

@@ -21,6 +21,12 @@ export const MAX_SECRET_BYTES = 64 * 1024;
 
 const SUFFIX = '.enc';
 
+/**
+ * The daemon's own secrets (e.g. the backup key) live under this name instead of an app id: the
+ * dot keeps every app id from naming it (`secrets/.node/`), and purge never touches it.
+ */
+export const NODE_SECRETS = '.node';
+
 export interface SecretStoreOptions {
   /** Every value read or written is registered here, so logs and responses can blank it out. */
   redactor?: Redactor;
@@ -257,7 +263,7 @@ export class SecretStore {
     const found: Array<{ appId: string; name: string; path: string }> = [];
     const apps = await readdir(this.secretsDir, { withFileTypes: true }).catch(ignoreMissing([]));
     for (const app of apps) {
-      if (!app.isDirectory() || !APP_ID_PATTERN.test(app.name)) continue;
+      if (!app.isDirectory() || !(APP_ID_PATTERN.test(app.name) || app.name === NODE_SECRETS)) continue;
       const files = await readdir(join(this.secretsDir, app.name)).catch(ignoreMissing([] as string[]));
       for (const file of files) {
         const name = file.slice(0, -SUFFIX.length);
@@ -271,7 +277,7 @@ export class SecretStore {
 }
 
 function assertAppId(appId: string): void {
-  if (!APP_ID_PATTERN.test(appId)) {
+  if (!APP_ID_PATTERN.test(appId) && appId !== NODE_SECRETS) {
     throw new TypeError(`invalid app id ${JSON.stringify(appId)} for a secret (expected ${APP_ID_PATTERN})`);
   }
 }

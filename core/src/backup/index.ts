@@ -1,0 +1,49 @@
+// Backups (README "Backups"): restic snapshots of apps, their records, configs and secrets.
+export type { BackupJobs, CreateBackupRequest, RestoreRequest, ProgressListener } from './jobs.js';
+export {
+  runRestic,
+  RESTIC_BINARY_ENV,
+  type ResticRun,
+  type ResticOutput,
+  type ResticMessage,
+} from './restic-runner.js';
+export {
+  ResticError,
+  resticFailure,
+  classifyResticFailure,
+  damagedPacks,
+  type ResticFailureKind,
+} from './restic-errors.js';
+export { parseTarget, maskTarget, checkLocalTarget, type BackupTarget } from './backup-target.js';
+export { BackupConfigStore, type BackupConfig } from './backup-config.js';
+export {
+  generateBackupKey,
+  normalizeBackupKey,
+  lastKeyGroup,
+  NodeBackupKey,
+  BACKUP_KEY_SECRET,
+} from './backup-key.js';
+export {
+  SNAPSHOT_META_DIR,
+  BACKUP_FORMAT,
+  snapshotPaths,
+  appExcludes,
+  datadirVolume,
+  snapshotTags,
+  versionTags,
+  snapshotInfo,
+  writeSnapshotMeta,
+  removeSnapshotMeta,
+  type BackupManifestFile,
+  type SnapshotApp,
+  type SnapshotAppFiles,
+  type ResticSnapshot,
+} from './snapshot-layout.js';
+export {
+  BackupService,
+  CHANNEL_BACKUP_KEEP_LAST,
+  type BackupServiceOptions,
+  type InitRequest,
+  type InitResult,
+} from './backup-service.js';
+export { BackupStateStore, type BackupStateFile } from './backup-state.js';
