@@ -59,6 +59,8 @@ export interface WsSubscribeLogs {
   subscribe: 'logs';
   id: string;
   tail?: number;
+  /** ISO time: the kept lines since then, then new ones across container recreations (each with time and container). */
+  since?: string;
 }
 
 /** Params and results of each JSON-RPC method, by method name. */
@@ -101,7 +103,14 @@ export interface RpcMethods {
   };
   'container-status': { params: { id: string }; result: AppStatus };
   'container-list': { params: Record<string, never>; result: AppStatus[] };
-  'container-logs': { params: { id: string; tail?: number; service?: string }; result: LogLine[] };
+  /**
+   * With `since`/`until` (ISO, both included): the app's kept lines across its containers (at
+   * most `tail`, default MAX_LOG_TAIL, the last ones), each with `time` and `container`.
+   */
+  'container-logs': {
+    params: { id: string; tail?: number; service?: string; since?: string; until?: string };
+    result: LogLine[];
+  };
   'container-health': { params: { id: string }; result: AppHealth };
   'manifest-lint': {
     params: { manifest: string; manifestFile?: string };

@@ -21,6 +21,7 @@ import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
 import { rpcParamSchemas } from './rpc-params.js';
+import { MAX_LOG_TAIL } from './limits.js';
 import { WebAuthRefusal, type WebAuth } from './web-auth/index.js';
 
 export type DaemonInfo = RpcMethods['daemon-info']['result'];
@@ -123,8 +124,10 @@ export function createRpcMethods({
       lifecycle.remove(id, { purge: purge ?? false, cascade: cascade ?? false }),
     'container-status': ({ id }) => lifecycle.status(id),
     'container-list': () => lifecycle.list(),
-    'container-logs': ({ id, tail, service }) =>
-      lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL, service),
+    'container-logs': ({ id, tail, service, since, until }) =>
+      since !== undefined || until !== undefined
+        ? keptLogLines(lifecycle, id, { tail: tail ?? MAX_LOG_TAIL, service, since, until })
+        : lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL, service),
     'container-health': ({ id }) => lifecycle.health(id),
     'manifest-lint': async ({ manifest, manifestFile }) => {
       // Throws ManifestError (an ArchyError, InvalidManifest) listing every issue with file:line:col.
@@ -326,6 +329,25 @@ function backupControl(backups: BackupControl | undefined): BackupControl {
     );
   }
   return backups;
+}
+
+/** The app's kept lines between `since` and `until` (the last `tail` of them). */
+async function keptLogLines(
+  lifecycle: AppLifecycle,
+  id: string,
+  query: { tail: number; service: string | undefined; since: string | undefined; until: string | undefined },
+): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  for await (const line of lifecycle.logs(id, {
+    tail: query.tail,
+    follow: false,
+    ...(query.service !== undefined && { service: query.service }),
+    ...(query.since !== undefined && { since: query.since }),
+    ...(query.until !== undefined && { until: query.until }),
+  })) {
+    lines.push(line);
+  }
+  return lines.slice(-query.tail);
 }
 
 function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {

@@ -4,6 +4,7 @@ import { BITCOIN_NETWORKS, MIN_PRUNE_GB, type RpcMethodName, type RpcMethods } f
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { MAX_LOG_TAIL } from './limits.js';
 import { SERVICE_NAME_PATTERN } from '../manifest/index.js';
+import { normaliseLogTime } from '../logs/index.js';
 
 export { APP_ID_PATTERN, MAX_LOG_TAIL };
 
@@ -22,6 +23,19 @@ export const logTailSchema = z
   .int({ error: 'expected a whole number of lines' })
   .min(1, { error: 'expected at least 1 line' })
   .max(MAX_LOG_TAIL, { error: `expected at most ${MAX_LOG_TAIL} lines` });
+
+/** A kept-log bound (container-logs and the /ws logs subscription): an ISO time with its zone. */
+export const logTimeSchema = z.string(expecting('an ISO time such as "2026-12-06T10:00:00Z"')).refine(
+  (text) => {
+    try {
+      normaliseLogTime(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected an ISO time with its zone, such as "2026-12-06T10:00:00Z"' },
+);
 
 const versionText = z
   .string(expecting('a version string such as "1.0.0"'))
@@ -144,6 +158,8 @@ export const rpcParamSchemas = {
     id: appIdSchema,
     tail: logTailSchema.optional(),
     service: z.string().regex(SERVICE_NAME_PATTERN, 'a service name such as "db"').optional(),
+    since: logTimeSchema.optional(),
+    until: logTimeSchema.optional(),
   }),
   'container-health': idOnly,
   'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),

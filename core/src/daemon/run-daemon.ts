@@ -33,6 +33,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { reservedServicePorts } from '../orchestrator/host-ports.js';
 import { ensureTorImage, NodeTor } from '../tor/index.js';
 import type { DaemonOptions } from './options.js';
+import { KeptLogs } from '../logs/index.js';
 
 const VERSION = '0.1.0';
 
@@ -126,6 +127,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ...(process.env.ARCHY_CATALOG_URL ? { catalogUrl: process.env.ARCHY_CATALOG_URL } : {}),
   });
 
+  // Before any container is created: each one's output is captured from its creation on.
+  const keptLogs =
+    options.keptLogs?.enabled === false
+      ? undefined
+      : new KeptLogs({
+          layout,
+          podman: podman.client,
+          ...(options.keptLogs?.limits && { limits: options.keptLogs.limits }),
+          logger,
+        });
+
   const appsDir = process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR;
   const bundledApps = new BundledApps(appsDir, logger);
   const orchestrator: Orchestrator = new Orchestrator({
@@ -152,6 +164,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     reservedPorts: () => reservedPorts,
     // Dev and test switch (README "Tor"): the apps' Tor makes its onion keys but contacts nobody.
     torDisableNetwork: process.env.ARCHY_TOR_DISABLE_NETWORK === '1',
+    ...(keptLogs && { keptLogs }),
   });
 
   const resources = new ResourceManager({
@@ -260,6 +273,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     void orchestrator.resync();
   });
   events.start();
+  // What the apps wrote while the daemon was down is kept before anything is recreated.
+  await keptLogs?.start();
   await isolation.check();
   await orchestrator.reconcile();
   gate.open();
@@ -295,6 +310,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await events.stop();
   await isolation.idle();
   orchestrator.shutdown();
+  await keptLogs?.stop();
   await removeCookie(dataDir);
   await podman.close();
   await lock.release();

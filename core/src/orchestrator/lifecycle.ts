@@ -67,6 +67,12 @@ export interface LogOptions {
   service?: string;
   follow?: boolean;
   signal?: AbortSignal;
+  /**
+   * ISO times, both included: read the app's kept lines (logs/<id>/) across its containers, each
+   * with its time and container, instead of the current container's from Podman.
+   */
+  since?: string;
+  until?: string;
 }
 
 /**

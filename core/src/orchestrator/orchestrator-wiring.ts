@@ -18,6 +18,7 @@ import type { AuditRecord } from '../security/audit/index.js';
 import type { HostConfinement } from '../security/policy/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
 import { DataLayout } from '../layout/index.js';
+import type { KeptLogs } from '../logs/index.js';
 import { IntentJournal } from '../versions/intent-journal.js';
 import { AppVersionControl } from '../versions/version-control.js';
 import { VersionSwitch } from '../versions/version-switch.js';
@@ -79,6 +80,8 @@ export interface OrchestratorOptions {
   reservedPorts?: () => readonly ReservedPort[];
   /** `DisableNetwork 1` in the apps' torrc (ARCHY_TOR_DISABLE_NETWORK=1; README "Tor"). */
   torDisableNetwork?: boolean;
+  /** The apps' kept output (logs/<id>/): every container's output is captured into it. Absent: none kept. */
+  keptLogs?: KeptLogs;
 }
 
 /** The orchestrator's parts, made and joined once per daemon. */
@@ -158,6 +161,7 @@ export function wireOrchestrator(
     ...(options.confinement && { confinement: options.confinement }),
     ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),
     torModeOf: async (manifest) => appTorMode(manifest, await configs.get(manifest.id)),
+    ...(options.keptLogs && { keptLogs: options.keptLogs }),
     versionChangeNeeds: () => ({
       waitUntilHealthy: (runtime) => readiness.healthy(runtime),
       dropFirstStartArgs: (runtime) => parts.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),
@@ -321,6 +325,7 @@ export function wireOrchestrator(
     layout,
     ...(options.secrets && { secrets: options.secrets }),
     credentials: parts.credentials,
+    ...(options.keptLogs && { keptLogs: options.keptLogs }),
     pause,
     log,
   });

@@ -48,6 +48,8 @@ import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { wireOrchestrator, type OrchestratorOptions } from './orchestrator-wiring.js';
 import type { PodmanEffects } from './podman-effects.js';
+import { readKeptLogs } from './kept-log-reading.js';
+import type { KeptLogs } from '../logs/index.js';
 import type { Reconciler } from './reconciler.js';
 import type { Supervisor } from './supervisor.js';
 import type { TorActions } from './tor-actions.js';
@@ -86,8 +88,10 @@ export class Orchestrator implements AppLifecycle {
   private readonly actions: AppActions;
   private readonly bundled: BundledApps;
   private readonly sidecars: TorSidecars;
+  private readonly keptLogs: KeptLogs | undefined;
 
   constructor(options: OrchestratorOptions) {
+    this.keptLogs = options.keptLogs;
     const parts = wireOrchestrator(options, (runtime) => this.describe(runtime));
     this.layout = parts.layout;
     this.localImages = parts.localImages;
@@ -179,6 +183,14 @@ export class Orchestrator implements AppLifecycle {
   }
 
   async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
+    if (options.since !== undefined || options.until !== undefined) {
+      yield* readKeptLogs(
+        this.keptLogs,
+        { id, manifest: this.registry.get(id)?.manifest, layout: this.layout },
+        options,
+      );
+      return;
+    }
     const runtime = this.registry.require(id);
     if (!runtime.container && !Object.values(runtime.services ?? {}).some(Boolean)) return;
     yield* this.effects.logs(id, {

@@ -11,7 +11,12 @@ import { mkdir, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { RpcErrorCode, type LogLine } from '../kernel/index.js';
 import type { AppManifest, ServiceSpec } from '../manifest/index.js';
-import { PodmanError, type ContainerInspect, type PodmanClient } from '../podman/index.js';
+import {
+  PodmanError,
+  type ContainerCreateSpec,
+  type ContainerInspect,
+  type PodmanClient,
+} from '../podman/index.js';
 import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
 import { assertVolumeDirsSafe, type HostConfinement } from '../security/policy/index.js';
 import { dependencyLinks, type NetworkLink, type ResolvedDependency } from '../resolver/index.js';
@@ -80,6 +85,8 @@ export interface PodmanEffectsOptions {
   torModeOf?: (manifest: AppManifest) => Promise<TorMode | undefined>;
   /** The apps' Tor sidecars: started after, stopped and removed before the main container. */
   tor?: TorSidecars;
+  /** Captures each container's output into the app's kept logs (logs/<id>/). */
+  keptLogs?: { captureInto(spec: ContainerCreateSpec, appId: string): Promise<ContainerCreateSpec> };
 }
 
 export interface VersionChangeNeeds {
@@ -288,6 +295,7 @@ export class PodmanEffects implements AppEffects {
       },
       { main, uses: service.uses },
     );
+    if (this.options.keptLogs) spec = await this.options.keptLogs.captureInto(spec, record.id);
     const name = spec.name ?? containerNameOf(manifest, service);
     const what = main ? `'${record.id}'` : `service '${service.name}' of '${record.id}'`;
     const { id } = await this.call(`create the container for ${what}`, () =>
