@@ -44,8 +44,7 @@ const unsubscribeLogsSchema = z.strictObject({
   id: appIdSchema,
 }) satisfies z.ZodType<WsUnsubscribeLogs>;
 
-export const WS_CLIENT_MESSAGE_HELP =
-  "send {subscribe:'logs', id, tail?} or {unsubscribe:'logs', id}";
+export const WS_CLIENT_MESSAGE_HELP = "send {subscribe:'logs', id, tail?} or {unsubscribe:'logs', id}";
 
 /**
  * Validates a decoded client message. Throws ZodError naming the bad field, or an Error with
