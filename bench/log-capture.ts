@@ -3,6 +3,7 @@
 // "Kept logs") and off (`--kept-logs off`: Podman's own k8s-file log only), in the same run.
 // Podman's service and the apps' conmons are reported beside it: capture must not move the cost
 // there either. `npm run bench -- log-capture`.
+import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuMs, ensureImage, HELLO_IMAGE, now, removeDataDir, sh, startBenchDaemon } from './support.js';
@@ -29,7 +30,7 @@ function writerManifest(id: string): string {
 }
 
 interface Phase {
-  capture: 'on' | 'off';
+  capture: 'on' | 'off' | 'libpod-follow';
   daemonCpuPercent: number;
   podmanServiceCpuPercent: number;
   conmonCpuPercent: number;
@@ -61,8 +62,35 @@ async function lastLineNumber(id: string): Promise<number> {
   return Number(/line (\d+)/.exec(out)?.[1] ?? 0);
 }
 
-async function phase(capture: 'on' | 'off'): Promise<Phase> {
-  const daemon = await startBenchDaemon({ env: { ARCHY_KEPT_LOGS: capture } });
+/**
+ * The other way to capture, for comparison: follow each container's libpod log stream (what a
+ * daemon doing it that way would do), here from the bench process, which only counts the bytes —
+ * the least such a follower could do. Returns a stop function and the follower's CPU so far.
+ */
+function followLibpod(socketPath: string, ids: string[]): { stop(): void; cpuMs(): number } {
+  const started = process.cpuUsage();
+  const requests = ids.map((id) => {
+    const req = request({
+      socketPath,
+      path: `/v4.0.0/libpod/containers/archy-${id}/logs?follow=true&stdout=true&stderr=true&timestamps=true&tail=0`,
+    });
+    let bytes = 0;
+    req.on('response', (response) => response.on('data', (chunk: Buffer) => (bytes += chunk.length)));
+    req.on('error', () => undefined);
+    req.end();
+    return { req, bytes: () => bytes };
+  });
+  return {
+    stop: () => requests.forEach(({ req }) => req.destroy()),
+    cpuMs: () => {
+      const used = process.cpuUsage(started);
+      return (used.user + used.system) / 1000;
+    },
+  };
+}
+
+async function phase(capture: 'on' | 'off' | 'libpod-follow'): Promise<Phase> {
+  const daemon = await startBenchDaemon({ env: { ARCHY_KEPT_LOGS: capture === 'on' ? 'on' : 'off' } });
   const ids = Array.from({ length: APPS }, (_, i) => `logcap-${capture}-${i}`);
   try {
     for (const id of ids) {
@@ -70,7 +98,10 @@ async function phase(capture: 'on' | 'off'): Promise<Phase> {
       writeFileSync(file, writerManifest(id));
       await daemon.cli(['install', file, '--json']);
     }
+    const follower =
+      capture === 'libpod-follow' ? followLibpod(join(daemon.dataDir, 'run', 'podman.sock'), ids) : undefined;
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const followerBefore = follower?.cpuMs() ?? 0;
     const daemonPid = daemon.process.pid!;
     const servicePid = pidOf(join(daemon.dataDir, 'run', 'podman-service.pid'));
     const conmons = await conmonPids(ids);
@@ -90,6 +121,8 @@ async function phase(capture: 'on' | 'off'): Promise<Phase> {
       conmon: sum(conmons),
       lines: await Promise.all(ids.map(lastLineNumber)),
     };
+    const followerMs = (follower?.cpuMs() ?? 0) - followerBefore;
+    follower?.stop();
     const lines = after.lines.reduce((total, n, i) => total + n - before.lines[i]!, 0);
     const percent = (ms: number): number => (ms / elapsed) * 100;
     let keptBytes: number | undefined;
@@ -98,7 +131,8 @@ async function phase(capture: 'on' | 'off'): Promise<Phase> {
     }
     return {
       capture,
-      daemonCpuPercent: percent(after.daemon - before.daemon),
+      // The follower stands in for the daemon in the libpod-follow phase (the daemon keeps nothing there).
+      daemonCpuPercent: percent(after.daemon - before.daemon + followerMs),
       podmanServiceCpuPercent: percent(after.service - before.service),
       conmonCpuPercent: percent(after.conmon - before.conmon),
       linesPerSecondPerApp: lines / APPS / (elapsed / 1000),
@@ -115,11 +149,22 @@ async function main(): Promise<void> {
   await ensureImage();
   const off = await phase('off');
   const on = await phase('on');
-  console.log(JSON.stringify({ apps: APPS, seconds: MEASURE_MS / 1000, on, off }, null, 2));
+  const follow = await phase('libpod-follow');
+  console.log(
+    JSON.stringify({ apps: APPS, seconds: MEASURE_MS / 1000, on, off, libpodFollow: follow }, null, 2),
+  );
   const line = (p: Phase): string =>
     `capture ${p.capture}: daemon ${p.daemonCpuPercent.toFixed(2)}% CPU, podman service ${p.podmanServiceCpuPercent.toFixed(2)}%, ` +
     `conmons ${p.conmonCpuPercent.toFixed(2)}% (${p.linesPerSecondPerApp.toFixed(0)} lines/s per app)`;
-  console.log(['', `${APPS} apps writing for ${MEASURE_MS / 1000} s:`, line(on), line(off)].join('\n'));
+  console.log(
+    [
+      '',
+      `${APPS} apps writing for ${MEASURE_MS / 1000} s:`,
+      line(on),
+      line(off),
+      `${line(follow)} [daemon = idle daemon + a follower that only counts bytes]`,
+    ].join('\n'),
+  );
   console.log(
     `kept-log capture costs the daemon ${(on.daemonCpuPercent - off.daemonCpuPercent).toFixed(2)} percentage points of one core`,
   );
