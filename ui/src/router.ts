@@ -38,6 +38,12 @@ export function createAppRouter(): Router {
         props: true,
         meta: { title: 'Marketplace' },
       },
+      {
+        path: '/settings',
+        name: 'settings',
+        component: () => import('./views/SettingsView.vue'),
+        meta: { title: 'Settings' },
+      },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
     scrollBehavior: () => ({ top: 0 }),

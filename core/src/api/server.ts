@@ -26,6 +26,7 @@ import {
   type BackupControl,
   type DaemonInfoSource,
   type RestoreControl,
+  type RemoteAccessControl,
 } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
 import { ArchyError } from '../kernel/index.js';
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
   extraAuthChecks?: RequestAuthCheck[];
   /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
   webAuth?: WebAuth;
+  /** Answers `web.remote-access` (the node's Tor). */
+  remoteAccess?: RemoteAccessControl;
   /**
    * Addresses/CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
    * believed (for the login throttle's client and the cookie's Secure/`__Host-`); from anyone
@@ -90,6 +93,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     info: options.info,
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.webAuth ? { webAuth: options.webAuth } : {}),
+    ...(options.remoteAccess ? { remoteAccess: options.remoteAccess } : {}),
     ...(options.backups ? { backups: options.backups } : {}),
     ...(options.restore ? { restore: options.restore } : {}),
   });

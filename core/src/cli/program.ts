@@ -18,6 +18,7 @@ import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
 import { registerWebCommands } from './commands/web.js';
 import { registerBackupRestoreCommand } from './commands/backup-restore.js';
+import { registerTorCommands } from './commands/tor.js';
 import { registerParmanodeToolCommands } from './commands/parmanode-tools.js';
 
 /** The `archy` command tree. */
@@ -55,6 +56,7 @@ export function createProgram(): Command {
   registerCredentialCommands(program);
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
+  registerTorCommands(program);
   registerBackupRestoreCommand(registerBackupCommands(program));
   return program;
 }
