@@ -74,11 +74,11 @@ export default {
     },
     {
       name: 'ui-only-through-core-exports',
-      comment: 'the UI imports core only as @archipelago/core/{contract,ws-protocol,bitcoin-version}',
+      comment: 'the UI imports core only as @archipelago/core/{contract,ws-protocol,bitcoin-version,qr-code}',
       severity: 'error',
       from: { path: '^ui/src/' },
       to: {
-        path: '(^core/)|(^@archipelago/core(?!/(contract|ws-protocol|bitcoin-version)$))',
+        path: '(^core/)|(^@archipelago/core(?!/(contract|ws-protocol|bitcoin-version|qr-code)$))',
       },
     },
   ],

@@ -2,7 +2,7 @@
 # Runs the benchmarks (bench/) against real rootless Podman, each measured against the raw tool
 # in the same run. Usage: npm run bench [-- name...]
 #   names: core-lifecycle (default), supervision, sha256-throughput, download, release-install,
-#   pipeline, bitcoin-probe, multi-service, umbrel-report (needs ARCHY_UMBREL_APPS: a store checkout)
+#   pipeline, bitcoin-probe, multi-service, log-capture, umbrel-report (needs ARCHY_UMBREL_APPS: a store checkout)
 #   backup (1 GiB of app data: archy backup create vs restic by hand; BENCH_ROUNDS_BACKUP, default 3)
 # Like the tests, benchmarks run as their own rootless user (ARCHY_TEST_USER, default
 # archy-test), so they never touch the images or containers of the node `npm start` runs.

@@ -14,6 +14,7 @@ export default defineConfig({
     alias: {
       '@archipelago/core/contract': coreSource('api/contract.ts'),
       '@archipelago/core/bitcoin-version': coreSource('bitcoin/version.ts'),
+      '@archipelago/core/qr-code': coreSource('util/qr-code.ts'),
     },
   },
   build: {

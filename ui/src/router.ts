@@ -44,6 +44,12 @@ export function createAppRouter(): Router {
         component: () => import('./views/BackupsView.vue'),
         meta: { title: 'Backups' },
       },
+      {
+        path: '/settings',
+        name: 'settings',
+        component: () => import('./views/SettingsView.vue'),
+        meta: { title: 'Settings' },
+      },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
     scrollBehavior: () => ({ top: 0 }),

@@ -23,6 +23,8 @@ const STATE_CHANGING = new Set([
   'package.rotate-credentials',
   'package.adopt',
   'package.release',
+  'tor.onion-add',
+  'tor.onion-remove',
   'backup.init',
   'backup.confirm-key',
   'backup.create',
@@ -30,6 +32,7 @@ const STATE_CHANGING = new Set([
   'backup.key-show',
   // A schedule change (a call without params only shows it, and is logged the same).
   'backup.schedule',
+  'backup.restore',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -38,6 +41,13 @@ const isReveal = (method: string, params: unknown): boolean =>
   typeof params === 'object' &&
   params !== null &&
   (params as { reveal?: unknown }).reveal === true;
+
+/** `web.remote-access` changes something (turns the onion on or off, or makes a new address) unless it only asks. */
+const changesRemoteAccess = (method: string, params: unknown): boolean =>
+  method === 'web.remote-access' &&
+  typeof params === 'object' &&
+  params !== null &&
+  Object.keys(params).length > 0;
 
 /** Calls that leave an app running a (possibly) new manifest: its digest is recorded. */
 const INSTALLS_A_MANIFEST = new Set([
@@ -72,10 +82,19 @@ const KEPT_PARAMS = [
   // package.adopt: the host folders adopted in place, and whether it was only a check.
   'volumes',
   'check',
+  // package.set-config's Tor mode; tor.onion-add/remove's ports.
+  'tor',
+  'port',
+  'virtualPort',
+  // web.remote-access: on/off, and whether a new onion address was asked for.
+  'enabled',
+  'newAddress',
   // backup.*: which apps, with the chain or not (the target is kept masked, below).
   'apps',
   'includeChain',
   'confirmKeySaved',
+  // backup.restore: which snapshot and apps (never the key; the target masked by the backup part).
+  'snapshot',
 ];
 
 /**
@@ -87,7 +106,12 @@ const KEPT_PARAMS = [
 export function auditObserver(audit: AuditLog): RpcObserver {
   const records = new AppRecordStore(new DataLayout(audit.dataDir));
   return async (call, context) => {
-    if (!STATE_CHANGING.has(call.method) && !isReveal(call.method, call.params)) return;
+    if (
+      !STATE_CHANGING.has(call.method) &&
+      !isReveal(call.method, call.params) &&
+      !changesRemoteAccess(call.method, call.params)
+    )
+      return;
     const auth = authMethodOf(context);
     const params = (typeof call.params === 'object' && call.params !== null ? call.params : {}) as Record<
       string,

@@ -11,12 +11,20 @@ import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
 import type {
+  BackupRestoreParams,
   BackupResult,
   BackupScheduleChange,
   BackupScheduleReport,
   BackupSnapshotInfo,
   BackupStatus,
+  RestorePlanView,
 } from '../kernel/backups.js';
+import type {
+  OnionAddRequest,
+  OnionChangeResult,
+  RemoteAccessStatus,
+  TorStatusReport,
+} from '../kernel/tor.js';
 import type {
   ConnectionInfo,
   ConnectionInfoRequest,
@@ -46,6 +54,7 @@ export * from '../kernel/error-codes.js';
 export * from '../kernel/error-data.js';
 export * from '../kernel/install-plan.js';
 export * from '../kernel/resources.js';
+export * from '../kernel/tor.js';
 export * from '../kernel/versions.js';
 
 /** An event pushed over `/ws` (`DaemonEvents` lists them). */
@@ -58,6 +67,8 @@ export interface WsSubscribeLogs {
   subscribe: 'logs';
   id: string;
   tail?: number;
+  /** ISO time: the kept lines since then, then new ones across container recreations (each with time and container). */
+  since?: string;
 }
 
 /** Params and results of each JSON-RPC method, by method name. */
@@ -100,7 +111,14 @@ export interface RpcMethods {
   };
   'container-status': { params: { id: string }; result: AppStatus };
   'container-list': { params: Record<string, never>; result: AppStatus[] };
-  'container-logs': { params: { id: string; tail?: number; service?: string }; result: LogLine[] };
+  /**
+   * With `since`/`until` (ISO, both included): the app's kept lines across its containers (at
+   * most `tail`, default MAX_LOG_TAIL, the last ones), each with `time` and `container`.
+   */
+  'container-logs': {
+    params: { id: string; tail?: number; service?: string; since?: string; until?: string };
+    result: LogLine[];
+  };
   'container-health': { params: { id: string }; result: AppHealth };
   'manifest-lint': {
     params: { manifest: string; manifestFile?: string };
@@ -207,6 +225,21 @@ export interface RpcMethods {
   };
   /** Sets or resets the web password (`archy web password`); ends every web session. */
   'web.set-password': { params: { password: string }; result: { sessionsEnded: number } };
+  /** Adds an onion service for a port of the app (`archy onion add`); recreates only its Tor. */
+  'tor.onion-add': { params: OnionAddRequest; result: OnionChangeResult };
+  /** Removes an onion the user added (`archy onion remove`); its key goes with it. */
+  'tor.onion-remove': { params: { id: string; port: number }; result: OnionChangeResult };
+  /** Every app's Tor (mode, onions with addresses) and the node's remote access. */
+  'tor.status': { params: Record<string, never>; result: TorStatusReport };
+  /**
+   * Remote access to the web UI and API over Tor (`archy web remote-access`): no params shows it;
+   * `enabled` turns it on or off (the address stays across off/on), `newAddress` with on makes a
+   * new one. Audited when it changes something.
+   */
+  'web.remote-access': {
+    params: { enabled?: boolean; newAddress?: boolean };
+    result: RemoteAccessStatus;
+  };
   /**
    * Sets up backups to a target (README "Backups"): makes the restic repository with a new key,
    * returned this once (`key`; absent when the node already had one). `confirmKeySaved`: the user
@@ -235,6 +268,14 @@ export interface RpcMethods {
   'backup.status': { params: Record<string, never>; result: BackupStatus };
   /** The backup schedule (`archy backup schedule`): each field given changes it; none: only shows it. */
   'backup.schedule': { params: BackupScheduleChange; result: BackupScheduleReport };
+  /**
+   * Restores apps from a snapshot (README "Restore"): the whole snapshot into staging first, then
+   * app by app (installed at the recorded version, data, secrets re-sealed, onion keys). Returns
+   * when done; progress on /ws as `backup.progress` (job `restore`). A fresh node gives `target` and `key`.
+   */
+  'backup.restore': { params: BackupRestoreParams; result: BackupResult };
+  /** Which snapshot and apps `backup.restore` would restore and which installed apps it replaces; changes nothing. */
+  'backup.restore-plan': { params: BackupRestoreParams; result: RestorePlanView };
 }
 export type RpcMethodName = keyof RpcMethods;
 

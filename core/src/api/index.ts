@@ -22,6 +22,7 @@ export {
   type ApiServerOptions,
 } from './server.js';
 export { listen, parseListenAddress, urlForAddress, type ListenAddress } from './listen-address.js';
+export { listenOnOnionSocket, type OnionListener } from './onion-listener.js';
 export {
   RpcDispatcher,
   describeIssues,

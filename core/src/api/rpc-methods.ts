@@ -4,26 +4,32 @@ import {
   type GuardConfirmation,
   type LogLine,
   type RpcMethodName,
+  type RemoteAccessStatus,
   type RpcMethods,
 } from './contract.js';
 import type {
   AdoptionControl,
   AppLifecycle,
   CredentialControl,
+  TorControl,
   VersionControl,
 } from '../orchestrator/lifecycle.js';
 import type { ResourceManager } from '../resources/index.js';
 import type { BackupService } from '../backup/index.js';
 import {
   ArchyError,
+  type BackupRestoreParams,
+  type BackupResult,
   type BackupScheduleChange,
   type BackupScheduleReport,
   type BackupStatus,
+  type RestorePlanView,
 } from '../kernel/index.js';
 import { parseManifest } from '../manifest/index.js';
 import { listCatalog } from './catalog-list.js';
 import type { RpcMethod } from './rpc-dispatcher.js';
 import { rpcParamSchemas } from './rpc-params.js';
+import { MAX_LOG_TAIL } from './limits.js';
 import { WebAuthRefusal, type WebAuth } from './web-auth/index.js';
 
 export type DaemonInfo = RpcMethods['daemon-info']['result'];
@@ -47,6 +53,22 @@ export interface RpcMethodDependencies {
     /** The jobs' status with the schedule, its next run and the last channel-backup copy. */
     status(): Promise<BackupStatus>;
   };
+  /** Answers `backup.restore` and `backup.restore-plan` (backup/restore.ts). */
+  restore?: RestoreControl;
+  /** Answers `web.remote-access` (tor/node-tor.ts). */
+  remoteAccess?: RemoteAccessControl;
+}
+
+/** The node's Tor as `web.remote-access` drives it. */
+export interface RemoteAccessControl {
+  status(): Promise<RemoteAccessStatus>;
+  set(change: { enabled?: boolean; newAddress?: boolean }): Promise<RemoteAccessStatus>;
+}
+
+/** What the API needs of restores. */
+export interface RestoreControl {
+  restore(request: BackupRestoreParams): Promise<BackupResult>;
+  plan(request: BackupRestoreParams): Promise<RestorePlanView>;
 }
 
 /** What the API needs of the backup jobs (backup/backup-service.ts). */
@@ -81,6 +103,8 @@ export function createRpcMethods({
   webAuth,
   backups,
   backupSchedule,
+  restore,
+  remoteAccess,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -124,8 +148,10 @@ export function createRpcMethods({
       lifecycle.remove(id, { purge: purge ?? false, cascade: cascade ?? false }),
     'container-status': ({ id }) => lifecycle.status(id),
     'container-list': () => lifecycle.list(),
-    'container-logs': ({ id, tail, service }) =>
-      lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL, service),
+    'container-logs': ({ id, tail, service, since, until }) =>
+      since !== undefined || until !== undefined
+        ? keptLogLines(lifecycle, id, { tail: tail ?? MAX_LOG_TAIL, service, since, until })
+        : lastLogLines(lifecycle, id, tail ?? DEFAULT_LOG_TAIL, service),
     'container-health': ({ id }) => lifecycle.health(id),
     'manifest-lint': async ({ manifest, manifestFile }) => {
       // Throws ManifestError (an ArchyError, InvalidManifest) listing every issue with file:line:col.
@@ -183,6 +209,9 @@ export function createRpcMethods({
         ...(host !== undefined && { host }),
       }),
     'package.adopt': (params) => adoptionControl(lifecycle).adopt(params),
+    'tor.onion-add': (params) => torControl(lifecycle).addOnion(params),
+    'tor.onion-remove': ({ id, port }) => torControl(lifecycle).removeOnion(id, port),
+    'tor.status': () => torControl(lifecycle).status(),
     'package.release': ({ id }) => adoptionControl(lifecycle).release(id),
     'catalog-list': () => listCatalog(lifecycle),
     'web.setup-code': async () => {
@@ -229,6 +258,21 @@ export function createRpcMethods({
       }
       return backupSchedule.change(withoutUndefined(change));
     },
+    'backup.restore': (params) => restoreControl(restore).restore(params),
+    'backup.restore-plan': (params) => restoreControl(restore).plan(params),
+    'web.remote-access': async ({ enabled, newAddress }) => {
+      if (!remoteAccess) {
+        throw new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without remote access over Tor; restart archipelagod',
+        );
+      }
+      if (enabled === undefined && newAddress === undefined) return remoteAccess.status();
+      return remoteAccess.set({
+        ...(enabled !== undefined && { enabled }),
+        ...(newAddress !== undefined && { newAddress }),
+      });
+    },
   };
 
   const table = {} as Record<RpcMethodName, RpcMethod>;
@@ -262,6 +306,16 @@ function versionControl(lifecycle: AppLifecycle): VersionControl {
     );
   }
   return lifecycle.versions;
+}
+
+function torControl(lifecycle: AppLifecycle): TorControl {
+  if (!lifecycle.tor) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without Tor for apps; restart archipelagod',
+    );
+  }
+  return lifecycle.tor;
 }
 
 function credentialControl(lifecycle: AppLifecycle): CredentialControl {
@@ -310,6 +364,35 @@ function backupControl(backups: BackupControl | undefined): BackupControl {
     );
   }
   return backups;
+}
+
+function restoreControl(restore: RestoreControl | undefined): RestoreControl {
+  if (!restore) {
+    throw new ArchyError(
+      RpcErrorCode.InternalError,
+      'this daemon was started without restores; restart archipelagod',
+    );
+  }
+  return restore;
+}
+
+/** The app's kept lines between `since` and `until` (the last `tail` of them). */
+async function keptLogLines(
+  lifecycle: AppLifecycle,
+  id: string,
+  query: { tail: number; service: string | undefined; since: string | undefined; until: string | undefined },
+): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  for await (const line of lifecycle.logs(id, {
+    tail: query.tail,
+    follow: false,
+    ...(query.service !== undefined && { service: query.service }),
+    ...(query.since !== undefined && { since: query.since }),
+    ...(query.until !== undefined && { until: query.until }),
+  })) {
+    lines.push(line);
+  }
+  return lines.slice(-query.tail);
 }
 
 function adoptionControl(lifecycle: AppLifecycle): AdoptionControl {

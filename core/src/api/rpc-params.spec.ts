@@ -99,6 +99,8 @@ describe('rpcParamSchemas', () => {
       'backup.key-show',
       'backup.list',
       'backup.schedule',
+      'backup.restore',
+      'backup.restore-plan',
       'backup.status',
       'backup.verify',
       'catalog-list',
@@ -128,8 +130,22 @@ describe('rpcParamSchemas', () => {
       'package.update',
       'package.versions',
       'resources',
+      'tor.onion-add',
+      'tor.onion-remove',
+      'tor.status',
+      'web.remote-access',
       'web.set-password',
       'web.setup-code',
     ]);
+  });
+});
+
+describe('web.remote-access params', () => {
+  it('takes on/off and a new address as booleans, and nothing else', () => {
+    const schema = rpcParamSchemas['web.remote-access'];
+    expect(schema.parse({})).toEqual({});
+    expect(schema.parse({ enabled: true, newAddress: true })).toEqual({ enabled: true, newAddress: true });
+    expect(schema.safeParse({ enabled: 'on' }).success).toBe(false);
+    expect(schema.safeParse({ url: 'x' }).success).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { BITCOIN_NETWORKS, MIN_PRUNE_GB, type RpcMethodName, type RpcMethods } f
 import { APP_ID_PATTERN } from '../util/app-id.js';
 import { MAX_LOG_TAIL } from './limits.js';
 import { SERVICE_NAME_PATTERN } from '../manifest/index.js';
+import { normaliseLogTime } from '../logs/index.js';
 
 export { APP_ID_PATTERN, MAX_LOG_TAIL };
 
@@ -22,6 +23,19 @@ export const logTailSchema = z
   .int({ error: 'expected a whole number of lines' })
   .min(1, { error: 'expected at least 1 line' })
   .max(MAX_LOG_TAIL, { error: `expected at most ${MAX_LOG_TAIL} lines` });
+
+/** A kept-log bound (container-logs and the /ws logs subscription): an ISO time with its zone. */
+export const logTimeSchema = z.string(expecting('an ISO time such as "2026-12-06T10:00:00Z"')).refine(
+  (text) => {
+    try {
+      normaliseLogTime(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected an ISO time with its zone, such as "2026-12-06T10:00:00Z"' },
+);
 
 const versionText = z
   .string(expecting('a version string such as "1.0.0"'))
@@ -53,6 +67,12 @@ const pruneGb = z
   });
 
 const idOnly = z.strictObject({ id: appIdSchema });
+/** A TCP port of an app's onion service (its container port, or the port on the .onion). */
+const onionPort = z
+  .number(expecting('a port number (1-65535)'))
+  .int({ error: 'expected a whole port number' })
+  .min(1, { error: 'expected a port from 1 to 65535' })
+  .max(65535, { error: 'expected a port from 1 to 65535' });
 
 /** What the Bitcoin version guard asks for (contract.ts GuardConfirmation). */
 const guardConfirmation = {
@@ -138,6 +158,8 @@ export const rpcParamSchemas = {
     id: appIdSchema,
     tail: logTailSchema.optional(),
     service: z.string().regex(SERVICE_NAME_PATTERN, 'a service name such as "db"').optional(),
+    since: logTimeSchema.optional(),
+    until: logTimeSchema.optional(),
   }),
   'container-health': idOnly,
   'manifest-lint': z.strictObject({ manifest: manifestText, manifestFile: manifestFileName.optional() }),
@@ -198,13 +220,17 @@ export const rpcParamSchemas = {
       autoUpdate: z.boolean(expecting('true or false')).optional(),
       prune: pruneGb.optional(),
       confirmResync: z.string(expecting('the app id, typed to accept a full re-sync')).optional(),
+      tor: z.enum(['tor', 'clearnet'], expecting("'tor', 'clearnet' or null")).nullable().optional(),
     })
     .refine(
       (params) =>
-        params.pinnedVersion !== undefined || params.autoUpdate !== undefined || params.prune !== undefined,
+        params.pinnedVersion !== undefined ||
+        params.autoUpdate !== undefined ||
+        params.prune !== undefined ||
+        params.tor !== undefined,
       {
         message:
-          "send 'pinnedVersion' (a version, or null to unpin), 'autoUpdate' (true or false) and/or 'prune' (GB, 0 for off)",
+          "send 'pinnedVersion' (a version, or null to unpin), 'autoUpdate' (true or false), 'prune' (GB, 0 for off) and/or 'tor' ('tor', 'clearnet' or null)",
       },
     ),
   'package.set-version': z.strictObject(setVersionParams),
@@ -230,6 +256,13 @@ export const rpcParamSchemas = {
   }),
   'web.setup-code': noParams,
   'web.set-password': z.strictObject({ password: z.string(expecting('the new password as a string')) }),
+  'tor.onion-add': z.strictObject({ id: appIdSchema, port: onionPort, virtualPort: onionPort.optional() }),
+  'tor.onion-remove': z.strictObject({ id: appIdSchema, port: onionPort }),
+  'tor.status': noParams,
+  'web.remote-access': z.strictObject({
+    enabled: z.boolean(expecting('true (on) or false (off)')).optional(),
+    newAddress: z.boolean(expecting('true or false')).optional(),
+  }),
   'backup.init': z.strictObject({
     target: backupTarget,
     confirmKeySaved: z.boolean(expecting('true or false')).optional(),
@@ -251,6 +284,8 @@ export const rpcParamSchemas = {
   }),
   'backup.status': noParams,
   'backup.schedule': backupScheduleChange(),
+  'backup.restore': restoreParams(),
+  'backup.restore-plan': restoreParams(),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -289,6 +324,10 @@ const schemasMatchContract: SchemasMatchContract = {
   'package.connection-info': true,
   'web.setup-code': true,
   'web.set-password': true,
+  'tor.onion-add': true,
+  'tor.onion-remove': true,
+  'tor.status': true,
+  'web.remote-access': true,
   'backup.init': true,
   'backup.confirm-key': true,
   'backup.key-show': true,
@@ -297,6 +336,8 @@ const schemasMatchContract: SchemasMatchContract = {
   'backup.verify': true,
   'backup.status': true,
   'backup.schedule': true,
+  'backup.restore': true,
+  'backup.restore-plan': true,
 };
 void schemasMatchContract;
 
@@ -330,5 +371,17 @@ function backupScheduleChange() {
       })
       .optional(),
     enabled: z.boolean(expecting('true or false')).optional(),
+  });
+}
+
+/** `backup.restore` and its plan: a snapshot (or `latest`), apps, and a target and key a fresh node names. */
+function restoreParams() {
+  return z.strictObject({
+    snapshot: z.string(expecting("a snapshot id or 'latest'")).regex(/^(latest|[0-9a-f]{4,64})$/, {
+      error: "expected a snapshot id (hex, from 'archy backup list') or 'latest'",
+    }),
+    apps: z.array(appIdSchema).optional(),
+    target: z.string(expecting('a backup target')).min(1).optional(),
+    key: z.string(expecting('the backup key as a string')).min(1).max(1024).optional(),
   });
 }

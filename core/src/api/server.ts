@@ -26,6 +26,8 @@ import {
   type BackupControl,
   type DaemonInfoSource,
   type RpcMethodDependencies,
+  type RestoreControl,
+  type RemoteAccessControl,
 } from './rpc-methods.js';
 import { serveWsSession, type WsSessionOptions } from './ws-session.js';
 import { ArchyError } from '../kernel/index.js';
@@ -49,10 +51,14 @@ export interface ApiServerOptions {
   backups?: BackupControl;
   /** Answers `backup.schedule`, and `backup.status` with the schedule's fields. */
   backupSchedule?: RpcMethodDependencies['backupSchedule'];
+  /** Answers `backup.restore` and `backup.restore-plan`. */
+  restore?: RestoreControl;
   /** More ways to accept a request besides the bearer token, e.g. the web UI's session cookie. */
   extraAuthChecks?: RequestAuthCheck[];
   /** The web UI's password login: mounts /auth/* and lets a session (+ CSRF token) call the API. */
   webAuth?: WebAuth;
+  /** Answers `web.remote-access` (the node's Tor). */
+  remoteAccess?: RemoteAccessControl;
   /**
    * Addresses/CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
    * believed (for the login throttle's client and the cookie's Secure/`__Host-`); from anyone
@@ -90,8 +96,10 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     info: options.info,
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.webAuth ? { webAuth: options.webAuth } : {}),
+    ...(options.remoteAccess ? { remoteAccess: options.remoteAccess } : {}),
     ...(options.backups ? { backups: options.backups } : {}),
     ...(options.backupSchedule ? { backupSchedule: options.backupSchedule } : {}),
+    ...(options.restore ? { restore: options.restore } : {}),
   });
   const observer = options.audit ? auditObserver(options.audit) : undefined;
   // Which check let a request in decides what it may call: the bearer token everything, a web

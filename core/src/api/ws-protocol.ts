@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WsSubscribeLogs } from './contract.js';
-import { appIdSchema, MAX_LOG_TAIL } from './rpc-params.js';
+import { appIdSchema, logTimeSchema, MAX_LOG_TAIL } from './rpc-params.js';
 
 // Messages on /ws beyond contract.ts's event messages. The server pushes `WsEventMessage`s; a
 // client may send these to follow or stop following an app's logs.
@@ -36,6 +36,7 @@ const subscribeLogsSchema = z.strictObject({
     .min(0, { error: 'expected 0 or more lines' })
     .max(MAX_LOG_TAIL, { error: `expected at most ${MAX_LOG_TAIL} lines` })
     .optional(),
+  since: logTimeSchema.optional(),
 }) satisfies z.ZodType<WsSubscribeLogs>;
 
 const unsubscribeLogsSchema = z.strictObject({

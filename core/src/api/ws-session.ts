@@ -71,12 +71,17 @@ export function serveWsSession(
     }),
   );
 
-  const followLogs = async (id: string, tail: number): Promise<void> => {
+  const followLogs = async (id: string, tail: number, since?: string): Promise<void> => {
     logStreams.get(id)?.abort();
     const controller = new AbortController();
     logStreams.set(id, controller);
     try {
-      for await (const line of lifecycle.logs(id, { tail, follow: true, signal: controller.signal })) {
+      for await (const line of lifecycle.logs(id, {
+        tail,
+        follow: true,
+        signal: controller.signal,
+        ...(since !== undefined && { since }),
+      })) {
         if (controller.signal.aborted) break;
         send({ event: 'log', data: { id, ...line } });
       }
@@ -121,7 +126,7 @@ export function serveWsSession(
         message.id,
       );
     }
-    void followLogs(message.id, message.tail ?? DEFAULT_LOG_TAIL);
+    void followLogs(message.id, message.tail ?? DEFAULT_LOG_TAIL, message.since);
   };
 
   let answeredLastPing = true;

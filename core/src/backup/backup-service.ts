@@ -53,6 +53,8 @@ export interface BackupServiceOptions {
   layout: DataLayout;
   secrets: Pick<SecretStore, 'get' | 'set' | 'list'>;
   hold: Pick<BackupHold, 'hold' | 'installedIds'>;
+  /** Restores (restore.ts), run as this service's one job. */
+  restorer?: Pick<BackupJobs, 'restore'>;
   events?: Pick<TypedEventBus<DaemonEvents>, 'emit'>;
   /** Test hook (ARCHY_TEST_PAUSE_AT): `backup-snapshot` pauses with the apps stopped, restic running. */
   pause?: PauseHook;
@@ -249,9 +251,22 @@ export class BackupService implements BackupJobs {
     });
   }
 
-  restore(_request: RestoreRequest, _onProgress?: ProgressListener): Promise<BackupResult> {
-    return Promise.reject(
-      new ArchyError(RpcErrorCode.InternalError, 'restore is not in this build yet (archy backup restore)'),
+  /** As the node's one job (restore.ts does the work; it reports its own progress events). */
+  restore(request: RestoreRequest, onProgress?: ProgressListener): Promise<BackupResult> {
+    const restorer = this.options.restorer;
+    if (!restorer) {
+      return Promise.reject(
+        new ArchyError(
+          RpcErrorCode.InternalError,
+          'this daemon was started without restores; restart archipelagod',
+        ),
+      );
+    }
+    return this.exclusive('restore', () =>
+      restorer.restore(request, (progress) => {
+        this.running = progress;
+        onProgress?.(progress);
+      }),
     );
   }
 

@@ -63,3 +63,5 @@ export {
 export { nextRunAfter, dueAt, parseEvery, parseAt, describeTiming } from './schedule-time.js';
 export { ChannelBackupWatcher, type WatchedChannelBackup } from './channel-backup-watcher.js';
 export { channelBackupLocation, runsLnd } from './channel-backup-path.js';
+export { RestoreService, type RestoreServiceOptions } from './restore.js';
+export { ResticSnapshotSource, type SnapshotSource } from './restore-source.js';

@@ -1,4 +1,4 @@
-import type { AppHealth, AppStatus, PortBinding } from '../api/contract.js';
+import type { AppHealth, AppStatus, AppTorStatus, PortBinding } from '../api/contract.js';
 import { describeSync } from '../health/bitcoin-sync.js';
 import { importedLine } from './imported-grants.js';
 
@@ -87,9 +87,33 @@ export function formatAppStatus(app: AppStatus): string {
     ['crash loop', app.crashLoop?.since],
   ]);
   const provenance = app.provenance ? `\n${formatProvenance(app.provenance, app.id)}` : '';
+  // Mode and onions (README "Tor"), one line each under a heading, addresses whole.
+  const tor = app.tor
+    ? `\ntor:\n${formatTorLines(app.tor)
+        .map((line) => `  ${line}`)
+        .join('\n')}`
+    : '';
   const lastLogs = app.crashLoop?.lastLogs ?? [];
-  if (lastLogs.length === 0) return `${summary}${provenance}`;
-  return `${summary}${provenance}\nlast output:\n${lastLogs.map((line) => `  ${line}`).join('\n')}`;
+  if (lastLogs.length === 0) return `${summary}${tor}${provenance}`;
+  return `${summary}${tor}${provenance}\nlast output:\n${lastLogs.map((line) => `  ${line}`).join('\n')}`;
+}
+
+/** The Tor lines of `archy status` and `archy onion list`: mode, then one line per onion. */
+export function formatTorLines(tor: AppTorStatus): string[] {
+  const mode =
+    tor.mode === 'tor'
+      ? 'tor (its traffic goes through its own Tor)'
+      : `clearnet${tor.default === 'tor' ? ' (switched off by you; archy config <id> --tor on)' : ''}`;
+  return [
+    `mode ${mode}${tor.sidecar && tor.sidecar !== 'running' ? `, its Tor is ${tor.sidecar}` : ''}`,
+    ...tor.onions.map(
+      (onion) =>
+        `onion ${onion.name}: ${onion.address ? `${onion.address}:${onion.virtualPort}` : '(being created)'} → port ${onion.port}` +
+        (onion.source === 'user'
+          ? ''
+          : ` (${onion.source === 'app' ? 'made by the app' : 'from the manifest'})`),
+    ),
+  ];
 }
 
 /**

@@ -35,7 +35,7 @@ export async function promptNewPassword(): Promise<string> {
 }
 
 /** One line from the terminal in raw mode, echoing nothing. Ctrl-C and Ctrl-D cancel. */
-function promptHidden(question: string): Promise<string> {
+export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   const stderr = process.stderr;
   stderr.write(question);

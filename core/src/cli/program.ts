@@ -18,6 +18,8 @@ import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerResourcesCommand } from './commands/resources.js';
 import { registerVersionCommands } from './commands/versions.js';
 import { registerWebCommands } from './commands/web.js';
+import { registerBackupRestoreCommand } from './commands/backup-restore.js';
+import { registerTorCommands } from './commands/tor.js';
 import { registerParmanodeToolCommands } from './commands/parmanode-tools.js';
 
 /** The `archy` command tree. */
@@ -55,7 +57,10 @@ export function createProgram(): Command {
   registerCredentialCommands(program);
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
-  registerBackupScheduleCommand(registerBackupCommands(program));
+  registerTorCommands(program);
+  const backup = registerBackupCommands(program);
+  registerBackupRestoreCommand(backup);
+  registerBackupScheduleCommand(backup);
   return program;
 }
 

@@ -1,3 +1,5 @@
+import type { KeptLogLimits } from '../logs/index.js';
+
 /** How `archy daemon` was asked to run. */
 export interface DaemonOptions {
   dataDir: string;
@@ -13,6 +15,8 @@ export interface DaemonOptions {
    * DATA_DIR/secrets/.master-key (see resolveMasterKeySource).
    */
   masterKeyFile?: string;
+  /** Kept logs (README "Kept logs"): off keeps none (`--kept-logs off`); absent: on, default caps. */
+  keptLogs?: { enabled: boolean; limits?: KeptLogLimits };
 }
 
 export const DEFAULT_DATA_DIR = '/var/lib/archipelago';

@@ -3,14 +3,28 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { logDestination, logFormat } from './log-destination.js';
-import { createApiServer, listen, removeCookie, writeCookie } from '../api/index.js';
+import {
+  createApiServer,
+  listen,
+  listenOnOnionSocket,
+  removeCookie,
+  writeCookie,
+  type OnionListener,
+} from '../api/index.js';
 import { WebAuth } from '../api/web-auth/index.js';
 import { registerStaticUi } from '../api/static-ui.js';
 import { IsolationGuard } from '../network/isolation-guard.js';
 import { auditChainKey, AuditLog } from '../security/audit/index.js';
 import { BundledApps, ImageTrust, Orchestrator } from '../orchestrator/index.js';
 import { testPauseHook } from '../orchestrator/test-pause.js';
-import { BackupService, BackupTimers } from '../backup/index.js';
+import {
+  BackupConfigStore,
+  BackupService,
+  BackupTimers,
+  NodeBackupKey,
+  ResticSnapshotSource,
+  RestoreService,
+} from '../backup/index.js';
 import { CatalogService, DEFAULT_CATALOG_REFRESH_MS } from '../orchestrator/catalog-service.js';
 import { pinoRedaction, Redactor, resolveMasterKeySource, SecretStore } from '../security/secrets/index.js';
 import { detectHostConfinement, summarizeHostConfinement } from '../security/policy/index.js';
@@ -24,7 +38,9 @@ import { connectPodman } from './podman-connection.js';
 import { gateUntilReady } from './boot-gate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { reservedServicePorts } from '../orchestrator/host-ports.js';
+import { ensureTorImage, NodeTor } from '../tor/index.js';
 import type { DaemonOptions } from './options.js';
+import { KeptLogs } from '../logs/index.js';
 
 const VERSION = '0.1.0';
 
@@ -118,6 +134,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ...(process.env.ARCHY_CATALOG_URL ? { catalogUrl: process.env.ARCHY_CATALOG_URL } : {}),
   });
 
+  // Before any container is created: each one's output is captured from its creation on.
+  const keptLogs =
+    options.keptLogs?.enabled === false
+      ? undefined
+      : new KeptLogs({
+          layout,
+          podman: podman.client,
+          ...(options.keptLogs?.limits && { limits: options.keptLogs.limits }),
+          logger,
+        });
+
   const appsDir = process.env.ARCHY_APPS_DIR ?? BUNDLED_APPS_DIR;
   const bundledApps = new BundledApps(appsDir, logger);
   const orchestrator: Orchestrator = new Orchestrator({
@@ -142,6 +169,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     confinement,
     logger,
     reservedPorts: () => reservedPorts,
+    // Dev and test switch (README "Tor"): the apps' Tor makes its onion keys but contacts nobody.
+    torDisableNetwork: process.env.ARCHY_TOR_DISABLE_NETWORK === '1',
+    ...(keptLogs && { keptLogs }),
   });
 
   const resources = new ResourceManager({
@@ -153,10 +183,65 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
   // before the apps are reconciled (those it stopped are started by the reconcile).
+  // Restores (README "Restore"): an interrupted one is converged after the boot reconcile, below.
+  const backupConfig = new BackupConfigStore(layout);
+  const nodeBackupKey = new NodeBackupKey(secrets);
+  const restores = new RestoreService({
+    door: orchestrator,
+    layout,
+    secrets,
+    source: new ResticSnapshotSource(layout.runDir),
+    configured: async () => {
+      const config = await backupConfig.read();
+      const key = await nodeBackupKey.get();
+      return { ...(config && { target: config.target }), ...(key !== undefined && { key }) };
+    },
+    // As the backup recorded it (orchestrator/backup-hold.ts): a roll-back reinstalls an old app so.
+    manifestSourceOf: (record) =>
+      record.catalogDigest
+        ? 'catalog'
+        : record.manifestFile === bundledApps.path(record.id)
+          ? 'bundled'
+          : 'file',
+    events: orchestrator.events,
+    pause: testPauseHook(logger),
+    log: logger,
+  });
+
+  // Remote access over Tor: the node's Tor forwards its onion to a second listener of the same
+  // server (a unix socket), opened only while remote access is on.
+  let onionListener: OnionListener | undefined;
+  const nodeTor = new NodeTor({
+    layout,
+    podman: podman.client,
+    image: async () =>
+      (
+        await ensureTorImage({
+          podmanUrl: `unix://${podman.socketPath}`,
+          workRoot: layout.scratchDir,
+          imagesDir: layout.imagesDir,
+        })
+      ).reference,
+    uiSocket: {
+      open: async (path) => {
+        onionListener ??= await listenOnOnionSocket(server, path);
+      },
+      close: async () => {
+        const closing = onionListener;
+        onionListener = undefined;
+        await closing?.close();
+      },
+    },
+    disableNetwork: process.env.ARCHY_TOR_DISABLE_NETWORK === '1',
+    logger,
+  });
+  // Backups (README "Backups"): a backup killed with the daemon left its metadata folder; it goes
+  // before the apps are reconciled (those it stopped are started by the reconcile).
   const backups = new BackupService({
     layout,
     secrets,
     hold: orchestrator.backupHold,
+    restorer: restores,
     events: orchestrator.events,
     pause: testPauseHook(logger),
     log: logger,
@@ -168,7 +253,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   const token = await writeCookie(dataDir);
   redactor.add(token);
-  const webAuth = await WebAuth.open({ dataDir });
+  const webAuth = await WebAuth.open({ dataDir, onionHostname: () => nodeTor.onionHostname() });
   const setupCode = await webAuth.issueSetupCode();
   const startedAt = new Date().toISOString();
   const server = createApiServer({
@@ -176,9 +261,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     resources,
     backups,
     backupSchedule: backupTimers,
+    // One job at a time: a restore runs as the backup service's job (a backup waits or is refused).
+    restore: { restore: (request) => backups.restore(request), plan: (request) => restores.plan(request) },
     audit,
     token,
     webAuth,
+    remoteAccess: nodeTor,
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     logger,
     info: () => ({
@@ -207,6 +295,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const isolation = new IsolationGuard(logger);
   events.on('event', (event) => {
     orchestrator.applyContainerEvent(event);
+    nodeTor.applyContainerEvent(event);
     // After the start, not at `init`: the check runs `podman unshare --rootless-netns`, which
     // would wait on the same namespace the starting container is being wired into (a crash's
     // restart by Podman's policy took ~90 ms longer). A fresh namespace has netavark's own
@@ -225,8 +314,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     void orchestrator.resync();
   });
   events.start();
+  // What the apps wrote while the daemon was down is kept before anything is recreated.
+  await keptLogs?.start();
   await isolation.check();
   await orchestrator.reconcile();
+  // Before the API answers: an interrupted restore finishes (or rolls back) app by app first.
+  await restores.recover();
   gate.open();
 
   await writeDaemonInfo(dataDir, { url, pid: process.pid });
@@ -247,15 +340,22 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   // After the reconcile: the first check may auto-update apps, which needs them adopted.
   catalog.start();
   await backupTimers.start();
+  // In the background: building the Tor image on first use must not hold up the API.
+  void nodeTor.resume();
 
   await waitForSignal(logger);
   backupTimers.stop();
+  // Before the server: the node's Tor and its socket go, the setting and the key stay.
+  await nodeTor
+    .shutdown()
+    .catch((error: unknown) => logger.error({ err: error }, "could not remove the node's Tor container"));
   backups.shutdown();
   await server.close();
   await catalog.stop();
   await events.stop();
   await isolation.idle();
   orchestrator.shutdown();
+  await keptLogs?.stop();
   await removeCookie(dataDir);
   await podman.close();
   await lock.release();

@@ -168,6 +168,10 @@ export interface LogLine {
   line: string;
   /** The service that wrote it (multi-service apps only). */
   service?: string;
+  /** Kept lines only (asked with since/until): ISO time written, UTC with nanoseconds. */
+  time?: string;
+  /** Kept lines only: the container (short id) that wrote it; it changes where the app was recreated. */
+  container?: string;
 }
 
 export interface PullProgress {

@@ -112,3 +112,24 @@ export interface BackupScheduleChange {
   /** false: `--off` (kept, not run); a change without it turns the schedule on. */
   enabled?: boolean;
 }
+
+/** `backup.restore` / `backup.restore-plan` (README "Restore"). */
+export interface BackupRestoreParams {
+  /** A snapshot id (or its short form), or `latest`. */
+  snapshot: string;
+  /** Only these apps; absent: every app in the snapshot. */
+  apps?: string[];
+  /** Another target than the node's (a fresh node names the one to restore from). */
+  target?: string;
+  /** The backup key, when this node does not keep it (as `archy backup init` showed it). */
+  key?: string;
+}
+
+/** What a restore would do, nothing changed: the CLI asks before replacing installed apps' data. */
+export interface RestorePlanView {
+  /** The snapshot's full id (`latest` resolved). */
+  snapshot: string;
+  apps: string[];
+  /** The apps installed here whose data the restore replaces. */
+  replaces: string[];
+}

@@ -23,7 +23,7 @@ export interface AppTorStatus {
   /** The manifest's default (privacy-sensitive apps: `tor`). */
   default: 'tor' | 'clearnet';
   onions: OnionServiceStatus[];
-  /** The app's Tor container (`archy-<id>-tor`), when the app has one. */
+  /** The app's Tor container (`archy-<id>.tor`), when the app has one. */
   sidecar?: 'running' | 'stopped' | 'missing';
   /** What switching to clearnet changes, in words a user can weigh. */
   clearnetEffect?: string;
@@ -36,4 +36,37 @@ export interface RemoteAccessStatus {
   url?: string;
   state: 'off' | 'starting' | 'running' | 'failed';
   message?: string;
+}
+
+/** `package.set-config {tor}`: what a Tor mode change did. */
+export interface TorModeChange {
+  id: string;
+  /** The mode the app runs with now. */
+  mode: 'tor' | 'clearnet';
+  default: 'tor' | 'clearnet';
+  /** False when the app already ran so (nothing was recreated). */
+  changed: boolean;
+  /** What clearnet changes for this app (its manifest's words, or a generic sentence). */
+  clearnetEffect: string;
+  message: string;
+}
+
+/** `tor.onion-add`: an onion for a container port of the app's main service. */
+export interface OnionAddRequest {
+  id: string;
+  port: number;
+  /** The port on the .onion address; `port` when not given. */
+  virtualPort?: number;
+}
+
+/** `tor.onion-add` / `tor.onion-remove`: the app's Tor afterwards. */
+export interface OnionChangeResult {
+  id: string;
+  tor?: AppTorStatus;
+}
+
+/** `tor.status`: every app with Tor, and the node's remote access. */
+export interface TorStatusReport {
+  apps: Array<{ id: string } & AppTorStatus>;
+  remoteAccess?: RemoteAccessStatus;
 }

@@ -2,6 +2,7 @@
 // change did, and what the Bitcoin version guard asks the user to confirm.
 
 import type { AppStatus } from './app-status.js';
+import type { TorModeChange } from './tor.js';
 
 /**
  * What the Bitcoin version guard asks for before a node starts on a datadir a newer version — or a
@@ -71,6 +72,12 @@ export interface AppConfigReport {
   prune?: number;
   /** What a settings change meant (e.g. "restarted with -prune=9536"). */
   message?: string;
+  /** The user's Tor choice for an app with `tor:`; absent: the manifest's default. */
+  tor?: 'tor' | 'clearnet';
+  /** Onions the user added (`archy onion add`). */
+  onions?: Array<{ port: number; virtualPort?: number }>;
+  /** With `tor` in the request: what the mode change did (the app runs with `mode` now). */
+  torChange?: TorModeChange;
 }
 
 /** What a version change or implementation switch did. */
@@ -115,6 +122,11 @@ export interface AppConfigChange {
    */
   prune?: number;
   confirmResync?: string;
+  /**
+   * An app with `tor:`: `tor` routes its traffic through its own Tor, `clearnet` does not, null
+   * goes back to its manifest's default. A change recreates the app.
+   */
+  tor?: 'tor' | 'clearnet' | null;
 }
 
 /** `package.sbom`: the SBOM of an image this node built. */

@@ -40,6 +40,8 @@ export interface AppActionsOptions {
   secrets?: SecretStore;
   /** Deletes a removed app's RPC logins and recreates the Bitcoin nodes that knew them. */
   credentials?: { forget(id: string): Promise<string[]> };
+  /** The apps' kept output: a purge deletes the app's (a plain remove keeps it). */
+  keptLogs?: { purge(id: string): Promise<void> };
   /** Test hook (ARCHY_TEST_PAUSE_AT). */
   pause?: PauseHook;
   log: Logger;
@@ -210,6 +212,7 @@ export class AppActions {
       if (restarted.length > 0) log.info({ app: id, restarted }, 'restarted without the removed RPC login');
       if (purge) {
         await removeAppTree(this.options.layout.appDataDir(id));
+        await this.options.keptLogs?.purge(id);
       }
       if (purge || release) {
         // A released app is gone for good: its config and secrets were ours (its data never was).

@@ -6,12 +6,19 @@
 
 import { randomBytes } from 'node:crypto';
 import { generatePassword, type SecretStore } from '../security/secrets/index.js';
+import { generateControlPassword } from '../tor/index.js';
+
+/** The SecretStore name of an app's Tor control password: the sidecar's torrc holds its hash (tor-sidecar.ts). */
+const TOR_CONTROL_PASSWORD = 'tor-control-password';
 
 /** Reference name → the stored secret's name and how a new one is made. */
 const APP_SECRETS: Record<string, { stored: string; make: () => string }> = {
   // 24 random bytes in base64url: exactly 32 characters, none a shell or URL needs quoted.
   ARCHY_APP_PASSWORD: { stored: 'app-password', make: () => generatePassword(24) },
   ARCHY_APP_SEED: { stored: 'app-seed', make: () => randomBytes(32).toString('hex') },
+  // The app's Tor control port password (README "Tor"): the Tor sidecar's torrc holds only its
+  // hash (HashedControlPassword). 32 letters and digits, made by whichever needs it first.
+  ARCHY_TOR_CONTROL_PASSWORD: { stored: TOR_CONTROL_PASSWORD, make: generateControlPassword },
 };
 
 export const isAppSecretReference = (name: string): boolean => name in APP_SECRETS;

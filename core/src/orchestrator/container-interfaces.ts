@@ -28,6 +28,7 @@ import type { ReadReply } from './app-tree-ops.js';
 import type { AppRuntime } from './app-runtime.js';
 import { numericUser, withBitcoinRpcSecrets } from './bitcoin-rpc.js';
 import { hasReferences, withResolvedReferences } from './container-references.js';
+import { TOR_PLAIN_REFERENCES } from './tor-mode.js';
 
 /** A macaroon, a certificate or a rune: far larger is not one. */
 const EXPORTED_FILE_MAX_BYTES = 64 * 1024;
@@ -163,7 +164,8 @@ export async function withContainerInterfaces(
   const injected = Object.entries({ ...(base.env ?? {}), ...added.env }).filter(
     ([name]) => allowed.get(name) === 'plain' && manifest.env[name] === undefined,
   );
-  const plain = { ...Object.fromEntries(injected), ...own };
+  // The app's own Tor's addresses resolve, but are not put in every container's env.
+  const plain = { ...Object.fromEntries(injected), ...own, ...TOR_PLAIN_REFERENCES };
   const secretMounts: NonNullable<ContainerCreateSpec['secrets']> = [];
   const resolved = await withResolvedReferences(
     spec,

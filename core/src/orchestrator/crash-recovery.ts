@@ -38,6 +38,8 @@ export class CrashRecovery {
     if (!appId || !this.options.effects.owns(event.attributes)) return;
     const runtime = this.registry.get(appId);
     if (!runtime) return;
+    // The app's Tor sidecar is not one of its services: it follows the main (tor-sidecar.ts).
+    if (event.attributes[LABEL.tor] !== undefined) return;
     const service = event.attributes[LABEL.service];
     if (service !== undefined && service !== runtime.manifest.main) {
       this.applyServiceEvent(runtime, service, event);
@@ -237,6 +239,13 @@ export class CrashRecovery {
     if (restart.verdict === 'accept') {
       runtime.health = undefined;
       this.options.health.watch(runtime);
+      // The main's new network namespace needs its Tor started in it again.
+      if (containerId === runtime.container?.id)
+        void this.registry
+          .onQueue(id, () => this.options.effects.relaunchTor(runtime))
+          .catch((error: unknown) =>
+            this.options.log.warn({ app: id, err: error }, 'could not start the app’s Tor again'),
+          );
       return;
     }
     // Held: the supervisor's backoff (or crash loop) decides when it runs again, not Podman.

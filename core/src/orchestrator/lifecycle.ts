@@ -24,6 +24,9 @@ import type {
   ConnectionInfo,
   ConnectionInfoRequest,
   RotateCredentialsResult,
+  OnionAddRequest,
+  OnionChangeResult,
+  TorStatusReport,
 } from '../kernel/index.js';
 import type { AppManifest } from '../manifest/index.js';
 import type { TypedEventBus } from '../util/event-bus.js';
@@ -64,6 +67,12 @@ export interface LogOptions {
   service?: string;
   follow?: boolean;
   signal?: AbortSignal;
+  /**
+   * ISO times, both included: read the app's kept lines (logs/<id>/) across its containers, each
+   * with its time and container, instead of the current container's from Podman.
+   */
+  since?: string;
+  until?: string;
 }
 
 /**
@@ -101,6 +110,15 @@ export interface AppLifecycle {
   readonly credentials?: CredentialControl;
   /** Data adopted in place (`package.adopt`, `package.release`); absent on test stand-ins. */
   readonly adoption?: AdoptionControl;
+  /** The apps' Tor: onions the user adds, every app's Tor status (`tor.*`); absent on test stand-ins. */
+  readonly tor?: TorControl;
+}
+
+/** The apps' Tor as the API sees it (the mode switch goes through package.set-config). */
+export interface TorControl {
+  addOnion(request: OnionAddRequest): Promise<OnionChangeResult>;
+  removeOnion(id: string, port: number): Promise<OnionChangeResult>;
+  status(): Promise<TorStatusReport>;
 }
 
 /** Adopting existing data in place, and giving it back. */

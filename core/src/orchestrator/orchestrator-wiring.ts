@@ -18,6 +18,7 @@ import type { AuditRecord } from '../security/audit/index.js';
 import type { HostConfinement } from '../security/policy/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
 import { DataLayout } from '../layout/index.js';
+import type { KeptLogs } from '../logs/index.js';
 import { IntentJournal } from '../versions/intent-journal.js';
 import { AppVersionControl } from '../versions/version-control.js';
 import { VersionSwitch } from '../versions/version-switch.js';
@@ -25,6 +26,7 @@ import { AppActions } from './app-actions.js';
 import { Adoption } from './adoption.js';
 import { BackupHold } from './backup-hold.js';
 import { AppConfigStore } from './app-config.js';
+import { TorSidecars } from './tor-sidecar.js';
 import { AppRecordStore } from './app-record.js';
 import { AppRegistry } from './app-registry.js';
 import type { AppRuntime } from './app-runtime.js';
@@ -45,6 +47,8 @@ import { ReadinessWaits } from './readiness.js';
 import { Reconciler } from './reconciler.js';
 import { Supervisor } from './supervisor.js';
 import { testPauseHook, type PauseHook } from './test-pause.js';
+import { TorActions } from './tor-actions.js';
+import { appTorMode } from './tor-mode.js';
 
 export interface OrchestratorOptions {
   podman: PodmanClient;
@@ -74,6 +78,10 @@ export interface OrchestratorOptions {
   releaseArch?: string;
   /** Host ports no app may publish: the daemon's API, its local registry (read at each check). */
   reservedPorts?: () => readonly ReservedPort[];
+  /** `DisableNetwork 1` in the apps' torrc (ARCHY_TOR_DISABLE_NETWORK=1; README "Tor"). */
+  torDisableNetwork?: boolean;
+  /** The apps' kept output (logs/<id>/): every container's output is captured into it. Absent: none kept. */
+  keptLogs?: KeptLogs;
 }
 
 /** The orchestrator's parts, made and joined once per daemon. */
@@ -85,6 +93,7 @@ export interface OrchestratorParts {
   registry: AppRegistry;
   health: HealthWatch;
   effects: PodmanEffects;
+  tor: TorSidecars;
   supervisor: Supervisor;
   guard: BitcoinStartGuard;
   crashes: CrashRecovery;
@@ -95,6 +104,8 @@ export interface OrchestratorParts {
   /** Present when the daemon has a catalog. */
   versions?: AppVersionControl;
   adoption: Adoption;
+  /** The user's Tor choices: mode and onions. */
+  torActions: TorActions;
   /** Apps stopped for a backup and started again, desired state untouched. */
   backupHold: BackupHold;
 }
@@ -127,7 +138,16 @@ export function wireOrchestrator(
   parts.health = new HealthWatch(podman, options.secrets, (id, tracker, result, service) =>
     parts.crashes.healthChanged(id, tracker, result, service),
   );
+  parts.tor = new TorSidecars({
+    podman,
+    layout,
+    configs,
+    ...(options.secrets && { secrets: options.secrets }),
+    log,
+    disableNetwork: options.torDisableNetwork ?? false,
+  });
   parts.effects = new PodmanEffects({
+    tor: parts.tor,
     podman,
     layout,
     registry,
@@ -140,6 +160,8 @@ export function wireOrchestrator(
     ...(options.secrets && { secrets: options.secrets }),
     ...(options.confinement && { confinement: options.confinement }),
     ...(options.reservedPorts && { reservedPorts: options.reservedPorts }),
+    torModeOf: async (manifest) => appTorMode(manifest, await configs.get(manifest.id)),
+    ...(options.keptLogs && { keptLogs: options.keptLogs }),
     versionChangeNeeds: () => ({
       waitUntilHealthy: (runtime) => readiness.healthy(runtime),
       dropFirstStartArgs: (runtime) => parts.guard.settleFirstStartArgs(runtime.record.id, { healthy: true }),
@@ -171,6 +193,7 @@ export function wireOrchestrator(
   });
   // Whatever forgets an app (a remove, a rolled-back install, a switch) stops probing and supervising it.
   registry.onForget((id) => {
+    parts.tor.forget(id);
     parts.health.unwatch(id);
     parts.supervisor.reset(id);
   });
@@ -235,6 +258,15 @@ export function wireOrchestrator(
     credentials: parts.credentials,
     log,
   });
+  parts.torActions = new TorActions({
+    registry,
+    effects: parts.effects,
+    supervisor: parts.supervisor,
+    configs,
+    layout,
+    sidecars: parts.tor,
+    log,
+  });
   let versionSwitch: VersionSwitch | undefined;
   if (options.catalog) {
     const logAt = (level: 'info' | 'warn' | 'error', details: object, message: string) =>
@@ -261,6 +293,7 @@ export function wireOrchestrator(
       },
       installedIds: () => registry.all().map((runtime) => runtime.record.id),
       changeBitcoinPrune: (id, prune, confirmResync) => parts.guard.changePrune(id, prune, confirmResync),
+      changeTorMode: (id, mode) => parts.torActions.setMode(id, mode),
       ...(options.audit && { audit: options.audit }),
       log: logAt,
     });
@@ -292,6 +325,7 @@ export function wireOrchestrator(
     layout,
     ...(options.secrets && { secrets: options.secrets }),
     credentials: parts.credentials,
+    ...(options.keptLogs && { keptLogs: options.keptLogs }),
     pause,
     log,
   });

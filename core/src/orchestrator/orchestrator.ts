@@ -37,6 +37,7 @@ import { toStatus, type AppRuntime } from './app-runtime.js';
 import type { StartConfirmation } from './bitcoin-datadir.js';
 import type { BitcoinStartGuard } from './bitcoin-start-guard.js';
 import { provenanceReport, type LocalImagesIndex } from './built-images.js';
+import type { TorSidecars } from './tor-sidecar.js';
 import type { BundledApps } from './bundled-apps.js';
 import type { CrashRecovery } from './crash-recovery.js';
 import type { CredentialActions } from './credential-actions.js';
@@ -47,8 +48,11 @@ import type { InstallFlow } from './install-flow.js';
 import type { AppLifecycle, InstallRequest, LogOptions } from './lifecycle.js';
 import { wireOrchestrator, type OrchestratorOptions } from './orchestrator-wiring.js';
 import type { PodmanEffects } from './podman-effects.js';
+import { readKeptLogs } from './kept-log-reading.js';
+import type { KeptLogs } from '../logs/index.js';
 import type { Reconciler } from './reconciler.js';
 import type { Supervisor } from './supervisor.js';
+import type { TorActions } from './tor-actions.js';
 
 export type { OrchestratorOptions } from './orchestrator-wiring.js';
 
@@ -67,6 +71,8 @@ export class Orchestrator implements AppLifecycle {
   readonly credentials: CredentialActions;
   /** Data adopted in place: `package.adopt`, `package.release`. */
   readonly adoption: Adoption;
+  /** The apps' Tor: the user's onions, `tor.status` (the mode goes through versions' setConfig). */
+  readonly tor: TorActions;
   /** Apps stopped for a backup and started again (backup/backup-service.ts). */
   readonly backupHold: BackupHold;
   private readonly layout: DataLayout;
@@ -81,8 +87,11 @@ export class Orchestrator implements AppLifecycle {
   private readonly installs: InstallFlow;
   private readonly actions: AppActions;
   private readonly bundled: BundledApps;
+  private readonly sidecars: TorSidecars;
+  private readonly keptLogs: KeptLogs | undefined;
 
   constructor(options: OrchestratorOptions) {
+    this.keptLogs = options.keptLogs;
     const parts = wireOrchestrator(options, (runtime) => this.describe(runtime));
     this.layout = parts.layout;
     this.localImages = parts.localImages;
@@ -101,6 +110,8 @@ export class Orchestrator implements AppLifecycle {
     this.versions = parts.versions;
     this.credentials = parts.credentials;
     this.adoption = parts.adoption;
+    this.tor = parts.torActions;
+    this.sidecars = parts.tor;
     this.backupHold = parts.backupHold;
   }
 
@@ -111,11 +122,29 @@ export class Orchestrator implements AppLifecycle {
   // ---- queries ------------------------------------------------------------------------------
 
   async list(): Promise<AppStatus[]> {
-    return this.registry.all().map((runtime) => this.describe(runtime));
+    const runtimes = this.registry.all();
+    // The onion addresses as Tor wrote them (it may have since the last start).
+    for (const runtime of runtimes) await this.sidecars.refresh(runtime);
+    return runtimes.map((runtime) => this.describe(runtime));
   }
 
   async status(id: string): Promise<AppStatus> {
-    return this.describe(this.registry.require(id));
+    const runtime = this.registry.require(id);
+    await this.sidecars.refresh(runtime);
+    return this.describe(runtime);
+  }
+
+  /**
+   * Makes the app's Tor sidecar again from its current config (an onion added or removed), on
+   * the app's queue, without touching its own containers; returns the new status.
+   */
+  async recreateTorSidecar(id: string): Promise<AppStatus> {
+    return this.registry.onQueue(id, async () => {
+      const runtime = this.registry.require(id);
+      await this.sidecars.recreate(runtime);
+      this.registry.publish(runtime);
+      return this.describe(runtime);
+    });
   }
 
   /** The SBOM of the image an app runs, when this node built it. */
@@ -154,6 +183,14 @@ export class Orchestrator implements AppLifecycle {
   }
 
   async *logs(id: string, options: LogOptions): AsyncIterable<LogLine> {
+    if (options.since !== undefined || options.until !== undefined) {
+      yield* readKeptLogs(
+        this.keptLogs,
+        { id, manifest: this.registry.get(id)?.manifest, layout: this.layout },
+        options,
+      );
+      return;
+    }
     const runtime = this.registry.require(id);
     if (!runtime.container && !Object.values(runtime.services ?? {}).some(Boolean)) return;
     yield* this.effects.logs(id, {
@@ -255,8 +292,10 @@ export class Orchestrator implements AppLifecycle {
   private describe(runtime: AppRuntime): AppStatus {
     const provenance = this.builtImages.of(runtime);
     const bitcoin = runtime.record.bitcoin ?? settingsOfManifest(runtime.manifest);
+    const tor = this.sidecars.statusOf(runtime);
     return {
       ...toStatus(runtime),
+      ...(tor && { tor }),
       ...(provenance && { provenance: provenanceReport(provenance) }),
       ...(bitcoin && { bitcoin }),
       ...(runtime.manifest.origin && { grants: this.grantsOf(runtime) }),

@@ -11,7 +11,12 @@ import { mkdir, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { RpcErrorCode, type LogLine } from '../kernel/index.js';
 import type { AppManifest, ServiceSpec } from '../manifest/index.js';
-import { PodmanError, type ContainerInspect, type PodmanClient } from '../podman/index.js';
+import {
+  PodmanError,
+  type ContainerCreateSpec,
+  type ContainerInspect,
+  type PodmanClient,
+} from '../podman/index.js';
 import { removePodmanSecrets, type SecretStore } from '../security/secrets/index.js';
 import { assertVolumeDirsSafe, type HostConfinement } from '../security/policy/index.js';
 import { dependencyLinks, type NetworkLink, type ResolvedDependency } from '../resolver/index.js';
@@ -48,6 +53,8 @@ import { mergeServiceLogs } from './service-logs.js';
 import { waitForService } from './service-readiness.js';
 import { assertHostPortsFree } from './port-check.js';
 import type { PauseHook } from './test-pause.js';
+import { withTorMode, type TorMode } from './tor-mode.js';
+import type { TorSidecars } from './tor-sidecar.js';
 
 export interface PodmanEffectsOptions {
   podman: PodmanClient;
@@ -74,6 +81,12 @@ export interface PodmanEffectsOptions {
    * version guard's settle, image provisioning): called, never decided, here.
    */
   versionChangeNeeds: () => VersionChangeNeeds;
+  /** The app's effective Tor mode (app-config `tor`, else the manifest's); absent: no Tor arguments. */
+  torModeOf?: (manifest: AppManifest) => Promise<TorMode | undefined>;
+  /** The apps' Tor sidecars: started after, stopped and removed before the main container. */
+  tor?: TorSidecars;
+  /** Captures each container's output into the app's kept logs (logs/<id>/). */
+  keptLogs?: { captureInto(spec: ContainerCreateSpec, appId: string): Promise<ContainerCreateSpec> };
 }
 
 export interface VersionChangeNeeds {
@@ -144,6 +157,7 @@ export class PodmanEffects implements AppEffects {
   async refresh(runtime: AppRuntime): Promise<void> {
     const { manifest, record } = runtime;
     runtime.container = observedOf(await this.inspectOwned(record.id));
+    await this.options.tor?.refresh(runtime);
     if (!isMultiService(manifest)) return;
     const services: NonNullable<AppRuntime['services']> = {};
     for (const service of manifest.services) {
@@ -227,6 +241,8 @@ export class PodmanEffects implements AppEffects {
   ): Promise<string> {
     const { manifest, record } = runtime;
     const main = isMainService(manifest, service);
+    // The main service in the app's Tor mode: Tor's arguments after its command, Tor's env added.
+    if (main) service = await this.inTorMode(manifest, service, record.runImage ?? record.image);
     const view = serviceView(manifest, service);
     if (!main && service.build) {
       throw new ArchyError(
@@ -279,6 +295,7 @@ export class PodmanEffects implements AppEffects {
       },
       { main, uses: service.uses },
     );
+    if (this.options.keptLogs) spec = await this.options.keptLogs.captureInto(spec, record.id);
     const name = spec.name ?? containerNameOf(manifest, service);
     const what = main ? `'${record.id}'` : `service '${service.name}' of '${record.id}'`;
     const { id } = await this.call(`create the container for ${what}`, () =>
@@ -292,6 +309,21 @@ export class PodmanEffects implements AppEffects {
       throw error;
     }
     return id;
+  }
+
+  /** The main service as its Tor mode runs it (README "Tor"; tor-mode.ts). */
+  private async inTorMode(manifest: AppManifest, service: ServiceSpec, image: string): Promise<ServiceSpec> {
+    const mode = await this.options.torModeOf?.(manifest);
+    if (mode !== 'tor') return service;
+    // Appending needs the argv Podman would run: the image's cmd when the manifest names none (a
+    // Bitcoin node's default is bitcoind, as bitcoin-rpc.ts has it).
+    const imageCmd =
+      service.command !== undefined || service.entrypoint !== undefined
+        ? []
+        : manifest.bitcoin
+          ? ['bitcoind']
+          : ((await this.podman.inspectImage(image))?.Config?.Cmd ?? []);
+    return withTorMode(manifest, service, mode, imageCmd);
   }
 
   /**
@@ -327,7 +359,15 @@ export class PodmanEffects implements AppEffects {
     // A running container holds its own ports (starting it again is a no-op).
     if (runtime && !runtime.container?.running)
       await this.assertPortsFree(runtime.manifest, PORT_FREE_GRACE_MS);
-    if (!runtime || !isMultiService(runtime.manifest)) return this.startOne(containerName(id), `'${id}'`);
+    // The app's Tor is made ready first (a missing tor package stops the start here), and
+    // started in the main container's network namespace once that runs.
+    const torImage = runtime && (await this.options.tor?.prepare(runtime));
+    if (runtime && !torImage) await this.options.tor?.remove(id);
+    if (!runtime || !isMultiService(runtime.manifest)) {
+      await this.startOne(containerName(id), `'${id}'`);
+      if (runtime && torImage) await this.options.tor!.launch(runtime, torImage);
+      return;
+    }
     const { manifest } = runtime;
     for (const [index, service] of startOrder(manifest).entries()) {
       if (index > 0) await this.options.pause?.('start-services', id);
@@ -338,6 +378,16 @@ export class PodmanEffects implements AppEffects {
         await waitForService(this.podman, { appId: id, manifest, service, container: name });
       }
     }
+    if (torImage) await this.options.tor!.launch(runtime, torImage);
+  }
+
+  /**
+   * Starts the app's Tor again in the main container's (new) network namespace, after Podman's
+   * restart policy restarted the main on its own.
+   */
+  async relaunchTor(runtime: AppRuntime): Promise<void> {
+    const image = await this.options.tor?.prepare(runtime);
+    if (image) await this.options.tor!.launch(runtime, image);
   }
 
   private async startOne(name: string, what: string): Promise<void> {
@@ -365,6 +415,7 @@ export class PodmanEffects implements AppEffects {
     const { manifest, record } = runtime;
     const id = record.id;
     this.options.health.unwatch(id);
+    await this.options.tor?.stop(id);
     // Reverse start order: a service goes before those it depends on.
     for (const service of stopOrder(manifest)) {
       const name = containerNameOf(manifest, service);
@@ -384,10 +435,14 @@ export class PodmanEffects implements AppEffects {
   async restart(runtime: AppRuntime): Promise<void> {
     const id = runtime.record.id;
     markOwnStop(runtime);
+    // The main's restart gives it a new network namespace: its Tor stops first and starts anew after.
+    const torImage = await this.options.tor?.prepare(runtime);
+    await this.options.tor?.stop(id);
     if (!isMultiService(runtime.manifest)) {
       await this.call(`restart '${id}'`, () =>
         this.podman.restartContainer(containerName(id), this.stopTimeoutSeconds(runtime)),
       );
+      if (torImage) await this.options.tor!.launch(runtime, torImage);
       return;
     }
     // The whole app, in order: every service's death on the way is the daemon's own (markOwnStop).
@@ -397,6 +452,7 @@ export class PodmanEffects implements AppEffects {
         this.podman.stopContainer(name, Math.ceil(service.stopTimeout / 1000)),
       );
     }
+    // start() launches the app's Tor again.
     await this.start(id);
   }
 
@@ -406,15 +462,18 @@ export class PodmanEffects implements AppEffects {
    */
   async removeContainerQuietly(id: string): Promise<void> {
     try {
+      // First: Podman refuses to remove the main while its Tor shares its network namespace.
+      await this.options.tor?.remove(id);
       await this.podman.removeContainer(containerName(id), { force: true });
       const others = await this.podman.listContainers({
         all: true,
         labels: { [LABEL.dataDir]: this.layout.root, [LABEL.app]: id },
       });
       for (const container of others) {
-        // An app's service containers carry the service label; anything else with the app's
-        // label (an image-user throwaway) is not this call's to remove.
-        if (container.Labels?.[LABEL.service] === undefined) continue;
+        // An app's service containers carry the service label, its Tor the tor label (left by a
+        // crash); anything else with the app's label (an image-user throwaway) is not this call's.
+        if (container.Labels?.[LABEL.service] === undefined && container.Labels?.[LABEL.tor] === undefined)
+          continue;
         await this.podman.removeContainer(container.Id, { force: true });
       }
     } catch (error) {

@@ -16,7 +16,8 @@ export interface ContainerCreateSpec {
   hostname?: string;
   portmappings?: PortMapping[];
   mounts?: ContainerMount[];
-  netns?: { nsmode: 'bridge' | 'none' | 'host' | 'private' | 'slirp4netns' };
+  /** `container` with `value` = another container's id: share its network namespace (a Tor sidecar). */
+  netns?: { nsmode: 'bridge' | 'none' | 'host' | 'private' | 'slirp4netns' | 'container'; value?: string };
   /** Networks to join at creation, by name, with the extra DNS names the container answers to. */
   Networks?: Record<string, { aliases?: string[] }>;
   resource_limits?: ResourceLimits;
@@ -40,6 +41,19 @@ export interface ContainerCreateSpec {
   apparmor_profile?: string;
   seccomp_policy?: 'default' | 'image';
   seccomp_profile_path?: string;
+  /** Where conmon writes the container's output (kept logs: logs/README "Kept logs"). */
+  log_configuration?: LogConfiguration;
+}
+
+/**
+ * conmon's log: `k8s-file` at `path` (one `<RFC 3339 nano time> <stream> <P|F> <text>` line per
+ * write). Past `size` bytes conmon puts an empty file in its place: what was in the old one is
+ * left only to whoever still holds it open.
+ */
+export interface LogConfiguration {
+  driver: 'k8s-file';
+  path: string;
+  size?: number;
 }
 
 export interface PortMapping {
@@ -126,6 +140,7 @@ const KNOWN_FIELDS: Record<keyof ContainerCreateSpec, true> = {
   apparmor_profile: true,
   seccomp_policy: true,
   seccomp_profile_path: true,
+  log_configuration: true,
 };
 
 const KNOWN_MOUNT_FIELDS = new Set(['Type', 'Source', 'Destination', 'Options']);

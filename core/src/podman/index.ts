@@ -10,6 +10,7 @@ export type {
   ResourceLimits,
   HealthConfig,
   SecretMount,
+  LogConfiguration,
 } from './container-spec.js';
 export { assertKnownSpecFields } from './container-spec.js';
 export type {

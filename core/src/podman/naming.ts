@@ -10,6 +10,12 @@ export const networkName = (id: string): string => `archy-${id}`;
 export const serviceContainerName = (id: string, service: string, main: boolean): string =>
   main ? containerName(id) : `${containerName(id)}_${service}`;
 
+/**
+ * The app's Tor sidecar (README "Tor"): `archy-<id>.tor`. A '.' appears in no app id and no
+ * service name, so it clashes with nothing.
+ */
+export const torSidecarName = (id: string): string => `${containerName(id)}.tor`;
+
 /** The network of a multi-service app's own services, each aliased by its service name; nobody else joins it. */
 export const servicesNetworkName = (id: string): string => `${networkName(id)}_services`;
 
@@ -24,6 +30,8 @@ export const LABEL = {
   dataDir: 'io.archipelago.data-dir',
   /** The service of the app a container runs (`main` for a single-container app). */
   service: 'io.archipelago.service',
+  /** On an app's Tor sidecar (`sidecar`): not one of the app's services, so its events are its own. */
+  tor: 'io.archipelago.tor',
 } as const;
 
 export function labelsFor(id: string, version: string, dataDir: string): Record<string, string> {

@@ -15,6 +15,7 @@ import {
   type SetVersionRequest,
   type SwitchImplementationRequest,
   type AppConfigChange,
+  type TorModeChange,
 } from '../kernel/index.js';
 import { displayVersion } from './display-version.js';
 import { availableUpdate, versionsForManifest } from '../catalog/index.js';
@@ -39,6 +40,8 @@ export interface VersionControlOptions {
     prune: number,
     confirmResync?: string,
   ): Promise<{ settings: { prune?: number }; message: string }>;
+  /** Sets an app's Tor mode (recreating it when that changes); see TorActions.setMode. */
+  changeTorMode?(id: string, mode: 'tor' | 'clearnet' | null): Promise<TorModeChange>;
   audit?: { append(record: AuditRecord): Promise<unknown> };
   log: (level: 'info' | 'warn' | 'error', details: object, message: string) => void;
 }
@@ -97,7 +100,7 @@ export class AppVersionControl implements VersionControl {
   }
 
   async setConfig(params: AppConfigChange): Promise<AppConfigReport> {
-    const { id, pinnedVersion, autoUpdate, prune, confirmResync } = params;
+    const { id, pinnedVersion, autoUpdate, prune, confirmResync, tor } = params;
     const { manifest } = await this.options.appInfo(id);
     if (typeof pinnedVersion === 'string') {
       const entry = this.options.catalog.entry(id);
@@ -120,12 +123,22 @@ export class AppVersionControl implements VersionControl {
         );
       pruned = await this.options.changeBitcoinPrune(id, prune, confirmResync);
     }
+    let torChange: TorModeChange | undefined;
+    if (tor !== undefined) {
+      if (!this.options.changeTorMode || !this.options.installedIds().includes(id))
+        throw new ArchyError(
+          RpcErrorCode.NotFound,
+          `'${id}' is not installed; install it first (apps with Tor start in their manifest's default mode)`,
+        );
+      torChange = await this.options.changeTorMode(id, tor);
+    }
     const config = await this.options.configs.update(id, {
       ...(pinnedVersion !== undefined && { pinnedVersion }),
       ...(autoUpdate !== undefined && { autoUpdate }),
       ...(pruned && { prune: pruned.settings.prune ?? null }),
     });
-    return { id, ...config, ...(pruned && { message: pruned.message }) };
+    const message = [pruned?.message, torChange?.message].filter(Boolean).join('\n');
+    return { id, ...config, ...(message !== '' && { message }), ...(torChange && { torChange }) };
   }
 
   setVersion(params: SetVersionRequest, actor?: ChangeActor): Promise<VersionChangeResult> {

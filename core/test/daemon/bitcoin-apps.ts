@@ -23,9 +23,11 @@ export const BITCOIN_APPS = ['bitcoin-core', 'bitcoin-knots'] as const;
  * An apps dir with the real Core/Knots manifests turned to regtest and made quick: small
  * resources, free host ports, a short health check that asks the node through bitcoin-cli.
  * `failHealthOn` names a version whose health check never passes (a failed upgrade, on purpose).
+ * `tor` keeps the manifests' `tor:` block (default on Tor, with its own Tor container); without
+ * it the nodes run on clearnet, as the tests that are not about Tor expect.
  */
 export async function writeBitcoinApps(
-  options: { prune?: number; failHealthOn?: string } = {},
+  options: { prune?: number; failHealthOn?: string; tor?: boolean } = {},
 ): Promise<string> {
   const dir = tempDataDir('bitcoin-apps');
   const rpcPort = await freePort();
@@ -54,6 +56,7 @@ export async function writeBitcoinApps(
       retries: 2,
     };
     (manifest.bitcoin as Record<string, unknown>).network = 'regtest';
+    if (!options.tor) delete manifest.tor;
     mkdirSync(join(dir, id));
     writeFileSync(join(dir, id, 'manifest.yml'), stringify(manifest));
   }
@@ -159,7 +162,7 @@ export async function removeStaleBitcoinContainers(): Promise<void> {
       `archy-${id}`,
     ]).catch(() => '');
     if (owner.trim().startsWith(join(tmpdir(), 'archy-test-'))) {
-      await podman(['rm', '-f', '-t', '1', `archy-${id}`]).catch(() => undefined);
+      await podman(['rm', '-f', '--depend', '-t', '1', `archy-${id}`]).catch(() => undefined);
     }
     // The app's network too: a test that failed half-way leaves it, and the next daemon must not adopt it.
     const networkOwner = await podman([

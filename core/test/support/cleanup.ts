@@ -47,7 +47,9 @@ const LISTERS: Record<Kind, (ours: (labels: Labels) => boolean) => Promise<strin
 };
 
 const REMOVERS: Record<Kind, (ids: string[]) => Promise<unknown>> = {
-  containers: (ids) => podman(['rm', '--force', '--time', '0', ...ids]),
+  // --depend: an app's Tor sidecar shares its main container's network namespace, and Podman
+  // refuses to remove the main before it; --depend takes both, in order.
+  containers: (ids) => podman(['rm', '--force', '--depend', '--time', '0', ...ids]),
   pods: (ids) => podman(['pod', 'rm', '--force', ...ids]),
   networks: (ids) => podman(['network', 'rm', '--force', ...ids]),
   secrets: (ids) =>

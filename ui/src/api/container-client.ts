@@ -167,6 +167,10 @@ export class ContainerClient {
   logs(id: string, tail: number, service?: string): Promise<LogLine[]> {
     return this.call('container-logs', { id, tail, ...(service !== undefined && { service }) });
   }
+  /** The app's kept lines up to `until` (included) across its containers, the last `tail` of them. */
+  keptLogs(id: string, until: string, tail: number, service?: string): Promise<LogLine[]> {
+    return this.call('container-logs', { id, until, tail, ...(service !== undefined && { service }) });
+  }
   async catalog(): Promise<CatalogEntry[]> {
     return (await this.call('catalog-list', {})).apps;
   }

@@ -101,3 +101,68 @@ describe('LogsViewer', () => {
     socket.close();
   });
 });
+
+describe('LogsViewer: earlier lines', () => {
+  it('loads kept lines from before the running container, page by page, with a divider per container', async () => {
+    const socket = new DaemonSocket({
+      url: () => 'ws://node/ws',
+      WebSocket: FakeWebSocket as unknown as typeof WebSocket,
+    });
+    socket.connect();
+    FakeWebSocket.last.open();
+    const kept = (container: string, time: string, line: string) => ({
+      stream: 'stdout' as const,
+      line,
+      time,
+      container,
+    });
+    const pages = vi
+      .spyOn(client, 'keptLogs')
+      // A full page (200): there may be more before it.
+      .mockResolvedValueOnce([
+        kept('aaaaaaaaaaaa', '2026-12-06T10:00:01.000000000Z', 'v28 last line'),
+        kept('bbbbbbbbbbbb', '2026-12-06T10:00:02.000000000Z', 'v29 first line'),
+        ...Array.from({ length: 196 }, (_, i) =>
+          kept('bbbbbbbbbbbb', '2026-12-06T10:00:02.000000000Z', `v29 line ${i}`),
+        ),
+        kept('bbbbbbbbbbbb', '2026-12-06T10:00:02.000000000Z', 'v29 second line'),
+        // The running container's own earlier run: the live view has it from Podman.
+        kept('cccccccccccc', '2026-12-06T10:00:03.000000000Z', 'current, previous run'),
+      ])
+      .mockResolvedValueOnce([
+        kept('aaaaaaaaaaaa', '2026-12-06T10:00:00.000000000Z', 'v28 first line'),
+        kept('aaaaaaaaaaaa', '2026-12-06T10:00:01.000000000Z', 'v28 last line'),
+      ]);
+    const wrapper = mount(LogsViewer, {
+      props: { appId: 'bitcoin-core', run: 'cccccccccccc0123@2026-12-06T10:00:04.000Z', socket },
+    });
+    await flushPromises();
+    FakeWebSocket.last.receive({
+      event: 'log',
+      data: { id: 'bitcoin-core', stream: 'stdout', line: 'live' },
+    });
+
+    await wrapper.get('[data-test=logs-earlier]').trigger('click');
+    await flushPromises();
+    // The first page ends where the running container's current run began.
+    expect(pages).toHaveBeenLastCalledWith('bitcoin-core', '2026-12-06T10:00:04.000Z', 200, undefined);
+    const text = () => wrapper.get('[data-test=logs]').text();
+    expect(text()).not.toContain('current, previous run');
+    expect(wrapper.findAll('[data-test=logs-divider]').map((d) => d.text())).toEqual([
+      '— container aaaaaaaaaaaa · from 2026-12-06 10:00:01 UTC —',
+      '— container bbbbbbbbbbbb · from 2026-12-06 10:00:02 UTC —',
+      '— the container running now (cccccccccccc) —',
+    ]);
+
+    // The next page ends at the oldest line so far; the one line it shares that time with is not doubled.
+    await wrapper.get('[data-test=logs-earlier]').trigger('click');
+    await flushPromises();
+    expect(pages).toHaveBeenLastCalledWith('bitcoin-core', '2026-12-06T10:00:01.000000000Z', 201, undefined);
+    expect(text().match(/v28 last line/g)).toHaveLength(1);
+    expect(text().indexOf('v28 first line')).toBeLessThan(text().indexOf('v28 last line'));
+    expect(text().indexOf('v29 second line')).toBeLessThan(text().indexOf('live'));
+    expect(wrapper.find('[data-test=logs-earlier-done]').exists()).toBe(true);
+    wrapper.unmount();
+    socket.close();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { throttleKeyForAddress } from './client-key.js';
+import { throttleKeyForAddress, throttleKeyForRequest } from './client-key.js';
 
 describe('throttleKeyForAddress', () => {
   it('counts an IPv4 address (also IPv4-mapped) as itself', () => {
@@ -18,5 +18,16 @@ describe('throttleKeyForAddress', () => {
 
   it('has a key for an unknown address', () => {
     expect(throttleKeyForAddress(undefined)).toBe('unknown');
+  });
+});
+
+describe('throttleKeyForRequest', () => {
+  it('puts every onion request in one bucket, which no address (loopback included) shares', () => {
+    expect(throttleKeyForRequest({ ip: undefined, viaOnion: true })).toBe('onion');
+    // A request over Tor carries no address of its own; even if one were there, it would not count.
+    expect(throttleKeyForRequest({ ip: '127.0.0.1', viaOnion: true })).toBe('onion');
+    expect(throttleKeyForRequest({ ip: '127.0.0.1', viaOnion: false })).toBe('127.0.0.1');
+    expect(throttleKeyForRequest({ ip: '::1', viaOnion: false })).not.toBe('onion');
+    expect(throttleKeyForRequest({ ip: undefined, viaOnion: false })).toBe('unknown');
   });
 });

@@ -1,7 +1,17 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { ONION_CLIENT_KEY } from './via-onion.js';
 
 // Who the login throttle counts failures against. An IPv4 address is one client; an IPv6 host
 // usually owns a whole /64 and can pick a fresh address per guess, so IPv6 is counted per /64.
+
+/**
+ * The throttle's key for a request: every request over the onion service shares one bucket, since
+ * Tor hides who sent it (and a per-circuit key would be free for an attacker to change). That
+ * bucket is no address, so loopback and LAN clients never share it.
+ */
+export function throttleKeyForRequest(request: { ip: string | undefined; viaOnion: boolean }): string {
+  return request.viaOnion ? ONION_CLIENT_KEY : throttleKeyForAddress(request.ip);
+}
 
 export function throttleKeyForAddress(address: string | undefined): string {
   if (!address) return 'unknown';

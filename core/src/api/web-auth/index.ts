@@ -49,5 +49,6 @@ export {
 } from './password-hash.js';
 export { passwordProblem, PASSWORD_RULE, MIN_PASSWORD_LENGTH, PASSPHRASE_LENGTH } from './password-rules.js';
 export { WEB_AUTH_FILE_NAME, webAuthFilePath } from './password-file.js';
-export { requestSite, isTrustedHost, type RequestSite } from './request-origin.js';
-export { throttleKeyForAddress } from './client-key.js';
+export { requestSite, isTrustedHost, isNodeOnionHost, type RequestSite } from './request-origin.js';
+export { throttleKeyForAddress, throttleKeyForRequest } from './client-key.js';
+export { markViaOnion, isViaOnion, ONION_CLIENT_KEY } from './via-onion.js';

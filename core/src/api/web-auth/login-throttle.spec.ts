@@ -75,4 +75,19 @@ describe('LoginThrottle', () => {
     expect(await slow).toEqual({ outcome: 'success' });
     expect(await throttle.attempt('b', right)).toEqual({ outcome: 'success' });
   });
+
+  it('keeps a kept client (the onion bucket) when rotating addresses fill the table', async () => {
+    const throttle = new LoginThrottle({
+      baseDelayMs: 1,
+      maxFailuresPerClient: 2,
+      maxTrackedClients: 3,
+      keptClients: ['onion'],
+    });
+    await throttle.attempt('onion', wrong);
+    await throttle.attempt('onion', wrong);
+    // Each new address fails once, so it cannot be forgotten as idle: the table must drop someone.
+    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'])
+      await throttle.attempt(address, wrong);
+    expect(await throttle.attempt('onion', right)).toMatchObject({ outcome: 'refused' });
+  });
 });

@@ -26,6 +26,11 @@ export interface LoginThrottleOptions {
   maxConcurrentChecks?: number;
   /** Bound on remembered clients, so rotating addresses cannot grow memory without limit. */
   maxTrackedClients?: number;
+  /**
+   * Clients never forgotten to make room (the onion bucket): otherwise rotating LAN addresses
+   * could push out the record that holds back every guess over Tor.
+   */
+  keptClients?: readonly string[];
 }
 
 export const DEFAULT_LOGIN_THROTTLE: Required<Omit<LoginThrottleOptions, 'now'>> = {
@@ -37,6 +42,7 @@ export const DEFAULT_LOGIN_THROTTLE: Required<Omit<LoginThrottleOptions, 'now'>>
   maxFailuresGlobal: 200,
   maxConcurrentChecks: 4,
   maxTrackedClients: 10_000,
+  keptClients: [],
 };
 
 export type ThrottledAttempt =
@@ -167,7 +173,7 @@ export class LoginThrottle {
     // Still full: drop the longest-known clients. The global count still limits them.
     for (const [key, client] of this.#clients) {
       if (this.#clients.size < this.#options.maxTrackedClients) break;
-      if (!client.inFlight) this.#clients.delete(key);
+      if (!client.inFlight && !this.#options.keptClients.includes(key)) this.#clients.delete(key);
     }
   }
 }

@@ -58,6 +58,28 @@ export function isTrustedHost(host: string | undefined, extraHostnames: readonly
   return extraHostnames.some((extra) => extra.toLowerCase().replace(/\.$/, '') === name);
 }
 
+/**
+ * The onion listener's rule, stricter than isTrustedHost: the node's own onion name only (Tor
+ * forwards our port 80, so no other port), and nothing while Tor has not made the address yet.
+ */
+export function isNodeOnionHost(host: string | undefined, onionHostname: string | undefined): boolean {
+  if (!host || !onionHostname) return false;
+  const url = parseHost(host, 'http:');
+  return url !== undefined && url.port === '' && sameName(url.hostname, onionHostname);
+}
+
+/** Whether the Host names the node's onion at all (any port): the LAN listener must not answer it. */
+export function namesNodeOnion(host: string | undefined, onionHostname: string | undefined): boolean {
+  if (!host || !onionHostname) return false;
+  const url = parseHost(host, 'http:');
+  return url !== undefined && sameName(url.hostname, onionHostname);
+}
+
+function sameName(a: string, b: string): boolean {
+  const plain = (name: string) => name.toLowerCase().replace(/\.$/, '');
+  return plain(a) === plain(b);
+}
+
 /** The Host header as a URL, so default ports and IPv6 brackets compare like the Origin's. */
 function parseHost(host: string, protocol: string): URL | undefined {
   if (/[/?#@\s]/.test(host)) return undefined;

@@ -4,9 +4,10 @@ import type { WebAuthError, WebAuthSession } from '../contract.js';
 import type { RequestAuthCheck } from '../auth.js';
 import type { AuditLog } from '../../security/audit/index.js';
 import { clearedSessionCookie, sessionCookie } from './cookie-header.js';
-import { throttleKeyForAddress } from './client-key.js';
+import { throttleKeyForRequest } from './client-key.js';
 import { requestSite } from './request-origin.js';
 import type { NewSession } from './session-store.js';
+import { isViaOnion, ONION_CLIENT_KEY } from './via-onion.js';
 import { hostOf, untrustedHostMessage, WebAuthRefusal, type WebAuth, type WebRequest } from './web-auth.js';
 
 export const AUTH_PATH_PREFIX = '/auth';
@@ -40,8 +41,9 @@ export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {
     });
 
     scope.addHook('onRequest', async (request, reply) => {
-      if (!webAuth.isTrustedHost(request.headers.host)) {
-        return refuse(reply, new WebAuthRefusal(403, untrustedHostMessage(request.headers.host)));
+      const viaOnion = isViaOnion(request.raw);
+      if (!webAuth.isTrustedHost(request.headers.host, viaOnion)) {
+        return refuse(reply, new WebAuthRefusal(403, untrustedHostMessage(request.headers.host, viaOnion)));
       }
       // A page elsewhere must not log the browser in (login CSRF), set the first password, or
       // even ask for the CSRF token (CORS would hide the answer; refusing costs nothing).
@@ -101,13 +103,21 @@ export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {
         request.body,
         '{"password": "...", "setupCode": "XXXX-XXXX-XXXX-XXXX"}',
       );
+      // The first password is chosen on the node's own network (or with `archy web password`): an
+      // onion address may have been shared, a setup code should not have been.
+      if (isViaOnion(request.raw)) {
+        throw new WebAuthRefusal(
+          403,
+          "the first web password is set on the node's own network or with `archy web password`, not over Tor; then log in here",
+        );
+      }
       const bearer = options.bearerCheck?.(request) ?? false;
       const created = await audited(request, 'auth.setup', { via: bearer ? 'bearer' : 'setup-code' }, () =>
         webAuth.setup(
           password,
           { bearer, ...(setupCode !== undefined && { setupCode }) },
           hostOf(request.headers),
-          throttleKeyForAddress(request.ip),
+          clientKey(request),
         ),
       );
       return startSession(request, reply, created);
@@ -116,7 +126,7 @@ export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {
     scope.post('/login', async (request, reply) => {
       const { password } = parseBody(passwordBody, request.body, '{"password": "..."}');
       const created = await audited(request, 'auth.login', {}, () =>
-        webAuth.login(password, throttleKeyForAddress(request.ip), hostOf(request.headers)),
+        webAuth.login(password, clientKey(request), hostOf(request.headers)),
       );
       // The browser's previous session, if any, ends here rather than lingering until it expires.
       const previous = webAuth.sessionFor(webRequest(request));
@@ -146,7 +156,7 @@ export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {
         '{"current": "...", "next": "..."}',
       );
       await audited(request, 'auth.password', {}, () =>
-        webAuth.changePassword(session, current, next, throttleKeyForAddress(request.ip)),
+        webAuth.changePassword(session, current, next, clientKey(request)),
       );
       return { csrfToken: session.csrfToken };
     });
@@ -190,7 +200,7 @@ export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {
         actor: anonymous ? 'web:anonymous' : 'web:admin',
         action,
         target: null,
-        params: { ...params, client: request.ip },
+        params: { ...params, client: isViaOnion(request.raw) ? ONION_CLIENT_KEY : request.ip },
         result,
       });
     } catch (error) {
@@ -211,13 +221,22 @@ export function webAuthRoutes(webAuth: WebAuth, options: WebAuthRouteOptions = {
   }
 }
 
-/** Over TLS, told by the socket or by a trusted proxy's X-Forwarded-Proto (server.ts sets trustProxy). */
+/**
+ * Over TLS, told by the socket or by a trusted proxy's X-Forwarded-Proto (server.ts sets trustProxy).
+ * Never over the onion listener: Tor encrypts end to end, but the browser sees http:// and would
+ * drop a Secure cookie.
+ */
 function isSecure(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
+  return !isViaOnion(request.raw) && request.protocol === 'https';
+}
+
+/** Who the login throttle counts this request against (one `onion` bucket for all of Tor). */
+function clientKey(request: FastifyRequest): string {
+  return throttleKeyForRequest({ ip: request.ip, viaOnion: isViaOnion(request.raw) });
 }
 
 export function webRequest(request: FastifyRequest): WebRequest {
-  return { headers: request.headers, secure: isSecure(request) };
+  return { headers: request.headers, secure: isSecure(request), viaOnion: isViaOnion(request.raw) };
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown, shape: string): T {

@@ -193,6 +193,7 @@ describe('a session cookie alone', () => {
     const ws = (protocols?: string) =>
       h.webAuth.checkApiRequest({
         secure: false,
+        viaOnion: false,
         headers: {
           host: HOST,
           cookie,

@@ -12,7 +12,14 @@ import {
   type ScryptParams,
 } from './password-hash.js';
 import { MAX_PASSWORD_LENGTH, passwordProblem } from './password-rules.js';
-import { isTrustedHost, isWebSocketUpgrade, requestSite } from './request-origin.js';
+import {
+  isNodeOnionHost,
+  isTrustedHost,
+  isWebSocketUpgrade,
+  namesNodeOnion,
+  requestSite,
+} from './request-origin.js';
+import { ONION_CLIENT_KEY } from './via-onion.js';
 import { SessionStore, type NewSession, type Session, type SessionTimeouts } from './session-store.js';
 import {
   generateSetupCode,
@@ -37,6 +44,8 @@ export interface WebRequest {
   headers: IncomingHttpHeaders;
   /** Came over TLS (directly, or via a trusted proxy's X-Forwarded-Proto): `__Host-` cookie. */
   secure: boolean;
+  /** Came over the node's onion service (the unix socket Tor forwards to), not the TCP listener. */
+  viaOnion: boolean;
 }
 
 /** How a first-run setup proves it is the node's owner. */
@@ -57,6 +66,11 @@ export interface WebAuthOptions {
   scrypt?: ScryptParams;
   /** Host names besides IPs, localhost, *.local and *.onion under which the web UI is served. */
   trustedHostnames?: readonly string[];
+  /**
+   * The node's own onion name (`<56 chars>.onion`) while remote access has one: the only Host the
+   * onion listener answers, and one the TCP listener refuses.
+   */
+  onionHostname?: () => string | undefined;
 }
 
 /** A request the web login refuses, with the HTTP status to answer and words a user can act on. */
@@ -87,6 +101,7 @@ export class WebAuth {
   readonly #throttle: LoginThrottle;
   readonly #scrypt: ScryptParams;
   readonly #trustedHostnames: readonly string[];
+  readonly #onionHostname: () => string | undefined;
   #record: PasswordRecord | undefined;
   /** While no password is set and issueSetupCode ran: the code a setup must present. */
   #setupCode: string | undefined;
@@ -101,9 +116,11 @@ export class WebAuth {
       now,
       ...(options.sessionTimeouts ? { timeouts: options.sessionTimeouts } : {}),
     });
-    this.#throttle = new LoginThrottle({ ...options.throttle, now });
+    // The onion bucket holds back every guess over Tor: it must never be forgotten to make room.
+    this.#throttle = new LoginThrottle({ ...options.throttle, keptClients: [ONION_CLIENT_KEY], now });
     this.#scrypt = options.scrypt ?? SCRYPT_DEFAULTS;
     this.#trustedHostnames = options.trustedHostnames ?? [];
+    this.#onionHostname = options.onionHostname ?? (() => undefined);
     this.#record = record;
   }
 
@@ -251,8 +268,8 @@ export class WebAuth {
     if (token === undefined) return undefined;
     const session = this.#sessions.find(token);
     if (!session) return { ok: false, statusCode: 401, message: SESSION_ENDED };
-    if (!isTrustedHost(headers.host, this.#trustedHostnames))
-      return { ok: false, statusCode: 403, message: untrustedHostMessage(headers.host) };
+    if (!this.isTrustedHost(headers.host, request.viaOnion))
+      return { ok: false, statusCode: 403, message: untrustedHostMessage(headers.host, request.viaOnion) };
     if (session.host !== hostOf(headers)) {
       return {
         ok: false,
@@ -294,7 +311,14 @@ export class WebAuth {
     return tokensMatch(session.csrfToken, presentedCsrfToken(headers));
   }
 
-  isTrustedHost(host: string | undefined): boolean {
+  /**
+   * Over the onion listener only the node's own onion name; over TCP the usual names, but not
+   * that one (no honest browser reaches the LAN port under it).
+   */
+  isTrustedHost(host: string | undefined, viaOnion = false): boolean {
+    const onion = this.#onionHostname();
+    if (viaOnion) return isNodeOnionHost(host, onion);
+    if (namesNodeOnion(host, onion)) return false;
     return isTrustedHost(host, this.#trustedHostnames);
   }
 
@@ -378,7 +402,10 @@ function alreadySetUp(): WebAuthRefusal {
   );
 }
 
-export function untrustedHostMessage(host: string | undefined): string {
+export function untrustedHostMessage(host: string | undefined, viaOnion = false): string {
   const name = (host ?? '').slice(0, 100);
+  if (viaOnion) {
+    return `forbidden: over Tor the web login answers only under the node's own onion address, not '${name}'; open the URL \`archy web remote-access show\` prints`;
+  }
   return `forbidden: the web login answers only under the node's IP address, localhost, or a .local or .onion name, not '${name}' (this stops other websites from re-pointing their names at the node); open the UI by one of those`;
 }

@@ -57,6 +57,12 @@ export function registerVersionCommands(program: Command): void {
       )
       .addOption(
         new Option(
+          '--tor <on|off|default>',
+          "an app with Tor: on routes its traffic through its own Tor, off is clearnet, default the manifest's (recreates it)",
+        ).argParser(parseTorSwitch),
+      )
+      .addOption(
+        new Option(
           '--confirm-resync <id>',
           'accept a full re-download (turning pruning off): type the app id',
         ),
@@ -70,16 +76,18 @@ export function registerVersionCommands(program: Command): void {
         autoUpdate?: boolean;
         prune?: number;
         confirmResync?: string;
+        tor?: 'tor' | 'clearnet' | null;
       },
     ) => {
       if (
         options.pin === undefined &&
         !options.unpin &&
         options.autoUpdate === undefined &&
-        options.prune === undefined
+        options.prune === undefined &&
+        options.tor === undefined
       ) {
         throw new CliError(
-          `say what to change: archy config ${id} [--pin V | --unpin] [--auto-update on|off] [--prune GB|off]`,
+          `say what to change: archy config ${id} [--pin V | --unpin] [--auto-update on|off] [--prune GB|off] [--tor on|off]`,
         );
       }
       const config = await withDaemon(options, (client) =>
@@ -92,9 +100,10 @@ export function registerVersionCommands(program: Command): void {
             ...(options.autoUpdate !== undefined && { autoUpdate: options.autoUpdate }),
             ...(options.prune !== undefined && { prune: options.prune }),
             ...(options.confirmResync !== undefined && { confirmResync: options.confirmResync }),
+            ...(options.tor !== undefined && { tor: options.tor }),
           },
-          // A prune change stops and restarts the node, which may take minutes to flush.
-          { noTimeout: options.prune !== undefined },
+          // A prune or Tor change stops and restarts the app, which may take minutes to flush.
+          { noTimeout: options.prune !== undefined || options.tor !== undefined },
         ),
       );
       if (options.json) printJson(config);
@@ -103,6 +112,7 @@ export function registerVersionCommands(program: Command): void {
           `${config.id}: ${config.pinnedVersion !== undefined ? `pinned to ${config.pinnedVersion}` : 'not pinned'}, ` +
             `auto-update ${config.autoUpdate ? 'on' : 'off'}` +
             (config.prune !== undefined ? `, pruning to ${config.prune} GB` : '') +
+            (config.torChange ? `, Tor ${config.torChange.mode === 'tor' ? 'on' : 'off (clearnet)'}` : '') +
             (config.message ? `\n${config.message}` : ''),
         );
     },
@@ -247,6 +257,14 @@ export function parsePrune(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < MIN_PRUNE_GB)
     throw new InvalidArgumentError(`expected a whole number of GB (at least ${MIN_PRUNE_GB}) or 'off'`);
   return Number(value);
+}
+
+/** `--tor on|off|default` → the RPC's 'tor' | 'clearnet' | null. */
+export function parseTorSwitch(value: string): 'tor' | 'clearnet' | null {
+  if (value === 'on' || value === 'tor') return 'tor';
+  if (value === 'off' || value === 'clearnet') return 'clearnet';
+  if (value === 'default') return null;
+  throw new InvalidArgumentError("expected on, off or default (the manifest's own)");
 }
 
 function onOff(value: string): boolean {

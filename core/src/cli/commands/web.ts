@@ -1,18 +1,21 @@
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
-import type { RpcMethods } from '../../api/contract.js';
+import { Argument, Option, type Command } from 'commander';
+import type { RemoteAccessStatus, RpcMethods } from '../../api/contract.js';
 import { passwordProblem } from '../../api/web-auth/password-rules.js';
 import { readSetupCode, setupCodeFilePath } from '../../api/web-auth/setup-code.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { printJson, printText } from '../output.js';
 import { promptNewPassword, readPasswordFromStdin } from '../password-input.js';
+import { terminalQr } from '../terminal-qr.js';
 
 type SetupCodeAnswer = RpcMethods['web.setup-code']['result'] & { source: 'daemon' | 'file' };
 
 /** `archy web setup-code` and `archy web password`: the web UI's login, from the node itself. */
 export function registerWebCommands(program: Command): void {
-  const web = program.command('web').description("the web UI's login: first-run setup code and password");
+  const web = program
+    .command('web')
+    .description("the web UI's login (first-run setup code, password) and remote access over Tor");
 
   addClientOptions(
     web
@@ -51,6 +54,48 @@ export function registerWebCommands(program: Command): void {
       );
     }
   });
+
+  addClientOptions(
+    web
+      .command('remote-access')
+      .description('reach the web UI and API from anywhere through an onion address (Tor); off by default')
+      .addArgument(
+        new Argument('[action]', 'on, off, or show').choices(['on', 'off', 'show']).default('show'),
+      )
+      .addOption(
+        new Option('--new-address', 'with on: a new onion address (the old one stops working)').default(
+          false,
+        ),
+      ),
+  ).action(async (action: 'on' | 'off' | 'show', options: ClientOptions & { newAddress: boolean }) => {
+    if (options.newAddress && action !== 'on') {
+      throw new CliError('--new-address goes with on: archy web remote-access on --new-address');
+    }
+    const params =
+      action === 'show' ? {} : { enabled: action === 'on', ...(options.newAddress && { newAddress: true }) };
+    const status = await withDaemon(options, (client) => client.call('web.remote-access', params));
+    if (options.json) printJson(status);
+    else printText(describeRemoteAccess(status, action === 'on'));
+    if (status.state === 'failed' && action === 'on')
+      throw new CliError(status.message ?? 'Tor did not start');
+  });
+}
+
+/** What the user reads: the state, the URL and (on a terminal, after `on`) its QR code. */
+export function describeRemoteAccess(status: RemoteAccessStatus, withQr: boolean): string {
+  if (!status.enabled) {
+    return 'remote access over Tor is off (the onion address is kept: archy web remote-access on brings it back)';
+  }
+  const lines = [`remote access over Tor is on (${status.state})`];
+  if (status.url) {
+    lines.push(`open in Tor Browser: ${status.url}`);
+    if (withQr && process.stdout.isTTY) lines.push('', terminalQr(status.url));
+    lines.push(
+      'anyone with this address reaches the login page: the web password protects everything behind it',
+    );
+  }
+  if (status.message) lines.push(status.message);
+  return lines.join('\n');
 }
 
 /**

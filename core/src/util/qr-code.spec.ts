@@ -15,7 +15,7 @@ import {
   reedSolomon,
   type ErrorCorrectionLevel,
   type QrCode,
-} from './qr-code';
+} from './qr-code.js';
 
 // The encoder is checked three ways: against the worked example of Thonky's public QR Code
 // Tutorial (its 5-Q message: data codewords, blocks, error-correction codewords), against the
