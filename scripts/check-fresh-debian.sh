@@ -9,7 +9,9 @@
 #   npm-deps    scripts/ensure-deps.sh, the first thing npm start does: npm ci and the build
 #   smoke       npm start in the background, offline (loopback only, a network namespace of its
 #               own), `archy list`, `archy install hello` to healthy, the page on
-#               127.0.0.1:18080, then SIGTERM, and no daemon or Podman service left behind
+#               127.0.0.1:18080, an onion for it (the Tor image built from the root's own tor
+#               package, DisableNetwork 1), a restic backup of it to a folder, then SIGTERM, and
+#               no daemon or Podman service left behind
 #   test-setup  (--full) scripts/host-setup.sh --test
 #   npm-test    (--full) the whole npm test, offline like the smoke step
 # Nothing is cached between runs: every package comes from Debian's mirrors each time.
@@ -163,7 +165,8 @@ root_smoke_offline() {
   busybox ip link set lo up
   port="$(free_port)"
   log "npm start with ARCHY_LISTEN=127.0.0.1:$port (log: $log inside the root)"
-  ARCHY_LISTEN="127.0.0.1:$port" npm start >"$log" 2>&1 &
+  # Offline here: the apps' Tor makes its onion keys without trying to reach the network.
+  ARCHY_TOR_DISABLE_NETWORK=1 ARCHY_LISTEN="127.0.0.1:$port" npm start >"$log" 2>&1 &
   NPM_PID=$!
   trap stop_npm_start EXIT
 
@@ -194,6 +197,28 @@ root_smoke_offline() {
     fail "http://127.0.0.1:$HELLO_PORT/ did not answer: $page"
   case "$page" in "200 "*"Hello from Archipelago"*) ;; *) fail "http://127.0.0.1:$HELLO_PORT/ answered unexpectedly: $page" ;; esac
   log "hello is healthy and serves http://127.0.0.1:$HELLO_PORT/"
+
+  # Tor and restic are run-time packages of host-setup: prove both work on this minimal root.
+  archy onion add hello 8080 >/dev/null || {
+    tail -n 30 "$log" >&2
+    fail "archy onion add hello 8080 failed (the Tor image is built from the host's tor package)"
+  }
+  deadline=$(($(date +%s) + 120))
+  until status="$(archy status hello --json)" && printf '%s' "$status" | grep -Eq '"address": ?"[a-z2-7]{56}\.onion"'; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "hello's onion address did not appear within 120 s: $status"
+    sleep 1
+  done
+  log "hello has an onion address (its own Tor, built from the root's tor package)"
+  archy backup init --to /var/tmp/archy-check-backups --confirm-key-saved --same-disk >/dev/null ||
+    fail "archy backup init failed"
+  archy backup create hello >/dev/null || {
+    tail -n 30 "$log" >&2
+    fail "archy backup create hello failed"
+  }
+  archy backup list --json |
+    node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.exit(JSON.parse(s).some((snap)=>snap.apps.some((app)=>app.id==="hello"))?0:1))' ||
+    fail "archy backup list shows no snapshot of hello"
+  log "a restic backup of hello is in /var/tmp/archy-check-backups"
 
   log "stopping npm start (SIGTERM to pid $NPM_PID)"
   kill -TERM "$NPM_PID"

@@ -1,5 +1,5 @@
 // The node's own Tor, for remote access to the web UI and API (README "Remote access over Tor"):
-// one container, `archy-node-tor`, from the same image as the apps' Tor, whose only onion service
+// one container, `archy.node-tor`, from the same image as the apps' Tor, whose only onion service
 // forwards port 80 to the daemon's unix socket `tor/run/ui.sock`. The daemon supervises it: it is
 // brought up at daemon start when the setting is on, started again (with backoff) when it exits,
 // and removed on `off` and at daemon shutdown. Removed at shutdown rather than left running like
@@ -22,7 +22,7 @@ import { readOnionAddress, waitForOnionAddress } from './onion-address.js';
 import { renderTorrc, TOR_HOME } from './torrc.js';
 
 /** The container's name (the design's; an app id `node-tor` would collide, so it is checked by label). */
-export const NODE_TOR_CONTAINER = 'archy-node-tor';
+export const NODE_TOR_CONTAINER = 'archy.node-tor';
 /** Marks the node's Tor among a data dir's containers. */
 export const NODE_TOR_LABEL = 'io.archipelago.node-tor';
 /** The onion service's key folder name under `tor/onions/`. */
@@ -277,7 +277,7 @@ export class NodeTor {
     await this.#options.uiSocket.close();
   }
 
-  /** Removes `archy-node-tor` if it is this data dir's; refuses to touch anyone else's. */
+  /** Removes `archy.node-tor` if it is this data dir's; refuses to touch anyone else's. */
   async #removeContainer(): Promise<void> {
     const { podman, layout } = this.#options;
     const existing = await podman.inspectContainer(NODE_TOR_CONTAINER);
