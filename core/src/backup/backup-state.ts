@@ -1,6 +1,6 @@
 // `backups/state.json` (0600): how the last jobs ended, kept across daemon restarts so
-// `archy backup status` and the UI can say it. The schedule (schedule*.ts) keeps its own fields
-// beside these; unknown fields are kept as they are, so each part reads and writes only its own.
+// `archy backup status` and the UI can say it. The schedule keeps its own file
+// (`schedule-state.json`, schedule-store.ts); unknown fields here are kept as they are.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -8,10 +8,10 @@
 // - A change is copied after `debounceMs` of quiet (one copy for a burst of rewrites), as its own
 //   snapshot (reason `channel-backup`, tag `app:lnd`), then snapshots of that kind beyond the
 //   last CHANNEL_BACKUP_KEEP_LAST are forgotten.
-// - "Changed" is by content: the SHA-256 of the last copy is kept in backups/state.json, so a
+// - "Changed" is by content: the SHA-256 of the last copy is kept in backups/schedule-state.json, so a
 //   daemon restart copies a file that changed while it was down, and only then.
 // - A copy that fails (target unreachable, another job running) is tried again after `retryMs`,
-//   its reason kept in state.json for `archy backup status`.
+//   its reason kept in schedule-state.json for `archy backup status`.
 
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
@@ -68,7 +68,7 @@ export class ChannelBackupWatcher {
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
   private readonly watchers = new Map<string, FSWatcher>();
-  /** SHA-256 of each file's last copy, by absolute path (mirrors state.json). */
+  /** SHA-256 of each file's last copy, by absolute path (mirrors schedule-state.json). */
   private copied: Record<string, string> = {};
   private retryAfter = 0;
   private copiesSincePrune = 0;

@@ -96,7 +96,7 @@ describe('BackupScheduler', () => {
     expect(fake.calls[1]).toEqual({ keepLast: 2, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 });
     const after = await scheduler.report();
     expect(after.last).toMatchObject({ job: 'create', ok: true, snapshot: 'a'.repeat(64), apps: ['hello'] });
-    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
+    const state = JSON.parse(await readFile(join(dir, 'schedule-state.json'), 'utf8'));
     expect(state.schedule.lastRunAt).toBeDefined();
   });
 

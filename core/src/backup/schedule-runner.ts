@@ -1,11 +1,11 @@
 // The daemon's backup timer (README "Backups" → "Schedule"): at each due time it runs a backup
 // (`create`, reason `schedule`) and then `forget --prune` with the schedule's retention, and keeps
-// the outcome and the next run in backups/state.json. The times come from schedule-time.ts.
+// the outcome and the next run in backups/schedule-state.json. The times come from schedule-time.ts.
 //
 // - A run missed while the node was off runs once at the next start (dueAt).
 // - A due run that meets another backup job (a manual backup, a verify, a restore) waits: it is
 //   tried again every `busyRetryMs` until that job ends, with the reason logged and kept in
-//   state.json (`skipped`). It never runs beside another job: restic's repository lock and the
+//   schedule-state.json (`skipped`). It never runs beside another job: restic's repository lock and the
 //   apps' brief stops are one job's at a time.
 // - A crash during a run leaves lastRunAt at the run before, so the next start runs it again.
 
@@ -95,7 +95,7 @@ export class BackupScheduler {
     return this.report();
   }
 
-  /** The next run from the stored schedule and state, written to state.json, and the timer set to it. */
+  /** The next run from the stored schedule and state, written to schedule-state.json, and the timer set to it. */
   private async arm(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

@@ -1,9 +1,9 @@
 // Where the schedule and its outcomes live (README "Data layout"):
 // - `backups/schedule.json`: the schedule as the user set it (`archy backup schedule …`), and
 //   when they set it (the first run of an every-N schedule is N after that).
-// - `backups/state.json`: what happened: the last scheduled run (its start and result), the next
-//   run, and when LND's channel.backup was last copied. Other parts of the backup module may keep
-//   their own keys in the same file: this store reads the whole object and rewrites only its keys.
+// - `backups/schedule-state.json`: what happened: the last scheduled run (its start and result),
+//   the next run, and when LND's channel.backup was last copied. A file of its own, not the jobs'
+//   `state.json` (backup-state.ts): two stores writing one file on two queues could lose a field.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ const resultSchema = z.object({
   message: z.string().optional(),
 }) satisfies z.ZodType<BackupResult>;
 
-/** The schedule's part of `backups/state.json`. */
+/** What `backups/schedule-state.json` says of the schedule. */
 export interface ScheduleState {
   /** When the last scheduled run started: the next is counted from it. */
   lastRunAt?: string;
@@ -102,17 +102,22 @@ const stateSchema = z
   })
   .catchall(z.unknown()) satisfies z.ZodType<ScheduleStateFile>;
 
-const STATE_FORMAT: JsonFormat<ScheduleStateFile> = { what: 'backup state', schema: stateSchema, version: 1 };
+const STATE_FORMAT: JsonFormat<ScheduleStateFile> = {
+  what: 'backup schedule state',
+  schema: stateSchema,
+  version: 1,
+  mode: 0o600,
+};
 
 export class ScheduleStore {
   private readonly scheduleFile: JsonFile<StoredSchedule>;
   private readonly stateFile: JsonFile<ScheduleStateFile>;
-  // One writer at a time for state.json: the schedule and the channel-backup watcher both update it.
+  // One writer at a time for schedule-state.json: the schedule and the channel-backup watcher both update it.
   private writes: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly backupsDir: string) {
     this.scheduleFile = new JsonFile(join(backupsDir, 'schedule.json'), SCHEDULE_FORMAT);
-    this.stateFile = new JsonFile(join(backupsDir, 'state.json'), STATE_FORMAT);
+    this.stateFile = new JsonFile(join(backupsDir, 'schedule-state.json'), STATE_FORMAT);
   }
 
   readSchedule(): Promise<StoredSchedule | undefined> {
