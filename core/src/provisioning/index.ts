@@ -22,3 +22,4 @@ export {
 } from './obtain-release.js';
 export type { ProvisionPhase, ProvisionProgress } from './progress.js';
 export { ReleaseCache } from './release-cache.js';
+export { importImageTarball } from './import-image-tarball.js';

@@ -11,13 +11,12 @@ import {
   writeRootOwnedTar,
   type ReleaseForBuild,
 } from '../pipeline/index.js';
-import { ArchyError, RpcErrorCode } from '../kernel/index.js';
-import { PodmanCliError, runPodman } from '../podman/index.js';
 import { SBOM_FORMAT, sbomForRootfs, type SbomRelease } from '../pipeline/image-sbom.js';
 import { LocalImages, normaliseImageId, type ImageProvenance } from './local-images.js';
 import type { ObtainedRelease } from './obtain-release.js';
 import type { ProvisionProgress } from './progress.js';
 import { buildRecipeRootfs } from './recipe-rootfs.js';
+import { importImageTarball } from './import-image-tarball.js';
 import { nameOf, splitImageReference } from '../util/image-reference.js';
 
 /** Labels every image this node built carries, so `podman images` shows what it is. */
@@ -182,11 +181,16 @@ export class NodeImageBuilder {
       });
       const tarball = join(workDir, 'rootfs.tar');
       await writeRootOwnedTar(rootfs.rootDir, tarball);
-      const imageId = await this.importTar(tarball, request.reference, [
-        `LABEL org.opencontainers.image.version=${JSON.stringify(request.version)}`,
-        `LABEL ${NODE_BUILT_LABEL}=node`,
-        'WORKDIR /',
-      ]);
+      const imageId = await importImageTarball({
+        tarball,
+        reference: request.reference,
+        podmanUrl: this.options.podmanUrl,
+        changes: [
+          `LABEL org.opencontainers.image.version=${JSON.stringify(request.version)}`,
+          `LABEL ${NODE_BUILT_LABEL}=node`,
+          'WORKDIR /',
+        ],
+      });
       try {
         return await this.options.images.save(
           {
@@ -210,30 +214,6 @@ export class NodeImageBuilder {
 
   private async ensureWorkRoot(): Promise<void> {
     await mkdir(this.options.workRoot, { recursive: true, mode: 0o700 });
-  }
-
-  private async importTar(tarball: string, reference: string, changes: string[]): Promise<string> {
-    const remote = this.options.podmanUrl ? ['--url', this.options.podmanUrl] : [];
-    try {
-      const { stdout: output } = await runPodman(
-        [
-          ...remote,
-          'import',
-          '--quiet',
-          ...changes.flatMap((change) => ['--change', change]),
-          tarball,
-          reference,
-        ],
-        { doing: `importing ${reference}` },
-      );
-      return normaliseImageId(output.trim().split('\n').at(-1)!.trim());
-    } catch (cause) {
-      await removeLocalImage(reference, this.options.podmanUrl);
-      const detail = cause instanceof PodmanCliError ? cause.stderr : (cause as Error).message;
-      throw new ArchyError(RpcErrorCode.PodmanError, `podman import of ${reference} failed: ${detail}`, {
-        cause,
-      });
-    }
   }
 }
 

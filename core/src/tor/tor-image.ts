@@ -24,7 +24,7 @@ import {
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ArchyError, RpcErrorCode } from '../kernel/index.js';
-import { runPodman, PodmanCliError } from '../podman/index.js';
+import { runPodman } from '../podman/index.js';
 import {
   checkHostArch,
   elfInterpreter,
@@ -34,7 +34,7 @@ import {
   writeRootOwnedTar,
   type RootfsSources,
 } from '../pipeline/index.js';
-import { NODE_BUILT_LABEL, normaliseImageId } from '../provisioning/index.js';
+import { importImageTarball, NODE_BUILT_LABEL, normaliseImageId } from '../provisioning/index.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { TOR_HOME, TORRC_PATH } from './torrc.js';
 
@@ -291,7 +291,6 @@ async function importTar(
   { packageVersion, binary }: { packageVersion: string; binary: string },
   podmanUrl: string | undefined,
 ): Promise<string> {
-  const remote = podmanUrl ? ['--url', podmanUrl] : [];
   const changes = [
     `LABEL org.opencontainers.image.version=${JSON.stringify(packageVersion)}`,
     `LABEL org.opencontainers.image.title="Tor (the host's Debian tor package)"`,
@@ -302,24 +301,5 @@ async function importTar(
     `WORKDIR ${TOR_HOME}`,
     `ENV HOME=${TOR_HOME}`,
   ];
-  try {
-    const { stdout } = await runPodman(
-      [
-        ...remote,
-        'import',
-        '--quiet',
-        ...changes.flatMap((change) => ['--change', change]),
-        tarball,
-        reference,
-      ],
-      { doing: `importing ${reference}` },
-    );
-    return normaliseImageId(stdout.trim().split('\n').at(-1)!.trim());
-  } catch (cause) {
-    await removeLocalImage(reference, podmanUrl);
-    const detail = cause instanceof PodmanCliError ? cause.stderr : (cause as Error).message;
-    throw new ArchyError(RpcErrorCode.PodmanError, `podman import of ${reference} failed: ${detail}`, {
-      cause,
-    });
-  }
+  return importImageTarball({ tarball, reference, changes, podmanUrl });
 }
