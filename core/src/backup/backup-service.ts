@@ -34,7 +34,7 @@ import { checkLocalTarget, maskTarget, parseTarget, type BackupTarget } from './
 import type { BackupJobs, CreateBackupRequest, ProgressListener, RestoreRequest } from './jobs.js';
 import { ResticError } from './restic-errors.js';
 import type { ResticMessage } from './restic-message.js';
-import { runRestic, type ResticOutput, type ResticRun } from './restic-runner.js';
+import { removeLeftoverSecretFiles, runRestic, type ResticOutput, type ResticRun } from './restic-runner.js';
 import {
   appExcludes,
   BACKUP_FORMAT,
@@ -111,11 +111,18 @@ export class BackupService implements BackupJobs {
       this.options.log.warn({ staging }, 'removing the metadata of a backup that was interrupted');
       await removeSnapshotMeta(this.options.layout.root);
     }
+    const left = await removeLeftoverSecretFiles(this.options.layout.runDir);
+    if (left.length > 0)
+      this.options.log.warn({ files: left }, "removed restic's key files that a killed run left in run/");
   }
 
-  /** Ends a running restic child (daemon shutdown). */
-  shutdown(): void {
+  /**
+   * Daemon shutdown: ends a running restic child and waits for its job to wind down — the apps a
+   * backup held are started again, a restore finishes its app — while Podman is still there.
+   */
+  async shutdown(): Promise<void> {
     this.abort.abort();
+    await this.tail;
   }
 
   // ---- set-up -------------------------------------------------------------------------------
@@ -282,12 +289,13 @@ export class BackupService implements BackupJobs {
         ...(retention.keepWeekly !== undefined ? ['--keep-weekly', String(retention.keepWeekly)] : []),
         ...(retention.keepMonthly !== undefined ? ['--keep-monthly', String(retention.keepMonthly)] : []),
       ];
-      // One group for the node (the default groups by paths, which differ with the apps chosen).
+      // Grouped by host and paths, i.e. per set of apps: a retention of 7 keeps 7 of each set, so
+      // an app backed up on its own once is never pruned away by a schedule of other apps.
       if (keep.length > 0) {
         await this.withStaleLockRetry(run, [
           'forget',
           '--group-by',
-          'host',
+          'host,paths',
           '--tag',
           'reason:manual',
           '--tag',

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResticMessage } from './restic-message.js';
 import { FAIL_FAST, resticFailure, type ResticFailureKind } from './restic-errors.js';
@@ -59,13 +59,16 @@ export interface ResticOutput {
  */
 export async function runRestic(run: ResticRun): Promise<ResticOutput> {
   await mkdir(run.runDir, { recursive: true, mode: 0o700 });
-  const passwordFile = await writePasswordFile(run.runDir, run.password);
+  const passwordFile = await writeSecretFile(run.runDir, 'key', run.password);
   const newPasswordFile =
-    run.newPassword !== undefined ? await writePasswordFile(run.runDir, run.newPassword) : undefined;
+    run.newPassword !== undefined ? await writeSecretFile(run.runDir, 'key', run.newPassword) : undefined;
+  // From a file, not argv: a REST target's URL may hold a password, and argv is any local user's
+  // to read (/proc/<pid>/cmdline).
+  const repositoryFile = await writeSecretFile(run.runDir, 'repo', run.repository);
   try {
     const args = [
-      '-r',
-      run.repository,
+      '--repository-file',
+      repositoryFile,
       ...run.args,
       ...(newPasswordFile ? ['--new-password-file', newPasswordFile] : []),
     ];
@@ -95,15 +98,29 @@ export async function runRestic(run: ResticRun): Promise<ResticOutput> {
     return { stdout, stderr, messages };
   } finally {
     await rm(passwordFile, { force: true });
+    await rm(repositoryFile, { force: true });
     if (newPasswordFile) await rm(newPasswordFile, { force: true });
   }
 }
 
-async function writePasswordFile(runDir: string, password: string): Promise<string> {
-  const path = join(runDir, `restic-key-${randomBytes(8).toString('hex')}`);
+const SECRET_FILE = /^restic-(key|repo)-[0-9a-f]{16}$/;
+
+async function writeSecretFile(runDir: string, kind: 'key' | 'repo', text: string): Promise<string> {
+  const path = join(runDir, `restic-${kind}-${randomBytes(8).toString('hex')}`);
   // 'wx': a fresh file, never someone else's; 0600 from the first byte.
-  await writeFile(path, password, { mode: 0o600, flag: 'wx' });
+  await writeFile(path, text, { mode: 0o600, flag: 'wx' });
   return path;
+}
+
+/**
+ * Removes the key and repository files a killed daemon left in `run/` (they are removed after
+ * every run; only a SIGKILL or a power cut between write and removal leaves one). At start.
+ */
+export async function removeLeftoverSecretFiles(runDir: string): Promise<string[]> {
+  const names = await readdir(runDir).catch(() => [] as string[]);
+  const left = names.filter((name) => SECRET_FILE.test(name));
+  await Promise.all(left.map((name) => rm(join(runDir, name), { force: true })));
+  return left;
 }
 
 /**

@@ -95,7 +95,17 @@ export class RestoreApply {
       await advance('installed');
     }
     if (step === 'installed') {
-      await this.deleteAside(id, staging);
+      // The restored app runs: from here on it is never rolled back. Deleting what it replaced is
+      // clean-up only; if that fails the leftover goes with the staging folder (now, or at the
+      // next start), and the app keeps its restored data.
+      try {
+        await this.deleteAside(id, staging);
+      } catch (error) {
+        log.warn(
+          { app: id, err: error, path: staging.oldAppDir(id) },
+          'restored; the data it replaced could not be deleted yet (it goes with the restore staging)',
+        );
+      }
       await advance('done');
       log.info({ app: id, version: restored.record.version }, 'restored');
     }

@@ -116,4 +116,9 @@ describe('recoveryActionOf', () => {
     expect(recoveryActionOf({ step: 'done' })).toBe('nothing');
     expect(recoveryActionOf({ step: 'rolled-back', error: 'x' })).toBe('nothing');
   });
+
+  it('never rolls back an app already installed from the snapshot: only its clean-up is left', () => {
+    expect(recoveryActionOf({ step: 'installed' })).toBe('finish');
+    expect(recoveryActionOf({ step: 'installed', error: 'could not delete the old data' })).toBe('finish');
+  });
 });

@@ -133,5 +133,7 @@ export type RecoveryAction = 'nothing' | 'finish' | 'roll-back';
  */
 export function recoveryActionOf(app: Pick<RestoreAppEntry, 'step' | 'error'>): RecoveryAction {
   if (app.step === 'done' || app.step === 'rolled-back') return 'nothing';
+  // Installed from the snapshot and running: only clean-up is left, never a roll-back.
+  if (app.step === 'installed') return 'finish';
   return app.error === undefined ? 'finish' : 'roll-back';
 }

@@ -87,10 +87,18 @@ export class RestoreService {
   }
 
   async restore(request: RestoreRequest, onProgress?: ProgressListener): Promise<BackupResult> {
-    if (this.running || (await this.journal.read())) {
+    if (this.running) {
       throw new ArchyError(
         RpcErrorCode.Busy,
         'a restore is already running on this node; wait for it to finish (archy backup status)',
+      );
+    }
+    if (await this.journal.read()) {
+      // Nothing runs: an earlier restore stopped half-way (its roll-back or clean-up failed).
+      throw new ArchyError(
+        RpcErrorCode.Conflict,
+        `an interrupted restore is left in ${this.options.layout.backupsDir}; restart archipelagod to ` +
+          'finish or roll it back (its log says which), then restore again',
       );
     }
     this.running = true;

@@ -349,7 +349,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await nodeTor
     .shutdown()
     .catch((error: unknown) => logger.error({ err: error }, "could not remove the node's Tor container"));
-  backups.shutdown();
+  await backups.shutdown();
   await server.close();
   await catalog.stop();
   await events.stop();

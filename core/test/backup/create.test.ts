@@ -174,7 +174,7 @@ describe('archy backup with a REST target', () => {
     expect(files).toContain(`/archy-backup/apps/${app}/manifest.yml`);
     // Nothing left behind: no staging folder with plain secrets, no key file.
     expect(existsSync(join(dir, 'archy-backup'))).toBe(false);
-    expect(readdirSync(join(dir, 'run')).filter((name) => name.startsWith('restic-key-'))).toEqual([]);
+    expect(readdirSync(join(dir, 'run')).filter((name) => name.startsWith('restic-'))).toEqual([]);
     // Listed, newest first, and the status says how it ended.
     const list = await daemon.cliJson<BackupSnapshotInfo[]>(['backup', 'list']);
     expect(list[0]).toMatchObject({ id: snapshot.id, apps: [{ id: app, version: '1.0.0' }] });
