@@ -97,7 +97,13 @@ async function main(): Promise<void> {
   try {
     daemon = await startBenchDaemon();
     const manifest = join(work, `${APP}.yml`);
-    await writeFile(manifest, helloManifest(APP, await freePort()));
+    // Stops on SIGTERM, as node apps do: busybox httpd as PID 1 ignores it, and every backup
+    // would wait out the 2 s stop timeout — the test app's doing, not the backup's.
+    const stopsOnTerm = helloManifest(APP, await freePort()).replace(
+      'command: ["/bin/sh", "-c", "exec httpd -f -p 8080 -h /www"]',
+      `command: ["/bin/sh", "-c", "httpd -f -p 8080 -h /www & trap 'kill $!; exit 0' TERM; wait"]`,
+    );
+    await writeFile(manifest, stopsOnTerm);
     await daemon.cli(['install', manifest, '--json']);
     const volume = join(daemon.dataDir, 'apps', APP, 'data');
     // The volume belongs to the container's uid (a sub-uid of this user): the data is written to a

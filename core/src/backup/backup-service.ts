@@ -219,18 +219,24 @@ export class BackupService implements BackupJobs {
               onMessage: (message) => progress(snapshotProgress(message)),
             });
             await this.options.pause?.('backup-snapshot', ids.join(','));
-            return await backup;
+            const done = await backup;
+            // restic's summary names only the short id: the full one is looked up while the apps
+            // start again, not before (one restic run less on the apps' stopped time).
+            const summary = done.messages.find((message) => message.message_type === 'summary');
+            const shortId = typeof summary?.snapshot_id === 'string' ? summary.snapshot_id : undefined;
+            if (!shortId)
+              throw new ArchyError(RpcErrorCode.InternalError, 'restic finished without naming its snapshot');
+            const listing = this.snapshots(run, [shortId]);
+            listing.catch(() => undefined);
+            return { shortId, listing };
           } finally {
             await removeSnapshotMeta(this.options.layout.root);
           }
         },
         ({ phase, app }) => progress({ phase, app }),
       );
-      const summary = output.messages.find((message) => message.message_type === 'summary');
-      const shortId = typeof summary?.snapshot_id === 'string' ? summary.snapshot_id : undefined;
-      if (!shortId)
-        throw new ArchyError(RpcErrorCode.InternalError, 'restic finished without naming its snapshot');
-      const [snapshot] = await this.snapshots(run, [shortId]);
+      const { shortId, listing } = output;
+      const [snapshot] = await listing;
       if (!snapshot)
         throw new ArchyError(RpcErrorCode.InternalError, `restic's snapshot ${shortId} is not listed`);
       return { value: snapshot, snapshot: snapshot.id };
