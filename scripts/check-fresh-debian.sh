@@ -232,7 +232,9 @@ $left"
   # App containers outlive the daemon by design; the check removes what it made.
   left="$(scripts/as-archy.sh podman ps -a --format '{{.Names}}')"
   [ -z "$left" ] || log "containers left after the node stopped (removing them): $left"
-  scripts/as-archy.sh podman rm -a -f -t 5 >/dev/null
+  # An app's Tor container shares its main container's network namespace: Podman refuses to
+  # remove the main one while the other exists, so `rm -a` may need a second pass.
+  scripts/as-archy.sh podman rm -a -f -t 5 >/dev/null 2>&1 || scripts/as-archy.sh podman rm -a -f -t 5 >/dev/null
   log "npm start stopped; no daemon or Podman service left"
 }
 
