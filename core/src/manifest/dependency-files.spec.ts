@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestError, parseManifest } from './index.js';
+import { manifestIssues } from './spec-issues.js';
 
 const base = 'id: demo\nname: Demo\nversion: "1.0.0"\n';
 
-function issuesOf(text: string): string[] {
-  try {
-    parseManifest(text, 'm.yml');
-    return [];
-  } catch (error) {
-    if (error instanceof ManifestError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
-    throw error;
-  }
-}
+const issuesOf = manifestIssues;
 
 describe('dependencies[].files', () => {
   it('accepts paths outside /run/secrets and the volumes of the containers using the dependency', () => {

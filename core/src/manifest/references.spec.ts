@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { manifestIssues } from './spec-issues.js';
 import { parseManifest } from './parse.js';
-import { ManifestError } from './errors.js';
 import { allowedReferences, checkReferenceText, referencesIn, splitReferences } from './references.js';
 
 describe('splitReferences', () => {
@@ -42,15 +42,7 @@ name: Imported
 version: "1.0.0"
 `;
 
-function issuesOf(text: string): string[] {
-  try {
-    parseManifest(text, 'm.yml');
-    return [];
-  } catch (error) {
-    if (error instanceof ManifestError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
-    throw error;
-  }
-}
+const issuesOf = manifestIssues;
 
 describe('manifest references, origin, dependency files and web login', () => {
   it('accepts references a service may use and keeps origin and webLogin', () => {
