@@ -1,0 +1,42 @@
+# Shared by the Archipelago OS build scripts (sourced, not run). Names and sizes here are the
+# contract between the build, the disk layouts, the update tool and the boot test: the running
+# OS finds its partitions by these labels (os/rootfs/etc/fstab, the loader entries' root=).
+
+# GPT partition labels (x86_64) — also the names the update tool writes to.
+readonly OS_LABEL_ESP=archy-esp
+readonly OS_LABEL_ROOT_A=archy-root-a
+readonly OS_LABEL_ROOT_B=archy-root-b
+readonly OS_LABEL_DATA=archy-data
+
+# Sizes in MiB. A root slot holds one compressed erofs root with room for later, larger ones
+# (an update must fit the slot the image was flashed with). The data partition starts small
+# (the image stays small) and grows to fill the disk at first boot.
+readonly OS_ESP_MIB=256
+readonly OS_ROOT_SLOT_MIB=1536
+readonly OS_DATA_INITIAL_MIB=512
+
+# Where things live inside the root.
+readonly OS_APP_DIR=/usr/lib/archipelago               # the daemon, UI, bundled apps and catalog
+readonly OS_LIB_DIR=/usr/lib/archipelago-os            # the OS's own scripts and version file
+readonly OS_FACTORY_VAR=/usr/share/archipelago-os/factory-var # the image's /var, copied in at boot
+readonly OS_DATA_DIR=/var/lib/archipelago              # the daemon's data dir (on the data partition)
+readonly OS_STATE_DIR=/var/lib/archipelago-os          # the OS's own state (on the data partition)
+readonly OS_USER=archy
+readonly OS_USER_UID=1000
+readonly OS_USER_HOME=/var/home/archy
+readonly OS_HOSTNAME=archipelago
+readonly OS_UI_PORT=80
+
+# The Debian release the OS is built from, and where its packages come from.
+readonly OS_SUITE=bookworm
+OS_MIRROR="${ARCHY_OS_MIRROR:-http://deb.debian.org}"
+
+# Node.js: Debian 12 ships Node 18 and the daemon needs 20.19+; the official build comes from
+# the npm registry's node-linux-<arch> package (the same binary nodejs.org publishes).
+readonly OS_NODE_VERSION=20.20.2
+
+os_log() { printf '[os] %s\n' "$*" >&2; }
+os_fail() {
+  printf '[os] FAILED: %s\n' "$*" >&2
+  exit 1
+}
