@@ -154,9 +154,13 @@ os_customize() {
   # rootless Podman only (the daemon starts its own service). apt's timers update package lists
   # a read-only root cannot use.
   os_in_root "$root" systemctl mask --quiet podman.socket podman.service podman-auto-update.timer \
-    podman-restart.service podman-clean-transient.service apt-daily.timer apt-daily-upgrade.timer
-  # SSH is off until the owner turns it on; its host keys made by the package are not shipped.
-  os_in_root "$root" systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true
+    podman-restart.service podman-clean-transient.service podman-auto-update.service apt-daily.timer \
+    apt-daily-upgrade.timer
+  # SSH is off until the owner turns it on: ssh.service stays enabled, and its drop-in starts it
+  # only when /var/lib/archipelago-os/ssh/enabled exists (os/README.md "SSH"); the socket unit
+  # would bypass that condition. The package's host keys would be every node's: not shipped.
+  os_in_root "$root" systemctl enable --quiet ssh.service
+  os_in_root "$root" systemctl mask --quiet ssh.socket
   rm -f "$root"/etc/ssh/ssh_host_*
   os_in_root "$root" systemctl set-default --quiet multi-user.target
   # systemd-firstboot would ask for a locale and a root password on the console of a node that
