@@ -102,7 +102,7 @@ export function formatOsStatus(status: OsStatus): string {
   const lines = [`Archipelago OS ${status.version} (slot ${status.slot})`];
   const other = status.otherSlot;
   lines.push(
-    `other slot (${other.slot}): ${other.version ?? 'no update written since this boot'}${status.rebootPending ? ' — restart to run it' : ''}`,
+    `other slot (${other.slot}): ${other.version ?? 'no update recorded'}${status.rebootPending ? ' — restart to run it' : ''}`,
   );
   if (status.fellBack)
     lines.push(
