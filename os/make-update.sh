@@ -79,6 +79,8 @@ if [[ -f "$osrel" ]] && grep -q '^IMAGE_VERSION=' "$osrel"; then
 else
   printf 'IMAGE_VERSION=%s\n' "$version" >>"$osrel"
 fi
+# os/lib/rootfs.sh names the version in PRETTY_NAME too ("Archipelago OS <V> (Debian 12)").
+sed -i -E "s/^PRETTY_NAME=\"Archipelago OS [^ \"]+/PRETTY_NAME=\"Archipelago OS $version/" "$osrel"
 
 os_log "making root.erofs (lz4hc)"
 os_make_erofs "$work/root" "$work/bundle/root.erofs" "$version"

@@ -70,7 +70,7 @@ printf '%s\n' "initrd=\\a\\initrd.img root=PARTLABEL=$OS_LABEL_ROOT_A rootfstype
 stage="$t/stage"
 mkdir -p "$stage/usr/lib/archipelago-os" "$stage/usr/bin" "$stage/boot" "$stage/etc"
 echo 0.1.0 >"$stage/usr/lib/archipelago-os/version"
-printf 'NAME="Archipelago OS"\nID=archipelago\nIMAGE_VERSION=0.1.0\n' >"$stage/usr/lib/os-release"
+printf 'PRETTY_NAME="Archipelago OS 0.1.0 (Debian 12)"\nNAME="Archipelago OS"\nIMAGE_VERSION=0.1.0\n' >"$stage/usr/lib/os-release"
 echo 'the daemon would be here' >"$stage/usr/bin/archy"
 head -c 300000 /dev/urandom >"$stage/boot/vmlinuz-6.1.0-28-amd64"
 head -c 500000 /dev/urandom >"$stage/boot/initrd.img-6.1.0-28-amd64"
@@ -196,6 +196,7 @@ check_applied() { # check_applied DESCRIPTION
   fsck.erofs --extract="$t/extract" "$slot_b" >/dev/null 2>&1 || die "$1: slot b is not a good erofs"
   [[ "$(cat "$t/extract/usr/lib/archipelago-os/version")" == 0.2.0 ]] || die "$1: slot b's version file says $(cat "$t/extract/usr/lib/archipelago-os/version")"
   grep -qx 'IMAGE_VERSION=0.2.0' "$t/extract/usr/lib/os-release" || die "$1: slot b's os-release has no IMAGE_VERSION=0.2.0"
+  grep -qx 'PRETTY_NAME="Archipelago OS 0.2.0 (Debian 12)"' "$t/extract/usr/lib/os-release" || die "$1: slot b's PRETTY_NAME is not 0.2.0's"
   esp_cat b/vmlinuz | cmp -s - "$t/good/vmlinuz" || die "$1: /b/vmlinuz is not the bundle's"
   esp_cat b/initrd.img | cmp -s - "$t/good/initrd.img" || die "$1: /b/initrd.img is not the bundle's"
   local entries
@@ -204,7 +205,7 @@ check_applied() { # check_applied DESCRIPTION
   esp_cat loader/entries/archipelago-os-a.conf | cmp -s - "$t/entry-a.conf" || die "$1: slot a's entry changed"
   esp_cat "loader/entries/archipelago-os-b+3.conf" >"$t/entry-b.conf"
   local want
-  want=$(printf 'title Archipelago OS 0.2.0\nversion 0.2.0\nsort-key archipelago-os\nlinux /b/vmlinuz\ninitrd /b/initrd.img\noptions root=PARTLABEL=%s rootfstype=erofs ro archy.slot=b panic=10 console=tty0 console=ttyS0,115200n8 systemd.machine_id=%s' "$OS_LABEL_ROOT_B" "$machine_id")
+  want=$(printf 'title Archipelago OS 0.2.0 (slot b)\nversion 0.2.0\nsort-key archipelago-os\nlinux /b/vmlinuz\ninitrd /b/initrd.img\noptions root=PARTLABEL=%s rootfstype=erofs ro archy.slot=b panic=10 console=tty0 console=ttyS0,115200n8 systemd.machine_id=%s' "$OS_LABEL_ROOT_B" "$machine_id")
   [[ "$(cat "$t/entry-b.conf")" == "$want" ]] || die "$1: the new entry is:
 $(cat "$t/entry-b.conf")"
   ok "$1: slot b holds the new root (version 0.2.0), /b has its kernel and initrd, entry archipelago-os-b+3.conf swaps the slot and keeps the machine id, the stale b entry is gone, a's entry is as it was"
