@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +41,8 @@ async function makeBundles(work: string, version: string): Promise<{ good: strin
   const good = join(work, 'good.tar');
   await make(ROOT_TREE, `${version}.1`, good);
   const brokenRoot = join(work, 'broken-root');
-  await cp(ROOT_TREE, brokenRoot, { recursive: true, verbatimSymlinks: true });
+  // cp -a: the tree has device nodes (/dev/null, …), which Node's fs.cp cannot copy.
+  await run('cp', ['-a', ROOT_TREE, brokenRoot]);
   await writeFile(
     join(brokenRoot, 'usr/lib/archipelago-os/run-daemon'),
     '#!/bin/sh\necho "this daemon is broken on purpose by the OS update test" >&2\nexit 1\n',
