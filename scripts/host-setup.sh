@@ -3,10 +3,19 @@
 # checks before it changes, so running it again is harmless. Must run as root; the daemon
 # itself never does.
 #
-# Usage: scripts/host-setup.sh [--test]
-#   --test   also install what the test suite needs (registry, Chromium, AppArmor tools, Tor,
-#            a C compiler, mmdebstrap) and set up a second rootless user that runs the tests
+# Usage: scripts/host-setup.sh [--test | --image | --print-packages]
+#   --test            also install what the test suite needs (registry, Chromium, AppArmor tools,
+#                     Tor, a C compiler, mmdebstrap) and set up a second rootless user that runs
+#                     the tests
+#   --image           prepare a root filesystem that is being built (os/build.sh runs this inside
+#                     the Archipelago OS root): the packages must be there already; makes the user
+#                     and its Podman configuration, and skips what needs a running system (the
+#                     tun device, the runtime dir, the rootless check, system services)
+#   --print-packages  print the run-time package list, one per line, and exit (the OS build
+#                     installs exactly these)
 # Env:    ARCHY_USER (default: archy) — the unprivileged user that owns Podman and the node's data.
+#         ARCHY_USER_HOME, ARCHY_USER_UID — where the user's home is and its uid when this script
+#         creates it (default: useradd's choice; the OS puts the home on its data partition).
 #         ARCHY_TEST_USER (default: archy-test) — with --test: the user the tests run as, so their
 #         images, containers, networks and volumes live in a rootless storage of their own and
 #         never in the node's.
@@ -17,12 +26,21 @@ set -euo pipefail
 
 ARCHY_USER="${ARCHY_USER:-archy}"
 ARCHY_TEST_USER="${ARCHY_TEST_USER:-archy-test}"
-WITH_TEST=0
-[ "${1:-}" = "--test" ] && WITH_TEST=1
+WITH_TEST=0 IMAGE=0 PRINT_PACKAGES=0
+case "${1:-}" in
+  --test) WITH_TEST=1 ;;
+  --image) IMAGE=1 ;;
+  --print-packages) PRINT_PACKAGES=1 ;;
+  "") ;;
+  *)
+    echo "unknown option '$1'; usage: scripts/host-setup.sh [--test | --image | --print-packages]" >&2
+    exit 1
+    ;;
+esac
 
 log() { printf '[host-setup] %s\n' "$*"; }
 
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -ne 0 ] && [ "$PRINT_PACKAGES" -eq 0 ]; then
   echo "host-setup must run as root (it installs packages and creates the '$ARCHY_USER' user); re-run with sudo" >&2
   exit 1
 fi
@@ -61,12 +79,19 @@ packages=(podman runc uidmap slirp4netns netavark aardvark-dns iptables fuse-ove
 # mmdebstrap: scripts/check-fresh-debian.sh builds a minimal Debian root with it.
 # openssl: the Lightning-shaped test double's self-signed TLS certificate (core/test/support).
 # rclone: `rclone serve restic`, the REST backup server the backup tests run on 127.0.0.1.
+if [ "$PRINT_PACKAGES" -eq 1 ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 [ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor gcc libc6-dev mmdebstrap openssl rclone)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "${#missing[@]}" -gt 0 ]; then
+if [ "${#missing[@]}" -gt 0 ] && [ "$IMAGE" -eq 1 ]; then
+  echo "the root being built lacks ${missing[*]}: os/build.sh installs the list --print-packages prints" >&2
+  exit 1
+elif [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -80,10 +105,15 @@ fi
 # container of its own (README "Tor"): a second, root-started Tor would only be an open SOCKS port.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now tor.service >/dev/null 2>&1 || true
+elif [ "$IMAGE" -eq 1 ]; then
+  systemctl disable tor.service >/dev/null 2>&1 || true
 fi
 
 # slirp4netns and rootless bridge networks open /dev/net/tun, which is 0600 on these hosts.
-if [ -e /dev/net/tun ]; then
+# (A booted Archipelago OS has udev, whose rules give it 0666.)
+if [ "$IMAGE" -eq 1 ]; then
+  :
+elif [ -e /dev/net/tun ]; then
   chmod 666 /dev/net/tun
 else
   mkdir -p /dev/net && mknod -m 666 /dev/net/tun c 10 200
@@ -110,7 +140,8 @@ setup_rootless_user() {
   local user="$1" uid home group ranges_added=0 f start runtime_dir conf_dir
   if ! id -u "$user" >/dev/null 2>&1; then
     log "creating user $user"
-    useradd --create-home --shell /bin/bash "$user"
+    useradd --create-home --shell /bin/bash ${ARCHY_USER_HOME:+--home-dir "$ARCHY_USER_HOME"} \
+      ${ARCHY_USER_UID:+--uid "$ARCHY_USER_UID"} "$user"
   fi
   uid="$(id -u "$user")"
   group="$(id -gn "$user")"
@@ -132,7 +163,7 @@ setup_rootless_user() {
   # No systemd-logind here, so nobody creates the user's runtime dir; Podman keeps its socket,
   # locks and network state there.
   runtime_dir="/run/user/$uid"
-  install -d -m 0700 -o "$user" -g "$group" "$runtime_dir"
+  [ "$IMAGE" -eq 1 ] || install -d -m 0700 -o "$user" -g "$group" "$runtime_dir"
 
   conf_dir="$home/.config/containers"
   install -d -o "$user" -g "$group" "$home/.config" "$conf_dir"
@@ -161,6 +192,12 @@ CONF
 [storage]
 driver = "overlay"
 CONF
+
+  # A root being built has no running system to check against: the OS's first boot does.
+  if [ "$IMAGE" -eq 1 ]; then
+    log "prepared rootless Podman for user $user (uid $uid, home $home) in the image"
+    return
+  fi
 
   # Apply a new subuid range to existing storage. Only then: `podman system migrate` stops the
   # rootless pause process, which takes every running container's namespaces with it.
