@@ -119,12 +119,9 @@ case "$initrd_type" in
   *) cp "$work/initrd.img" "$work/initrd.cpio" ;;
 esac
 # A newc cpio archive carries each member's name in clear text: enough to see what it holds
-# without cpio. The modules the initramfs needs to find and mount the root on a Pi 4: erofs, the
-# SD card (sdhci-iproc, mmc_block), USB disks (xhci-pci: the VL805 on PCIe, usb-storage, uas).
+# without cpio. Which modules it must hold is checked below, against the root's kernel config.
 modules="$(grep -aoE 'lib/modules/[^/]+/kernel/[A-Za-z0-9_./-]+\.ko(\.xz|\.zst)?' "$work/initrd.cpio" | sort -u || true)"
-for module in erofs sdhci-iproc mmc_block xhci-pci usb-storage uas; do
-  expect "the initramfs carries $module" grep -qE "/$module\.ko" <<<"$modules"
-done
+note "the initramfs holds $(grep -c . <<<"$modules" || true) kernel modules"
 expect "the initramfs's init is initramfs-tools'" grep -aq 'scripts/local' "$work/initrd.cpio"
 rm -f "$work/initrd.cpio" "$work/initrd.img"
 
@@ -160,6 +157,21 @@ note "node: ${node_type:0:120}"
 expect "Node is an aarch64 binary" grep -q 'ARM aarch64' <<<"$node_type"
 kver="$(fat_text archy-boot-a archipelago-os.txt | sed -n 's/^kernel=//p')"
 expect "the root has the modules of boot-a's kernel ($kver)" test -d "$work/root/usr/lib/modules/$kver"
+# What the initramfs needs to find and mount the root on a Pi 4, by kernel option: built in (=y)
+# is fine, a module (=m) must be in the initramfs. erofs; the SD card (sdhci-iproc, mmc_block,
+# gpio-regulator: the card's supply and 1.8 V I/O regulators); USB disks (xhci-pci for the VL805
+# on PCIe, reset-raspberrypi to reset it, usb-storage, uas).
+kconfig="$work/root/boot/config-$kver"
+expect "the root has the kernel's config (/boot/config-$kver)" test -f "$kconfig"
+for pair in EROFS_FS:erofs MMC_SDHCI_IPROC:sdhci-iproc MMC_BLOCK:mmc_block REGULATOR_GPIO:gpio-regulator \
+  USB_XHCI_PCI:xhci-pci RESET_RASPBERRYPI:reset-raspberrypi USB_STORAGE:usb-storage USB_UAS:uas; do
+  option="CONFIG_${pair%%:*}" module="${pair#*:}"
+  case "$(sed -n "s/^$option=//p" "$kconfig" 2>/dev/null)" in
+    y) pass "$module is built into the kernel ($option=y)" ;;
+    m) expect "the initramfs carries $module ($option=m)" grep -qE "/$module\.ko" <<<"$modules" ;;
+    *) fail "the kernel has $module ($option is not set)" ;;
+  esac
+done
 expect "the root's systemd is aarch64" grep -q 'ARM aarch64' <(file -bL "$work/root/usr/lib/systemd/systemd")
 expect "the root's fstab mounts archy-data at /var" grep -qE '^PARTLABEL=archy-data[[:space:]]+/var[[:space:]]' "$work/root/etc/fstab"
 expect "the root has the daemon bundle" test -s "$work/root/usr/lib/archipelago/core/dist/bundle/archy.mjs"
