@@ -15,7 +15,7 @@ const LAYERS = [
   ['security', 'bitcoin', 'resolver', 'interfaces', 'health', 'resources'],
   ['catalog', 'import'],
   ['pipeline'],
-  ['provisioning'],
+  ['provisioning', 'os-image'], // os-image: Archipelago OS's version and A/B updates (downloads through pipeline)
   ['tor', 'logs'], // the apps' own Tor (image, torrc, onions); the apps' kept output (logs/{app-id}/)
   ['orchestrator', 'versions'],
   ['backup'], // restic snapshots of apps, schedule, restore: drives apps through the orchestrator

@@ -81,6 +81,7 @@ os_seal "$root"
 os_write_manifest "$root" "$manifest"
 phase "erofs root"
 os_make_erofs "$root" "$work/root.erofs" "$version"
+sha256sum <"$work/root.erofs" | cut -d' ' -f1 >"$manifest/root.erofs.sha256"
 phase "disk image"
 case "$arch" in
   x86_64) os_build_disk_x86_64 "$root" "$work/root.erofs" "$out/$name.img" "$version" "$work" ;;

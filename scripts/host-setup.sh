@@ -83,7 +83,10 @@ if [ "$PRINT_PACKAGES" -eq 1 ]; then
   printf '%s\n' "${packages[@]}"
   exit 0
 fi
-[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor gcc libc6-dev mmdebstrap openssl rclone)
+# qemu-system-x86 ovmf erofs-utils dosfstools mtools fdisk zstd gnupg: scripts/check-os-image.sh
+# builds the Archipelago OS image (os/build.sh) and boots it in a VM (UEFI firmware from ovmf).
+[ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor gcc libc6-dev mmdebstrap openssl rclone
+  qemu-system-x86 ovmf erofs-utils dosfstools mtools fdisk zstd gnupg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

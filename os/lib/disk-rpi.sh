@@ -140,7 +140,9 @@ os_build_disk_rpi() {
   local erofs_mib=$((($(stat -c %s "$erofs") + 1048575) / 1048576))
   [ "$erofs_mib" -le "$OS_ROOT_SLOT_MIB" ] ||
     os_fail "the root ($erofs_mib MiB) does not fit a slot ($OS_ROOT_SLOT_MIB MiB): make it smaller or the slots bigger (os/lib/common.sh)"
-  [ -f "$root$OS_LIB_DIR/cmdline-hardening" ] && extra="$(cat "$root$OS_LIB_DIR/cmdline-hardening")"
+  # The kernel's hardening options, as on x86_64 (os/README.md "Hardening"; vsyscall= is x86-only
+  # and an arm64 kernel ignores it).
+  extra="$(cat "$(dirname "${BASH_SOURCE[0]}")/cmdline-hardening.txt")"
 
   # Partition 1: autoboot.txt. Slot a (partition 2) is the default; a tryboot tries slot b
   # (partition 3). The update tool swaps the two numbers once an updated slot proved healthy.

@@ -45,7 +45,8 @@ os_build_disk_x86_64() {
   local erofs_mib=$((($(stat -c %s "$erofs") + 1048575) / 1048576))
   [ "$erofs_mib" -le "$OS_ROOT_SLOT_MIB" ] ||
     os_fail "the root ($erofs_mib MiB) does not fit a slot ($OS_ROOT_SLOT_MIB MiB): make it smaller or the slots bigger (os/lib/common.sh)"
-  [ -f "$root/usr/lib/archipelago-os/cmdline-hardening" ] && extra="$(cat "$root/usr/lib/archipelago-os/cmdline-hardening")"
+  # The kernel's hardening options (os/README.md "Hardening"), on every slot's command line.
+  extra="$(cat "$OS_DIR/lib/cmdline-hardening.txt")"
 
   # The ESP: systemd-boot as the firmware's default loader, slot a's kernel and entry. No menu
   # (timeout 0) and no editing of the kernel's command line from the keyboard (editor no).

@@ -75,6 +75,9 @@ os_bootstrap() {
       --setup-hook="sync-in '$cache' /var/cache/apt/archives/"
       --customize-hook="sync-out /var/cache/apt/archives '$cache'")
   fi
+  # The initramfs hook that adds erofs, in place before the kernel's package makes the initramfs
+  # (so it is made once, with it).
+  local hook="$repo/os/rootfs/etc/initramfs-tools/hooks/archipelago-erofs"
   os_log "bootstrapping Debian $OS_SUITE ($arch) with ${#packages[@]} packages"
   # A private mount namespace: mmdebstrap mounts /proc, /sys and /dev inside the root while it
   # works, and whatever happens they vanish with the namespace.
@@ -83,7 +86,9 @@ os_bootstrap() {
     --include="$(
       IFS=,
       echo "${packages[*]}"
-    )" "${cache_opts[@]}" "$OS_SUITE" "$root" \
+    )" "${cache_opts[@]}" \
+    --essential-hook="mkdir -p \"\$1/etc/initramfs-tools/hooks\" && install -m 0755 '$hook' \"\$1/etc/initramfs-tools/hooks/\"" \
+    "$OS_SUITE" "$root" \
     "deb $mirror/debian $OS_SUITE $components" "deb $mirror/debian $OS_SUITE-updates $components" \
     "deb $mirror/debian-security $OS_SUITE-security $components"
 }
@@ -129,21 +134,35 @@ os_customize() {
     ARCHY_USER_UID="$OS_USER_UID" /tmp/host-setup.sh --image
   rm -f "$root/tmp/host-setup.sh"
 
-  # erofs is a module in Debian's kernel; the initramfs must carry it to mount the root.
-  grep -qx erofs "$root/etc/initramfs-tools/modules" || echo erofs >>"$root/etc/initramfs-tools/modules"
-  os_in_root "$root" update-initramfs -u -k all >/dev/null
+  # The initramfs was made with the erofs hook (os_bootstrap); it must carry the module.
+  local initrd listing
+  for initrd in "$root"/boot/initrd.img-*; do
+    # The listing first, then the search: grep -q would end the pipe early and fail it.
+    listing="$(os_in_root "$root" lsinitramfs "/boot/${initrd##*/}")"
+    grep -q '/erofs\.ko' <<<"$listing" || os_fail "$initrd lacks the erofs module: the root could not be mounted"
+  done
 
   os_in_root "$root" systemctl enable --quiet systemd-networkd.service systemd-resolved.service \
     systemd-timesyncd.service archipelago.service archipelago-os-factory.service \
-    archipelago-os-grow-data.service archipelago-os-firstboot.service
+    archipelago-os-grow-data.service archipelago-os-firstboot.service \
+    archipelago-os-banner.service
   [ -x "$root/usr/lib/archipelago-os/firewall-sync" ] &&
     os_in_root "$root" systemctl enable --quiet nftables.service archipelago-os-firewall-sync.timer
   [ -f "$root/etc/systemd/system/archipelago-os-boot-check.service" ] &&
     os_in_root "$root" systemctl enable --quiet archipelago-os-boot-check.service
   [ -f "$root/etc/systemd/system/archipelago-os-update.path" ] &&
     os_in_root "$root" systemctl enable --quiet archipelago-os-update.path
-  # SSH is off until the owner turns it on; its host keys made by the package are not shipped.
-  os_in_root "$root" systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true
+  # Debian's podman package starts a root Podman API service and timers on demand: the node runs
+  # rootless Podman only (the daemon starts its own service). apt's timers update package lists
+  # a read-only root cannot use.
+  os_in_root "$root" systemctl mask --quiet podman.socket podman.service podman-auto-update.timer \
+    podman-restart.service podman-clean-transient.service podman-auto-update.service apt-daily.timer \
+    apt-daily-upgrade.timer
+  # SSH is off until the owner turns it on: ssh.service stays enabled, and its drop-in starts it
+  # only when /var/lib/archipelago-os/ssh/enabled exists (os/README.md "SSH"); the socket unit
+  # would bypass that condition. The package's host keys would be every node's: not shipped.
+  os_in_root "$root" systemctl enable --quiet ssh.service
+  os_in_root "$root" systemctl mask --quiet ssh.socket
   rm -f "$root"/etc/ssh/ssh_host_*
   os_in_root "$root" systemctl set-default --quiet multi-user.target
   # systemd-firstboot would ask for a locale and a root password on the console of a node that

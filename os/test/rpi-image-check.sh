@@ -173,7 +173,7 @@ for pair in EROFS_FS:erofs MMC_SDHCI_IPROC:sdhci-iproc MMC_BLOCK:mmc_block REGUL
   esac
 done
 expect "the root's systemd is aarch64" grep -q 'ARM aarch64' <(file -bL "$work/root/usr/lib/systemd/systemd")
-expect "the root's fstab mounts archy-data at /var" grep -qE '^PARTLABEL=archy-data[[:space:]]+/var[[:space:]]' "$work/root/etc/fstab"
+expect "the root's fstab mounts archy-data at /var" grep -qE '^(PART)?LABEL=archy-data[[:space:]]+/var[[:space:]]' "$work/root/etc/fstab"
 expect "the root has the daemon bundle" test -s "$work/root/usr/lib/archipelago/core/dist/bundle/archy.mjs"
 rm -rf "$work/root"
 

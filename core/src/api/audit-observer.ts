@@ -33,6 +33,8 @@ const STATE_CHANGING = new Set([
   // A schedule change (a call without params only shows it, and is logged the same).
   'backup.schedule',
   'backup.restore',
+  // An OS update: the bundle's URL is kept (see KEPT_PARAMS).
+  'os.update',
 ]);
 
 /** Reads that are audited all the same: showing an app's secret values (`reveal`). */
@@ -94,7 +96,8 @@ const KEPT_PARAMS = [
   'includeChain',
   'confirmKeySaved',
   // backup.restore: which snapshot and apps (never the key; the target masked by the backup part).
-  'snapshot',
+  'snapshot', // os.update: restart after it or not (the URL is kept below, without a password).
+  'reboot',
 ];
 
 /**
@@ -123,6 +126,9 @@ export function auditObserver(audit: AuditLog): RpcObserver {
     // A backup target may hold a REST password: kept with it masked.
     if (call.method.startsWith('backup.') && typeof params.target === 'string')
       kept.target = maskTarget(params.target);
+    // An OS update's bundle URL, without a password it may carry (user:password@host).
+    if (call.method === 'os.update' && typeof params.url === 'string')
+      kept.url = params.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
     // An install from a manifest names its app only in the answer.
     const answeredId = call.outcome.ok ? (call.outcome.result as { id?: unknown } | null)?.id : undefined;
     const target =

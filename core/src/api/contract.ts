@@ -10,6 +10,7 @@ import type { AppHealth, AppStatus, DaemonEventName, DaemonEvents, LogLine } fro
 import type { BitcoinNetwork, BitcoinSettings } from '../kernel/bitcoin-settings.js';
 import type { InstallPlanRequest, InstallPlanView } from '../kernel/install-plan.js';
 import type { ResourcesReport } from '../kernel/resources.js';
+import type { OsStatus, OsUpdateRequest } from '../kernel/os-image.js';
 import type {
   BackupRestoreParams,
   BackupResult,
@@ -55,6 +56,7 @@ export * from '../kernel/error-data.js';
 export * from '../kernel/install-plan.js';
 export * from '../kernel/resources.js';
 export * from '../kernel/tor.js';
+export * from '../kernel/os-image.js';
 export * from '../kernel/versions.js';
 
 /** An event pushed over `/ws` (`DaemonEvents` lists them). */
@@ -276,6 +278,17 @@ export interface RpcMethods {
   'backup.restore': { params: BackupRestoreParams; result: BackupResult };
   /** Which snapshot and apps `backup.restore` would restore and which installed apps it replaces; changes nothing. */
   'backup.restore-plan': { params: BackupRestoreParams; result: RestorePlanView };
+  /**
+   * Archipelago OS's version, slots, last update and last boot (README "OS updates");
+   * `{supported: false}` on a node that does not run Archipelago OS.
+   */
+  'os.status': { params: Record<string, never>; result: OsStatus };
+  /**
+   * Downloads an OS update bundle into the spool and hands it to the root update service, which
+   * checks its signature and writes the other slot; returns once handed over (follow with
+   * `os.status`). `reboot`: restart into it once written.
+   */
+  'os.update': { params: OsUpdateRequest; result: OsStatus };
 }
 export type RpcMethodName = keyof RpcMethods;
 

@@ -3,6 +3,8 @@ import {
   RpcErrorCode,
   type GuardConfirmation,
   type LogLine,
+  type OsStatus,
+  type OsUpdateRequest,
   type RpcMethodName,
   type RemoteAccessStatus,
   type RpcMethods,
@@ -57,6 +59,14 @@ export interface RpcMethodDependencies {
   restore?: RestoreControl;
   /** Answers `web.remote-access` (tor/node-tor.ts). */
   remoteAccess?: RemoteAccessControl;
+  /** Answers `os.*` (os-image/); without it `os.status` says the OS is not supported. */
+  osImage?: OsImageApi;
+}
+
+/** Archipelago OS's status and updates as the API needs them (os-image/os-image-control.ts). */
+export interface OsImageApi {
+  status(): Promise<OsStatus>;
+  update(request: OsUpdateRequest): Promise<OsStatus>;
 }
 
 /** The node's Tor as `web.remote-access` drives it. */
@@ -105,6 +115,7 @@ export function createRpcMethods({
   backupSchedule,
   restore,
   remoteAccess,
+  osImage,
 }: RpcMethodDependencies): Record<RpcMethodName, RpcMethod> {
   const handlers: RpcHandlers = {
     'container-install': async ({
@@ -272,6 +283,19 @@ export function createRpcMethods({
         ...(enabled !== undefined && { enabled }),
         ...(newAddress !== undefined && { newAddress }),
       });
+    },
+    'os.status': async () =>
+      osImage
+        ? osImage.status()
+        : { supported: false, reason: 'this daemon was started without Archipelago OS support' },
+    'os.update': async ({ url, reboot }) => {
+      if (!osImage) {
+        throw new ArchyError(
+          RpcErrorCode.Conflict,
+          'this daemon was started without Archipelago OS support, so it cannot update the OS',
+        );
+      }
+      return osImage.update({ url, ...(reboot !== undefined && { reboot }) });
     },
   };
 

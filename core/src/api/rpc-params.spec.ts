@@ -116,6 +116,8 @@ describe('rpcParamSchemas', () => {
       'container-stop',
       'daemon-info',
       'manifest-lint',
+      'os.status',
+      'os.update',
       'package.adopt',
       'package.connection-info',
       'package.install',

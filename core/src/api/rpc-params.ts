@@ -286,6 +286,11 @@ export const rpcParamSchemas = {
   'backup.schedule': backupScheduleChange(),
   'backup.restore': restoreParams(),
   'backup.restore-plan': restoreParams(),
+  'os.status': noParams,
+  'os.update': z.strictObject({
+    url: z.string(expecting("the bundle's URL (http://, https:// or file://) as a string")).min(1).max(4096),
+    reboot: z.boolean(expecting('true or false')).optional(),
+  }),
 } satisfies { [M in RpcMethodName]: z.ZodType<RpcMethods[M]['params']> };
 
 // `satisfies` above proves each schema's output fits the contract; this proves the reverse, so a
@@ -338,6 +343,8 @@ const schemasMatchContract: SchemasMatchContract = {
   'backup.schedule': true,
   'backup.restore': true,
   'backup.restore-plan': true,
+  'os.status': true,
+  'os.update': true,
 };
 void schemasMatchContract;
 

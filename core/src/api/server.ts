@@ -59,6 +59,8 @@ export interface ApiServerOptions {
   webAuth?: WebAuth;
   /** Answers `web.remote-access` (the node's Tor). */
   remoteAccess?: RemoteAccessControl;
+  /** Answers `os.status` and `os.update` (Archipelago OS). */
+  osImage?: RpcMethodDependencies['osImage'];
   /**
    * Addresses/CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
    * believed (for the login throttle's client and the cookie's Secure/`__Host-`); from anyone
@@ -97,6 +99,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.webAuth ? { webAuth: options.webAuth } : {}),
     ...(options.remoteAccess ? { remoteAccess: options.remoteAccess } : {}),
+    ...(options.osImage ? { osImage: options.osImage } : {}),
     ...(options.backups ? { backups: options.backups } : {}),
     ...(options.backupSchedule ? { backupSchedule: options.backupSchedule } : {}),
     ...(options.restore ? { restore: options.restore } : {}),

@@ -20,6 +20,7 @@ import { registerVersionCommands } from './commands/versions.js';
 import { registerWebCommands } from './commands/web.js';
 import { registerBackupRestoreCommand } from './commands/backup-restore.js';
 import { registerTorCommands } from './commands/tor.js';
+import { registerOsCommands } from './commands/os.js';
 import { registerParmanodeToolCommands } from './commands/parmanode-tools.js';
 
 /** The `archy` command tree. */
@@ -58,6 +59,7 @@ export function createProgram(): Command {
   registerParmanodeToolCommands(registerParmanodeCommands(program));
   registerImportCommands(program);
   registerTorCommands(program);
+  registerOsCommands(program);
   const backup = registerBackupCommands(program);
   registerBackupRestoreCommand(backup);
   registerBackupScheduleCommand(backup);

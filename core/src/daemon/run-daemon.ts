@@ -41,6 +41,7 @@ import { reservedServicePorts } from '../orchestrator/host-ports.js';
 import { ensureTorImage, NodeTor } from '../tor/index.js';
 import type { DaemonOptions } from './options.js';
 import { KeptLogs } from '../logs/index.js';
+import { OsImageControl, osImagePaths } from '../os-image/index.js';
 
 const VERSION = '0.1.0';
 
@@ -267,6 +268,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     token,
     webAuth,
     remoteAccess: nodeTor,
+    // Archipelago OS (README "OS updates"); on other hosts os.status answers {supported: false}.
+    osImage: new OsImageControl({ paths: osImagePaths() }),
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     logger,
     info: () => ({

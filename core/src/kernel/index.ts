@@ -12,5 +12,6 @@ export * from './install-plan.js';
 export * from './kept-logs.js';
 export * from './resources.js';
 export * from './tor.js';
+export * from './os-image.js';
 export * from './versions.js';
 export { ArchyError, notFound } from './archy-error.js';
