@@ -88,7 +88,7 @@ case "$arch" in
   arm64)
     # shellcheck source=os/lib/disk-rpi.sh
     . "$OS_DIR/lib/disk-rpi.sh"
-    os_build_disk_rpi "$root" "$work/root.erofs" "$out/$name.img" "$version"
+    os_build_disk_rpi "$root" "$work/root.erofs" "$out/$name.img" "$version" "$work"
     ;;
 esac
 if [ "$compress" -eq 1 ]; then

@@ -61,7 +61,9 @@ os_fetch_node() {
 
 # os_bootstrap ROOT ARCH REPO [APT_CACHE]: mmdebstrap the root with every package.
 os_bootstrap() {
-  local root="$1" arch="$2" repo="$3" cache="${4:-}" packages mirror="$OS_MIRROR"
+  local root="$1" arch="$2" repo="$3" cache="${4:-}" packages mirror="$OS_MIRROR" components=main
+  # The Pi's boot firmware (raspi-firmware) is in Debian's non-free-firmware component.
+  if [ "$arch" = arm64 ]; then components="main non-free-firmware"; fi
   local -a cache_opts=()
   # shellcheck disable=SC2207 # one package a line, no spaces in names
   packages=($(bash "$repo/scripts/host-setup.sh" --print-packages) "${OS_BASE_PACKAGES[@]}" $(os_arch_packages "$arch"))
@@ -87,8 +89,8 @@ os_bootstrap() {
     )" "${cache_opts[@]}" \
     --essential-hook="mkdir -p \"\$1/etc/initramfs-tools/hooks\" && install -m 0755 '$hook' \"\$1/etc/initramfs-tools/hooks/\"" \
     "$OS_SUITE" "$root" \
-    "deb $mirror/debian $OS_SUITE main" "deb $mirror/debian $OS_SUITE-updates main" \
-    "deb $mirror/debian-security $OS_SUITE-security main"
+    "deb $mirror/debian $OS_SUITE $components" "deb $mirror/debian $OS_SUITE-updates $components" \
+    "deb $mirror/debian-security $OS_SUITE-security $components"
 }
 
 # os_in_root ROOT CMD…: runs CMD chrooted in ROOT with /proc, /sys and /dev mounted (in a private
@@ -203,6 +205,9 @@ os_seal() {
   rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
   find "$root/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete 2>/dev/null || true
   find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+  # raspi-firmware's kernel hook copies the kernel, initramfs and dtbs to /boot/firmware (where
+  # Debian mounts a Pi's boot partition); the disk build puts them in the boot slots instead.
+  rm -rf "$root"/boot/firmware/*
   # /var lives on the data partition: the image's copy seeds it (archipelago-os-factory).
   keep="$root$OS_FACTORY_VAR"
   rm -rf "$keep"
