@@ -82,8 +82,10 @@ export class Vm {
     this.#boots += 1;
     const { workDir, disk, forwards, guestForwards = [], memoryMiB = 2048 } = this.#options;
     const hostfwd = forwards.map((f) => `hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`);
+    // One relay process per guest connection (tcp-bridge.mjs says why not a plain tcp: target).
+    const bridge = join(import.meta.dirname, 'tcp-bridge.mjs');
     const guestfwd = guestForwards.map(
-      (f) => `guestfwd=tcp:${f.guestAddress}:${f.guestPort}-tcp:127.0.0.1:${f.hostPort}`,
+      (f) => `guestfwd=tcp:${f.guestAddress}:${f.guestPort}-cmd:${process.execPath} ${bridge} ${f.hostPort}`,
     );
     const args = [
       '-machine', 'q35', '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', String(memoryMiB),
