@@ -11,7 +11,7 @@
 #   --setup-code  use this code (XXXX-XXXX-XXXX-XXXX) instead of a new one
 #   --yes         do not ask before overwriting a disk
 # Images written with another tool (balenaEtcher, Raspberry Pi Imager, dd) work too: the node then
-# makes its own code (shown on its console, and by `archy web setup-code` as the user archy).
+# makes its own code at first boot and writes it to the same file (and shows it on its console).
 set -euo pipefail
 usage="usage: os/flash.sh IMAGE[.zst] TARGET [--size SIZE] [--setup-code CODE] [--yes]"
 fail() {
@@ -33,20 +33,11 @@ done
 [ -f "$image" ] || fail "no image at $image; build one with: sudo os/build.sh"
 command -v mcopy >/dev/null || fail "mtools is missing (apt-get install mtools): it writes the setup code onto the boot partition"
 
-# Crockford's base32 (no I, L, O, U), as the daemon's own codes (core/src/api/web-auth/setup-code.ts).
-alphabet=0123456789ABCDEFGHJKMNPQRSTVWXYZ
-new_code() {
-  local out="" i byte
-  for i in $(seq 1 16); do
-    byte=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
-    out+="${alphabet:$((byte % 32)):1}"
-    [ $((i % 4)) -eq 0 ] && [ "$i" -lt 16 ] && out+="-"
-  done
-  printf '%s\n' "$out"
-}
+# shellcheck source=os/rootfs/usr/lib/archipelago-os/setup-code.sh
+. "$(dirname "$0")/rootfs/usr/lib/archipelago-os/setup-code.sh"
 if [ -z "$code" ]; then
-  code="$(new_code)"
-elif ! [[ "$code" =~ ^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$ ]]; then
+  code="$(new_setup_code)"
+elif ! [[ "$code" =~ $SETUP_CODE_PATTERN ]]; then
   fail "--setup-code '$code' is not a code like 7K2M-QX9D-4HJT-WN0C (digits and capitals without I, L, O, U)"
 fi
 
@@ -96,6 +87,6 @@ Archipelago OS is on $target.
 
        $code
 
-     (also in the file archipelago-setup-code.txt on the disk's boot partition until the node
-      has started once)
+     (also in the file archipelago-setup-code.txt on the disk's boot partition, until the
+      password is chosen)
 DONE
