@@ -24,6 +24,7 @@ done
   exit 1
 }
 out="${out:-$(mktemp -d /var/tmp/archy-os-repro.XXXXXX)}"
+mkdir -p "$out"
 # One time for both builds: the last commit's, as os/build.sh takes by default.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$OS_DIR/.." log -1 --format=%ct)}"
 for n in 1 2; do
