@@ -35,6 +35,12 @@ OS_MIRROR="${ARCHY_OS_MIRROR:-http://deb.debian.org}"
 # the npm registry's node-linux-<arch> package (the same binary nodejs.org publishes).
 readonly OS_NODE_VERSION=20.20.2
 
+# os_uuid SEED: a UUID made from SEED: the same for two builds of one version (reproducible
+# images), different for every other seed (partitions, disks, filesystems, versions).
+os_uuid() {
+  printf '%s' "$1" | sha256sum | cut -c1-32 | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/'
+}
+
 os_log() { printf '[os] %s\n' "$*" >&2; }
 os_fail() {
   printf '[os] FAILED: %s\n' "$*" >&2

@@ -39,11 +39,6 @@ readonly OS_RPI_GPT_TYPE_LINUX=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 # Debian's raspi-firmware). The Pi 5 has its firmware in the EEPROM and ignores these files.
 readonly OS_RPI_FIRMWARE_FILES=(start4.elf fixup4.dat)
 
-# os_rpi_uuid SEED: a UUID made from SEED (one version's image gets the same GUIDs every build).
-os_rpi_uuid() {
-  printf '%s' "$1" | sha256sum | cut -c1-32 | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/'
-}
-
 # os_rpi_kernel_version ROOT: the newest kernel's version in ROOT/boot (its initramfs must exist).
 os_rpi_kernel_version() {
   local root="$1" kernel kver
@@ -161,7 +156,7 @@ os_build_disk_rpi() {
 
   # The data partition: an empty ext4 (the factory service seeds /var at first boot).
   rm -f "$data"
-  mkfs.ext4 -q -L "$OS_LABEL_DATA" -U "$(os_rpi_uuid "data $version")" -E root_owner=0:0 \
+  mkfs.ext4 -q -L "$OS_LABEL_DATA" -U "$(os_uuid "data $version")" -E root_owner=0:0 \
     "$data" "${OS_DATA_INITIAL_MIB}M" >/dev/null
 
   # The disk: 4 MiB for the GPT (and alignment), six partitions, 1 MiB for the backup GPT.
@@ -179,15 +174,15 @@ os_build_disk_rpi() {
   # (genimage's bootable=true); the bootloader does not need it, it does no harm.
   sfdisk --quiet "$out" <<TABLE
 label: gpt
-label-id: $(os_rpi_uuid "rpi disk $version")
+label-id: $(os_uuid "rpi disk $version")
 unit: sectors
 first-lba: 2048
-start=$config_start, size=$config_size, type=$OS_RPI_GPT_TYPE_FAT, uuid=$(os_rpi_uuid "rpi config $version"), name="$OS_RPI_LABEL_CONFIG", attrs="LegacyBIOSBootable"
-start=$boot_a_start, size=$boot_size, type=$OS_RPI_GPT_TYPE_FAT, uuid=$(os_rpi_uuid "rpi boot-a $version"), name="$OS_RPI_LABEL_BOOT_A", attrs="LegacyBIOSBootable"
-start=$boot_b_start, size=$boot_size, type=$OS_RPI_GPT_TYPE_FAT, uuid=$(os_rpi_uuid "rpi boot-b $version"), name="$OS_RPI_LABEL_BOOT_B", attrs="LegacyBIOSBootable"
-start=$root_a_start, size=$slot_size, type=$OS_RPI_GPT_TYPE_ROOT_ARM64, uuid=$(os_rpi_uuid "rpi root-a $version"), name="$OS_LABEL_ROOT_A"
-start=$root_b_start, size=$slot_size, type=$OS_RPI_GPT_TYPE_ROOT_ARM64, uuid=$(os_rpi_uuid "rpi root-b $version"), name="$OS_LABEL_ROOT_B"
-start=$data_start, size=$data_size, type=$OS_RPI_GPT_TYPE_LINUX, uuid=$(os_rpi_uuid "rpi data $version"), name="$OS_LABEL_DATA"
+start=$config_start, size=$config_size, type=$OS_RPI_GPT_TYPE_FAT, uuid=$(os_uuid "rpi config $version"), name="$OS_RPI_LABEL_CONFIG", attrs="LegacyBIOSBootable"
+start=$boot_a_start, size=$boot_size, type=$OS_RPI_GPT_TYPE_FAT, uuid=$(os_uuid "rpi boot-a $version"), name="$OS_RPI_LABEL_BOOT_A", attrs="LegacyBIOSBootable"
+start=$boot_b_start, size=$boot_size, type=$OS_RPI_GPT_TYPE_FAT, uuid=$(os_uuid "rpi boot-b $version"), name="$OS_RPI_LABEL_BOOT_B", attrs="LegacyBIOSBootable"
+start=$root_a_start, size=$slot_size, type=$OS_RPI_GPT_TYPE_ROOT_ARM64, uuid=$(os_uuid "rpi root-a $version"), name="$OS_LABEL_ROOT_A"
+start=$root_b_start, size=$slot_size, type=$OS_RPI_GPT_TYPE_ROOT_ARM64, uuid=$(os_uuid "rpi root-b $version"), name="$OS_LABEL_ROOT_B"
+start=$data_start, size=$data_size, type=$OS_RPI_GPT_TYPE_LINUX, uuid=$(os_uuid "rpi data $version"), name="$OS_LABEL_DATA"
 TABLE
   dd if="$config" of="$out" bs=1M seek=$((config_start / mib)) conv=notrunc,sparse status=none
   dd if="$boot_a" of="$out" bs=1M seek=$((boot_a_start / mib)) conv=notrunc,sparse status=none

@@ -32,11 +32,6 @@ options    root=PARTLABEL=archy-root-$slot rootfstype=erofs ro archy.slot=$slot 
 ENTRY
 }
 
-# os_uuid SEED: a UUID made from SEED (reproducible GUIDs for one version's image).
-os_uuid() {
-  printf '%s' "$1" | sha256sum | cut -c1-32 | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/'
-}
-
 # os_build_disk_x86_64 ROOT EROFS OUT_IMG VERSION WORK_DIR
 os_build_disk_x86_64() {
   local root="$1" erofs="$2" out="$3" version="$4" work="$5" kernel initrd extra=""

@@ -1,4 +1,4 @@
-# The read-only root as an erofs image (sourced). One function, used by the disk builds and by
+# The read-only root as an erofs image (sourced, after common.sh). One function, used by the disk builds and by
 # make-update.sh, so a flashed root and an updated root are made the same way.
 
 # os_make_erofs SRC_DIR OUT_FILE VERSION: lz4hc-compressed erofs of SRC_DIR. Reproducible: every
@@ -6,8 +6,7 @@
 # (two builds of one version give one UUID; two versions never share one).
 os_make_erofs() {
   local src="$1" out="$2" version="$3" epoch="${SOURCE_DATE_EPOCH:-0}" uuid
-  uuid="$(printf 'archipelago-os-root %s' "$version" | sha256sum | cut -c1-32 |
-    sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/')"
+  uuid="$(os_uuid "archipelago-os-root $version")"
   rm -f "$out"
   # -T: every inode's time is the epoch, not the time the build copied it. Extended attributes
   # stay (file capabilities). lz4hc decompresses fast on a Pi's small cores; ztailpacking puts

@@ -116,6 +116,19 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
       console.log(`[os-boot] boots: ${bootTimes.map((t) => `${t.what} ${t.seconds} s`).join(', ')}`);
   });
 
+  /** The demo app runs and is healthy, with the onion address it got at install. */
+  async function helloRunsWithItsOnion(): Promise<void> {
+    const status = await until(
+      'hello running',
+      async () => {
+        const s = await api.rpc<AppStatus>('container-status', { id: 'hello' });
+        return s.state === 'running' && s.health === 'healthy' ? s : undefined;
+      },
+      10 * 60_000,
+    );
+    expect(status.tor?.onions.find((o) => o.port === 8080)?.address).toBe(onion);
+  }
+
   it('first boot: grows the data partition and offers first-run setup with the flashed code', async () => {
     await vm.start();
     const ms = await api.waitFor('/auth/status', BOOT_TIMEOUT_MS);
@@ -189,15 +202,7 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
     const ms = await api.waitFor('/auth/status', BOOT_TIMEOUT_MS);
     recordBoot('second boot to API', ms);
     await api.login(PASSWORD);
-    const status = await until(
-      'hello running again',
-      async () => {
-        const s = await api.rpc<AppStatus>('container-status', { id: 'hello' });
-        return s.state === 'running' && s.health === 'healthy' ? s : undefined;
-      },
-      10 * 60_000,
-    );
-    expect(status.tor?.onions.find((o) => o.port === 8080)?.address).toBe(onion);
+    await helloRunsWithItsOnion();
     expect((await fetch(`http://127.0.0.1:${helloPort}/`)).status).toBe(200);
     // The second boot did not grow or seed again: both are once-only.
     const console = await vm.console();
@@ -214,18 +219,6 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
       await api.login(PASSWORD);
       return api.rpc<OsStatus>('os.status', {}, 60_000);
     }
-  }
-
-  async function helloRunsWithItsOnion(): Promise<void> {
-    const status = await until(
-      'hello running',
-      async () => {
-        const s = await api.rpc<AppStatus>('container-status', { id: 'hello' });
-        return s.state === 'running' && s.health === 'healthy' ? s : undefined;
-      },
-      10 * 60_000,
-    );
-    expect(status.tor?.onions.find((o) => o.port === 8080)?.address).toBe(onion);
   }
 
   it.skipIf(!ROOT_TREE || !UPDATE_KEY)(
