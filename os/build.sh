@@ -108,4 +108,4 @@ fi
   du -x --block-size=1M --max-depth=3 "$root" | sort -n -r | head -n 25 | sed "s|$root||"
 } >"$manifest/sizes.txt"
 phase "done: $out/$name.img"
-cat "$manifest/sizes.txt" | head -n 6 >&2
+head -n 6 "$manifest/sizes.txt" >&2

@@ -29,7 +29,7 @@ while [ "$#" -gt 0 ]; do
   esac
   shift
 done
-[ -n "$image" ] && [ -n "$target" ] || fail "$usage"
+if [ -z "$image" ] || [ -z "$target" ]; then fail "$usage"; fi
 [ -f "$image" ] || fail "no image at $image; build one with: sudo os/build.sh"
 command -v mcopy >/dev/null || fail "mtools is missing (apt-get install mtools): it writes the setup code onto the boot partition"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # a sourced library: its constants are used by the scripts that source it
 # Shared by the Archipelago OS build scripts (sourced, not run). Names and sizes here are the
 # contract between the build, the disk layouts, the update tool and the boot test: the running
 # OS finds its partitions by these labels (os/rootfs/etc/fstab, the loader entries' root=).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # a sourced library: its constants are used by the scripts that source it
 # The x86_64 UEFI disk image (sourced): GPT with an ESP (systemd-boot), two root slots and the
 # data partition (design: os/README.md "Disk layout"). Made from files, without loop devices or
 # mounts: mkfs.vfat -C + mtools for the ESP, mkfs.ext4 for the data, sfdisk on the image file.

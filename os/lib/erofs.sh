@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # a sourced library: its constants are used by the scripts that source it
 # The read-only root as an erofs image (sourced, after common.sh). One function, used by the disk builds and by
 # make-update.sh, so a flashed root and an updated root are made the same way.
 

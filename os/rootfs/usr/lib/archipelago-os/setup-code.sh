@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # a sourced library: its constants are used by the scripts that source it
 # The web UI's first-run setup code in the daemon's format (sourced by os/flash.sh on the build
 # machine and by firstboot on the node): 16 symbols of Crockford's base32 (no I, L, O, U) in four
 # groups, as core/src/api/web-auth/setup-code.ts makes and reads them.
