@@ -36,7 +36,10 @@ os_arch_packages() {
 #   nftables iproute2          the host firewall and `ss` (which ports the node's user listens on)
 #   gpgv mtools                the OS update: bundle signature, the FAT boot partition without mounting
 #   openssh-server             off by default; the owner can turn it on
-OS_BASE_PACKAGES=(systemd systemd-sysv udev dbus libpam-systemd dbus-user-session systemd-resolved systemd-timesyncd
+#   usr-is-merged              names what init-system-helpers needs (usrmerge | usr-is-merged):
+#                              left open, apt takes usrmerge, and with it 45 MiB of Perl, for a root
+#                              mmdebstrap has merged already
+OS_BASE_PACKAGES=(usr-is-merged systemd systemd-sysv udev dbus libpam-systemd dbus-user-session systemd-resolved systemd-timesyncd
   initramfs-tools zstd kmod e2fsprogs fdisk nftables iproute2 gpgv mtools openssh-server)
 
 # os_fetch_node ARCH CACHE_DIR: the official Node binary from the npm registry
