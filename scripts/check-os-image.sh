@@ -34,6 +34,8 @@ cleanup() {
     pid="$(cat "$pidfile")"
     if [ -d "/proc/$pid" ] && grep -q qemu "/proc/$pid/comm"; then kill -9 "$pid" 2>/dev/null || true; fi
   done
+  # The gpg-agent gpg started for the test key.
+  gpgconf --homedir "$work/gnupg" --kill all >/dev/null 2>&1 || true
   if [ "$keep" -eq 1 ]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT

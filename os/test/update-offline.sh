@@ -177,6 +177,13 @@ refused "$t/bad-sig.tar" 'signature is not good' 'a bundle signed by another key
 refused "$t/bad-sha.tar" 'root.erofs in the bundle does not match' 'a root.erofs that is not the signed one'
 refused "$t/big.tar" 'is larger than the slot' 'a root larger than the slot'
 refused "$t/older.tar" 'is not newer than the running 0.1.0' 'an older version'
+# The running slot still on trial (its entry counts tries): the other slot's entry is its only
+# fallback, so nothing may replace it yet.
+mren -i "$esp" ::/loader/entries/archipelago-os-a.conf "::/loader/entries/archipelago-os-a+2-1.conf" 2>/dev/null
+esp_before=$(sha256sum <"$esp")
+refused "$t/good.tar" 'has not been confirmed yet' 'an update while the running slot is not confirmed'
+mren -i "$esp" "::/loader/entries/archipelago-os-a+2-1.conf" ::/loader/entries/archipelago-os-a.conf 2>/dev/null
+esp_before=$(sha256sum <"$esp")
 printf 'root=PARTLABEL=archy-root-a ro\n' >"$t/cmdline.plain"
 cp "$t/cmdline" "$t/cmdline.keep" && cp "$t/cmdline.plain" "$t/cmdline"
 refused "$t/good.tar" 'not booted from an Archipelago OS slot' 'a system without archy.slot='

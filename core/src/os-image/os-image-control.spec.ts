@@ -134,6 +134,15 @@ describe('OsImageControl.update', () => {
     expect(await readFile(spoolFiles(paths).ready, 'utf8')).toBe('a bundle');
   });
 
+  it('refuses a file: URL that is not a file (a device would never end)', async () => {
+    const control = new OsImageControl({ paths });
+    await expect(control.update({ url: 'file:///dev/zero' })).rejects.toMatchObject({
+      code: RpcErrorCode.InvalidParams,
+      message: expect.stringContaining('/dev/zero is not a file'),
+    });
+    expect(await spoolNames()).toEqual([]);
+  });
+
   it('refuses while a bundle waits in the spool, and on a host that is not Archipelago OS', async () => {
     await mkdir(paths.spool, { recursive: true });
     await writeFile(spoolFiles(paths).ready, 'waiting');

@@ -105,14 +105,25 @@ export class OsImageControl {
     const maxBytes = this.options.maxBytes ?? MAX_BUNDLE_BYTES;
     if (url.protocol === 'file:') {
       const path = fileURLToPath(url);
-      const size = (await stat(path)).size;
+      const info = await stat(path);
+      // A device or a pipe has no size to check and may never end (file:///dev/zero).
+      if (!info.isFile())
+        throw new ArchyError(
+          RpcErrorCode.InvalidParams,
+          `${path} is not a file; give the bundle's .tar file`,
+        );
+      const size = info.size;
       if (size > maxBytes)
         throw new ArchyError(
           RpcErrorCode.InvalidParams,
           `${path} is ${size} bytes, more than an update bundle can be (${maxBytes})`,
         );
       this.progress(0, size);
-      await pipeline(createReadStream(path), createWriteStream(partialPath(incoming), { mode: 0o640 }));
+      // At most the size checked above: a file that grows meanwhile cannot fill the data partition.
+      await pipeline(
+        createReadStream(path, { end: size - 1 }),
+        createWriteStream(partialPath(incoming), { mode: 0o640 }),
+      );
       await rename(partialPath(incoming), incoming);
       this.progress(size, size);
       return;
