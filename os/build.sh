@@ -70,7 +70,7 @@ phase "Node $OS_NODE_VERSION and Archipelago"
 node_bin="$(os_fetch_node "$arch" "${ARCHY_OS_NODE_CACHE:-$out/cache}")"
 os_install_archipelago "$root" "$REPO" "$node_bin"
 phase "configuration, services, initramfs"
-os_customize "$root" "$REPO" "$version"
+os_customize "$root" "$REPO" "$version" "$arch"
 if [ -n "$update_key" ]; then
   # gpgv reads binary keyrings only.
   mkdir -p "$root/usr/share/archipelago-os"

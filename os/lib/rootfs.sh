@@ -131,9 +131,9 @@ os_install_archipelago() {
   chmod -R u=rwX,go=rX "$dest"
 }
 
-# os_customize ROOT REPO VERSION: users, configuration, services, initramfs.
+# os_customize ROOT REPO VERSION ARCH: users, configuration, services, initramfs.
 os_customize() {
-  local root="$1" repo="$2" version="$3"
+  local root="$1" repo="$2" version="$3" arch="${4:-x86_64}"
   # The OS's own files, owned by root whatever the checkout's owner is.
   tar -C "$repo/os/rootfs" --owner=0 --group=0 -cf - . | tar -C "$root" -xf -
 
@@ -178,8 +178,14 @@ os_customize() {
   # has none (an empty /etc/machine-id reads as a first boot); the image has its answers built in.
   os_in_root "$root" systemctl mask --quiet systemd-firstboot.service
 
-  # Where /etc/fstab mounts the ESP (a read-only root cannot make the folder at boot).
-  mkdir -p "$root/efi"
+  # x86_64: the ESP mounted at /efi. systemd-bless-boot marks a fresh update's boot entry good only
+  # through a mounted ESP, and every writer of it (firstboot, update) goes through this mount,
+  # never around it. Root only (umask); nofail: a slow disk never holds up the boot. (The Pi image
+  # has no ESP: its boot slots are written with mtools.) A read-only root cannot make /efi at boot.
+  if [ "$arch" = x86_64 ]; then
+    mkdir -p "$root/efi"
+    printf '%s\n' 'PARTLABEL=archy-esp   /efi  vfat   umask=0077,noatime,nofail  0 0' >>"$root/etc/fstab"
+  fi
   ln -sfn ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
   # Empty: systemd makes a machine id at each boot until firstboot commits one (see
   # archipelago-os-firstboot); a shipped id would be every node's id.
