@@ -81,7 +81,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   throw new Error(`${what}: not within ${timeoutMs / 1000} s (last: ${String(last)})`);
 }
 
-describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
+describe('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
   let work: string;
   let vm: Vm;
   let api: NodeApi;
@@ -92,6 +92,11 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
   let bundles: Promise<{ good: string; broken: string }> | undefined;
 
   beforeAll(async () => {
+    // Never a silent skip: without the build's outputs there is nothing to boot, and that is an error.
+    if (!IMAGE || !ROOT_TREE || !UPDATE_KEY)
+      throw new Error(
+        'no image to boot: run the OS tests through `sudo scripts/check-os-image.sh`, which builds the image and sets ARCHY_OS_IMAGE, ARCHY_OS_ROOT_TREE and ARCHY_OS_UPDATE_KEY',
+      );
     work = await mkdtemp(join(process.env.ARCHY_OS_WORK ?? '/var/tmp', 'archy-os-boot-'));
     const disk = join(work, 'disk.img');
     // As a user would flash it: onto an 8 GiB disk (the data partition grows into it), with a
@@ -110,18 +115,17 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
       guestForwards: [{ guestAddress: '10.0.2.100', guestPort: 8080, hostPort: bundleServer.port }],
     });
     api = new NodeApi(`http://127.0.0.1:${uiPort}`);
-    if (ROOT_TREE && UPDATE_KEY) {
-      baseVersion = (await readFile(join(ROOT_TREE, 'usr/lib/archipelago-os/version'), 'utf8')).trim();
-      // Made while the VM boots (the update tests await them).
-      bundles = makeBundles(work, baseVersion);
-      bundles.catch(() => undefined);
-    }
+    baseVersion = (await readFile(join(ROOT_TREE, 'usr/lib/archipelago-os/version'), 'utf8')).trim();
+    // Made while the VM boots (the update tests await them).
+    bundles = makeBundles(work, baseVersion);
+    bundles.catch(() => undefined);
   });
 
   afterAll(async () => {
     await vm?.kill();
     await bundleServer?.close();
     await bundles?.catch(() => undefined);
+    if (!work) return;
     if (process.env.ARCHY_OS_KEEP !== '1') await rm(work, { recursive: true, force: true });
     else console.log(`[os-boot] kept ${work}`);
     if (bootTimes.length)
@@ -233,69 +237,63 @@ describe.skipIf(!IMAGE)('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () =
     }
   }
 
-  it.skipIf(!ROOT_TREE || !UPDATE_KEY)(
-    'updates the OS into the other slot and keeps it once it came up',
-    async () => {
-      const { good } = await bundles!;
-      bundleServer.files.set('/good.tar', good);
-      const before = await osStatus();
-      expect(before).toMatchObject({ supported: true, slot: 'a', version: baseVersion });
+  it('updates the OS into the other slot and keeps it once it came up', async () => {
+    const { good } = await bundles!;
+    bundleServer.files.set('/good.tar', good);
+    const before = await osStatus();
+    expect(before).toMatchObject({ supported: true, slot: 'a', version: baseVersion });
 
-      const started = Date.now();
-      await api.rpc('os.update', { url: `http://${BUNDLE_HOST}/good.tar`, reboot: true }, 10 * 60_000);
-      const after = await until(
-        'the node on the new version, its boot checked',
-        async () => {
-          const s = await osStatus();
-          return s.supported && s.version === `${baseVersion}.1` && s.lastBoot?.thisBoot ? s : undefined;
-        },
-        BOOT_TIMEOUT_MS,
-      );
-      recordBoot('OS update: download, write slot b, restart, boot check', Date.now() - started);
-      expect(after).toMatchObject({ slot: 'b', otherSlot: { slot: 'a' }, lastUpdate: { state: 'applied' } });
-      expect(after.supported && after.lastBoot).toMatchObject({ slot: 'b', counted: true, result: 'ok' });
-      expect(after.supported && after.fellBack).toBeUndefined();
-      await helloRunsWithItsOnion();
+    const started = Date.now();
+    await api.rpc('os.update', { url: `http://${BUNDLE_HOST}/good.tar`, reboot: true }, 10 * 60_000);
+    const after = await until(
+      'the node on the new version, its boot checked',
+      async () => {
+        const s = await osStatus();
+        return s.supported && s.version === `${baseVersion}.1` && s.lastBoot?.thisBoot ? s : undefined;
+      },
+      BOOT_TIMEOUT_MS,
+    );
+    recordBoot('OS update: download, write slot b, restart, boot check', Date.now() - started);
+    expect(after).toMatchObject({ slot: 'b', otherSlot: { slot: 'a' }, lastUpdate: { state: 'applied' } });
+    expect(after.supported && after.lastBoot).toMatchObject({ slot: 'b', counted: true, result: 'ok' });
+    expect(after.supported && after.fellBack).toBeUndefined();
+    await helloRunsWithItsOnion();
 
-      // systemd-bless-boot made the entry good: without that, systemd-boot would count down its
-      // tries at every boot and quietly return to slot a after the third. Seen on the disk
-      // itself, with the machine off.
-      await vm.powerOff();
-      expect(await loaderEntries(join(work, 'disk.img'))).toEqual([
-        'archipelago-os-a.conf',
-        'archipelago-os-b.conf',
-      ]);
-      await vm.start();
-      await api.waitFor('/auth/status', BOOT_TIMEOUT_MS);
-      expect(await osStatus()).toMatchObject({ slot: 'b', version: `${baseVersion}.1` });
-    },
-  );
+    // systemd-bless-boot made the entry good: without that, systemd-boot would count down its
+    // tries at every boot and quietly return to slot a after the third. Seen on the disk
+    // itself, with the machine off.
+    await vm.powerOff();
+    expect(await loaderEntries(join(work, 'disk.img'))).toEqual([
+      'archipelago-os-a.conf',
+      'archipelago-os-b.conf',
+    ]);
+    await vm.start();
+    await api.waitFor('/auth/status', BOOT_TIMEOUT_MS);
+    expect(await osStatus()).toMatchObject({ slot: 'b', version: `${baseVersion}.1` });
+  });
 
-  it.skipIf(!ROOT_TREE || !UPDATE_KEY)(
-    'falls back to the working slot when an update does not come up',
-    async () => {
-      const { broken } = await bundles!;
-      bundleServer.files.set('/broken.tar', broken);
-      const started = Date.now();
-      await api.rpc('os.update', { url: `http://${BUNDLE_HOST}/broken.tar`, reboot: true }, 10 * 60_000);
-      // systemd-boot tries the new entry three times (each boot check fails: the daemon keeps
-      // crashing), then boots slot b again, where the daemon answers and says what happened.
-      const after = await until(
-        'the node back on the previous version',
-        async () => {
-          const s = await osStatus();
-          return s.supported && s.fellBack ? s : undefined;
-        },
-        30 * 60_000,
-      );
-      recordBoot('bad OS update: three failed tries, then the fallback', Date.now() - started);
-      expect(after).toMatchObject({ slot: 'b', version: `${baseVersion}.1` });
-      expect(after.supported && after.fellBack).toMatchObject({
-        from: { slot: 'a', version: `${baseVersion}.2` },
-        to: { slot: 'b', version: `${baseVersion}.1` },
-      });
-      expect(after.supported && after.fellBack?.reason).toMatch(/archipelago\.service/);
-      await helloRunsWithItsOnion();
-    },
-  );
+  it('falls back to the working slot when an update does not come up', async () => {
+    const { broken } = await bundles!;
+    bundleServer.files.set('/broken.tar', broken);
+    const started = Date.now();
+    await api.rpc('os.update', { url: `http://${BUNDLE_HOST}/broken.tar`, reboot: true }, 10 * 60_000);
+    // systemd-boot tries the new entry three times (each boot check fails: the daemon keeps
+    // crashing), then boots slot b again, where the daemon answers and says what happened.
+    const after = await until(
+      'the node back on the previous version',
+      async () => {
+        const s = await osStatus();
+        return s.supported && s.fellBack ? s : undefined;
+      },
+      30 * 60_000,
+    );
+    recordBoot('bad OS update: three failed tries, then the fallback', Date.now() - started);
+    expect(after).toMatchObject({ slot: 'b', version: `${baseVersion}.1` });
+    expect(after.supported && after.fellBack).toMatchObject({
+      from: { slot: 'a', version: `${baseVersion}.2` },
+      to: { slot: 'b', version: `${baseVersion}.1` },
+    });
+    expect(after.supported && after.fellBack?.reason).toMatch(/archipelago\.service/);
+    await helloRunsWithItsOnion();
+  });
 });
