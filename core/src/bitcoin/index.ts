@@ -45,6 +45,7 @@ export {
   type MarkerEntry,
   type InspectOptions,
 } from './datadir-inspect.js';
+export { bannerOfRun } from './run-banner.js';
 export {
   planVersionChange,
   planImplementationSwitch,

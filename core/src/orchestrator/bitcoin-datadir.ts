@@ -9,6 +9,7 @@
 
 import { RpcErrorCode } from '../kernel/index.js';
 import {
+  bannerOfRun,
   planStartOnDatadir,
   type DatadirFacts,
   type InspectOptions,
@@ -101,20 +102,25 @@ export class BitcoinDatadirs {
 
   /**
    * Records that the app's version runs on its datadir. `banner`: also record what this run
-   * printed in debug.log (its last banner), so later starts of the same build are recognised even
-   * when the build names itself differently from the catalog; leave it out when the daemon marks a
-   * version it is about to start (a restore), whose banner is not written yet.
+   * printed in debug.log (its last banner, if stamped between `runStartedAt` and now), so later
+   * starts of the same build are recognised even when the build names itself differently from the
+   * catalog; leave it out when the daemon marks a version it is about to start (a restore), whose
+   * banner is not written yet.
    */
   async markRan(
     manifest: AppManifest,
     owner: string,
     version: string,
-    options: { banner: boolean },
+    options: { banner: boolean; runStartedAt?: string },
   ): Promise<void> {
     const bitcoin = manifest.bitcoin!;
     const datadir = this.pathOf(manifest, owner);
     const last = options.banner
-      ? (await this.options.access.inspect(datadir, inspectOptions(manifest))).lastBanner
+      ? bannerOfRun(
+          (await this.options.access.inspect(datadir, inspectOptions(manifest))).lastBanner,
+          options.runStartedAt,
+          Date.now(),
+        )
       : undefined;
     await this.options.access.writeMarker(datadir, {
       implementation: bitcoin.implementation,

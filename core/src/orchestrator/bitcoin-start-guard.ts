@@ -126,6 +126,7 @@ export class BitcoinStartGuard {
     try {
       await this.options.datadirs.markRan(runtime.manifest, runtime.record.id, runtime.record.version, {
         banner: true,
+        ...(runtime.container?.startedAt && { runStartedAt: runtime.container.startedAt }),
       });
       runtime.markedRun = runKey(runtime);
     } catch (error) {
@@ -147,7 +148,10 @@ export class BitcoinStartGuard {
       .onQueue(id, async () => {
         const current = this.registry.get(id);
         if (current !== runtime || runKey(runtime) !== key || runtime.health?.status !== 'healthy') return;
-        await this.options.datadirs.markRan(runtime.manifest, id, runtime.record.version, { banner: true });
+        await this.options.datadirs.markRan(runtime.manifest, id, runtime.record.version, {
+          banner: true,
+          ...(runtime.container?.startedAt && { runStartedAt: runtime.container.startedAt }),
+        });
       })
       .catch((error: unknown) => {
         runtime.markedRun = undefined;

@@ -128,6 +128,7 @@ export class VersionSteps {
     if (!runtime.manifest.bitcoin) return;
     await this.options.bitcoinDatadirs.markRan(runtime.manifest, runtime.record.id, runtime.record.version, {
       banner: true,
+      ...(runtime.container?.startedAt && { runStartedAt: runtime.container.startedAt }),
     });
     runtime.markedRun = runKey(runtime);
   }
