@@ -103,9 +103,9 @@ fi
   printf 'disk image (allocated)\t%s MiB\n' "$(($(du --block-size=1M "$out/$name.img" | cut -f1)))"
   [ ! -f "$out/$name.img.zst" ] || printf 'disk image (zstd -19)\t%s MiB\n' "$(($(stat -c %s "$out/$name.img.zst") / 1048576))"
   printf '\nlargest packages (installed KiB)\n'
-  sort -t$'\t' -k4 -n -r "$manifest/packages.txt" | head -n 25 | awk -F'\t' '{printf "%s\t%s\n", $4, $1}'
+  sort -t$'\t' -k4 -n -r "$manifest/packages.txt" | sed -n '1,25p' | awk -F'\t' '{printf "%s\t%s\n", $4, $1}'
   printf '\nlargest folders (MiB)\n'
-  du -x --block-size=1M --max-depth=3 "$root" | sort -n -r | head -n 25 | sed "s|$root||"
+  du -x --block-size=1M --max-depth=3 "$root" | sort -n -r | sed -n '1,25p' | sed "s|$root||"
 } >"$manifest/sizes.txt"
 phase "done: $out/$name.img"
 head -n 6 "$manifest/sizes.txt" >&2

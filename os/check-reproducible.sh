@@ -44,7 +44,7 @@ report() {
   else
     lines="$(diff "$a" "$b" | grep -c '^[<>]' || true)"
     echo "[repro] $what: $lines differing lines:"
-    diff "$a" "$b" | grep '^[<>]' | head -n 40 | sed 's/^/    /'
+    diff "$a" "$b" | grep '^[<>]' | sed -n '1,40p' | sed 's/^/    /'
     return 1
   fi
 }

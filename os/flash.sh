@@ -47,7 +47,7 @@ if [ -b "$target" ]; then
   [ "$(id -u)" -eq 0 ] || fail "writing to $target needs root: sudo os/flash.sh $image $target"
   [ -z "$size" ] || fail "--size is for a file target; a disk is as big as it is"
   # Never the disk this machine runs from, never a disk with a mounted partition.
-  if lsblk -nrpo MOUNTPOINT "$target" 2>/dev/null | grep -q .; then
+  if grep -q . <<<"$(lsblk -nrpo MOUNTPOINT "$target" 2>/dev/null)"; then
     fail "$target has mounted partitions ($(lsblk -nrpo NAME,MOUNTPOINT "$target" | awk '$2 {print $1" on "$2}' | tr '\n' ' ')); unmount them first"
   fi
   if [ "$yes" -eq 0 ]; then
@@ -68,8 +68,8 @@ fi
 # The boot partition the node reads the code from: the ESP (GPT, x86_64) or boot slot a (Pi).
 esp_offset() {
   local line
-  line="$(sfdisk --dump "$target" | grep -E 'name="(archy-esp|archy-boot-a)"' | head -n1)"
-  [ -n "$line" ] || line="$(sfdisk --dump "$target" | grep -E '^[^ ]+ : start=' | head -n1)"
+  line="$(sfdisk --dump "$target" | grep -E 'name="(archy-esp|archy-boot-a)"' | sed -n '1p')"
+  [ -n "$line" ] || line="$(sfdisk --dump "$target" | grep -E '^[^ ]+ : start=' | sed -n '1p')"
   [ -n "$line" ] || fail "$target has no partition table after writing: is $image an Archipelago OS image?"
   echo $(($(sed -E 's/.*start= *([0-9]+).*/\1/' <<<"$line") * 512))
 }

@@ -458,7 +458,8 @@ finish() {
     awk -F'\t' '{printf "[check] %-16s %7s  %s\n", $1, $2, $3}' "$ARCHY_CHECK_TIMES"
     printf '[check] %-16s %7s\n' total "$(($(date +%s) - STARTED))"
     if [ "$PROVE_SENSITIVITY" -eq 1 ] && grep -q $'^network\t.*\tfailed$' "$ARCHY_CHECK_TIMES"; then caught=1; fi
-    if findmnt -rn -o TARGET | grep -qF "$WORK"; then
+    # The listing first: grep -q ending a pipe early fails it (pipefail), which would read as "nothing mounted".
+    if grep -qF "$WORK" <<<"$(findmnt -rn -o TARGET)"; then
       echo "[check] something is still mounted under $WORK; not removing it (see: findmnt | grep $WORK)" >&2
     else
       rm -rf "$WORK"
