@@ -154,7 +154,7 @@ os_customize() {
   os_in_root "$root" systemctl enable --quiet systemd-networkd.service systemd-resolved.service \
     systemd-timesyncd.service archipelago.service archipelago-os-factory.service \
     archipelago-os-grow-data.service archipelago-os-firstboot.service \
-    archipelago-os-banner.service
+    archipelago-os-ssh-switch.service archipelago-os-banner.service
   [ -x "$root/usr/lib/archipelago-os/firewall-sync" ] &&
     os_in_root "$root" systemctl enable --quiet nftables.service archipelago-os-firewall-sync.timer
   [ -f "$root/etc/systemd/system/archipelago-os-boot-check.service" ] &&
@@ -167,8 +167,9 @@ os_customize() {
   os_in_root "$root" systemctl mask --quiet podman.socket podman.service podman-auto-update.timer \
     podman-restart.service podman-clean-transient.service podman-auto-update.service apt-daily.timer \
     apt-daily-upgrade.timer
-  # SSH is off until the owner turns it on: ssh.service stays enabled, and its drop-in starts it
-  # only when /var/lib/archipelago-os/ssh/enabled exists (os/README.md "SSH"); the socket unit
+  # SSH is off until the owner turns it on (archipelago-ssh.txt on the boot partition, applied by
+  # archipelago-os-ssh-switch): ssh.service stays enabled, and its drop-in starts it only when
+  # /var/lib/archipelago-os/ssh/enabled exists (os/README.md "SSH"); the socket unit
   # would bypass that condition. The package's host keys would be every node's: not shipped.
   os_in_root "$root" systemctl enable --quiet ssh.service
   os_in_root "$root" systemctl mask --quiet ssh.socket
