@@ -36,9 +36,9 @@ os_arch_packages() {
 #   nftables iproute2          the host firewall and `ss` (which ports the node's user listens on)
 #   gpgv mtools                the OS update: bundle signature, the FAT boot partition without mounting
 #   openssh-server             off by default; the owner can turn it on
-#   usr-is-merged              names what init-system-helpers needs (usrmerge | usr-is-merged):
-#                              left open, apt takes usrmerge, and with it 45 MiB of Perl, for a root
-#                              mmdebstrap has merged already
+#   usr-is-merged              what init-system-helpers needs (usrmerge | usr-is-merged); see
+#                              os_bootstrap's merged-usr hook, without which apt takes usrmerge and
+#                              with it 45 MiB of Perl
 OS_BASE_PACKAGES=(usr-is-merged systemd systemd-sysv udev dbus libpam-systemd dbus-user-session systemd-resolved systemd-timesyncd
   initramfs-tools zstd kmod e2fsprogs fdisk nftables iproute2 gpgv mtools openssh-server)
 
@@ -83,6 +83,10 @@ os_bootstrap() {
       --setup-hook="sync-in '$cache' /var/cache/apt/archives/"
       --customize-hook="sync-out /var/cache/apt/archives '$cache'")
   fi
+  # merged-usr (mmdebstrap's own hooks): the root is merged-/usr from the start and usr-is-merged is
+  # installed before the required packages are chosen. Without it apt satisfies init-system-helpers'
+  # `usrmerge | usr-is-merged` with usrmerge, which converts the root afterwards and needs Perl
+  # (45 MiB installed): naming usr-is-merged in the package list did not prevent that.
   # The initramfs hook that adds erofs, in place before the kernel's package makes the initramfs
   # (so it is made once, with it).
   local hook="$repo/os/rootfs/etc/initramfs-tools/hooks/archipelago-erofs"
@@ -95,6 +99,7 @@ os_bootstrap() {
       IFS=,
       echo "${packages[*]}"
     )" "${cache_opts[@]}" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --essential-hook="mkdir -p \"\$1/etc/initramfs-tools/hooks\" && install -m 0755 '$hook' \"\$1/etc/initramfs-tools/hooks/\"" \
     "$OS_SUITE" "$root" \
     "deb $mirror/debian $OS_SUITE $components" "deb $mirror/debian $OS_SUITE-updates $components" \
