@@ -4,25 +4,28 @@
 # it: the code the web UI asks for at http://archipelago.local/ when the node first starts. The
 # node takes it at first boot and removes it from the boot partition (os/README.md).
 #
-# Usage (as root for a device): os/flash.sh IMAGE[.zst] TARGET [--size SIZE] [--setup-code CODE] [--yes]
+# Usage (as root for a device): os/flash.sh IMAGE[.zst] TARGET [--size SIZE] [--setup-code CODE] [--ssh-key FILE] [--yes]
 #   TARGET        a whole disk (/dev/sdX, /dev/mmcblk0, /dev/nvme1n1) or a file path
 #   --size        a file TARGET's size (e.g. 16G; default the image's): the node grows its data
 #                 partition to it at first boot
 #   --setup-code  use this code (XXXX-XXXX-XXXX-XXXX) instead of a new one
+#   --ssh-key     turn SSH on at first boot for the public key(s) in FILE (e.g. ~/.ssh/id_ed25519.pub;
+#                 the user archy, keys only); without it SSH stays off
 #   --yes         do not ask before overwriting a disk
 # Images written with another tool (balenaEtcher, Raspberry Pi Imager, dd) work too: the node then
 # makes its own code at first boot and writes it to the same file (and shows it on its console).
 set -euo pipefail
-usage="usage: os/flash.sh IMAGE[.zst] TARGET [--size SIZE] [--setup-code CODE] [--yes]"
+usage="usage: os/flash.sh IMAGE[.zst] TARGET [--size SIZE] [--setup-code CODE] [--ssh-key FILE] [--yes]"
 fail() {
   printf 'flash: %s\n' "$*" >&2
   exit 1
 }
-image="" target="" size="" code="" yes=0
+image="" target="" size="" code="" ssh_keys="" yes=0
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --size) size="${2:?$usage}" && shift ;;
     --setup-code) code="${2:?$usage}" && shift ;;
+    --ssh-key) ssh_keys="${2:?$usage}" && shift ;;
     --yes) yes=1 ;;
     -*) fail "unknown option '$1'; $usage" ;;
     *) if [ -z "$image" ]; then image="$1"; elif [ -z "$target" ]; then target="$1"; else fail "$usage"; fi ;;
@@ -39,6 +42,23 @@ if [ -z "$code" ]; then
   code="$(new_setup_code)"
 elif ! [[ "$code" =~ $SETUP_CODE_PATTERN ]]; then
   fail "--setup-code '$code' is not a code like 7K2M-QX9D-4HJT-WN0C (digits and capitals without I, L, O, U)"
+fi
+# The keys are checked here as the node will check them, so a wrong file fails before anything is
+# written rather than at the node's first boot.
+if [ -n "$ssh_keys" ]; then
+  [ -f "$ssh_keys" ] || fail "--ssh-key: no file at $ssh_keys (your public key, e.g. ~/.ssh/id_ed25519.pub; make one with ssh-keygen -t ed25519)"
+  command -v ssh-keygen >/dev/null || fail "--ssh-key needs ssh-keygen to check the key (apt-get install openssh-client)"
+  # shellcheck source=os/rootfs/usr/lib/archipelago-os/ssh-keys.sh
+  . "$(dirname "$0")/rootfs/usr/lib/archipelago-os/ssh-keys.sh"
+  keys_checked="$(mktemp)"
+  ssh_keys_normalize "$ssh_keys" "$keys_checked"
+  if ssh_keys_is_off "$keys_checked"; then
+    problem="it says off; leave --ssh-key out to keep SSH off"
+  else
+    problem="$(ssh_keys_problem "$ssh_keys" "$keys_checked")"
+  fi
+  rm -f "$keys_checked"
+  [ -z "$problem" ] || fail "--ssh-key $ssh_keys: $problem"
 fi
 
 unpack() { case "$image" in *.zst) zstd -dcq "$image" ;; *) cat "$image" ;; esac; }
@@ -77,6 +97,7 @@ offset="$(esp_offset)"
 printf 'Archipelago setup code: %s\r\n' "$code" >"${TMPDIR:-/tmp}/archipelago-setup-code.$$"
 MTOOLS_SKIP_CHECK=1 mcopy -o -i "$target@@$offset" "${TMPDIR:-/tmp}/archipelago-setup-code.$$" ::/archipelago-setup-code.txt
 rm -f "${TMPDIR:-/tmp}/archipelago-setup-code.$$"
+[ -z "$ssh_keys" ] || MTOOLS_SKIP_CHECK=1 mcopy -o -i "$target@@$offset" "$ssh_keys" "::/$SSH_KEYS_FILE"
 sync
 
 cat <<DONE
@@ -90,3 +111,8 @@ Archipelago OS is on $target.
      (also in the file archipelago-setup-code.txt on the disk's boot partition, until the
       password is chosen)
 DONE
+[ -z "$ssh_keys" ] || cat <<KEYS
+  SSH turns on at the first start for the user archy with the key(s) in $ssh_keys:
+       ssh archy@archipelago.local
+     (archipelago-ssh-result.txt on the boot partition then says what the node did)
+KEYS

@@ -19,7 +19,7 @@ fail() {
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 [ "$(id -u)" -eq 0 ] || fail "the check must run as root (os/build.sh bootstraps a Debian root); run: sudo scripts/check-os-image.sh"
-for tool in qemu-system-x86_64 mmdebstrap mkfs.erofs; do
+for tool in qemu-system-x86_64 mmdebstrap mkfs.erofs mkfs.vfat ssh ssh-keygen; do
   command -v "$tool" >/dev/null || fail "$tool is missing; install what the tests need with: scripts/host-setup.sh --test"
 done
 [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || fail "no UEFI firmware (package ovmf); run: scripts/host-setup.sh --test"
@@ -49,6 +49,9 @@ gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
   --quick-generate-key 'Archipelago OS test updates <os-check@archipelago.invalid>' ed25519 sign never
 gpg --batch --armor --export >"$work/update-key.asc"
 gpg --batch --armor --export-secret-keys >"$work/update-key.secret.asc"
+
+# The boot-partition SSH switch on a FAT image file (seconds; the VM test then logs in with a key).
+bash os/test/ssh-switch.sh
 
 log "building the image"
 timeout "$budget" os/build.sh --out "$work/out" --update-key "$work/update-key.asc" --no-compress

@@ -84,9 +84,10 @@ if [ "$PRINT_PACKAGES" -eq 1 ]; then
   exit 0
 fi
 # qemu-system-x86 ovmf erofs-utils dosfstools mtools fdisk zstd gnupg: scripts/check-os-image.sh
-# builds the Archipelago OS image (os/build.sh) and boots it in a VM (UEFI firmware from ovmf).
+# builds the Archipelago OS image (os/build.sh) and boots it in a VM (UEFI firmware from ovmf);
+# openssh-client: that test logs in over SSH with the key os/flash.sh --ssh-key put on the disk.
 [ "$WITH_TEST" -eq 1 ] && packages+=(docker-registry chromium apparmor gcc libc6-dev mmdebstrap openssl rclone
-  qemu-system-x86 ovmf erofs-utils dosfstools mtools fdisk zstd gnupg)
+  qemu-system-x86 ovmf erofs-utils dosfstools mtools fdisk zstd gnupg openssh-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -36,9 +36,9 @@ os_arch_packages() {
 #   nftables iproute2          the host firewall and `ss` (which ports the node's user listens on)
 #   gpgv mtools                the OS update: bundle signature, the FAT boot partition without mounting
 #   openssh-server             off by default; the owner can turn it on
-#   usr-is-merged              names what init-system-helpers needs (usrmerge | usr-is-merged):
-#                              left open, apt takes usrmerge, and with it 45 MiB of Perl, for a root
-#                              mmdebstrap has merged already
+#   usr-is-merged              what init-system-helpers needs (usrmerge | usr-is-merged); see
+#                              os_bootstrap's merged-usr hook, without which apt takes usrmerge and
+#                              with it 45 MiB of Perl
 OS_BASE_PACKAGES=(usr-is-merged systemd systemd-sysv udev dbus libpam-systemd dbus-user-session systemd-resolved systemd-timesyncd
   initramfs-tools zstd kmod e2fsprogs fdisk nftables iproute2 gpgv mtools openssh-server)
 
@@ -83,6 +83,10 @@ os_bootstrap() {
       --setup-hook="sync-in '$cache' /var/cache/apt/archives/"
       --customize-hook="sync-out /var/cache/apt/archives '$cache'")
   fi
+  # merged-usr (mmdebstrap's own hooks): the root is merged-/usr from the start and usr-is-merged is
+  # installed before the required packages are chosen. Without it apt satisfies init-system-helpers'
+  # `usrmerge | usr-is-merged` with usrmerge, which converts the root afterwards and needs Perl
+  # (45 MiB installed): naming usr-is-merged in the package list did not prevent that.
   # The initramfs hook that adds erofs, in place before the kernel's package makes the initramfs
   # (so it is made once, with it).
   local hook="$repo/os/rootfs/etc/initramfs-tools/hooks/archipelago-erofs"
@@ -95,6 +99,7 @@ os_bootstrap() {
       IFS=,
       echo "${packages[*]}"
     )" "${cache_opts[@]}" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --essential-hook="mkdir -p \"\$1/etc/initramfs-tools/hooks\" && install -m 0755 '$hook' \"\$1/etc/initramfs-tools/hooks/\"" \
     "$OS_SUITE" "$root" \
     "deb $mirror/debian $OS_SUITE $components" "deb $mirror/debian $OS_SUITE-updates $components" \
@@ -154,7 +159,7 @@ os_customize() {
   os_in_root "$root" systemctl enable --quiet systemd-networkd.service systemd-resolved.service \
     systemd-timesyncd.service archipelago.service archipelago-os-factory.service \
     archipelago-os-grow-data.service archipelago-os-firstboot.service \
-    archipelago-os-banner.service
+    archipelago-os-ssh-switch.service archipelago-os-banner.service
   [ -x "$root/usr/lib/archipelago-os/firewall-sync" ] &&
     os_in_root "$root" systemctl enable --quiet nftables.service archipelago-os-firewall-sync.timer
   [ -f "$root/etc/systemd/system/archipelago-os-boot-check.service" ] &&
@@ -167,8 +172,9 @@ os_customize() {
   os_in_root "$root" systemctl mask --quiet podman.socket podman.service podman-auto-update.timer \
     podman-restart.service podman-clean-transient.service podman-auto-update.service apt-daily.timer \
     apt-daily-upgrade.timer
-  # SSH is off until the owner turns it on: ssh.service stays enabled, and its drop-in starts it
-  # only when /var/lib/archipelago-os/ssh/enabled exists (os/README.md "SSH"); the socket unit
+  # SSH is off until the owner turns it on (archipelago-ssh.txt on the boot partition, applied by
+  # archipelago-os-ssh-switch): ssh.service stays enabled, and its drop-in starts it only when
+  # /var/lib/archipelago-os/ssh/enabled exists (os/README.md "SSH"); the socket unit
   # would bypass that condition. The package's host keys would be every node's: not shipped.
   os_in_root "$root" systemctl enable --quiet ssh.service
   os_in_root "$root" systemctl mask --quiet ssh.socket

@@ -86,6 +86,8 @@ describe('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
   let vm: Vm;
   let api: NodeApi;
   let helloPort: number;
+  let sshPort: number;
+  let sshKey: string;
   let onion: string | undefined;
   let bundleServer: FileServer;
   let baseVersion: string;
@@ -100,10 +102,23 @@ describe('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
     work = await mkdtemp(join(process.env.ARCHY_OS_WORK ?? '/var/tmp', 'archy-os-boot-'));
     const disk = join(work, 'disk.img');
     // As a user would flash it: onto an 8 GiB disk (the data partition grows into it), with a
-    // setup code on the boot partition.
-    await run('bash', [join(REPO, 'os/flash.sh'), IMAGE, disk, '--size', '8G', '--setup-code', SETUP_CODE]);
+    // setup code and the owner's SSH key on the boot partition.
+    sshKey = join(work, 'owner-key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'boot-test owner', '-f', sshKey]);
+    await run('bash', [
+      join(REPO, 'os/flash.sh'),
+      IMAGE,
+      disk,
+      '--size',
+      '8G',
+      '--setup-code',
+      SETUP_CODE,
+      '--ssh-key',
+      `${sshKey}.pub`,
+    ]);
     const uiPort = await freePort();
     helloPort = await freePort();
+    sshPort = await freePort();
     bundleServer = await FileServer.start();
     vm = await Vm.create({
       disk,
@@ -111,6 +126,7 @@ describe('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
       forwards: [
         { guest: 80, host: uiPort },
         { guest: 18080, host: helloPort },
+        { guest: 22, host: sshPort },
       ],
       guestForwards: [{ guestAddress: '10.0.2.100', guestPort: 8080, hostPort: bundleServer.port }],
     });
@@ -176,6 +192,35 @@ describe('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
     );
     expect(line[1]).toBe('erofs');
     expect(line[2]).toMatch(/^read-only \(.*Read-only file system\)/);
+  });
+
+  it('turns SSH on at first boot for the key flashed with it: archy with that key only', async () => {
+    expect(await vm.console()).toContain('ssh-switch: SSH is on for the user archy with 1 key');
+    const ssh = (user: string, key: string) =>
+      run('ssh', [
+        ...['-p', String(sshPort), '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'],
+        ...[
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'ConnectTimeout=60',
+        ],
+        `${user}@127.0.0.1`,
+        'id -un',
+      ]);
+    // sshd starts beside the daemon; under emulation it may still be making its host key.
+    const login = await until(
+      'an SSH login as archy',
+      async () => (await ssh('archy', sshKey)).stdout,
+      5 * 60_000,
+    );
+    expect(login.trim()).toBe('archy');
+    await expect(ssh('root', sshKey)).rejects.toThrow(/Permission denied/);
+    const stranger = join(work, 'stranger-key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    await expect(ssh('archy', stranger)).rejects.toThrow(/Permission denied/);
   });
 
   it('installs the demo app through the API, with an onion of its own', async () => {

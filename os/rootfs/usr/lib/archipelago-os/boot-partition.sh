@@ -19,7 +19,9 @@ boot_devices() {
   done
   return 0
 }
-mount_of() { findmnt -n -o TARGET --source "$1" 2>/dev/null | sed -n 1p; }
+# Where DEV is mounted, or nothing. findmnt fails for a partition mounted nowhere (the Pi's boot
+# slots): that is an answer, not an error (under set -e and pipefail it would end the caller).
+mount_of() { findmnt -n -o TARGET --source "$1" 2>/dev/null | sed -n 1p || true; }
 # boot_exists DEV PATH: whether the file is there (empty or not).
 boot_exists() {
   local mnt
