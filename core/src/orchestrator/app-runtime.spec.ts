@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../manifest/index.js';
 import { HealthTracker } from '../health/index.js';
 import type { AppRecord } from './app-record.js';
-import { deriveState, toStatus, type AppRuntime } from './app-runtime.js';
+import { deriveState, thisRunsBanner, toStatus, type AppRuntime } from './app-runtime.js';
 
 const withHealth = parseManifest(
   `id: web\nname: Web\nversion: "1.0.0"\nimage: 127.0.0.1:5000/apps/web:1.0.0\nports:\n  - container: 80\n    host: 8081\nhealth:\n  http: { port: 80 }\n`,
@@ -89,5 +89,16 @@ describe('toStatus', () => {
 
   it('lists published ports', () => {
     expect(toStatus(runtime()).ports).toEqual([{ container: 80, host: 8081, protocol: 'tcp' }]);
+  });
+});
+
+describe('thisRunsBanner', () => {
+  it("bounds the marker's banner by this container's start, when known", () => {
+    const startedAt = '2026-12-07T04:59:09.812Z';
+    expect(thisRunsBanner(runtime({ container: { id: 'c1', running: true, startedAt } }))).toEqual({
+      banner: true,
+      runStartedAt: startedAt,
+    });
+    expect(thisRunsBanner(runtime({ container: { id: 'c1', running: true } }))).toEqual({ banner: true });
   });
 });

@@ -66,6 +66,15 @@ export function markOwnStop(runtime: AppRuntime): void {
   );
 }
 
+/**
+ * markRan's options for a marker of this run: record the debug.log banner stamped since this
+ * container started (an older or later one was another bitcoind's).
+ */
+export function thisRunsBanner(runtime: AppRuntime): { banner: true; runStartedAt?: string } {
+  const startedAt = runtime.container?.startedAt;
+  return { banner: true, ...(startedAt && { runStartedAt: startedAt }) };
+}
+
 /** One start of one container: what "this run" means for things done once per run. */
 export function runKey(runtime: AppRuntime): string | undefined {
   const container = runtime.container;

@@ -8,7 +8,7 @@ import { RpcErrorCode, type BitcoinSettings } from '../kernel/index.js';
 import { checkChainMatchesData, planPruneChange, settingsOfManifest } from '../bitcoin/chain-settings.js';
 import { ArchyError } from '../kernel/index.js';
 import type { AppRegistry } from './app-registry.js';
-import { runKey, type AppRuntime } from './app-runtime.js';
+import { runKey, thisRunsBanner, type AppRuntime } from './app-runtime.js';
 import type { BitcoinDatadirs, GuardedStart, StartConfirmation } from './bitcoin-datadir.js';
 import { firstStartArgsStep } from './first-start-args.js';
 import type { HealthWatch } from './health-watch.js';
@@ -124,10 +124,12 @@ export class BitcoinStartGuard {
   async markVersionIfHealthy(runtime: AppRuntime): Promise<void> {
     if (!runtime.manifest.bitcoin || runtime.health?.status !== 'healthy') return;
     try {
-      await this.options.datadirs.markRan(runtime.manifest, runtime.record.id, runtime.record.version, {
-        banner: true,
-        ...(runtime.container?.startedAt && { runStartedAt: runtime.container.startedAt }),
-      });
+      await this.options.datadirs.markRan(
+        runtime.manifest,
+        runtime.record.id,
+        runtime.record.version,
+        thisRunsBanner(runtime),
+      );
       runtime.markedRun = runKey(runtime);
     } catch (error) {
       this.options.log.warn({ app: runtime.record.id, err: error }, 'could not write the version marker');
@@ -148,10 +150,12 @@ export class BitcoinStartGuard {
       .onQueue(id, async () => {
         const current = this.registry.get(id);
         if (current !== runtime || runKey(runtime) !== key || runtime.health?.status !== 'healthy') return;
-        await this.options.datadirs.markRan(runtime.manifest, id, runtime.record.version, {
-          banner: true,
-          ...(runtime.container?.startedAt && { runStartedAt: runtime.container.startedAt }),
-        });
+        await this.options.datadirs.markRan(
+          runtime.manifest,
+          id,
+          runtime.record.version,
+          thisRunsBanner(runtime),
+        );
       })
       .catch((error: unknown) => {
         runtime.markedRun = undefined;

@@ -7,7 +7,7 @@ import type { CatalogApp } from '../catalog/index.js';
 import { describeSync } from '../health/bitcoin-sync.js';
 import type { AppConfigStore } from '../orchestrator/app-config.js';
 import type { AppRecord } from '../orchestrator/app-record.js';
-import { runKey, type AppRuntime } from '../orchestrator/app-runtime.js';
+import { runKey, thisRunsBanner, type AppRuntime } from '../orchestrator/app-runtime.js';
 import type { BitcoinDatadirs } from '../orchestrator/bitcoin-datadir.js';
 import type { CatalogService } from '../orchestrator/catalog-service.js';
 import { decisiveExitOutput, EXIT_OUTPUT_TAIL, type ExitOutput } from '../orchestrator/exit-output.js';
@@ -126,10 +126,12 @@ export class VersionSteps {
 
   async writeMarker(runtime: AppRuntime): Promise<void> {
     if (!runtime.manifest.bitcoin) return;
-    await this.options.bitcoinDatadirs.markRan(runtime.manifest, runtime.record.id, runtime.record.version, {
-      banner: true,
-      ...(runtime.container?.startedAt && { runStartedAt: runtime.container.startedAt }),
-    });
+    await this.options.bitcoinDatadirs.markRan(
+      runtime.manifest,
+      runtime.record.id,
+      runtime.record.version,
+      thisRunsBanner(runtime),
+    );
     runtime.markedRun = runKey(runtime);
   }
 

@@ -37,7 +37,7 @@ ssh_keys_problem() {
     return
   fi
   if [ "$(wc -l <"$keys")" -gt "$SSH_KEYS_MAX" ]; then
-    echo "the file has more than $SSH_KEYS_MAX keys"
+    echo "the file has more than $SSH_KEYS_MAX keys: keep only the keys of the computers that should log in"
     return
   fi
   one="$(mktemp)"
