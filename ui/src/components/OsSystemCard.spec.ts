@@ -24,11 +24,10 @@ const RUNNING: OsStatus = {
   },
 };
 
-function mountCard(answers: OsStatus[] | ((method: string) => OsStatus)) {
-  const call = vi.fn(async (method: string, _params: object) => {
-    if (typeof answers === 'function') return answers(method);
-    return answers.length > 1 ? answers.shift()! : answers[0]!;
-  });
+// The stand-in answers with the node's state as the test sets it, never by the order of calls:
+// the card asks again on a timer, and under load a tick may come between two steps of a test.
+function mountCard(answer: (method: string) => OsStatus) {
+  const call = vi.fn(async (method: string, _params: object) => answer(method));
   const wrapper = mount(OsSystemCard, { props: { api: { call } as never, pollMs: 5 } });
   return { wrapper, call };
 }
@@ -52,7 +51,11 @@ describe('OsSystemCard', () => {
       rebootPending: true,
       lastUpdate: { state: 'applied', version: '0.3.0', slot: 'b', at: '' },
     };
-    const { wrapper, call } = mountCard([RUNNING, downloading, written]);
+    let node = RUNNING;
+    const { wrapper, call } = mountCard((method) => {
+      if (method === 'os.update') node = downloading;
+      return node;
+    });
     await flushPromises();
     expect(call).toHaveBeenCalledWith('os.status', {});
     expect(wrapper.get('[data-test=os-version]').text()).toContain('Archipelago OS 0.2.0 · slot a');
@@ -65,6 +68,7 @@ describe('OsSystemCard', () => {
     expect(wrapper.get('[data-test=os-download]').text()).toBe('Downloading 50 MiB of 300 MiB…');
     expect(wrapper.get('[data-test=os-update]').attributes('disabled')).toBeDefined();
     // It asks again while the update is on its way, until it is written.
+    node = written;
     await vi.waitFor(() => expect(wrapper.find('[data-test=os-reboot-pending]').exists()).toBe(true));
     expect(wrapper.get('[data-test=os-reboot-pending]').text()).toBe(
       '0.3.0 is written and runs after the next restart.',
@@ -73,16 +77,14 @@ describe('OsSystemCard', () => {
   });
 
   it('says when the node fell back, and why', async () => {
-    const { wrapper } = mountCard([
-      {
-        ...RUNNING,
-        fellBack: {
-          from: { slot: 'b', version: '0.3.0' },
-          to: { slot: 'a', version: '0.2.0' },
-          reason: 'archipelago.service failed or kept crashing (journalctl -u archipelago)',
-        },
+    const { wrapper } = mountCard(() => ({
+      ...RUNNING,
+      fellBack: {
+        from: { slot: 'b', version: '0.3.0' },
+        to: { slot: 'a', version: '0.2.0' },
+        reason: 'archipelago.service failed or kept crashing (journalctl -u archipelago)',
       },
-    ]);
+    }));
     await flushPromises();
     expect(wrapper.get('[data-test=os-fell-back]').text()).toBe(
       '0.3.0 did not come up, so the node went back to 0.2.0: archipelago.service failed or kept crashing (journalctl -u archipelago)',
@@ -90,9 +92,10 @@ describe('OsSystemCard', () => {
   });
 
   it('on another system, says so and offers no update', async () => {
-    const { wrapper } = mountCard([
-      { supported: false, reason: 'no archy.slot= on the kernel command line' },
-    ]);
+    const { wrapper } = mountCard(() => ({
+      supported: false,
+      reason: 'no archy.slot= on the kernel command line',
+    }));
     await flushPromises();
     expect(wrapper.get('[data-test=os-unsupported]').text()).toContain(
       'no archy.slot= on the kernel command line',

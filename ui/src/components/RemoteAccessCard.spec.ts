@@ -13,19 +13,24 @@ const URL = `http://${'a'.repeat(56)}.onion/`;
 const OFF: RemoteAccessStatus = { enabled: false, state: 'off' };
 const ON: RemoteAccessStatus = { enabled: true, state: 'running', url: URL };
 
-function mountCard(answers: RemoteAccessStatus[]) {
-  const call = vi.fn(async (_method: string, _params: object) => {
-    const next = answers.length > 1 ? answers.shift()! : answers[0]!;
-    return next;
+// The stand-in answers with the state the test sets (turning on or off sets it, as the daemon
+// would), never by the order of calls: the card asks again on a timer while Tor makes the address,
+// and under load a tick may come between two steps of a test.
+function mountCard(initial: RemoteAccessStatus) {
+  const node = { state: initial };
+  const call = vi.fn(async (_method: string, params: { enabled?: boolean }) => {
+    if (params.enabled === true) node.state = ON;
+    if (params.enabled === false) node.state = OFF;
+    return node.state;
   });
   const copy = vi.fn(async (_text: string) => true);
   const wrapper = mount(RemoteAccessCard, { props: { api: { call } as never, copy, pollMs: 5 } });
-  return { wrapper, call, copy };
+  return { wrapper, call, copy, node };
 }
 
 describe('RemoteAccessCard', () => {
   it('shows off with the warning, and turning on shows the URL and its QR code', async () => {
-    const { wrapper, call, copy } = mountCard([OFF, ON]);
+    const { wrapper, call, copy } = mountCard(OFF);
     await flushPromises();
     expect(call).toHaveBeenCalledWith('web.remote-access', {});
     expect(wrapper.get('[data-test=remote-access-state]').text()).toBe('Off');
@@ -47,12 +52,14 @@ describe('RemoteAccessCard', () => {
     await wrapper.get('[data-test=remote-access-off]').trigger('click');
     await flushPromises();
     expect(call).toHaveBeenLastCalledWith('web.remote-access', { enabled: false });
+    expect(wrapper.get('[data-test=remote-access-state]').text()).toBe('Off');
   });
 
   it('asks again while Tor is making the address, then shows it', async () => {
-    const { wrapper, call } = mountCard([{ enabled: true, state: 'starting' }, ON]);
+    const { wrapper, call, node } = mountCard({ enabled: true, state: 'starting' });
     await flushPromises();
     expect(wrapper.get('[data-test=remote-access-state]').text()).toContain('making the address');
+    node.state = ON;
     await vi.waitFor(() => expect(wrapper.find('[data-test=qr]').exists()).toBe(true));
     expect(call.mock.calls.length).toBeGreaterThanOrEqual(2);
   });
