@@ -41,6 +41,28 @@ export interface OsDownload {
   at: string;
 }
 
+/** One key that may log in as `archy`, as `ssh-keygen -l` names it. */
+export interface OsSshKey {
+  /** The key's type as written in the file, e.g. ssh-ed25519. */
+  type: string;
+  /** SHA256:<base64>, the form ssh prints. */
+  fingerprint: string;
+  comment?: string;
+}
+
+/**
+ * SSH for the user `archy` (README "SSH"): off unless `archipelago-ssh.txt` on the boot partition
+ * turned it on. Shown so the owner can see from the UI whether it is on, for which keys, and which
+ * host key the first login should show.
+ */
+export interface OsSsh {
+  enabled: boolean;
+  /** The keys that may log in (none while off). */
+  keys: OsSshKey[];
+  /** The node's own host key (SHA256:…), made when sshd first starts; absent before. */
+  hostKey?: string;
+}
+
 /** `os.status`. */
 export type OsStatus =
   | {
@@ -59,6 +81,7 @@ export type OsStatus =
       rebootPending: boolean;
       /** The boot check's record; `thisBoot` false while this boot's check is still running. */
       lastBoot?: OsBootRecord & { thisBoot: boolean };
+      ssh: OsSsh;
       /** The node restarted into the update's slot, it did not come up, and the loader fell back. */
       fellBack?: {
         from: { slot: string; version: string };

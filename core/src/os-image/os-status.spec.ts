@@ -19,6 +19,7 @@ const base: OsStatusInputs = {
   bootState: undefined,
   bootFailed: undefined,
   download: undefined,
+  ssh: { enabled: false, keys: [] },
 };
 const applied = (at: string): OsUpdateState => ({ state: 'applied', version: '0.3.0', slot: 'b', at });
 const failedBoot: OsBootRecord = {
@@ -50,6 +51,7 @@ describe('composeOsStatus', () => {
       slot: 'a',
       otherSlot: { slot: 'b' },
       rebootPending: false,
+      ssh: { enabled: false, keys: [] },
     });
   });
 
@@ -139,6 +141,8 @@ describe('readOsStatus', () => {
       uptime: '600.00 1000.00\n',
       'var/lib/archipelago-os/update-state.json': `${JSON.stringify(applied('2026-12-07T09:50:00Z'))}\n`,
       'var/lib/archipelago-os/boot-failed.json': `${JSON.stringify(failedBoot)}\n`,
+      // ssh-switch's flag (its keys are read by ssh-state.spec.ts, with real keys).
+      'var/lib/archipelago-os/ssh/enabled': '',
       'var/lib/archipelago-os/boot-state.json': JSON.stringify({
         ...failedBoot,
         slot: 'a',
@@ -155,6 +159,7 @@ describe('readOsStatus', () => {
       slot: 'a',
       lastBoot: { result: 'ok', thisBoot: true },
       fellBack: { from: { version: '0.3.0' }, reason: expect.stringContaining('archipelago.service failed') },
+      ssh: { enabled: true, keys: [] },
     });
   });
 
@@ -173,6 +178,7 @@ describe('readOsStatus', () => {
       slot: 'b',
       otherSlot: { slot: 'a' },
       rebootPending: false,
+      ssh: { enabled: false, keys: [] },
     });
   });
 

@@ -1,6 +1,7 @@
-import type { OsBootRecord, OsDownload, OsStatus, OsUpdateState } from '../kernel/index.js';
+import type { OsBootRecord, OsDownload, OsSsh, OsStatus, OsUpdateState } from '../kernel/index.js';
 import { otherSlot, slotFromCmdline } from './kernel-cmdline.js';
 import type { OsImagePaths } from './paths.js';
+import { readSshState } from './ssh-state.js';
 import { readBootRecord, readOptionalText, readUpdateState } from './state-files.js';
 
 /** What the status is made of, read from the files (readOsStatus) or given by a test. */
@@ -14,6 +15,7 @@ export interface OsStatusInputs {
   bootState: OsBootRecord | undefined;
   bootFailed: OsBootRecord | undefined;
   download: OsDownload | undefined;
+  ssh: OsSsh;
 }
 
 /**
@@ -44,6 +46,7 @@ export function composeOsStatus(inputs: OsStatusInputs): OsStatus {
     slot,
     otherSlot: { slot: other, ...(otherVersion !== undefined && { version: otherVersion }) },
     rebootPending: appliedToOther && !appliedBeforeBoot,
+    ssh: inputs.ssh,
     ...(inputs.download && { download: inputs.download }),
     ...(update && { lastUpdate: update }),
     ...(inputs.bootState && {
@@ -79,7 +82,7 @@ export async function readOsStatus(
   download?: OsDownload,
   now: number = Date.now(),
 ): Promise<OsStatus> {
-  const [version, cmdline, bootId, uptime, updateState, bootState, bootFailed] = await Promise.all([
+  const [version, cmdline, bootId, uptime, updateState, bootState, bootFailed, ssh] = await Promise.all([
     readOptionalText(paths.versionFile),
     readOptionalText(paths.cmdline),
     readOptionalText(paths.bootId),
@@ -87,6 +90,7 @@ export async function readOsStatus(
     readUpdateState(paths.updateState),
     readBootRecord(paths.bootState),
     readBootRecord(paths.bootFailed),
+    readSshState(paths.sshDir),
   ]);
   const uptimeSeconds = Number(uptime?.trim().split(/\s+/)[0]);
   return composeOsStatus({
@@ -98,5 +102,6 @@ export async function readOsStatus(
     bootState,
     bootFailed,
     download,
+    ssh,
   });
 }

@@ -18,6 +18,8 @@ export interface OsImagePaths {
   updateState: string;
   bootState: string;
   bootFailed: string;
+  /** ssh-switch's folder: the flag `enabled`, `authorized_keys` and the node's host key. */
+  sshDir: string;
   /** Writable by the daemon's user (tmpfiles.d); archipelago-os-update.path watches `ready.tar` in it. */
   spool: string;
 }
@@ -33,6 +35,7 @@ export function osImagePaths(env: NodeJS.ProcessEnv = process.env): OsImagePaths
     updateState: join(state, 'update-state.json'),
     bootState: join(state, 'boot-state.json'),
     bootFailed: join(state, 'boot-failed.json'),
+    sshDir: join(state, 'ssh'),
     spool: join(state, 'spool'),
   };
 }

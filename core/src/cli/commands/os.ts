@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import type { OsStatus } from '../../api/contract.js';
+import type { OsSsh, OsStatus } from '../../api/contract.js';
 import { CliError } from '../cli-error.js';
 import { addClientOptions, withDaemon, type ClientOptions } from '../client-options.js';
 import { printJson, printText } from '../output.js';
@@ -126,5 +126,18 @@ export function formatOsStatus(status: OsStatus): string {
       `${boot.thisBoot ? 'this boot' : 'last boot check'}: ${boot.result}${boot.reason ? ` (${boot.reason})` : ''}${boot.counted ? ', a counted boot of a new version' : ''}`,
     );
   else lines.push('this boot: not checked yet (the boot check waits for the daemon)');
+  lines.push(...formatSsh(status.ssh));
   return lines.join('\n');
+}
+
+/** SSH's state, and how to turn it on while it is off (README "SSH"). */
+function formatSsh(ssh: OsSsh): string[] {
+  if (!ssh.enabled)
+    return [
+      'ssh: off (to turn it on, put your public key in archipelago-ssh.txt on the boot partition and restart)',
+    ];
+  return [
+    `ssh: on for archy with ${ssh.keys.length} key${ssh.keys.length === 1 ? '' : 's'}${ssh.hostKey ? `; host key ${ssh.hostKey}` : ''}`,
+    ...ssh.keys.map((key) => `  ${key.type} ${key.fingerprint}${key.comment ? ` ${key.comment}` : ''}`),
+  ];
 }
