@@ -22,6 +22,7 @@ const RUNNING: OsStatus = {
     at: '2026-12-07T10:00:00Z',
     thisBoot: true,
   },
+  ssh: { enabled: false, keys: [] },
 };
 
 // The stand-in answers with the node's state as the test sets it, never by the order of calls:
@@ -101,6 +102,38 @@ describe('OsSystemCard', () => {
       'no archy.slot= on the kernel command line',
     );
     expect(wrapper.find('[data-test=os-update-form]').exists()).toBe(false);
+  });
+
+  it('says whether SSH is on, for which keys, and the host key the first login shows', async () => {
+    const { wrapper } = mountCard(() => ({
+      ...RUNNING,
+      ssh: {
+        enabled: true,
+        keys: [
+          { type: 'ssh-ed25519', fingerprint: 'SHA256:owner', comment: 'owner laptop' },
+          { type: 'ssh-rsa', fingerprint: 'SHA256:spare' },
+        ],
+        hostKey: 'SHA256:host',
+      },
+    }));
+    await flushPromises();
+    expect(wrapper.get('[data-test=os-ssh-state]').text()).toBe(
+      'SSH is on for the user archy with 2 keys: ssh archy@archipelago.local',
+    );
+    expect(wrapper.findAll('[data-test=os-ssh-key]').map((key) => key.text())).toEqual([
+      'SHA256:owner owner laptop',
+      'SHA256:spare ssh-rsa',
+    ]);
+    expect(wrapper.get('[data-test=os-ssh-host-key]').text()).toContain('SHA256:host');
+  });
+
+  it('says SSH is off and how the owner turns it on', async () => {
+    const { wrapper } = mountCard(() => RUNNING);
+    await flushPromises();
+    expect(wrapper.get('[data-test=os-ssh-state]').text()).toMatch(
+      /^SSH is off\. .*archipelago-ssh\.txt on its boot partition/,
+    );
+    expect(wrapper.find('[data-test=os-ssh-key]').exists()).toBe(false);
   });
 
   it("shows the daemon's refusal in its own words", async () => {
