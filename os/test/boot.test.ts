@@ -221,6 +221,21 @@ describe('Archipelago OS in a VM (qemu-system-x86_64, TCG)', () => {
     const stranger = join(work, 'stranger-key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
     await expect(ssh('archy', stranger)).rejects.toThrow(/Permission denied/);
+
+    // The UI and `archy os status` say so: on, for the flashed key, and the host key this login met.
+    const fingerprint = async (file: string) =>
+      (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', file])).stdout.split(' ')[1];
+    const hostKeys = join(work, 'scanned-host-key');
+    const scan = await run('ssh-keyscan', ['-T', '60', '-t', 'ed25519', '-p', String(sshPort), '127.0.0.1']);
+    await writeFile(hostKeys, scan.stdout);
+    const status = await api.rpc<OsStatus>('os.status', {}, 60_000);
+    expect(status.supported && status.ssh).toEqual({
+      enabled: true,
+      keys: [
+        { type: 'ssh-ed25519', fingerprint: await fingerprint(`${sshKey}.pub`), comment: 'boot-test owner' },
+      ],
+      hostKey: await fingerprint(hostKeys),
+    });
   });
 
   it('installs the demo app through the API, with an onion of its own', async () => {
