@@ -110,7 +110,11 @@ describe('the daemon survives its own restart', () => {
       expect(daemon.log()).toContain('the app record is not valid; leaving the app alone');
       // Its container is not taken for a leftover of a crashed remove.
       expect(await containerId(torn)).toBe(tornContainer);
-      expect(await daemon.cliJson<AppStatus>(['status', good])).toMatchObject({ state: 'running' });
+      // Adopted at boot, it reads "starting" until its health check passes again (as above).
+      await waitFor(async () => (await daemon.cliJson<AppStatus>(['status', good])).state === 'running', {
+        what: `${good} to be reported running at boot beside the torn record`,
+        timeoutMs: 60_000,
+      });
       const shown = await daemon.cli(['status', torn]);
       expect(shown.code).not.toBe(0);
       expect(shown.stderr).toContain('is not installed');
