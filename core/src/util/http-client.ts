@@ -219,15 +219,22 @@ function sendOnce(
  */
 function watchBodySilence(res: IncomingMessage, socket: Socket, timeoutMs: number): () => void {
   if (timeoutMs <= 0 || res.complete) return () => undefined;
+  // The reader was behind at the last check. It has drained the buffer since, at some moment in
+  // the last period we cannot see, and the socket resumes only then: the server gets a whole
+  // period from now before its silence counts (found as a false BODY_TIMEOUT under load, when
+  // the check ran between the reader draining the buffer and the socket's next read).
+  let readerWasBehind = false;
   const timer = setTimeout(function onSilence() {
     if (res.complete) return; // every byte is in: nothing more to wait for
-    if (res.readableLength > 0) {
+    if (res.readableLength > 0 || readerWasBehind) {
+      readerWasBehind = res.readableLength > 0;
       timer.refresh();
       return;
     }
     res.destroy(new HttpClientError('BODY_TIMEOUT', `the server sent nothing for ${timeoutMs} ms`));
   }, timeoutMs);
   const onData = (): void => {
+    readerWasBehind = false;
     timer.refresh();
   };
   socket.on('data', onData);
