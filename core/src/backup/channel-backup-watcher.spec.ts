@@ -83,6 +83,9 @@ describe('ChannelBackupWatcher', () => {
     await watcher!.idle();
     await watcher!.start();
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // The restarted watcher's checks are over (start() began one), so "no second copy" is checked
+    // after they ran: under load 500 ms alone could end before the first check did.
+    await watcher!.idle();
     expect(lnd.copies.length).toBe(1);
   });
 
