@@ -421,7 +421,10 @@ function newestWriter(
       label: withBanner(show(marked), marker.banner),
     });
   }
-  // Evidence from before the marker was written is what the marker's version accepted.
+  // Evidence from before the marker was written is what the marker's version accepted. debug.log
+  // stamps whole seconds, so a banner in the marker's own second counts as before it: a failed
+  // upgrade's banner and the restore's marker often share a second, while a newer bitcoind cannot
+  // print its banner in the second our healthy run's marker is written (ours must shut down first).
   const markedAt = marker && marked ? Date.parse(marker.writtenAt) : Number.NaN;
   const superseded = (at: string | undefined): boolean =>
     at !== undefined && Number.isFinite(markedAt) && Date.parse(at) < markedAt;
