@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OsSsh, OsSshKey } from '../kernel/index.js';
+import { pathExists } from '../util/path-exists.js';
 import { readOptionalText } from './state-files.js';
 
 // Whether SSH is on, read from the folder the OS's root tool `ssh-switch` writes
@@ -31,20 +31,14 @@ export function sshKeyFromLine(line: string): OsSshKey | undefined {
   };
 }
 
-/** The keys of an authorized_keys file; blank lines and comments are skipped. */
+/** The keys of an authorized_keys file; blank lines, comments and anything else are not keys. */
 export function parseAuthorizedKeys(text: string): OsSshKey[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
-    .flatMap((line) => sshKeyFromLine(line) ?? []);
+  return text.split('\n').flatMap((line) => sshKeyFromLine(line) ?? []);
 }
 
 export async function readSshState(sshDir: string): Promise<OsSsh> {
-  const enabled = await access(join(sshDir, 'enabled')).then(
-    () => true,
-    () => false,
-  );
-  const [keys, hostKey] = await Promise.all([
+  const [enabled, keys, hostKey] = await Promise.all([
+    pathExists(join(sshDir, 'enabled')),
     readOptionalText(join(sshDir, 'authorized_keys')),
     readOptionalText(join(sshDir, 'ssh_host_ed25519_key.pub')),
   ]);

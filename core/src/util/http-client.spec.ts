@@ -226,6 +226,19 @@ describe('request', () => {
     expect(total).toBe(big.length);
   });
 
+  it('still fails a server that goes silent after the reader caught up with a backlog', async () => {
+    // The grace a reader that was behind earns (one more period) must not hide real silence.
+    const part = Buffer.alloc(4 * 1024 * 1024, 1);
+    const url = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${part.length * 2}\r\n\r\n`);
+      socket.write(part); // half the body, then nothing, connection open
+    });
+    const response = await request(url, { bodyTimeout: 100 });
+    await sleep(300); // the reader is behind for a few checks
+    const error = await readLimited(response.body, part.length * 2, true).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BODY_TIMEOUT', message: 'the server sent nothing for 100 ms' });
+  });
+
   it('reports a reset and a close mid-body as errors of the body', async () => {
     let held: Socket | undefined;
     const url = await rawServer((socket) => {
